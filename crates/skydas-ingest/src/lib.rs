@@ -34,7 +34,13 @@ pub struct RecordError {
 
 impl std::fmt::Display for RecordError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.locator, self.reason)?;
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path.display(),
+            self.locator,
+            self.reason
+        )?;
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;
         }
@@ -47,13 +53,20 @@ impl std::fmt::Display for RecordError {
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("{path}: cannot read: {source}", path = .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: unrecognised format (not one of: {known})", path = .path.display())]
     UnknownFormat { path: PathBuf, known: String },
     #[error("{path}: unknown --format {name:?}", path = .path.display())]
     NoSuchImporter { path: PathBuf, name: String },
     #[error("{path}:{locator}: {reason}", path = .path.display())]
-    Fatal { path: PathBuf, locator: Locator, reason: String },
+    Fatal {
+        path: PathBuf,
+        locator: Locator,
+        reason: String,
+    },
     #[error("{path}: decompressed size exceeds the limit of {limit} bytes", path = .path.display())]
     TooLarge { path: PathBuf, limit: u64 },
 }

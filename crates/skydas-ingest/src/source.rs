@@ -1,9 +1,20 @@
 //! Finding files, hashing originals, opening compressed input and picking the importer.
+//!
+//! Also home of the small reading helpers every line-oriented importer shares
+//! ([`for_each_line`]), so that limits on line length and UTF-8 handling are the same everywhere.
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-use crate::{Confidence, Event, FileContext, FileError, Importer};
+use sha2::{Digest, Sha256};
+use skydas_model::{Locator, Provenance};
+
+use crate::{Event, FileContext, FileError, Importer, RecordError};
 
 /// A mapping from model fields to the columns (CSV) or keys (JSONL, dotted paths allowed) of a
 /// generic input. Unset fields are guessed from common names.
@@ -48,34 +59,646 @@ pub struct FileSummary {
     pub errors: u64,
 }
 
-/// Placeholder signatures; the framework module replaces these.
+/// How many bytes of (decompressed) content the sniffers see.
+pub const HEAD_LEN: usize = 64 << 10;
+
+/// Read buffer size for files and decompressed streams.
+const BUF_LEN: usize = 256 << 10;
+
+// ---------------------------------------------------------------------------------------------
+// Line reading shared by JSONL/NDJSON importers
+// ---------------------------------------------------------------------------------------------
+
+/// Why a line was not handed over as text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// The line is longer than the limit; it was skipped without being buffered. `len` is its
+    /// length in bytes (without the line end).
+    #[error("line too long")]
+    TooLong { len: u64 },
+    /// The line is not valid UTF-8.
+    #[error("invalid utf-8")]
+    InvalidUtf8,
+}
+
+impl LineError {
+    /// The record error for this line, with a stable reason (`line too long`, `invalid utf-8`).
+    pub fn to_record_error(&self, path: &Path, line: u64, max: usize) -> RecordError {
+        let detail = match self {
+            LineError::TooLong { len } => format!("{len} bytes, limit {max}"),
+            LineError::InvalidUtf8 => String::new(),
+        };
+        RecordError {
+            path: path.to_path_buf(),
+            locator: Locator::Line(line),
+            reason: self.to_string(),
+            detail,
+        }
+    }
+}
+
+/// Calls `f` for every non-blank line of `input` with its 1-based line number.
+///
+/// Lines end at `\n`; a trailing `\r` is dropped, and a UTF-8 byte-order mark on the first line
+/// is ignored. Lines longer than `max` bytes are skipped up to their newline without being
+/// held in memory and reported as [`LineError::TooLong`]; lines that are not UTF-8 are reported
+/// as [`LineError::InvalidUtf8`]. Lines of only whitespace are skipped silently (but counted, so
+/// line numbers match an editor's). Memory use is bounded by `max` plus the reader's buffer.
+/// Returns the first I/O error of the reader.
+pub fn for_each_line(
+    input: &mut dyn BufRead,
+    max: usize,
+    f: &mut dyn FnMut(u64, Result<&str, LineError>),
+) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut line_no: u64 = 1;
+    // Length of the current line so far, and whether it already passed the limit.
+    let mut len: u64 = 0;
+    let mut too_long = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            if len > 0 {
+                emit_line(&buf, line_no, len, too_long, max, f);
+            }
+            return Ok(());
+        }
+        let (take, complete) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        len += take as u64;
+        if !too_long {
+            if len > max as u64 + 4 {
+                // Slack for a `\r` and a byte-order mark, dropped before the exact check.
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+        }
+        input.consume(if complete { take + 1 } else { take });
+        if complete {
+            emit_line(&buf, line_no, len, too_long, max, f);
+            buf.clear();
+            len = 0;
+            too_long = false;
+            line_no += 1;
+        }
+    }
+}
+
+fn emit_line(
+    buf: &[u8],
+    line_no: u64,
+    len: u64,
+    too_long: bool,
+    max: usize,
+    f: &mut dyn FnMut(u64, Result<&str, LineError>),
+) {
+    if too_long {
+        f(line_no, Err(LineError::TooLong { len }));
+        return;
+    }
+    let mut bytes = buf.strip_suffix(b"\r").unwrap_or(buf);
+    if line_no == 1 {
+        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    if bytes.len() > max {
+        f(line_no, Err(LineError::TooLong { len }));
+        return;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) if s.trim().is_empty() => {}
+        Ok(s) => f(line_no, Ok(s)),
+        Err(_) => f(line_no, Err(LineError::InvalidUtf8)),
+    }
+}
+
+/// A record error event at `locator` of the file being read: `reason` is short and stable (it
+/// is used to group errors), `detail` carries the specifics (a field, a serde message).
+pub fn record_error(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+    detail: impl Into<String>,
+) -> Event {
+    Event::Error(RecordError {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+        detail: detail.into(),
+    })
+}
+
+/// The provenance of a record of the file being read.
+pub fn provenance(ctx: &FileContext<'_>, importer: &dyn Importer, locator: Locator) -> Provenance {
+    Provenance {
+        file_sha256: ctx.sha256.to_string(),
+        importer: importer.name().to_string(),
+        importer_version: importer.version(),
+        locator,
+    }
+}
+
+/// The [`FileError`] for a JSON document that stopped parsing: an I/O failure stays one, any
+/// other error is fatal at serde's line, with the column in the reason.
+pub fn json_fatal(ctx: &FileContext<'_>, e: &serde_json::Error) -> FileError {
+    if let Some(kind) = e.io_error_kind() {
+        return FileError::Io {
+            path: ctx.path.to_path_buf(),
+            source: io::Error::new(kind, e.to_string()),
+        };
+    }
+    let what = if e.is_eof() {
+        "truncated json"
+    } else {
+        "invalid json"
+    };
+    let msg = e.to_string();
+    // serde's message ends in " at line L column C"; the line goes to the locator.
+    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+    FileError::Fatal {
+        path: ctx.path.to_path_buf(),
+        locator: Locator::Line(e.line() as u64),
+        reason: format!("{what} at column {}: {msg}", e.column()),
+    }
+}
+
+/// A JSON id that may be a string or a number (exports disagree), kept as text. Borrows from
+/// the input when it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonId<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonId<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonId<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or integer id")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(JsonId(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(JsonId(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(JsonId(Cow::Owned(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(JsonId(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(JsonId(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+// ---------------------------------------------------------------------------------------------
+
+/// Every importer, in sniffing priority order.
 pub fn registry() -> Vec<Box<dyn Importer>> {
     crate::formats::all()
 }
 
-pub fn importer_by_name(_name: &str) -> Option<Box<dyn Importer>> {
-    None
+/// The importer called `name` (`telegram`, `x-v2`, …); `_` and `-` are interchangeable and case
+/// does not matter.
+pub fn importer_by_name(name: &str) -> Option<Box<dyn Importer>> {
+    let want = name.trim().to_ascii_lowercase().replace('_', "-");
+    registry()
+        .into_iter()
+        .find(|i| i.name().replace('_', "-") == want)
 }
 
-pub fn sniff_format(_head: &[u8]) -> Option<Box<dyn Importer>> {
-    let _ = Confidence::No;
-    None
+/// The importer most confident about `head` (the first bytes of the decompressed content). A
+/// tie goes to the earlier importer in [`registry`] order; `Confidence::No` never wins.
+pub fn sniff_format(head: &[u8]) -> Option<Box<dyn Importer>> {
+    let head = strip_bom(head);
+    let mut best: Option<(crate::Confidence, Box<dyn Importer>)> = None;
+    for imp in registry() {
+        let c = imp.sniff(head);
+        if c == crate::Confidence::No {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(b, _)| c > *b) {
+            best = Some((c, imp));
+        }
+    }
+    best.map(|(_, i)| i)
 }
 
-pub fn discover(_paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
-    (Vec::new(), Vec::new())
+fn known_names() -> String {
+    registry()
+        .iter()
+        .map(|i| i.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub fn hash_file(_path: &Path) -> std::io::Result<(String, u64)> {
-    Ok((String::new(), 0))
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Discovery
+// ---------------------------------------------------------------------------------------------
+
+/// Folders of a Telegram Desktop export (and of similar dumps) that only hold media or page
+/// assets.
+const SKIP_DIRS: &[&str] = &[
+    "photos",
+    "files",
+    "video_files",
+    "voice_messages",
+    "round_video_messages",
+    "stickers",
+    "animations",
+    "contacts",
+    "profile_pictures",
+    "css",
+    "js",
+    "images",
+    "node_modules",
+    "__pycache__",
+];
+
+/// Extensions that are never data we import, checked before opening a file.
+const SKIP_EXTS: &[&str] = &[
+    "html", "htm", "css", "js", "jpg", "jpeg", "png", "gif", "webp", "webm", "bmp", "svg", "ico",
+    "tif", "tiff", "heic", "mp4", "mov", "mkv", "avi", "mp3", "m4a", "ogg", "oga", "opus", "wav",
+    "flac", "tgs", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "7z",
+    "rar", "exe", "dll", "so", "bin", "iso", "sqlite", "db", "parquet", "vcf", "md5", "sha256",
+];
+
+/// Expands `paths` into the files to import, in a deterministic order.
+///
+/// Files named explicitly are always kept. Folders are walked recursively in byte order of
+/// names; inside them, hidden entries, media folders of Telegram exports (`photos/`, `files/`,
+/// `stickers/`, …), media and page extensions (`.html`, `.jpg`, `.mp4`, …) and files whose
+/// first bytes show binary content (other than gzip) are skipped. Symbolic links to folders are
+/// not followed, so a link loop cannot recurse. Paths that cannot be read give
+/// [`FileError::Io`].
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut files, &mut errors),
+            Ok(_) => files.push(p.clone()),
+            Err(source) => errors.push(FileError::Io {
+                path: p.clone(),
+                source,
+            }),
+        }
+    }
+    (files, errors)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(source) => {
+            errors.push(FileError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+            return;
+        }
+    };
+    let mut entries = Vec::new();
+    for e in rd {
+        match e {
+            Ok(e) => entries.push(e),
+            Err(source) => errors.push(FileError::Io {
+                path: dir.to_path_buf(),
+                source,
+            }),
+        }
+    }
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        let ft = match e.file_type() {
+            Ok(ft) => ft,
+            Err(source) => {
+                errors.push(FileError::Io { path, source });
+                continue;
+            }
+        };
+        if ft.is_dir() {
+            if !SKIP_DIRS.contains(&name.to_ascii_lowercase().as_str()) {
+                walk(&path, files, errors);
+            }
+            continue;
+        }
+        if ft.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        if let Some(ext) = path.extension() {
+            let ext = ext.to_string_lossy().to_ascii_lowercase();
+            if SKIP_EXTS.contains(&ext.as_str()) {
+                continue;
+            }
+        }
+        match looks_like_data(&path) {
+            Ok(true) => files.push(path),
+            Ok(false) => {}
+            Err(source) => errors.push(FileError::Io { path, source }),
+        }
+    }
+}
+
+/// Whether the first bytes of a file could be JSON, JSONL, CSV, XML or gzip: gzip by its magic
+/// bytes, text by the absence of NUL bytes and of other formats' magic numbers.
+fn looks_like_data(path: &Path) -> io::Result<bool> {
+    let mut head = [0u8; 512];
+    let mut f = File::open(path)?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(is_data_head(&head[..n]))
+}
+
+fn is_data_head(head: &[u8]) -> bool {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return true;
+    }
+    const BINARY_MAGIC: &[&[u8]] = &[
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"%PDF",
+        b"PK\x03\x04",
+        b"OggS",
+        b"RIFF",
+        b"GIF8",
+        b"\x1A\x45\xDF\xA3",
+        b"SQLite format",
+        b"\x7FELF",
+        b"PAR1",
+    ];
+    if BINARY_MAGIC.iter().any(|m| head.starts_with(m)) {
+        return false;
+    }
+    // MP4/MOV: a box size then `ftyp`.
+    if head.get(4..8) == Some(b"ftyp") {
+        return false;
+    }
+    !head.contains(&0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashing
+// ---------------------------------------------------------------------------------------------
+
+/// SHA-256 (lowercase hex) and size in bytes of a file, read in 1 MiB chunks.
+pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((to_hex(&h.finalize()), size))
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and importing
+// ---------------------------------------------------------------------------------------------
+
+/// A reader that fails once more than `limit` bytes came through, and remembers that it did so
+/// that the failure can be reported as [`FileError::TooLarge`] whatever the importer made of it.
+struct Limited<R> {
+    inner: R,
+    remaining: u64,
+    exceeded: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.exceeded.get() {
+            return Err(io::Error::other("decompressed size limit exceeded"));
+        }
+        // Ask for one byte more than allowed so that reaching the limit exactly is not an error.
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining.saturating_add(1)).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n as u64 > self.remaining {
+            self.exceeded.set(true);
+            return Err(io::Error::other("decompressed size limit exceeded"));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads up to `HEAD_LEN` bytes (fewer only at end of input).
+fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; HEAD_LEN];
+    let mut n = 0;
+    while n < HEAD_LEN {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(n);
+    Ok(head)
+}
+
+/// Imports one file: opens it (gzip is recognised by its magic bytes and decompressed up to
+/// `options.max_decompressed`), strips a UTF-8 byte-order mark, picks the importer (by
+/// `options.format`, else by sniffing the first 64 KiB) and streams its events to `sink`,
+/// counting items and record errors.
+///
+/// Events emitted before a [`FileError`] stay emitted. A decompression limit hit at any point
+/// gives [`FileError::TooLarge`].
 pub fn import_file(
-    _path: &Path,
-    _sha256: &str,
-    _options: &ImportOptions,
-    _sink: &mut dyn FnMut(Event),
+    path: &Path,
+    sha256: &str,
+    options: &ImportOptions,
+    sink: &mut dyn FnMut(Event),
 ) -> Result<FileSummary, FileError> {
-    let _ = std::marker::PhantomData::<FileContext<'_>>;
-    Ok(FileSummary::default())
+    let io_err = |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let mut file = BufReader::with_capacity(BUF_LEN, file);
+    let is_gz = file.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
+    let exceeded = Rc::new(Cell::new(false));
+    let mut raw: Box<dyn Read> = if is_gz {
+        Box::new(Limited {
+            inner: flate2::bufread::MultiGzDecoder::new(file),
+            remaining: options.max_decompressed,
+            exceeded: Rc::clone(&exceeded),
+        })
+    } else {
+        Box::new(file)
+    };
+    let too_large = || FileError::TooLarge {
+        path: path.to_path_buf(),
+        limit: options.max_decompressed,
+    };
+
+    let mut head = match read_head(&mut raw) {
+        Ok(h) => h,
+        Err(_) if exceeded.get() => return Err(too_large()),
+        Err(e) => return Err(io_err(e)),
+    };
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+
+    let importer = match &options.format {
+        Some(name) => importer_by_name(name).ok_or_else(|| FileError::NoSuchImporter {
+            path: path.to_path_buf(),
+            name: name.clone(),
+        })?,
+        None => sniff_format(&head).ok_or_else(|| FileError::UnknownFormat {
+            path: path.to_path_buf(),
+            known: known_names(),
+        })?,
+    };
+
+    let mut input = BufReader::with_capacity(BUF_LEN, io::Cursor::new(head).chain(raw));
+    let ctx = FileContext {
+        path,
+        sha256,
+        options,
+    };
+    let mut summary = FileSummary {
+        importer: importer.name().to_string(),
+        importer_version: importer.version(),
+        ..FileSummary::default()
+    };
+    let result = importer.import(&mut input, &ctx, &mut |ev| {
+        match &ev {
+            Event::Item(_) => summary.items += 1,
+            Event::Error(_) => summary.errors += 1,
+        }
+        sink(ev);
+    });
+    if exceeded.get() {
+        return Err(too_large());
+    }
+    result.map(|()| summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(u64, Result<String, LineError>)> {
+        let mut out = Vec::new();
+        // A tiny buffer makes lines straddle buffer boundaries.
+        let mut r = BufReader::with_capacity(3, input);
+        for_each_line(&mut r, max, &mut |n, l| {
+            out.push((n, l.map(str::to_string)))
+        })
+        .expect("reading a slice cannot fail");
+        out
+    }
+
+    fn ok(n: u64, s: &str) -> (u64, Result<String, LineError>) {
+        (n, Ok(s.to_string()))
+    }
+
+    #[test]
+    fn lines_are_numbered_trimmed_and_bounded() {
+        assert_eq!(lines(b"", 10), vec![]);
+        assert_eq!(lines(b"a\nb", 10), vec![ok(1, "a"), ok(2, "b")]);
+        assert_eq!(
+            lines(b"a\r\n\r\n  \nb\r\n", 10),
+            vec![ok(1, "a"), ok(4, "b")]
+        );
+        assert_eq!(lines(b"\xEF\xBB\xBF{}\n", 10), vec![ok(1, "{}")]);
+        assert_eq!(lines(b"0123456789\n", 10), vec![ok(1, "0123456789")]);
+        assert_eq!(lines(b"0123456789\r\n", 10), vec![ok(1, "0123456789")]);
+        assert_eq!(
+            lines(b"0123456789A\nok\n", 10),
+            vec![(1, Err(LineError::TooLong { len: 11 })), ok(2, "ok")]
+        );
+        assert_eq!(
+            lines(b"x\n0123456789ABCDEFGHIJ", 10),
+            vec![ok(1, "x"), (2, Err(LineError::TooLong { len: 20 }))]
+        );
+        assert_eq!(
+            lines(b"\xff\xfe\nok", 10),
+            vec![(1, Err(LineError::InvalidUtf8)), ok(2, "ok")]
+        );
+    }
+
+    #[test]
+    fn an_over_long_line_is_not_buffered() {
+        // 50 MB of one line with a limit of 1 KiB: only the limit is ever held.
+        let big = vec![b'a'; 50 << 20];
+        let mut r = BufReader::new(io::Cursor::new(big).chain(&b"\n{}\n"[..]));
+        let mut seen = Vec::new();
+        for_each_line(&mut r, 1024, &mut |n, l| seen.push((n, l.is_ok()))).expect("in memory");
+        assert_eq!(seen, vec![(1, false), (2, true)]);
+    }
+
+    #[test]
+    fn data_heads_are_told_from_binary() {
+        for (head, want) in [
+            (&b"{\"a\":1}"[..], true),
+            (b"id,text\n1,x", true),
+            (b"<?xml version", true),
+            (b"\x1f\x8b\x08\x00", true),
+            (b"\x89PNG\r\n", false),
+            (b"\xFF\xD8\xFF\xE0", false),
+            (b"%PDF-1.4", false),
+            (b"\0\0\0\x18ftypmp42", false),
+            (b"abc\0def", false),
+        ] {
+            assert_eq!(is_data_head(head), want, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn hex_is_lowercase() {
+        assert_eq!(to_hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+    }
 }

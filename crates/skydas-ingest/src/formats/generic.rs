@@ -1,25 +1,1060 @@
-//! Placeholder until the importer lands.
+//! Generic CSV and JSONL with a column map, the fallback format, plus the CSV and line plumbing
+//! that the other tabular importers (4CAT, CrowdTangle, the toolkit CSV) share.
+//!
+//! Each model field is read from the column (CSV) or key (JSONL, dotted paths such as `user.id`)
+//! that [`ColumnMap`] names, or else from the first of a list of common names (`id`, `post_id`,
+//! `tweet_id`, …). Required: an actor, a time and a text column. When the input has no id
+//! column at all, the id is synthesised as `{first 12 hex digits of the file's SHA-256}:{line}`,
+//! which is stable for the same original file.
 
-use crate::{Confidence, Event, FileContext, FileError, Importer};
+use std::io::{self, BufRead, Read};
 
+use serde_json::Value;
+use skydas_model::time::{parse_any, parse_epoch};
+use skydas_model::{Actor, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, UrlSource};
+
+use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer, RecordError};
+
+/// Generic CSV / JSONL importer (name `generic`).
 pub struct Generic;
+
+const NAME: &str = "generic";
+const VERSION: u32 = 1;
+
+/// Model fields and the column names guessed for each when the column map leaves it unset.
+const GUESSES: [(&str, &[&str]); 13] = [
+    (
+        "id",
+        &["id", "post_id", "message_id", "tweet_id", "item_id"],
+    ),
+    (
+        "actor_id",
+        &[
+            "author_id",
+            "user_id",
+            "account_id",
+            "actor_id",
+            "channel_id",
+        ],
+    ),
+    (
+        "handle",
+        &["username", "handle", "screen_name", "user_name"],
+    ),
+    ("name", &["name", "display_name"]),
+    (
+        "time",
+        &[
+            "time",
+            "timestamp",
+            "created_at",
+            "date",
+            "datetime",
+            "published",
+        ],
+    ),
+    ("text", &["text", "body", "message", "content", "full_text"]),
+    ("urls", &["urls", "links", "url"]),
+    ("repost_of", &["repost_of", "retweet_id", "forward_from"]),
+    ("reply_to", &["reply_to", "in_reply_to"]),
+    ("quote_of", &["quote_of", "quoted_id"]),
+    ("platform", &["platform"]),
+    ("hashtags", &["hashtags"]),
+    ("lang", &["lang", "language"]),
+];
+
+// Indices into `GUESSES`, so that resolved columns can live in a plain array.
+const F_ID: usize = 0;
+const F_ACTOR: usize = 1;
+const F_HANDLE: usize = 2;
+const F_NAME: usize = 3;
+const F_TIME: usize = 4;
+const F_TEXT: usize = 5;
+const F_URLS: usize = 6;
+const F_REPOST: usize = 7;
+const F_REPLY: usize = 8;
+const F_QUOTE: usize = 9;
+const F_PLATFORM: usize = 10;
+const F_HASHTAGS: usize = 11;
+const F_LANG: usize = 12;
 
 impl Importer for Generic {
     fn name(&self) -> &'static str {
-        "generic"
+        NAME
     }
+
     fn version(&self) -> u32 {
-        0
+        VERSION
     }
-    fn sniff(&self, _head: &[u8]) -> Confidence {
-        Confidence::No
+
+    fn sniff(&self, head: &[u8]) -> Confidence {
+        let keys: Vec<String> = if first_non_space(head) == Some(b'{') {
+            let line = first_line(head);
+            match serde_json::from_slice::<Value>(line) {
+                Ok(Value::Object(m)) => m.keys().map(|k| k.to_ascii_lowercase()).collect(),
+                _ => return Confidence::No,
+            }
+        } else {
+            match header_names(head) {
+                Some(h) => h,
+                None => return Confidence::No,
+            }
+        };
+        let has = |f: usize| GUESSES[f].1.iter().any(|g| keys.iter().any(|k| k == g));
+        if has(F_ID) && has(F_TIME) && has(F_TEXT) {
+            Confidence::Weak
+        } else {
+            Confidence::No
+        }
     }
+
     fn import(
         &self,
-        _input: &mut dyn std::io::BufRead,
-        _ctx: &FileContext<'_>,
-        _sink: &mut dyn FnMut(Event),
+        input: &mut dyn BufRead,
+        ctx: &FileContext<'_>,
+        sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
+        let head = input.fill_buf().map_err(|e| io_error(ctx, e))?;
+        if first_non_space(head) == Some(b'{') {
+            import_jsonl(input, ctx, sink)
+        } else {
+            let delimiter = guess_delimiter(first_line(head));
+            import_csv(input, ctx, delimiter, sink)
+        }
+    }
+}
+
+/// The values of one record, by model field, before validation.
+#[derive(Default)]
+struct Fields {
+    id: Option<String>,
+    /// Whether the input has an id column or key at all (else the id is synthesised).
+    has_id: bool,
+    actor_id: Option<String>,
+    handle: Option<String>,
+    name: Option<String>,
+    time: Option<String>,
+    /// `None` when the text column or key is absent; an empty text is allowed (reposts).
+    text: Option<String>,
+    urls: Vec<String>,
+    hashtags: Vec<String>,
+    repost_of: Option<String>,
+    reply_to: Option<String>,
+    quote_of: Option<String>,
+    platform: Option<String>,
+    lang: Option<String>,
+}
+
+fn build(f: Fields, ctx: &FileContext<'_>, line: u64) -> Result<Item, Refusal> {
+    let id = match f.id {
+        Some(id) => id,
+        None if !f.has_id => format!("{}:{line}", ctx.sha256.get(..12).unwrap_or(ctx.sha256)),
+        None => return Err(Refusal::new("missing id", "")),
+    };
+    let actor_id = f
+        .actor_id
+        .or_else(|| f.handle.clone())
+        .ok_or_else(|| Refusal::new("missing actor", ""))?;
+    let raw_time = f.time.ok_or_else(|| Refusal::new("missing time", ""))?;
+    let time = parse_any(&raw_time).ok_or_else(|| Refusal::new("bad timestamp", raw_time))?;
+    let text = f.text.ok_or_else(|| Refusal::new("missing text", ""))?;
+    let platform = match f.platform.as_deref() {
+        Some(p) => Platform::parse(p).unwrap_or(Platform::Other),
+        None => default_platform(&ctx.options.column_map, Platform::Other),
+    };
+    let actor = Actor {
+        platform_id: actor_id,
+        handle: f.handle,
+        name: f.name,
+        ..Actor::default()
+    };
+    let mut item = Item::new(
+        platform,
+        id,
+        actor,
+        time,
+        text,
+        provenance(ctx, NAME, VERSION, Locator::Line(line)),
+    );
+    item.urls = f.urls.into_iter().map(field_url).collect();
+    item.hashtags = f
+        .hashtags
+        .into_iter()
+        .map(|h| h.trim_start_matches('#').to_string())
+        .filter(|h| !h.is_empty())
+        .collect();
+    item.kind = if f.repost_of.is_some() {
+        ItemKind::Repost
+    } else if f.reply_to.is_some() {
+        ItemKind::Reply
+    } else if f.quote_of.is_some() {
+        ItemKind::Quote
+    } else {
+        ItemKind::Post
+    };
+    item.repost_of = f.repost_of;
+    item.reply_to = f.reply_to;
+    item.quote_of = f.quote_of;
+    item.lang_hint = f.lang;
+    Ok(item)
+}
+
+/// The column map's platform, else `fallback`.
+pub(crate) fn default_platform(map: &ColumnMap, fallback: Platform) -> Platform {
+    map.platform
+        .as_deref()
+        .and_then(Platform::parse)
+        .unwrap_or(fallback)
+}
+
+/// The columns to try for field `f`: the mapped one only, or the guesses.
+fn candidates(map: &ColumnMap, f: usize) -> Vec<String> {
+    match map.fields.get(GUESSES[f].0) {
+        Some(col) => vec![col.clone()],
+        None => GUESSES[f].1.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+fn import_csv(
+    input: &mut dyn BufRead,
+    ctx: &FileContext<'_>,
+    delimiter: u8,
+    sink: &mut dyn FnMut(Event),
+) -> Result<(), FileError> {
+    let map = &ctx.options.column_map;
+    let setup = |h: &Header| -> Result<[Option<usize>; 13], String> {
+        let mut cols = [None; 13];
+        for (f, col) in cols.iter_mut().enumerate() {
+            let cands = candidates(map, f);
+            *col = cands.iter().find_map(|c| h.find(c));
+            if col.is_none() && map.fields.contains_key(GUESSES[f].0) {
+                return Err(format!("missing column {}", cands[0]));
+            }
+        }
+        Ok(cols)
+    };
+    read_csv(input, ctx, delimiter, setup, sink, |cols, row| {
+        let get = |f: usize| row.get(cols[f]).map(str::to_string);
+        let list = |f: usize| row.get(cols[f]).map(split_list).unwrap_or_default();
+        let fields = Fields {
+            id: get(F_ID),
+            has_id: cols[F_ID].is_some(),
+            actor_id: get(F_ACTOR),
+            handle: get(F_HANDLE),
+            name: get(F_NAME),
+            time: get(F_TIME),
+            text: cols[F_TEXT].map(|i| row.raw(i).to_string()),
+            urls: list(F_URLS),
+            hashtags: list(F_HASHTAGS),
+            repost_of: get(F_REPOST),
+            reply_to: get(F_REPLY),
+            quote_of: get(F_QUOTE),
+            platform: get(F_PLATFORM),
+            lang: get(F_LANG),
+        };
+        build(fields, ctx, row.line)
+    })
+}
+
+fn import_jsonl(
+    input: &mut dyn BufRead,
+    ctx: &FileContext<'_>,
+    sink: &mut dyn FnMut(Event),
+) -> Result<(), FileError> {
+    let map = &ctx.options.column_map;
+    let cands: Vec<Vec<String>> = (0..GUESSES.len()).map(|f| candidates(map, f)).collect();
+    for_each_json_line(input, ctx, sink, |v, line| {
+        let find = |f: usize| cands[f].iter().find_map(|c| json_path(v, c));
+        let get = |f: usize| find(f).and_then(json_scalar);
+        let fields = Fields {
+            id: get(F_ID),
+            has_id: find(F_ID).is_some(),
+            actor_id: get(F_ACTOR),
+            handle: get(F_HANDLE),
+            name: get(F_NAME),
+            time: get(F_TIME),
+            text: find(F_TEXT).map(|t| json_scalar(t).unwrap_or_default()),
+            urls: find(F_URLS).map(json_list).unwrap_or_default(),
+            hashtags: find(F_HASHTAGS).map(json_list).unwrap_or_default(),
+            repost_of: get(F_REPOST),
+            reply_to: get(F_REPLY),
+            quote_of: get(F_QUOTE),
+            platform: get(F_PLATFORM),
+            lang: get(F_LANG),
+        };
+        build(fields, ctx, line)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared plumbing for the tabular and line-based importers.
+
+/// Why one record was refused: a short stable reason and a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub reason: String,
+    pub detail: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(reason: impl Into<String>, detail: impl Into<String>) -> Refusal {
+        Refusal {
+            reason: reason.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Provenance of a record of this file.
+pub(crate) fn provenance(
+    ctx: &FileContext<'_>,
+    importer: &str,
+    version: u32,
+    locator: Locator,
+) -> Provenance {
+    Provenance {
+        file_sha256: ctx.sha256.to_string(),
+        importer: importer.to_string(),
+        importer_version: version,
+        locator,
+    }
+}
+
+/// A record error of this file.
+pub(crate) fn record_error(ctx: &FileContext<'_>, locator: Locator, r: Refusal) -> RecordError {
+    RecordError {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: r.reason,
+        detail: r.detail,
+    }
+}
+
+/// The file error for an I/O failure of this file.
+pub(crate) fn io_error(ctx: &FileContext<'_>, source: io::Error) -> FileError {
+    FileError::Io {
+        path: ctx.path.to_path_buf(),
+        source,
+    }
+}
+
+/// A failure that stops this file at `locator`.
+pub(crate) fn fatal(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+) -> FileError {
+    FileError::Fatal {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+    }
+}
+
+/// A URL found in a column or field of the record.
+pub(crate) fn field_url(raw: String) -> ItemUrl {
+    ItemUrl {
+        raw,
+        source: UrlSource::Field,
+        ..ItemUrl::default()
+    }
+}
+
+/// Splits a list cell (`a b`, `a,b`, `a|b`, `a; b`, or a JSON-ish `["a", "b"]`).
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '|' | ';'))
+        .map(|p| p.trim_matches(|c| matches!(c, '[' | ']' | '"' | '\'')))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A reader that refuses to hand out more than `limit` bytes after the last [`Capped::mark`].
+/// The CSV and XML parsers buffer a whole record or text node before handing it over; this keeps
+/// a runaway record (an unbalanced quote, a gigabyte text node) from exhausting memory.
+pub(crate) struct Capped<R> {
+    inner: R,
+    read: u64,
+    mark: u64,
+    limit: u64,
+    tripped: bool,
+}
+
+impl<R> Capped<R> {
+    pub(crate) fn new(inner: R, max_record: usize) -> Capped<R> {
+        // Slack for the parsers' own read-ahead buffers.
+        let limit = (max_record as u64).saturating_add(64 * 1024);
+        Capped {
+            inner,
+            read: 0,
+            mark: 0,
+            limit,
+            tripped: false,
+        }
+    }
+
+    /// Starts a new record at the current read position.
+    pub(crate) fn mark(&mut self) {
+        self.mark = self.read;
+    }
+
+    /// Whether the reader stopped because a record exceeded the limit.
+    pub(crate) fn tripped(&self) -> bool {
+        self.tripped
+    }
+
+    fn check(&mut self) -> io::Result<()> {
+        if self.read - self.mark > self.limit {
+            self.tripped = true;
+            return Err(io::Error::other("record exceeds the size limit"));
+        }
         Ok(())
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check()?;
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Capped<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.read += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+/// The header of a CSV file: names trimmed, unquoted and lowercased for lookup.
+#[derive(Clone)]
+pub(crate) struct Header {
+    names: Vec<String>,
+}
+
+impl Header {
+    /// Builds a header from raw names.
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Header {
+        Header {
+            names: names
+                .into_iter()
+                .map(|n| {
+                    n.trim_start_matches('\u{feff}')
+                        .trim()
+                        .trim_matches('"')
+                        .trim()
+                        .to_lowercase()
+                })
+                .collect(),
+        }
+    }
+
+    /// Index of a column, case-insensitively.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        let name = name.to_lowercase();
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// Index of the first of `names` that exists.
+    pub(crate) fn find_any(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.find(n))
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// One CSV record with its starting line.
+pub(crate) struct Row<'a> {
+    pub line: u64,
+    rec: &'a csv::StringRecord,
+}
+
+impl Row<'_> {
+    /// The trimmed value of column `i`, `None` when the column is absent or the value empty.
+    pub(crate) fn get(&self, i: Option<usize>) -> Option<&str> {
+        let v = self.rec.get(i?)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// The value of column `i` as is (empty when absent).
+    pub(crate) fn raw(&self, i: usize) -> &str {
+        self.rec.get(i).unwrap_or("")
+    }
+}
+
+/// The CSV header names from the first line of `head`, if it parses as CSV with 2+ columns.
+pub(crate) fn header_names(head: &[u8]) -> Option<Vec<String>> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let line = first_line(head);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(guess_delimiter(line))
+        .from_reader(line);
+    let mut rec = csv::ByteRecord::new();
+    if !rdr.read_byte_record(&mut rec).ok()? || rec.len() < 2 {
+        return None;
+    }
+    let h = Header::new(rec.iter().map(|f| std::str::from_utf8(f).unwrap_or("")));
+    Some(h.names)
+}
+
+/// Tab or semicolon when the header line has more of them than commas, else comma.
+pub(crate) fn guess_delimiter(line: &[u8]) -> u8 {
+    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+    let commas = count(b',');
+    if count(b'\t') > commas {
+        b'\t'
+    } else if count(b';') > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The first byte of `head` that is not whitespace (after a BOM).
+pub(crate) fn first_non_space(head: &[u8]) -> Option<u8> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    head.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// The first line of `head` (without BOM, leading blank lines and line end).
+pub(crate) fn first_line(head: &[u8]) -> &[u8] {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(head.len());
+    let head = &head[start..];
+    let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let line = &head[..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Streams a CSV file: reads the header, lets `setup` resolve columns (an `Err` is fatal for the
+/// file), then maps each record with `map`. A record with the wrong number of fields, invalid
+/// UTF-8 or more than `max_record` bytes is refused with its starting line; the rest continue.
+pub(crate) fn read_csv<S>(
+    input: &mut dyn BufRead,
+    ctx: &FileContext<'_>,
+    delimiter: u8,
+    setup: impl FnOnce(&Header) -> Result<S, String>,
+    sink: &mut dyn FnMut(Event),
+    mut map: impl FnMut(&mut S, &Row<'_>) -> Result<Item, Refusal>,
+) -> Result<(), FileError> {
+    let max = ctx.options.max_record;
+    if input
+        .fill_buf()
+        .map_err(|e| io_error(ctx, e))?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
+        input.consume(3);
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(Capped::new(input, max));
+    let mut rec = csv::ByteRecord::new();
+    let csv_fail = |rdr: &mut csv::Reader<Capped<&mut dyn BufRead>>, e: csv::Error| {
+        let line = rdr.position().line();
+        if rdr.get_mut().tripped() {
+            fatal(ctx, Locator::Line(line), "record exceeds the size limit")
+        } else {
+            match e.into_kind() {
+                csv::ErrorKind::Io(source) => io_error(ctx, source),
+                other => fatal(ctx, Locator::Line(line), format!("bad csv: {other:?}")),
+            }
+        }
+    };
+    match rdr.read_byte_record(&mut rec) {
+        Ok(true) => {}
+        Ok(false) => return Ok(()),
+        Err(e) => return Err(csv_fail(&mut rdr, e)),
+    }
+    let header = Header::new(rec.iter().map(|f| std::str::from_utf8(f).unwrap_or("")));
+    let mut state = setup(&header).map_err(|reason| fatal(ctx, Locator::Line(1), reason))?;
+    loop {
+        rdr.get_mut().mark();
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(csv_fail(&mut rdr, e)),
+        }
+        let line = rec.position().map_or(0, csv::Position::line);
+        let refuse = |r: Refusal| Event::Error(record_error(ctx, Locator::Line(line), r));
+        if rec.len() != header.len() {
+            let detail = format!("expected {}, found {}", header.len(), rec.len());
+            sink(refuse(Refusal::new("wrong number of fields", detail)));
+            continue;
+        }
+        if rec.as_slice().len() > max {
+            sink(refuse(Refusal::new(
+                "record too large",
+                format!("over {max} bytes"),
+            )));
+            continue;
+        }
+        let srec = match csv::StringRecord::from_byte_record(std::mem::take(&mut rec)) {
+            Ok(s) => s,
+            Err(e) => {
+                rec = e.into_byte_record();
+                sink(refuse(Refusal::new("invalid utf-8", "")));
+                continue;
+            }
+        };
+        let row = Row { line, rec: &srec };
+        match map(&mut state, &row) {
+            Ok(item) => sink(Event::Item(Box::new(item))),
+            Err(r) => sink(refuse(r)),
+        }
+        rec = srec.into_byte_record();
+    }
+}
+
+/// Streams a JSONL file: each non-blank line must be a JSON object, mapped by `map`.
+pub(crate) fn for_each_json_line(
+    input: &mut dyn BufRead,
+    ctx: &FileContext<'_>,
+    sink: &mut dyn FnMut(Event),
+    mut map: impl FnMut(&Value, u64) -> Result<Item, Refusal>,
+) -> Result<(), FileError> {
+    let max = ctx.options.max_record;
+    crate::source::for_each_line(input, max, &mut |line_no, line| {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                sink(Event::Error(e.to_record_error(ctx.path, line_no, max)));
+                return;
+            }
+        };
+        let result = match serde_json::from_str::<Value>(line) {
+            Ok(v @ Value::Object(_)) => map(&v, line_no),
+            Ok(_) => Err(Refusal::new("not a json object", "")),
+            Err(e) => Err(Refusal::new("bad json", e.to_string())),
+        };
+        sink(match result {
+            Ok(item) => Event::Item(Box::new(item)),
+            Err(r) => Event::Error(record_error(ctx, Locator::Line(line_no), r)),
+        });
+    })
+    .map_err(|e| io_error(ctx, e))
+}
+
+/// Follows a dotted path (`user.id`, `entities.urls.0`) through objects and arrays.
+pub(crate) fn json_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    if let Some(x) = v.get(path) {
+        return Some(x);
+    }
+    path.split('.').try_fold(v, |cur, key| match cur {
+        Value::Object(m) => m.get(key),
+        Value::Array(a) => a.get(key.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// A scalar as a trimmed non-empty string (strings, numbers, booleans).
+pub(crate) fn json_scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The string at `path`, if any.
+pub(crate) fn json_str(v: &Value, path: &str) -> Option<String> {
+    json_path(v, path).and_then(json_scalar)
+}
+
+/// A list value: a JSON array of scalars (or of objects with `url`/`expanded_url`/`text`), or a
+/// delimited string.
+pub(crate) fn json_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| match x {
+                Value::Object(_) => ["expanded_url", "url", "href", "tag", "text", "name"]
+                    .iter()
+                    .find_map(|k| json_str(x, k)),
+                _ => json_scalar(x),
+            })
+            .collect(),
+        Value::String(s) => split_list(s),
+        _ => Vec::new(),
+    }
+}
+
+/// Parses a time value: epoch numbers (seconds or milliseconds) or any supported string form.
+pub(crate) fn json_time(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => parse_epoch(&n.to_string()),
+        Value::String(s) => parse_any(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Runs an importer over bytes in memory.
+
+    use super::*;
+
+    /// What one import gave.
+    pub(crate) struct Run {
+        pub items: Vec<Item>,
+        pub errors: Vec<RecordError>,
+        pub result: Result<(), FileError>,
+    }
+
+    pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    pub(crate) fn run_with(
+        imp: &dyn Importer,
+        bytes: &[u8],
+        options: &crate::ImportOptions,
+    ) -> Run {
+        let ctx = FileContext {
+            path: std::path::Path::new("in"),
+            sha256: SHA,
+            options,
+        };
+        let mut items = Vec::new();
+        let mut errors = Vec::new();
+        let mut input = bytes;
+        let result = imp.import(&mut input, &ctx, &mut |e| match e {
+            Event::Item(i) => items.push(*i),
+            Event::Error(e) => errors.push(e),
+        });
+        Run {
+            items,
+            errors,
+            result,
+        }
+    }
+
+    pub(crate) fn run(imp: &dyn Importer, bytes: &[u8]) -> Run {
+        run_with(imp, bytes, &crate::ImportOptions::default())
+    }
+
+    /// `(line, reason)` of each record error.
+    pub(crate) fn reasons(run: &Run) -> Vec<(String, String)> {
+        run.errors
+            .iter()
+            .map(|e| (e.locator.to_string(), e.reason.clone()))
+            .collect()
+    }
+
+    pub(crate) fn fixture(rel: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use crate::ImportOptions;
+
+    /// One-line summary of an item: `platform id actor time kind urls | text`.
+    fn summary(i: &Item) -> String {
+        let urls: Vec<&str> = i.urls.iter().map(|u| u.raw.as_str()).collect();
+        format!(
+            "{} {} {} {} {} [{}] r={} | {}",
+            i.platform,
+            i.platform_id,
+            i.actor.platform_id,
+            i.time,
+            i.kind.as_str(),
+            urls.join(" "),
+            i.repost_of.as_deref().unwrap_or("-"),
+            i.text
+        )
+    }
+
+    fn check(input: &str, expected: &[&str]) {
+        let run = run(&Generic, input.as_bytes());
+        assert!(run.result.is_ok(), "{:?}", run.result);
+        let mut got: Vec<String> = run.items.iter().map(summary).collect();
+        got.extend(
+            run.errors
+                .iter()
+                .map(|e| format!("error {}: {}", e.locator, e.reason)),
+        );
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn maps_guessed_csv_columns() {
+        check(
+            "post_id,user_id,screen_name,created_at,text,links,platform\n\
+             1,u1,alice,2024-02-24T06:00:00Z,hello,https://a.example/x|https://b.example,telegram\n\
+             2,u2,bob,1708754400,\"multi\nline\",,\n",
+            &[
+                "telegram 1 u1 1708754400 post [https://a.example/x https://b.example] r=- | hello",
+                "other 2 u2 1708754400 post [] r=- | multi\nline",
+            ],
+        );
+    }
+
+    #[test]
+    fn maps_the_fixtures() {
+        let run = run(&Generic, &fixture("generic/posts.csv"));
+        let mut got: Vec<String> = run.items.iter().map(summary).collect();
+        got.extend(
+            reasons(&run)
+                .into_iter()
+                .map(|(l, r)| format!("error {l}: {r}")),
+        );
+        assert_eq!(
+            got,
+            [
+                "vk vk-1 1001 1708754400 post [https://lrt-lt.example/a https://t.me/baltic_voice/1] r=- | Правда о Литве, часть 1",
+                "vk vk-2 1002 1708754430 post [https://lrt-lt.example/a] r=- | Правда о Литве, часть 1",
+                "vk vk-4 1003 1708754460 reply [] r=- | Ответ",
+                "error 4: bad timestamp",
+            ]
+        );
+        assert_eq!(run.items[0].actor.handle.as_deref(), Some("baltic_voice"));
+        assert_eq!(run.items[0].actor.name.as_deref(), Some("Baltic Voice"));
+        assert_eq!(run.items[2].reply_to.as_deref(), Some("vk-1"));
+
+        let mut options = ImportOptions::default();
+        for (field, key) in [
+            ("actor_id", "snippet.channelId"),
+            ("name", "snippet.channelTitle"),
+            ("time", "snippet.publishedAt"),
+            ("text", "snippet.description"),
+        ] {
+            options.column_map.fields.insert(field.into(), key.into());
+        }
+        options.column_map.platform = Some("youtube".into());
+        let run = run_with(&Generic, &fixture("generic/posts.jsonl"), &options);
+        let mut got: Vec<String> = run.items.iter().map(summary).collect();
+        got.extend(
+            reasons(&run)
+                .into_iter()
+                .map(|(l, r)| format!("error {l}: {r}")),
+        );
+        assert_eq!(
+            got,
+            [
+                "youtube yt-1 UC1 1708754400 post [https://lrt-lt.example/a] r=- | Žiūrėkite https://lrt-lt.example/a",
+                "error 2: missing text",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_fixture_is_detected_as_its_format() {
+        let cases = [
+            ("generic/posts.csv", "generic"),
+            ("generic/posts.jsonl", "No"),
+            ("cnt-csv/messages.csv", "cnt-csv"),
+            ("crowdtangle/facebook.csv", "crowdtangle"),
+            ("crowdtangle/instagram.csv", "crowdtangle"),
+            ("4cat/telegram.csv", "4cat"),
+            ("4cat/twitter.csv", "4cat"),
+            ("4cat/zeeschuimer.ndjson", "4cat"),
+            ("feed/rss.xml", "feed"),
+            ("feed/atom.xml", "feed"),
+            ("feed/rdf.xml", "feed"),
+        ];
+        for (path, want) in cases {
+            let bytes = fixture(path);
+            let got = crate::sniff_format(&bytes).map_or("No", |i| i.name());
+            assert_eq!(got, want, "{path}");
+        }
+    }
+
+    #[test]
+    fn maps_jsonl_with_nested_keys_and_arrays() {
+        let mut options = ImportOptions::default();
+        options
+            .column_map
+            .fields
+            .insert("actor_id".into(), "user.id".into());
+        options.column_map.platform = Some("x".into());
+        let input = r#"{"id": 5, "user": {"id": 77}, "timestamp": 1708754400, "text": "hi", "urls": ["https://a.example"], "retweet_id": "4"}
+{"id": "6", "user": {"id": "78"}, "date": "Sat, 24 Feb 2024 06:00:00 GMT", "body": null}
+"#;
+        let run = run_with(&Generic, input.as_bytes(), &options);
+        assert!(run.errors.is_empty(), "{:?}", run.errors);
+        let got: Vec<String> = run.items.iter().map(summary).collect();
+        assert_eq!(
+            got,
+            [
+                "x 5 77 1708754400 repost [https://a.example] r=4 | hi",
+                "x 6 78 1708754400 post [] r=- | "
+            ]
+        );
+    }
+
+    #[test]
+    fn synthesises_ids_when_there_is_no_id_column() {
+        check(
+            "author_id,time,text\na,2024-02-24 06:00:00,x\n",
+            &["other 0123456789ab:2 a 1708754400 post [] r=- | x"],
+        );
+    }
+
+    #[test]
+    fn refuses_bad_records_and_keeps_the_rest() {
+        check(
+            "id,author_id,time,text\n\
+             1,a,2024-02-24T06:00:00Z,ok\n\
+             2,a,yesterday,bad time\n\
+             3,,2024-02-24T06:00:00Z,no actor\n\
+             4,a,2024-02-24T06:00:00Z\n\
+             5,a,2024-02-24T06:00:00Z,ok again\n",
+            &[
+                "other 1 a 1708754400 post [] r=- | ok",
+                "other 5 a 1708754400 post [] r=- | ok again",
+                "error 3: bad timestamp",
+                "error 4: missing actor",
+                "error 5: wrong number of fields",
+            ],
+        );
+        check(
+            "{\"id\":1,\"author_id\":\"a\",\"time\":1,\"text\":\"t\"}\nnot json\n[1]\n{\"id\":2}\n",
+            &[
+                "other 1 a 1 post [] r=- | t",
+                "error 2: bad json",
+                "error 3: not a json object",
+                "error 4: missing actor",
+            ],
+        );
+    }
+
+    #[test]
+    fn refuses_invalid_utf8_and_oversized_records() {
+        let mut input = b"id,author_id,time,text\n1,a,1,\xff\xfe\n".to_vec();
+        input.extend_from_slice(b"2,a,1,");
+        input.extend(std::iter::repeat_n(b'x', 200));
+        input.extend_from_slice(b"\n3,a,1,ok\n");
+        let options = ImportOptions {
+            max_record: 100,
+            ..ImportOptions::default()
+        };
+        let run = run_with(&Generic, &input, &options);
+        assert_eq!(
+            reasons(&run),
+            [
+                ("2".to_string(), "invalid utf-8".to_string()),
+                ("3".to_string(), "record too large".to_string())
+            ]
+        );
+        assert_eq!(run.items.len(), 1);
+    }
+
+    #[test]
+    fn a_runaway_quoted_field_stops_the_file_instead_of_filling_memory() {
+        let mut input = b"id,author_id,time,text\n1,a,1,ok\n2,a,1,\"".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 300_000));
+        let options = ImportOptions {
+            max_record: 1000,
+            ..ImportOptions::default()
+        };
+        let run = run_with(&Generic, &input, &options);
+        assert_eq!(run.items.len(), 1);
+        match run.result {
+            Err(FileError::Fatal {
+                locator, reason, ..
+            }) => {
+                assert_eq!(
+                    (locator, reason.as_str()),
+                    (Locator::Line(3), "record exceeds the size limit")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mapped_column_that_is_missing_is_fatal() {
+        let mut options = ImportOptions::default();
+        options
+            .column_map
+            .fields
+            .insert("text".into(), "caption".into());
+        let run = run_with(&Generic, b"id,author_id,time,text\n1,a,1,x\n", &options);
+        assert!(
+            matches!(run.result, Err(FileError::Fatal { ref reason, .. }) if reason == "missing column caption")
+        );
+    }
+
+    #[test]
+    fn sniffs_weakly() {
+        let cases: &[(&str, Confidence)] = &[
+            ("id,time,text\n", Confidence::Weak),
+            ("\u{feff}tweet_id;created_at;full_text\n", Confidence::Weak),
+            (
+                "{\"post_id\":1,\"date\":2,\"body\":\"x\"}\n",
+                Confidence::Weak,
+            ),
+            ("id,time\n", Confidence::No),
+            ("<rss>", Confidence::No),
+            ("", Confidence::No),
+        ];
+        for (head, want) in cases {
+            assert_eq!(Generic.sniff(head.as_bytes()), *want, "{head}");
+        }
+    }
+
+    #[test]
+    fn splits_lists_and_refuses_bad_lines() {
+        assert_eq!(split_list("a b,c|d; [\"e\"]"), ["a", "b", "c", "d", "e"]);
+        let mut jsonl = b"{\"id\":1,\"author_id\":\"a\",\"time\":1,\"text\":\"".to_vec();
+        jsonl.extend(std::iter::repeat_n(b'x', 300));
+        jsonl.extend_from_slice(
+            b"\"}\n\xff\n{\"id\":2,\"author_id\":\"a\",\"time\":1,\"text\":\"ok\"}\n",
+        );
+        let options = ImportOptions {
+            max_record: 100,
+            ..ImportOptions::default()
+        };
+        let run = run_with(&Generic, &jsonl, &options);
+        assert_eq!(run.items.len(), 1);
+        assert_eq!(
+            reasons(&run),
+            [
+                ("1".to_string(), "line too long".to_string()),
+                ("2".to_string(), "invalid utf-8".to_string())
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = Generic.sniff(&bytes);
+            let _ = run(&Generic, &bytes);
+        }
+
+        #[test]
+        fn never_panics_on_csvish_text(s in "[a-z0-9,\"\n{}:\\[\\]]{0,200}") {
+            let input = format!("id,author_id,time,text\n{s}");
+            let _ = run(&Generic, input.as_bytes());
+            let input = format!("{{\"id\":{s}");
+            let _ = run(&Generic, input.as_bytes());
+        }
     }
 }

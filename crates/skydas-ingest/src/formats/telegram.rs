@@ -1,25 +1,704 @@
-//! Placeholder until the importer lands.
+//! Telegram Desktop exports (`result.json`): one chat, or a full account with `chats.list[]`.
+//!
+//! The export is one JSON document that can reach gigabytes, so it is never held whole: a
+//! serde visitor walks the top-level object, the `chats.list` / `left_chats.list` arrays and
+//! each chat's `messages` array, and converts and emits every message as soon as it is read.
+//! Each message is first taken as raw JSON and then parsed into typed fields, so that one
+//! message of the wrong shape becomes a record error beside its good neighbours.
+//!
+//! Mapping:
+//! - `platform_id` is `{chat_id}/{message_id}` (message ids are per chat).
+//! - The actor of a channel message (`public_channel`, `private_channel`) is the channel:
+//!   platform id = the chat id (`"1234567890"`), kind `Channel`, name = chat name. In groups and
+//!   personal chats the actor is the sender `from_id`, with its `user`/`channel` prefix removed
+//!   (`user123` → `"123"` kind `Account`, `channel987` → `"987"` kind `Channel`, so that a
+//!   channel posting in a group is the same actor as that channel's own export), name = `from`.
+//!   A group message without `from_id` is credited to the chat (kind `Group`).
+//! - Time is `date_unixtime`; `date` is local time without an offset and is read as UTC only
+//!   when `date_unixtime` is missing.
+//! - Forwards are `Forward` items with `repost_of` = `from:{forwarded_from_id}` or, in older
+//!   exports without it, `from:name:{forwarded_from}`. Replies set `reply_to` =
+//!   `{chat_id}/{reply_to_message_id}`.
+//! - `service` messages (joins, pins, …) are skipped silently. Media fields (`photo`, `file`,
+//!   …) are not read, so the placeholder text of skipped media never reaches `text`.
+//! - Locators are `Record(i)`: the index of the message among all `messages` arrays of the file.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
+
+use crate::source::{JsonId, json_fatal, provenance, record_error};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
+/// Importer of Telegram Desktop JSON exports.
 pub struct Telegram;
+
+const VERSION: u32 = 1;
 
 impl Importer for Telegram {
     fn name(&self) -> &'static str {
         "telegram"
     }
+
     fn version(&self) -> u32 {
-        0
+        VERSION
     }
-    fn sniff(&self, _head: &[u8]) -> Confidence {
-        Confidence::No
+
+    fn sniff(&self, head: &[u8]) -> Confidence {
+        sniff(head)
     }
+
     fn import(
         &self,
-        _input: &mut dyn std::io::BufRead,
-        _ctx: &FileContext<'_>,
-        _sink: &mut dyn FnMut(Event),
+        input: &mut dyn std::io::BufRead,
+        ctx: &FileContext<'_>,
+        sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
+        let mut st = State {
+            ctx,
+            sink,
+            index: 0,
+        };
+        // serde_json reads byte by byte; a concrete `BufReader` gets std's fast path for that,
+        // where `&mut dyn BufRead` would cost a virtual call per byte.
+        let reader = std::io::BufReader::with_capacity(64 << 10, input);
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        ChatSeed { st: &mut st }
+            .deserialize(&mut de)
+            .map_err(|e| json_fatal(ctx, &e))?;
+        de.end().map_err(|e| json_fatal(ctx, &e))
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    memchr::memmem::find(hay, needle.as_bytes()).is_some()
+}
+
+fn sniff(head: &[u8]) -> Confidence {
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Confidence::No;
+    }
+    let has = |k| contains(head, k);
+    if has("\"messages\"") && has("\"date_unixtime\"") {
+        return Confidence::Certain;
+    }
+    if has("\"chats\"") && has("\"list\"") && (has("\"personal_information\"") || has("\"about\""))
+    {
+        return Confidence::Certain;
+    }
+    // Older exports, before `date_unixtime`.
+    if has("\"messages\"") && (has("\"from_id\"") || has("\"text_entities\"")) {
+        return Confidence::Likely;
+    }
+    Confidence::No
+}
+
+/// What the visitors share while walking the document.
+struct State<'c, 'k> {
+    ctx: &'c FileContext<'c>,
+    sink: &'k mut dyn FnMut(Event),
+    /// Index of the next message among all `messages` arrays of the file.
+    index: u64,
+}
+
+/// The chat a message belongs to, from the keys before `messages`.
+#[derive(Default)]
+struct ChatInfo {
+    id: Option<String>,
+    name: Option<String>,
+    kind: Option<String>,
+}
+
+impl ChatInfo {
+    fn is_channel(&self) -> bool {
+        matches!(
+            self.kind.as_deref(),
+            Some("public_channel" | "private_channel" | "channel")
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum ChatKey {
+    Name,
+    Type,
+    Id,
+    Messages,
+    Chats,
+    LeftChats,
+    #[serde(other)]
+    Other,
+}
+
+/// A chat object, or the root of the document (a single chat, or a full account whose
+/// `chats` / `left_chats` hold `list`s of chats).
+struct ChatSeed<'s, 'c, 'k> {
+    st: &'s mut State<'c, 'k>,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a telegram export object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.st;
+        let mut chat = ChatInfo::default();
+        while let Some(key) = map.next_key::<ChatKey>()? {
+            match key {
+                ChatKey::Name => chat.name = map.next_value::<Option<String>>()?,
+                ChatKey::Type => chat.kind = map.next_value::<Option<String>>()?,
+                ChatKey::Id => {
+                    chat.id = map
+                        .next_value::<Option<JsonId<'_>>>()?
+                        .map(|i| i.0.into_owned());
+                }
+                ChatKey::Messages => map.next_value_seed(MessagesSeed {
+                    st: &mut *st,
+                    chat: &chat,
+                })?,
+                ChatKey::Chats | ChatKey::LeftChats => {
+                    map.next_value_seed(ListHolderSeed { st: &mut *st })?
+                }
+                ChatKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// `{"about": ..., "list": [chat, ...]}`.
+struct ListHolderSeed<'s, 'c, 'k> {
+    st: &'s mut State<'c, 'k>,
+}
+
+impl<'de> DeserializeSeed<'de> for ListHolderSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListHolderSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with a chat list")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.st;
+        while let Some(key) = map.next_key::<Cow<'_, str>>()? {
+            if key == "list" {
+                map.next_value_seed(ChatListSeed { st: &mut *st })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ChatListSeed<'s, 'c, 'k> {
+    st: &'s mut State<'c, 'k>,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatListSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of chats")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let st = self.st;
+        while seq.next_element_seed(ChatSeed { st: &mut *st })?.is_some() {}
+        Ok(())
+    }
+}
+
+struct MessagesSeed<'s, 'c, 'k, 'i> {
+    st: &'s mut State<'c, 'k>,
+    chat: &'i ChatInfo,
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of messages")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let st = self.st;
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            let index = st.index;
+            st.index += 1;
+            let loc = Locator::Record(index);
+            let ev = match serde_json::from_str::<Message<'_>>(raw.get()) {
+                Ok(msg) => match convert(&msg, self.chat, st.ctx, loc) {
+                    Ok(Some(item)) => Event::Item(Box::new(item)),
+                    Ok(None) => continue,
+                    Err((reason, detail)) => record_error(st.ctx, loc, reason, detail),
+                },
+                Err(e) => record_error(st.ctx, loc, "malformed message", e.to_string()),
+            };
+            (st.sink)(ev);
+        }
+        Ok(())
+    }
+}
+
+/// The fields of a message that Skydas reads; everything else is skipped.
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(default, borrow)]
+    id: Option<JsonId<'a>>,
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    date: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    date_unixtime: Option<JsonId<'a>>,
+    #[serde(default, borrow)]
+    from: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    from_id: Option<JsonId<'a>>,
+    #[serde(default, borrow)]
+    forwarded_from: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    forwarded_from_id: Option<JsonId<'a>>,
+    #[serde(default, borrow)]
+    reply_to_message_id: Option<JsonId<'a>>,
+    #[serde(default, borrow)]
+    text: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    text_entities: Option<Vec<Entity<'a>>>,
+}
+
+/// One formatting entity: `{"type": "link", "text": "...", "href": "..."}`.
+#[derive(Deserialize)]
+struct Entity<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    href: Option<Cow<'a, str>>,
+}
+
+/// `text`: a string, or an array mixing strings and entities.
+struct Text<'a>(Vec<Part<'a>>);
+
+enum Part<'a> {
+    Plain(Cow<'a, str>),
+    Entity(Entity<'a>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings and entities")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(vec![Part::Plain(Cow::Borrowed(v))]))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(vec![Part::Plain(Cow::Owned(v.to_string()))]))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(vec![Part::Plain(Cow::Owned(v))]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut parts = Vec::new();
+                while let Some(p) = seq.next_element::<Part<'de>>()? {
+                    parts.push(p);
+                }
+                Ok(Text(parts))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Part<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Part<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an entity object")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Part::Plain(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Part::Plain(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Part::Plain(Cow::Owned(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Entity::deserialize(de::value::MapAccessDeserializer::new(map)).map(Part::Entity)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Text Telegram Desktop writes in place of media it did not export.
+const MEDIA_PLACEHOLDER: &str = "(File not included. Change data exporting settings to download.)";
+
+/// Removes a `user` / `channel` / `chat` prefix from an export's `from_id`, giving the numeric id
+/// and whether it names a channel.
+fn split_peer(id: &str) -> (&str, bool) {
+    if let Some(n) = id.strip_prefix("channel") {
+        return (n, true);
+    }
+    (
+        id.strip_prefix("user")
+            .or_else(|| id.strip_prefix("chat"))
+            .unwrap_or(id),
+        false,
+    )
+}
+
+type Refusal = (&'static str, String);
+
+fn convert(
+    msg: &Message<'_>,
+    chat: &ChatInfo,
+    ctx: &FileContext<'_>,
+    loc: Locator,
+) -> Result<Option<Item>, Refusal> {
+    if msg.kind.as_deref().is_some_and(|k| k != "message") {
+        return Ok(None);
+    }
+    let Some(chat_id) = chat.id.as_deref() else {
+        return Err((
+            "missing chat id",
+            "the chat's id must precede its messages".into(),
+        ));
+    };
+    let Some(id) = msg.id.as_ref().map(|i| i.0.as_ref()) else {
+        return Err(("missing id", String::new()));
+    };
+    let time = match (&msg.date_unixtime, &msg.date) {
+        (Some(t), _) => skydas_model::time::parse_epoch(&t.0)
+            .ok_or_else(|| ("bad date_unixtime", t.0.to_string()))?,
+        (None, Some(d)) => {
+            skydas_model::time::parse_datetime(d).ok_or_else(|| ("bad date", d.to_string()))?
+        }
+        (None, None) => return Err(("missing date", String::new())),
+    };
+    let actor = if chat.is_channel() {
+        Actor {
+            platform_id: chat_id.to_string(),
+            name: chat.name.clone(),
+            kind: ActorKind::Channel,
+            ..Actor::default()
+        }
+    } else if let Some(from_id) = &msg.from_id {
+        let (pid, is_channel) = split_peer(&from_id.0);
+        Actor {
+            platform_id: pid.to_string(),
+            name: msg.from.as_deref().map(str::to_string),
+            kind: if is_channel {
+                ActorKind::Channel
+            } else {
+                ActorKind::Account
+            },
+            ..Actor::default()
+        }
+    } else {
+        Actor {
+            platform_id: chat_id.to_string(),
+            name: chat.name.clone(),
+            kind: ActorKind::Group,
+            ..Actor::default()
+        }
+    };
+
+    let mut text = String::new();
+    let mut item_entities: Vec<&Entity<'_>> = Vec::new();
+    if let Some(Text(parts)) = &msg.text {
+        for p in parts {
+            match p {
+                Part::Plain(s) => text.push_str(s),
+                Part::Entity(e) => {
+                    if let Some(t) = &e.text {
+                        text.push_str(t);
+                    }
+                    item_entities.push(e);
+                }
+            }
+        }
+    }
+    // Newer exports repeat the entities in `text_entities`; older ones only have `text`. Use
+    // one source so nothing is counted twice.
+    if let Some(te) = &msg.text_entities {
+        item_entities = te.iter().collect();
+        if msg.text.is_none() {
+            text = te.iter().filter_map(|e| e.text.as_deref()).collect();
+        }
+    }
+    if text.contains(MEDIA_PLACEHOLDER) {
+        text = text.replace(MEDIA_PLACEHOLDER, "");
+    }
+
+    let mut item = Item::new(
+        Platform::Telegram,
+        format!("{chat_id}/{id}"),
+        actor,
+        time,
+        text,
+        provenance(ctx, &Telegram, loc),
+    );
+    for e in item_entities {
+        let t = e.text.as_deref().unwrap_or("");
+        match e.kind.as_deref() {
+            Some("link") if !t.is_empty() => {
+                item.urls.push(ItemUrl {
+                    raw: t.to_string(),
+                    source: UrlSource::Entity,
+                    ..ItemUrl::default()
+                });
+            }
+            Some("text_link") => {
+                if let Some(href) = e.href.as_deref().filter(|h| !h.is_empty()) {
+                    item.urls.push(ItemUrl {
+                        raw: href.to_string(),
+                        source: UrlSource::TextLink,
+                        ..ItemUrl::default()
+                    });
+                }
+            }
+            Some("hashtag") => {
+                let tag = t.trim_start_matches('#');
+                if !tag.is_empty() {
+                    item.hashtags.push(tag.to_string());
+                }
+            }
+            Some("mention") => {
+                let m = t.trim_start_matches('@');
+                if !m.is_empty() {
+                    item.mentions.push(m.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let fwd = match (&msg.forwarded_from_id, &msg.forwarded_from) {
+        (Some(fid), _) => Some(format!("from:{}", fid.0)),
+        (None, Some(name)) => Some(format!("from:name:{name}")),
+        (None, None) => None,
+    };
+    if let Some(r) = &msg.reply_to_message_id {
+        item.reply_to = Some(format!("{chat_id}/{}", r.0));
+        item.kind = ItemKind::Reply;
+    }
+    if let Some(f) = fwd {
+        item.repost_of = Some(f);
+        item.kind = ItemKind::Forward;
+    }
+    Ok(Some(item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ImportOptions;
+
+    fn run(json: &str) -> (Vec<Item>, Vec<String>, Option<String>) {
+        let opts = ImportOptions::default();
+        let ctx = FileContext {
+            path: std::path::Path::new("r.json"),
+            sha256: "ab",
+            options: &opts,
+        };
+        let (mut items, mut errs) = (Vec::new(), Vec::new());
+        let res = Telegram.import(&mut json.as_bytes(), &ctx, &mut |ev| match ev {
+            Event::Item(i) => items.push(*i),
+            Event::Error(e) => errs.push(e.to_string()),
+        });
+        (items, errs, res.err().map(|e| e.to_string()))
+    }
+
+    fn chat(kind: &str, messages: &str) -> String {
+        format!(r#"{{"name":"Chan","type":"{kind}","id":77,"messages":[{messages}]}}"#)
+    }
+
+    #[test]
+    fn text_arrays_flatten_and_yield_entities() {
+        let m = r##"{"id":1,"type":"message","date":"2024-02-24T08:00:00","date_unixtime":"1708754400",
+            "from":"Chan","from_id":"channel77",
+            "text":["Read ",{"type":"link","text":"https://a.lt/x"}," and ",{"type":"text_link","text":"this","href":"https://b.lv/y"},
+                    " ",{"type":"hashtag","text":"#Tag"}," ",{"type":"mention","text":"@who"},{"type":"bold","text":"!"}],
+            "photo":"(File not included. Change data exporting settings to download.)"}"##;
+        let (items, errs, fatal) = run(&chat("public_channel", m));
+        assert_eq!((errs.len(), fatal), (0, None));
+        let it = &items[0];
+        assert_eq!(it.platform_id, "77/1");
+        assert_eq!(it.time, 1_708_754_400);
+        assert_eq!(it.text, "Read https://a.lt/x and this #Tag @who!");
+        let urls: Vec<(&str, UrlSource)> =
+            it.urls.iter().map(|u| (u.raw.as_str(), u.source)).collect();
+        assert_eq!(
+            urls,
+            vec![
+                ("https://a.lt/x", UrlSource::Entity),
+                ("https://b.lv/y", UrlSource::TextLink)
+            ]
+        );
+        assert_eq!(it.hashtags, vec!["Tag"]);
+        assert_eq!(it.mentions, vec!["who"]);
+        assert_eq!(
+            (it.actor.platform_id.as_str(), it.actor.kind),
+            ("77", ActorKind::Channel)
+        );
+        assert_eq!(it.provenance.locator, Locator::Record(0));
+    }
+
+    #[test]
+    fn kinds_and_actors_follow_the_chat() {
+        let msgs = r#"{"id":1,"type":"service","date_unixtime":"1","action":"pin_message"},
+            {"id":2,"type":"message","date_unixtime":"10","from":"Ann","from_id":"user5","text":"hi","reply_to_message_id":1},
+            {"id":3,"type":"message","date_unixtime":"11","from":"Ann","from_id":"user5","text":"","forwarded_from":"Src"},
+            {"id":4,"type":"message","date_unixtime":"12","from":"Ch","from_id":"channel9","text":"x","forwarded_from":"Src","forwarded_from_id":"channel3"},
+            {"id":5,"type":"message","date":"2024-02-24T06:00:00","text":"no sender"}"#;
+        let (items, errs, fatal) = run(&chat("private_supergroup", msgs));
+        assert_eq!((errs.len(), fatal), (0, None));
+        // id kind actor actor-kind repost_of reply_to
+        let got: Vec<String> = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} {} {} {} {}",
+                    i.platform_id,
+                    i.kind.as_str(),
+                    i.actor.platform_id,
+                    i.actor.kind.as_str(),
+                    i.repost_of.as_deref().unwrap_or("-"),
+                    i.reply_to.as_deref().unwrap_or("-"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "77/2 reply 5 account - 77/1",
+                "77/3 forward 5 account from:name:Src -",
+                "77/4 forward 9 channel from:channel3 -",
+                "77/5 post 77 group - -",
+            ]
+        );
+        assert_eq!(
+            items[3].time, 1_708_754_400,
+            "`date` is read as UTC only as a fallback"
+        );
+        assert_eq!(
+            items[0].provenance.locator,
+            Locator::Record(1),
+            "service messages keep their index"
+        );
+    }
+
+    #[test]
+    fn bad_messages_are_record_errors_beside_good_ones() {
+        let msgs = r#"{"id":1,"type":"message","date_unixtime":"10","text":"ok"},
+            {"id":2,"type":"message","date_unixtime":"10","text":5},
+            {"id":3,"type":"message","text":"no date"},
+            "not an object",
+            {"id":4,"type":"message","date_unixtime":"nope","text":"x"},
+            {"id":5,"type":"message","date_unixtime":"11","text":"ok"}"#;
+        let (items, errs, fatal) = run(&chat("public_channel", msgs));
+        assert_eq!(fatal, None);
+        assert_eq!(items.len(), 2);
+        let reasons: Vec<&str> = errs
+            .iter()
+            .map(|e| e.split(": ").nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "malformed message",
+                "missing date",
+                "malformed message",
+                "bad date_unixtime"
+            ]
+        );
+        assert!(errs[0].starts_with("r.json:#1: "), "{}", errs[0]);
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_what_was_read() {
+        let full = chat(
+            "public_channel",
+            "{\"id\":1,\"type\":\"message\",\"date_unixtime\":\"10\",\"text\":\"a\"},\n{\"id\":2,\"type\":\"message\",\"date_unixtime\":\"10\",\"text\":\"b\"}",
+        );
+        let cut = &full[..full.len() - 20];
+        let (items, _, fatal) = run(cut);
+        assert_eq!(items.len(), 1);
+        let fatal = fatal.expect("a truncated file is fatal");
+        assert!(
+            fatal.starts_with("r.json:2: truncated json at column"),
+            "{fatal}"
+        );
+    }
+
+    #[test]
+    fn sniffs_exports_only() {
+        for (head, want) in [
+            (
+                r#"{"name":"a","type":"public_channel","id":1,"messages":[{"id":1,"date_unixtime":"1"}"#,
+                Confidence::Certain,
+            ),
+            (
+                r#"{"about":"x","personal_information":{},"chats":{"about":"y","list":[]}}"#,
+                Confidence::Certain,
+            ),
+            (
+                r#"{"name":"a","messages":[{"id":1,"from_id":"user1"}"#,
+                Confidence::Likely,
+            ),
+            (r#"{"data":[{"id":"1","author_id":"2"}]}"#, Confidence::No),
+            (r#"[{"messages":1,"date_unixtime":2}]"#, Confidence::No),
+        ] {
+            assert_eq!(sniff(head.as_bytes()), want, "{head}");
+        }
     }
 }

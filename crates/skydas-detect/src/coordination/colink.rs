@@ -1,0 +1,203 @@
+//! `co-link` and `co-domain`: actors sharing the same URL, or links to the same rare domain.
+//!
+//! # What it finds
+//! `co-link`: actors who post the same canonical URL. `co-domain`: actors who link to the same
+//! registrable domain, counted only for domains few actors ever link to.
+//!
+//! # Why it matters
+//! Link-pushing networks (Portal Kombat portals, clone-site campaigns, "Doppelgänger") share the
+//! same article links within seconds of each other, across many articles. Telegram message
+//! links (`t.me/channel/123`) are kept, and also tie a channel's own message to every portal
+//! that links it, so portals join their Telegram source.
+//!
+//! # Evidence it reports
+//! The canonical URL (or domain) and, per actor pair, the two items and their time gap.
+//!
+//! # DISARM techniques
+//! T0049 (flooding), T0049.007 when the actors are web portals.
+//!
+//! # Known limits
+//! Links of X items to x.com / twitter.com are skipped: they are quotes or thread links, which
+//! `co-repost` already covers. `co-domain` ignores domains linked by more than 20 actors or 1 %
+//! of all actors (news outlets, platforms, shorteners) and weighs half as much as a link: a
+//! domain is shared by unrelated people far more often than one URL.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use skydas_model::{Corpus, Platform};
+
+use super::{KeyEvent, Signal};
+
+/// The `co-link` signal.
+#[derive(Debug, Default)]
+pub struct CoLink;
+
+fn is_self_link(platform: Platform, domain: &str) -> bool {
+    platform == Platform::X && matches!(domain, "x.com" | "twitter.com")
+}
+
+/// Parses `/{channel}/{message}` (or `/s/{channel}/{message}`) of a `t.me` URL.
+fn tme_target(url: &str) -> Option<(String, &str)> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.strip_prefix("t.me/").or_else(|| rest.strip_prefix("www.t.me/"))?;
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut parts = path.split('/').filter(|p| !p.is_empty());
+    let mut chan = parts.next()?;
+    if chan == "s" {
+        chan = parts.next()?;
+    }
+    let msg = parts.next()?;
+    if !msg.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((chan.to_lowercase(), msg))
+}
+
+impl Signal for CoLink {
+    fn code(&self) -> &'static str {
+        "co-link"
+    }
+
+    fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
+        let self_domains: Vec<bool> = corpus
+            .domains
+            .iter()
+            .map(|(_, d)| matches!(d, "x.com" | "twitter.com"))
+            .collect();
+        let mut out: Vec<KeyEvent> = corpus
+            .items
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, it)| {
+                let mut v: Vec<KeyEvent> = Vec::new();
+                for u in &it.urls {
+                    if it.platform == Platform::X && self_domains[u.domain as usize] {
+                        continue;
+                    }
+                    let key = u64::from(u.canonical);
+                    if !v.iter().any(|e| e.key == key) {
+                        v.push(KeyEvent { key, item: i as u32 });
+                    }
+                }
+                v
+            })
+            .collect();
+        out.extend(telegram_sources(corpus));
+        out
+    }
+
+    fn describe(&self, corpus: &Corpus, key: u64, _item: u32) -> String {
+        corpus.urls.resolve(key as u32).to_string()
+    }
+}
+
+/// Events that put a Telegram channel's own message on the key of every `t.me` link to it.
+fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
+    let Some(tme) = corpus.hosts.get("t.me") else {
+        return Vec::new();
+    };
+    let mut linked: Vec<u32> = corpus
+        .items
+        .iter()
+        .flat_map(|it| it.urls.iter().filter(|u| u.host == tme).map(|u| u.canonical))
+        .collect();
+    if linked.is_empty() {
+        return Vec::new();
+    }
+    linked.sort_unstable();
+    linked.dedup();
+    // Telegram item ids are `{chat_id}/{message_id}`; the link names the channel's handle.
+    let mut by_msg: HashMap<(String, &str), u32> = HashMap::new();
+    for (i, it) in corpus.items.iter().enumerate() {
+        if it.platform != Platform::Telegram {
+            continue;
+        }
+        let actor = &corpus.actor(it.actor).actor;
+        let Some(msg) = corpus.item_id(i).rsplit('/').next() else { continue };
+        for h in [actor.handle.as_deref(), Some(actor.platform_id.as_str())].into_iter().flatten()
+        {
+            let h = h.trim_start_matches('@').to_lowercase();
+            by_msg.entry((h, msg)).or_insert(i as u32);
+        }
+    }
+    linked
+        .into_iter()
+        .filter_map(|sym| {
+            let (chan, msg) = tme_target(corpus.urls.resolve(sym))?;
+            let item = *by_msg.get(&(chan, msg))?;
+            Some(KeyEvent { key: u64::from(sym), item })
+        })
+        .collect()
+}
+
+/// The `co-domain` signal.
+#[derive(Debug, Default)]
+pub struct CoDomain;
+
+impl Signal for CoDomain {
+    fn code(&self) -> &'static str {
+        "co-domain"
+    }
+
+    fn weight_class(&self) -> f64 {
+        0.5
+    }
+
+    fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
+        let mut da: Vec<(u32, u32)> = corpus
+            .items
+            .iter()
+            .flat_map(|it| it.urls.iter().map(move |u| (u.domain, it.actor)))
+            .collect();
+        da.par_sort_unstable();
+        da.dedup();
+        let mut actors_per_domain = vec![0u32; corpus.domains.len()];
+        for &(d, _) in &da {
+            actors_per_domain[d as usize] += 1;
+        }
+        let limit = (corpus.actors.len() / 100).max(20) as u32;
+        corpus
+            .items
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, it)| {
+                let mut v: Vec<KeyEvent> = Vec::new();
+                for u in &it.urls {
+                    let d = u.domain as usize;
+                    if actors_per_domain[d] > limit
+                        || is_self_link(it.platform, corpus.domains.resolve(u.domain))
+                    {
+                        continue;
+                    }
+                    let key = u64::from(u.domain);
+                    if !v.iter().any(|e| e.key == key) {
+                        v.push(KeyEvent { key, item: i as u32 });
+                    }
+                }
+                v
+            })
+            .collect()
+    }
+
+    fn describe(&self, corpus: &Corpus, key: u64, _item: u32) -> String {
+        corpus.domains.resolve(key as u32).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tme_targets() {
+        let check = |u: &str, e: Option<(&str, &str)>| {
+            assert_eq!(tme_target(u).as_ref().map(|(c, m)| (c.as_str(), *m)), e, "{u}");
+        };
+        check("https://t.me/Rybar/123", Some(("rybar", "123")));
+        check("https://t.me/s/rybar/77?single", Some(("rybar", "77")));
+        check("https://t.me/rybar", None);
+        check("https://t.me/joinchat/abc", None);
+        check("https://example.com/rybar/1", None);
+    }
+}

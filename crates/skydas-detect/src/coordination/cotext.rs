@@ -1,0 +1,257 @@
+//! `co-text`: actors posting the same or nearly the same text (copypasta).
+//!
+//! # What it finds
+//! Posts whose content (words without URLs, mentions, hashtags, emoji and punctuation) is
+//! identical or a light edit of each other. Near-duplicates are clustered and the cluster is
+//! the co-action key.
+//!
+//! # Why it matters
+//! Copypasta is the cheapest way to make one message look like many voices; the same text also
+//! ties a Telegram channel to the X accounts and portals that cross-post it.
+//!
+//! # Evidence it reports
+//! An excerpt of the shared text and, per actor pair, the two items and their time gap.
+//!
+//! # DISARM techniques
+//! T0084.001 (copypasta); T0119 / T0119.002 when the text crosses platforms.
+//!
+//! # Known limits
+//! Similarity is lexical: character 4-grams of the content text, compared by one-permutation
+//! MinHash (64 bins, densified by rotation, xxh3 with a fixed seed) and LSH with 16 bands of 4
+//! rows; candidates are kept at an estimated Jaccard of 0.6 or more. Character 4-grams rather
+//! than word shingles because posts are short and our languages inflect: a changed case ending
+//! in Lithuanian or Russian breaks a two-word shingle but only a few 4-grams. Translations and
+//! paraphrases are not found. Texts under 4 words and 20 characters are skipped, and only the
+//! first 2,000 characters of long articles are read. Reposts and forwards are left to
+//! `co-repost`. Buckets are checked against their first member and their previous member only,
+//! so the work stays linear even for boilerplate shared by thousands; a chain of edits that
+//! drifts far from both can split into two clusters.
+
+use rayon::prelude::*;
+use skydas_model::{Corpus, ItemKind};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use super::text::{SEED, content_text_into, excerpt, is_substantial};
+use super::{KeyEvent, Signal};
+
+const BINS: usize = 64;
+const BANDS: usize = 16;
+const ROWS: usize = BINS / BANDS;
+const MAX_CHARS: usize = 2000;
+
+/// A MinHash signature, truncated to 16 bits a bin (a false bin match is 1 in 65,536).
+pub(crate) type Sig = [u16; BINS];
+
+/// The `co-text` signal.
+#[derive(Debug)]
+pub struct CoText {
+    /// Estimated Jaccard similarity of character 4-grams at which two texts are the same text.
+    pub jaccard: f64,
+}
+
+impl Default for CoText {
+    fn default() -> Self {
+        Self { jaccard: 0.6 }
+    }
+}
+
+/// One-permutation MinHash of the character 4-grams of a content text; `None` when it is too
+/// short to compare.
+pub(crate) fn signature(content: &str) -> Option<Sig> {
+    let chars: Vec<char> = content.chars().take(MAX_CHARS).collect();
+    if chars.len() < 4 {
+        return None;
+    }
+    let mut mins = [u64::MAX; BINS];
+    let mut buf = [0u8; 16];
+    for w in chars.windows(4) {
+        for (k, c) in w.iter().enumerate() {
+            buf[k * 4..k * 4 + 4].copy_from_slice(&u32::from(*c).to_le_bytes());
+        }
+        let h = xxh3_64_with_seed(&buf, SEED);
+        let bin = (h >> 58) as usize;
+        let v = h & ((1 << 58) - 1);
+        if v < mins[bin] {
+            mins[bin] = v;
+        }
+    }
+    // Rotation densification: an empty bin borrows the next filled bin's value, offset by the
+    // distance, so short texts still get 64 comparable values.
+    let mut sig = [0u16; BINS];
+    for b in 0..BINS {
+        let mut d = 0;
+        while mins[(b + d) % BINS] == u64::MAX {
+            d += 1;
+        }
+        let v = mins[(b + d) % BINS].wrapping_add((d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        sig[b] = (v ^ (v >> 29)) as u16;
+    }
+    Some(sig)
+}
+
+/// Estimated Jaccard similarity of two signatures.
+pub(crate) fn similarity(a: &Sig, b: &Sig) -> f64 {
+    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / BINS as f64
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let p = parent[x as usize];
+        parent[x as usize] = parent[p as usize];
+        x = p;
+    }
+    x
+}
+
+/// Union by smaller index, so a cluster's root is its earliest item whatever the merge order.
+fn union(parent: &mut [u32], a: u32, b: u32) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        parent[hi as usize] = lo;
+    }
+}
+
+/// Clusters of near-duplicate texts: for each item, the cluster's root item, or `None` when the
+/// item has no comparable text.
+pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
+    let sigs: Vec<Option<Sig>> = corpus
+        .items
+        .par_iter()
+        .zip(corpus.match_texts.par_iter())
+        .map_init(String::new, |buf, (it, mt)| {
+            if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) {
+                return None;
+            }
+            content_text_into(mt, buf);
+            if !is_substantial(buf) {
+                return None;
+            }
+            signature(buf)
+        })
+        .collect();
+    eprintln!("   sigs {:?}", std::time::Instant::now()); // TIMING
+    let eligible: Vec<u32> = (0..sigs.len() as u32).filter(|&i| sigs[i as usize].is_some()).collect();
+    let mut parent: Vec<u32> = (0..sigs.len() as u32).collect();
+    let sig_of = |i: u32| sigs[i as usize].as_ref();
+    for band in 0..BANDS {
+        let mut buckets: Vec<(u64, u32)> = eligible
+            .par_iter()
+            .filter_map(|&i| {
+                let s = sig_of(i)?;
+                let mut buf = [0u8; ROWS * 2];
+                for (r, v) in s[band * ROWS..(band + 1) * ROWS].iter().enumerate() {
+                    buf[r * 2..r * 2 + 2].copy_from_slice(&v.to_le_bytes());
+                }
+                Some((xxh3_64_with_seed(&buf, SEED ^ band as u64), i))
+            })
+            .collect();
+        let tb = std::time::Instant::now(); // TIMING
+        buckets.par_sort_unstable();
+        let runs: Vec<(usize, usize)> = runs_of(&buckets);
+        let pairs: Vec<(u32, u32)> = runs
+            .par_iter()
+            .flat_map_iter(|&(s, e)| {
+                let run = &buckets[s..e];
+                let lead = run[0].1;
+                let mut v = Vec::new();
+                for w in 1..run.len() {
+                    let m = run[w].1;
+                    let prev = run[w - 1].1;
+                    let (Some(sm), Some(sl), Some(sp)) = (sig_of(m), sig_of(lead), sig_of(prev))
+                    else {
+                        continue;
+                    };
+                    if similarity(sl, sm) >= jaccard {
+                        v.push((lead, m));
+                    } else if prev != lead && similarity(sp, sm) >= jaccard {
+                        v.push((prev, m));
+                    }
+                }
+                v
+            })
+            .collect();
+        eprintln!("   band {band} {:?} runs {} pairs {} max {}", tb.elapsed(), runs.len(), pairs.len(), runs.iter().map(|r| r.1 - r.0).max().unwrap_or(0)); // TIMING
+        for (a, b) in pairs {
+            union(&mut parent, a, b);
+        }
+    }
+    (0..sigs.len() as u32)
+        .map(|i| sigs[i as usize].as_ref().map(|_| find(&mut parent, i)))
+        .collect()
+}
+
+/// Ranges of equal keys with at least two members.
+fn runs_of(v: &[(u64, u32)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut s = 0;
+    while s < v.len() {
+        let mut e = s + 1;
+        while e < v.len() && v[e].0 == v[s].0 {
+            e += 1;
+        }
+        if e - s >= 2 {
+            out.push((s, e));
+        }
+        s = e;
+    }
+    out
+}
+
+impl Signal for CoText {
+    fn code(&self) -> &'static str {
+        "co-text"
+    }
+
+    fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
+        clusters(corpus, self.jaccard)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.map(|root| KeyEvent { key: u64::from(root), item: i as u32 }))
+            .collect()
+    }
+
+    fn describe(&self, corpus: &Corpus, key: u64, _item: u32) -> String {
+        // The key is the cluster's earliest item: its text stands for the cluster.
+        corpus.texts.get(key as usize).map(|t| excerpt(t, 80)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::content_text;
+    use super::*;
+
+    fn sim(a: &str, b: &str) -> f64 {
+        let (Some(x), Some(y)) =
+            (signature(&content_text(a)), signature(&content_text(b)))
+        else {
+            return 0.0;
+        };
+        similarity(&x, &y)
+    }
+
+    #[test]
+    fn light_edits_stay_similar_and_other_texts_do_not() {
+        let base = "НАТО готовит провокацию у границы Беларуси, говорят источники в Минске";
+        let cases = [
+            ("НАТО готовит провокацию у границы Беларуси, говорят источники в Минске!!! 🔥🔥 #правда", true),
+            ("нато готовит провокацию у границы беларуси говорят источники в минске @rt_russian", true),
+            ("НАТО готовит провокации у границы Беларуси, говорят наши источники в Минске", true),
+            ("Lietuvos kariuomenė šiandien pradėjo pratybas prie sienos su Baltarusija", false),
+            ("НАТО проводит учения в Польше, сообщает агентство", false),
+        ];
+        for (other, same) in cases {
+            let s = sim(base, other);
+            assert_eq!(s >= 0.6, same, "{other}: {s}");
+        }
+    }
+
+    #[test]
+    fn signatures_are_stable() {
+        let s = signature("labas rytas lietuva").map(|s| s[..4].to_vec());
+        let again = signature("labas rytas lietuva").map(|s| s[..4].to_vec());
+        assert_eq!(s, again);
+        assert!(signature("abc").is_none());
+    }
+}

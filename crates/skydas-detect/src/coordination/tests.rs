@@ -1,0 +1,354 @@
+//! Planted scenarios: each builds a small corpus over organic background activity and checks
+//! who the detector names.
+
+use skydas_model::{
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, FindingKind, Item, ItemKind, ItemUrl, Locator,
+    Platform, Provenance,
+};
+
+use super::{Coordination, Params};
+use crate::Detector;
+use crate::automation::{self, Automation};
+
+/// A deterministic generator (SplitMix64), so scenarios are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const T0: i64 = 1_700_000_000;
+const DAY: i64 = 86_400;
+
+const WORDS: &[&str] = &[
+    "valdžia", "rinkimai", "karas", "ekonomika", "kainos", "mokykla", "orai", "futbolas",
+    "новости", "погода", "цены", "выборы", "школа", "война", "wybory", "pogoda", "ceny",
+    "uutiset", "sää", "hinnat", "news", "weather", "prices", "school", "vaalit", "ziņas",
+];
+
+/// Builds test corpora item by item.
+struct Scenario {
+    b: CorpusBuilder,
+    n: u64,
+    rng: Rng,
+}
+
+fn url(u: &str) -> ItemUrl {
+    let host = u.split("://").nth(1).unwrap_or(u).split('/').next().unwrap_or("").to_string();
+    let labels: Vec<&str> = host.split('.').collect();
+    let domain = labels[labels.len().saturating_sub(2)..].join(".");
+    ItemUrl { raw: u.into(), canonical: u.into(), host, domain, ..ItemUrl::default() }
+}
+
+impl Scenario {
+    fn new(seed: u64) -> Scenario {
+        Scenario { b: CorpusBuilder::new(), n: 0, rng: Rng(seed) }
+    }
+
+    fn item(&mut self, platform: Platform, actor: &str, time: i64, text: &str) -> Item {
+        self.n += 1;
+        let prov = Provenance {
+            file_sha256: "00".repeat(32),
+            importer: "test".into(),
+            importer_version: 1,
+            locator: Locator::Line(self.n),
+        };
+        let kind = if platform == Platform::Web { ActorKind::Site } else { ActorKind::Account };
+        let a = Actor { platform_id: actor.into(), handle: Some(actor.into()), kind, ..Actor::default() };
+        let mut it = Item::new(platform, format!("i{}", self.n), a, time, text, prov);
+        it.match_text = text.to_lowercase();
+        for w in text.split_whitespace() {
+            if let Some(t) = w.strip_prefix('#') {
+                it.hashtags.push(t.to_lowercase());
+            }
+        }
+        it
+    }
+
+    fn post(&mut self, actor: &str, time: i64, text: &str, urls: &[&str]) {
+        let mut it = self.item(Platform::X, actor, time, text);
+        it.urls = urls.iter().map(|u| url(u)).collect();
+        self.b.push(&it);
+    }
+
+    fn words(&mut self, n: usize) -> String {
+        (0..n).map(|_| WORDS[self.rng.below(WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Organic activity: `users` people over a week, each posting 20 times at random hours,
+    /// some posts linking one of 300 news articles (popular ones much more often).
+    fn background(&mut self, users: usize) {
+        for u in 0..users {
+            for _ in 0..20 {
+                let t = T0 + self.rng.below(7 * DAY as u64) as i64;
+                let text = self.words(8);
+                if self.rng.below(2) == 0 {
+                    // Roughly Zipf: the square of a uniform favours low article numbers.
+                    let r = self.rng.below(300);
+                    let a = r * r / 300;
+                    let link = format!("https://news{}.lt/a/{a}", a % 7);
+                    self.post(&format!("user{u}"), t, &text, &[&link]);
+                } else {
+                    self.post(&format!("user{u}"), t, &text, &[]);
+                }
+            }
+        }
+    }
+
+    fn corpus(self) -> Corpus {
+        self.b.finish()
+    }
+}
+
+fn coordination(c: &Corpus, p: Params) -> Vec<Finding> {
+    Coordination::new(p).run(c)
+}
+
+fn members(f: &Finding) -> Vec<String> {
+    let mut v: Vec<String> = f.actors.iter().map(|a| a.id.clone()).collect();
+    v.sort();
+    v
+}
+
+fn names(prefix: &str, n: usize) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    v.sort();
+    v
+}
+
+/// The findings' member lists, each sorted.
+fn check(c: &Corpus, p: Params, expected: &[Vec<String>]) -> Vec<Finding> {
+    let f = coordination(c, p);
+    let mut got: Vec<Vec<String>> = f.iter().map(members).collect();
+    got.sort();
+    let mut want = expected.to_vec();
+    want.sort();
+    assert_eq!(got, want, "findings: {:#?}", f.iter().map(|f| &f.summary).collect::<Vec<_>>());
+    f
+}
+
+fn botnet(s: &mut Scenario) {
+    for k in 0..8 {
+        let base = T0 + DAY / 2 + k * 17 * 3600 + s.rng.below(3600) as i64;
+        let link = format!("https://lrt-news.ltd/clone/{k}");
+        for b in 0..6 {
+            let t = base + s.rng.below(20) as i64;
+            let text = s.words(6);
+            s.post(&format!("bot{b}"), t, &text, &[&link]);
+        }
+    }
+}
+
+#[test]
+fn bot_network_sharing_rare_links_is_found_exactly() {
+    let mut s = Scenario::new(1);
+    s.background(200);
+    botnet(&mut s);
+    let c = s.corpus();
+    let f = check(&c, Params::default(), &[names("bot", 6)]);
+    let f = &f[0];
+    assert_eq!(f.kind, FindingKind::Coordination);
+    assert_eq!(f.signals.get("co-link"), Some(&8));
+    assert!(f.score > 0.9, "score {}", f.score);
+    assert!(!f.edges.is_empty() && f.edges.iter().all(|e| !e.pairs.is_empty()));
+    let pair = &f.edges[0].pairs[0];
+    assert!(pair.key.starts_with("https://lrt-news.ltd/clone/") && pair.gap_s.abs() <= 20);
+    assert!(f.summary.starts_with("6 actors (6 x)"), "{}", f.summary);
+}
+
+#[test]
+fn viral_link_flags_nobody() {
+    let mut s = Scenario::new(2);
+    s.background(200);
+    for u in 0..300 {
+        let t = T0 + 2 * DAY + s.rng.below(3600) as i64;
+        let text = s.words(7);
+        s.post(&format!("fan{u}"), t, &text, &["https://viral.example/video"]);
+    }
+    check(&s.corpus(), Params::default(), &[]);
+}
+
+#[test]
+fn two_active_users_sharing_popular_links_are_not_flagged() {
+    let mut s = Scenario::new(3);
+    s.background(300);
+    for k in 0..50 {
+        let link = format!("https://news{}.lt/a/{}", k % 7, k);
+        let base = T0 + s.rng.below(6 * DAY as u64) as i64;
+        for who in ["active_a", "active_b"] {
+            let t = base + s.rng.below(6 * 3600) as i64;
+            let text = s.words(9);
+            s.post(who, t, &text, &[&link]);
+        }
+    }
+    check(&s.corpus(), Params::default(), &[]);
+}
+
+#[test]
+fn feed_aggregators_are_automation_not_coordination() {
+    let mut s = Scenario::new(4);
+    s.background(200);
+    for k in 0..200 {
+        let published = T0 + k * 2400 + s.rng.below(600) as i64;
+        let link = format!("https://portal.example/news/{k}");
+        let title = s.words(8);
+        let mut art = s.item(Platform::Web, "portal.example", published, &title);
+        art.kind = ItemKind::Article;
+        art.urls = vec![url(&link)];
+        s.b.push(&art);
+        for a in 0..5 {
+            let t = published + 5 + s.rng.below(26) as i64;
+            s.post(&format!("agg{a}"), t, &title, &[&link]);
+        }
+    }
+    let c = s.corpus();
+    check(&c, Params::default(), &[]);
+    let auto = Automation::new(automation::Params::default()).run(&c);
+    let mut flagged: Vec<String> = auto.iter().map(|f| f.actors[0].id.clone()).collect();
+    flagged.sort();
+    assert_eq!(flagged, names("agg", 5));
+    assert!(auto.iter().all(|f| f.signals.contains_key("feed-mirror")));
+    assert!(auto.iter().all(|f| f.disarm == vec!["T0146.007".to_string()]));
+    // Without the exclusion they would be one tight network: the exclusion is what keeps them out.
+    let p = Params { exclude_aggregators: false, ..Params::default() };
+    let f = coordination(&c, p);
+    assert!(f.iter().any(|f| members(&f).iter().any(|m| m.starts_with("agg"))));
+}
+
+#[test]
+fn copypasta_with_light_edits_is_found_by_co_text() {
+    let texts = [
+        "Литва готовит провокацию на границе с Беларусью, сообщают наши источники в Вильнюсе",
+        "Zelensky's government is stealing Western aid, says a leaked report from Brussels today",
+        "Łotwa zamyka szkoły rosyjskie a rodzice protestują przed ministerstwem edukacji w Rydze",
+        "Eesti valitsus tõstab makse taas ja pensionärid jäävad ilma küttetoetusest sel talvel",
+        "НАТО перебрасывает танки к границе Калининграда, местные жители напуганы и уезжают",
+    ];
+    let decorations = ["", " 🔥🔥", " #правда #news", "!!!", " 👉 @someone", " #nato", " 😡", " ‼️"];
+    let mut s = Scenario::new(5);
+    s.background(200);
+    for (k, t) in texts.iter().enumerate() {
+        let base = T0 + DAY + k as i64 * 9 * 3600;
+        for a in 0..8 {
+            let mut text = t.to_string();
+            if a % 3 == 1 {
+                // A light edit: one word dropped.
+                let w: Vec<&str> = text.split(' ').collect();
+                text = w.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, w)| *w).collect::<Vec<_>>().join(" ");
+            }
+            if a % 3 == 2 {
+                text = text.to_uppercase();
+            }
+            text.push_str(decorations[a]);
+            let time = base + s.rng.below(50) as i64;
+            s.post(&format!("troll{a}"), time, &text, &[]);
+        }
+    }
+    let f = check(&s.corpus(), Params::default(), &[names("troll", 8)]);
+    assert_eq!(f[0].signals.get("co-text"), Some(&5));
+    assert!(f[0].disarm.contains(&"T0084.001".to_string()));
+}
+
+#[test]
+fn telegram_forward_network_is_found_by_co_repost() {
+    let mut s = Scenario::new(6);
+    s.background(200);
+    for k in 0..10 {
+        let base = T0 + DAY + k * 7 * 3600;
+        let text = format!("{} {k}", s.words(10));
+        for ch in 0..7 {
+            let time = base + 5 + s.rng.below(50) as i64;
+            let mut it = s.item(Platform::Telegram, &format!("chan{ch}"), time, &text);
+            it.kind = ItemKind::Forward;
+            it.repost_of = Some("from:Source Channel".into());
+            s.b.push(&it);
+        }
+    }
+    let f = check(&s.corpus(), Params::default(), &[names("chan", 7)]);
+    assert_eq!(f[0].signals.get("co-repost"), Some(&10));
+    assert!(f[0].disarm.contains(&"T0049.003".to_string()));
+    assert!(f[0].edges[0].pairs[0].key.starts_with("from:Source Channel · "));
+}
+
+fn slow_network(s: &mut Scenario) {
+    for k in 0..12 {
+        let base = T0 + DAY / 3 + k * 11 * 3600;
+        let link = format!("https://slow-campaign.example/p/{k}");
+        for a in 0..5 {
+            let t = base + 600 + s.rng.below(1200) as i64;
+            let text = s.words(7);
+            s.post(&format!("slow{a}"), t, &text, &[&link]);
+        }
+    }
+}
+
+#[test]
+fn slow_coordination_is_found_only_by_slow_mode() {
+    let mut s = Scenario::new(7);
+    s.background(200);
+    slow_network(&mut s);
+    let c = s.corpus();
+    let f = check(&c, Params::default(), &[names("slow", 5)]);
+    assert_eq!(f[0].params["mode"], "slow");
+    assert!(f[0].summary.contains("within 30 min"), "{}", f[0].summary);
+    let fast_only = Params { slow_window_s: 60, ..Params::default() };
+    check(&c, fast_only, &[]);
+}
+
+#[test]
+fn cross_platform_copies_link_a_telegram_channel_to_x_accounts() {
+    let mut s = Scenario::new(8);
+    s.background(100);
+    for k in 0..6 {
+        let base = T0 + DAY + k * 5 * 3600;
+        let text = format!("{} {}", s.words(12), k);
+        let it = s.item(Platform::Telegram, "seed_channel", base, &text);
+        s.b.push(&it);
+        for a in 0..3 {
+            let t = base + 120 + s.rng.below(900) as i64;
+            s.post(&format!("amp{a}"), t, &format!("{text} #share"), &[]);
+        }
+    }
+    let mut want = names("amp", 3);
+    want.push("seed_channel".into());
+    want.sort();
+    let f = check(&s.corpus(), Params::default(), &[want]);
+    for t in ["T0119", "T0119.002", "T0084.001"] {
+        assert!(f[0].disarm.contains(&t.to_string()), "{:?}", f[0].disarm);
+    }
+    assert!(f[0].edges[0].a.contains(':'), "ids carry the platform when it is mixed");
+}
+
+#[test]
+fn findings_are_deterministic() {
+    let build = || {
+        let mut s = Scenario::new(9);
+        s.background(150);
+        botnet(&mut s);
+        slow_network(&mut s);
+        s.corpus()
+    };
+    let a = serde_json::to_string(&coordination(&build(), Params::default())).unwrap_or_default();
+    let b = serde_json::to_string(&coordination(&build(), Params::default())).unwrap_or_default();
+    assert!(a.len() > 100);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn empty_and_tiny_corpora_give_nothing() {
+    check(&Corpus::default(), Params::default(), &[]);
+    let mut s = Scenario::new(10);
+    s.post("a", T0, "x", &["https://a.example/1"]);
+    s.post("b", T0 + 1, "x", &["https://a.example/1"]);
+    check(&s.corpus(), Params::default(), &[]);
+}
+

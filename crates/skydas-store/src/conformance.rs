@@ -1,0 +1,877 @@
+//! The conformance suite every [`Store`] backend must pass.
+//!
+//! Each check takes a factory that returns a fresh, empty store, and panics with a message on
+//! the first difference. A backend's tests call [`run_all`], or each check as its own test so
+//! that failures name the check:
+//!
+//! ```text
+//! #[test]
+//! fn search_filters() {
+//!     skydas_store::conformance::search_filters(&|| Box::new(my_backend()));
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+
+use skydas_model::{
+    Actor, ActorKind, Evidence, Finding, FindingActor, FindingKind, Item, ItemKind, ItemUrl,
+    Locator, Platform, Provenance, UrlSource,
+};
+
+use crate::{
+    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Review, ReviewStatus, SearchQuery, Store,
+    StoreError, Tlp,
+};
+
+/// Makes a fresh, empty store.
+pub type MakeStore<'a> = &'a dyn Fn() -> Box<dyn Store>;
+
+/// One conformance check.
+pub type Check = fn(MakeStore<'_>);
+
+/// Every check with its name, in order.
+pub const CHECKS: &[(&str, Check)] = &[
+    ("file_status_lifecycle", file_status_lifecycle),
+    ("idempotent_insert", idempotent_insert),
+    ("two_provenance_dedupe", two_provenance_dedupe),
+    ("actor_fill_in", actor_fill_in),
+    (
+        "stats_by_platform_and_language",
+        stats_by_platform_and_language,
+    ),
+    ("search_diacritics_and_case", search_diacritics_and_case),
+    ("search_filters", search_filters),
+    ("search_hostile_queries", search_hostile_queries),
+    ("corpus_round_trip", corpus_round_trip),
+    (
+        "findings_replace_preserves_review",
+        findings_replace_preserves_review,
+    ),
+    ("protected_crud", protected_crud),
+    ("originals_kept_by_hash", originals_kept_by_hash),
+];
+
+/// Runs every check against fresh stores from `make`.
+pub fn run_all(make: MakeStore<'_>) {
+    for (_, check) in CHECKS {
+        check(make);
+    }
+}
+
+/// A SHA-256-shaped key for test file `n`.
+pub fn sha(n: u32) -> String {
+    format!("{n:064x}")
+}
+
+/// A test file record for file `n`.
+pub fn file(n: u32) -> FileRecord {
+    FileRecord {
+        sha256: sha(n),
+        path: format!("/data/export-{n}.json"),
+        size: 1000 + u64::from(n),
+        importer: "test".into(),
+        importer_version: 1,
+    }
+}
+
+/// A normalised item with every field set, found in test file `file` at line `line`.
+pub fn item(
+    platform: Platform,
+    id: &str,
+    actor: &str,
+    time: i64,
+    text: &str,
+    file: u32,
+    line: u64,
+) -> Item {
+    let mut it = Item::new(
+        platform,
+        id,
+        Actor {
+            platform_id: actor.into(),
+            handle: Some(format!("h_{actor}")),
+            name: Some(format!("Name {actor}")),
+            kind: ActorKind::Channel,
+            created_at: Some(1_600_000_000),
+            followers: Some(42),
+        },
+        time,
+        text,
+        Provenance {
+            file_sha256: sha(file),
+            importer: "test".into(),
+            importer_version: 1,
+            locator: Locator::Line(line),
+        },
+    );
+    it.match_text = text.to_lowercase();
+    it.lang = "en".into();
+    it.lang_conf = 0.75;
+    it
+}
+
+fn with_lang(mut it: Item, lang: &str) -> Item {
+    it.lang = lang.into();
+    it
+}
+
+/// Items exercising every field: URLs in several forms, tags, references, languages.
+pub fn rich_items(file: u32) -> Vec<Item> {
+    let mut a = item(
+        Platform::Telegram,
+        "-100123/7",
+        "-100123",
+        1_700_000_300,
+        "Žinios: NATO pratybos https://t.me/x",
+        file,
+        3,
+    );
+    a.kind = ItemKind::Forward;
+    a.lang = "lt".into();
+    a.lang_hint = Some("lt".into());
+    a.repost_of = Some("from:-100999".into());
+    a.urls = vec![
+        ItemUrl {
+            raw: "https://t.co/abc".into(),
+            expanded: Some("https://Example.COM/a?utm_source=x".into()),
+            source: UrlSource::Entity,
+            canonical: "https://example.com/a".into(),
+            host: "example.com".into(),
+            domain: "example.com".into(),
+        },
+        ItemUrl {
+            raw: "https://пример.рф/п".into(),
+            expanded: None,
+            source: UrlSource::TextLink,
+            canonical: "https://пример.рф/п".into(),
+            host: "пример.рф".into(),
+            domain: "xn--e1afmkfd.xn--p1ai".into(),
+        },
+        ItemUrl {
+            raw: "not a url".into(),
+            source: UrlSource::Text,
+            ..ItemUrl::default()
+        },
+    ];
+    a.hashtags = vec!["nato".into(), "žinios".into()];
+    a.mentions = vec!["lrt".into()];
+    let mut b = item(
+        Platform::X,
+        "1750000000000000001",
+        "u1",
+        1_700_000_100,
+        "Учения НАТО у границы",
+        file,
+        1,
+    );
+    b.kind = ItemKind::Quote;
+    b.lang = "ru".into();
+    b.quote_of = Some("1750000000000000000".into());
+    b.reply_to = Some("1749999999999999999".into());
+    let mut c = item(
+        Platform::X,
+        "1750000000000000002",
+        "u2",
+        1_700_000_200,
+        "Навчання НАТО: офіційна заява",
+        file,
+        2,
+    );
+    c.lang = "uk".into();
+    c.lang_conf = 0.5;
+    c.actor.handle = None;
+    c.actor.created_at = None;
+    c.actor.followers = None;
+    let mut d = item(
+        Platform::Web,
+        "https://news.example/article-1",
+        "news.example",
+        1_700_000_000,
+        "",
+        file,
+        4,
+    );
+    d.kind = ItemKind::Article;
+    d.lang = String::new();
+    d.lang_conf = 0.0;
+    d.actor.kind = ActorKind::Site;
+    vec![a, b, c, d]
+}
+
+fn begin(store: &mut dyn Store, n: u32) {
+    store.begin_file(&file(n)).expect("begin_file");
+}
+
+fn outcome(new_items: u64, duplicates: u64, new_provenance: u64) -> InsertOutcome {
+    InsertOutcome {
+        new_items,
+        duplicates,
+        new_provenance,
+    }
+}
+
+/// None → Partial → Complete; a re-run makes it Partial again until finished; finishing a file
+/// nobody began is an error.
+pub fn file_status_lifecycle(make: MakeStore<'_>) {
+    let mut s = make();
+    assert_eq!(s.file_status(&sha(1)).unwrap(), None);
+    begin(&mut *s, 1);
+    assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Partial));
+    begin(&mut *s, 1);
+    assert_eq!(
+        s.file_status(&sha(1)).unwrap(),
+        Some(FileStatus::Partial),
+        "begin is idempotent"
+    );
+    s.finish_file(&sha(1), 10, 2).unwrap();
+    assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Complete));
+    assert_eq!(s.stats().unwrap().errors, 2);
+    begin(&mut *s, 1);
+    assert_eq!(
+        s.file_status(&sha(1)).unwrap(),
+        Some(FileStatus::Partial),
+        "a re-run restarts"
+    );
+    s.finish_file(&sha(1), 10, 1).unwrap();
+    assert_eq!(
+        s.stats().unwrap().errors,
+        1,
+        "the last run's error count stands"
+    );
+    assert_eq!(s.stats().unwrap().files, 1);
+    let err = s.finish_file(&sha(9), 0, 0).unwrap_err();
+    assert!(matches!(err, StoreError::UnknownFile(_)), "{err}");
+}
+
+/// Re-importing a file adds nothing.
+pub fn idempotent_insert(make: MakeStore<'_>) {
+    let mut s = make();
+    let items = rich_items(1);
+    begin(&mut *s, 1);
+    assert_eq!(s.insert_items(&items).unwrap(), outcome(4, 0, 4));
+    assert_eq!(s.insert_items(&items).unwrap(), outcome(0, 4, 0));
+    assert_eq!(s.insert_items(&[]).unwrap(), outcome(0, 0, 0));
+    let st = s.stats().unwrap();
+    assert_eq!((st.items, st.provenance, st.actors, st.files), (4, 4, 4, 1));
+}
+
+/// The same post met in two files is stored once, with both provenances; a record repeated
+/// inside one batch counts as a duplicate.
+pub fn two_provenance_dedupe(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    begin(&mut *s, 2);
+    let first = item(Platform::X, "10", "u1", 100, "same post", 1, 5);
+    let again = item(Platform::X, "10", "u1", 100, "same post", 2, 9);
+    let repeated = item(Platform::X, "10", "u1", 100, "same post", 2, 11);
+    let other_platform = item(
+        Platform::Telegram,
+        "10",
+        "u1",
+        100,
+        "same id elsewhere",
+        2,
+        12,
+    );
+    assert_eq!(
+        s.insert_items(std::slice::from_ref(&first)).unwrap(),
+        outcome(1, 0, 1)
+    );
+    assert_eq!(
+        s.insert_items(&[again.clone(), repeated.clone(), other_platform])
+            .unwrap(),
+        outcome(1, 2, 3)
+    );
+    let stored = s.item(Platform::X, "10").unwrap().expect("stored");
+    assert_eq!(stored.item, first, "the first provenance is the item's");
+    let provs: Vec<_> = stored
+        .provenance
+        .iter()
+        .map(|p| (p.file_sha256.clone(), p.locator))
+        .collect();
+    assert_eq!(
+        provs,
+        vec![
+            (sha(1), Locator::Line(5)),
+            (sha(2), Locator::Line(9)),
+            (sha(2), Locator::Line(11))
+        ]
+    );
+    assert!(s.item(Platform::X, "11").unwrap().is_none());
+    let st = s.stats().unwrap();
+    assert_eq!((st.items, st.provenance, st.actors), (2, 4, 2));
+}
+
+/// Later records fill in what earlier ones did not know about an actor, and never overwrite.
+pub fn actor_fill_in(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    let mut bare = item(Platform::X, "1", "u1", 100, "a", 1, 1);
+    bare.actor = Actor {
+        platform_id: "u1".into(),
+        ..Actor::default()
+    };
+    let mut known = item(Platform::X, "2", "u1", 200, "b", 1, 2);
+    known.actor.handle = Some("first_handle".into());
+    known.actor.followers = Some(7);
+    let mut renamed = item(Platform::X, "3", "u1", 300, "c", 1, 3);
+    renamed.actor.handle = Some("second_handle".into());
+    s.insert_items(&[bare]).unwrap();
+    s.insert_items(&[known.clone()]).unwrap();
+    s.insert_items(&[renamed]).unwrap();
+    let actor = s
+        .item(Platform::X, "1")
+        .unwrap()
+        .expect("stored")
+        .item
+        .actor;
+    assert_eq!(actor.handle.as_deref(), Some("first_handle"));
+    assert_eq!(actor.followers, Some(7));
+    assert_eq!(actor.name, known.actor.name);
+    assert_eq!(actor.created_at, known.actor.created_at);
+    assert_eq!(actor.kind, ActorKind::Account, "the kind first seen stays");
+    assert_eq!(s.stats().unwrap().actors, 1);
+}
+
+/// Counts per platform and language; an empty language counts as `und`.
+pub fn stats_by_platform_and_language(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    s.insert_items(&rich_items(1)).unwrap();
+    s.insert_items(&[with_lang(item(Platform::X, "5", "u1", 1, "x", 1, 9), "ru")])
+        .unwrap();
+    s.finish_file(&sha(1), 5, 3).unwrap();
+    let st = s.stats().unwrap();
+    let map = |v: &[(&str, u64)]| {
+        v.iter()
+            .map(|(k, n)| (k.to_string(), *n))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        st.by_platform,
+        map(&[("telegram", 1), ("web", 1), ("x", 3)])
+    );
+    assert_eq!(
+        st.by_language,
+        map(&[("lt", 1), ("ru", 2), ("uk", 1), ("und", 1)])
+    );
+    assert_eq!(
+        (st.items, st.actors, st.files, st.provenance, st.errors),
+        (5, 4, 1, 5, 3)
+    );
+    let json = serde_json::to_value(&st).unwrap();
+    assert_eq!(json["record_errors"], 3);
+    assert_eq!(json["by_platform"]["x"], 3);
+}
+
+fn ids(hits: &[crate::SearchHit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn search_ids(s: &dyn Store, q: &SearchQuery) -> Vec<String> {
+    let hits = s.search(q).unwrap_or_else(|e| panic!("search {q:?}: {e}"));
+    ids(&hits).into_iter().map(str::to_string).collect()
+}
+
+fn text_ids(s: &dyn Store, text: &str) -> Vec<String> {
+    search_ids(s, &SearchQuery::new(text))
+}
+
+/// Diacritics and case never matter: `zinios` finds `Žinios`, `нато` finds `НАТО`.
+pub fn search_diacritics_and_case(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    s.insert_items(&rich_items(1)).unwrap();
+    s.insert_items(&[
+        item(
+            Platform::Telegram,
+            "c/1",
+            "c",
+            10,
+            "Rīga un Tallinn: žurnālisti ziņo",
+            1,
+            10,
+        ),
+        item(
+            Platform::Telegram,
+            "c/2",
+            "c",
+            11,
+            "Zażółć gęślą jaźń, Łódź",
+            1,
+            11,
+        ),
+        item(Platform::Telegram, "c/3", "c", 12, "Ääni ja öljy", 1, 12),
+    ])
+    .unwrap();
+    let tg = "-100123/7";
+    let (ru, uk) = ("1750000000000000001", "1750000000000000002");
+    let cases: &[(&str, &[&str])] = &[
+        ("zinios", &[tg]),
+        ("ŽINIOS", &[tg]),
+        ("žinios nato", &[tg]),
+        ("нато", &[ru, uk]),
+        ("НАТО учения", &[ru]),
+        ("\"учения нато\"", &[ru]),
+        ("\"нато учения\"", &[]),
+        ("навч*", &[uk]),
+        ("riga zurnalisti", &["c/1"]),
+        ("zazolc lodz", &["c/2"]),
+        ("aani oljy", &["c/3"]),
+        ("nothing-here", &[]),
+        ("", &[]),
+    ];
+    for (q, want) in cases {
+        let mut got = text_ids(&*s, q);
+        got.sort();
+        let mut want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "query {q:?}");
+    }
+}
+
+/// Filters by platform, actor (id or handle), language and time; best match first, then
+/// oldest; the limit holds.
+pub fn search_filters(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    s.insert_items(&[
+        with_lang(
+            item(
+                Platform::X,
+                "x1",
+                "a1",
+                300,
+                "flood flood flood report",
+                1,
+                1,
+            ),
+            "en",
+        ),
+        with_lang(
+            item(
+                Platform::X,
+                "x2",
+                "a2",
+                100,
+                "flood report from the region today",
+                1,
+                2,
+            ),
+            "en",
+        ),
+        with_lang(
+            item(
+                Platform::X,
+                "x3",
+                "a1",
+                200,
+                "flood report from the region today",
+                1,
+                3,
+            ),
+            "de",
+        ),
+        with_lang(
+            item(
+                Platform::Telegram,
+                "t1",
+                "a1",
+                150,
+                "flood report from the region today",
+                1,
+                4,
+            ),
+            "en",
+        ),
+    ])
+    .unwrap();
+    let q = |f: &dyn Fn(&mut SearchQuery)| {
+        let mut q = SearchQuery::new("flood");
+        f(&mut q);
+        search_ids(&*s, &q)
+    };
+    assert_eq!(
+        q(&|_| {}),
+        ["x1", "x2", "t1", "x3"],
+        "bm25 first, then time"
+    );
+    assert_eq!(q(&|q| q.platform = Some(Platform::Telegram)), ["t1"]);
+    assert_eq!(q(&|q| q.actor = Some("a2".into())), ["x2"]);
+    assert_eq!(
+        q(&|q| q.actor = Some("@H_A2".into())),
+        ["x2"],
+        "handle, any case, @ ignored"
+    );
+    assert_eq!(q(&|q| q.lang = Some("de".into())), ["x3"]);
+    assert_eq!(q(&|q| q.since = Some(150)), ["x1", "t1", "x3"]);
+    assert_eq!(q(&|q| q.until = Some(150)), ["x2"], "until is exclusive");
+    assert_eq!(q(&|q| q.limit = 2), ["x1", "x2"]);
+    assert_eq!(q(&|q| q.limit = 0).len(), 4, "0 means no limit");
+    assert_eq!(
+        q(&|q| {
+            q.platform = Some(Platform::X);
+            q.actor = Some("a1".into());
+            q.since = Some(250);
+        }),
+        ["x1"]
+    );
+    let hits = s.search(&SearchQuery::new("region")).unwrap();
+    let h = &hits[0];
+    assert_eq!(
+        (h.platform, h.actor_id.as_str(), h.actor_handle.as_deref()),
+        (Platform::X, "a2", Some("h_a2"))
+    );
+    assert_eq!((h.time, h.lang.as_str()), (100, "en"));
+    assert!(
+        h.snippet.contains("[region]"),
+        "snippet marks the match: {}",
+        h.snippet
+    );
+    assert!(
+        hits.windows(2).all(|w| w[0].rank >= w[1].rank),
+        "rank is descending"
+    );
+}
+
+/// Strings that are syntax in full-text engines are plain words here: no query may error.
+pub fn search_hostile_queries(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    s.insert_items(&[
+        item(
+            Platform::X,
+            "1",
+            "a",
+            1,
+            "AND OR NOT words \"quoted\" a:b",
+            1,
+            1,
+        ),
+        item(Platform::X, "2", "a", 2, "plain", 1, 2),
+    ])
+    .unwrap();
+    let hostile = [
+        "\"",
+        "\"\"",
+        "\"\"\"",
+        "AND OR",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "NEAR(a b)",
+        "*",
+        "**",
+        "a*b",
+        "(",
+        ")",
+        "()",
+        "a:b",
+        "text:plain",
+        "^plain",
+        "-plain",
+        "+plain",
+        "{text}: plain",
+        "'",
+        "'; DROP TABLE items; --",
+        "\\",
+        "\0",
+        "a\0b",
+        "%",
+        "_",
+        "🙂",
+        "- - -",
+        "\u{202e}",
+        "\"AND\"",
+        "plain\"",
+        "\"plain",
+        "plain OR",
+        "OR plain",
+        "NOT plain",
+    ];
+    for q in hostile {
+        if let Err(e) = s.search(&SearchQuery::new(q)) {
+            panic!("query {q:?} failed: {e}");
+        }
+    }
+    let long = "x ".repeat(5000);
+    s.search(&SearchQuery::new(long)).expect("a long query");
+    assert_eq!(text_ids(&*s, "AND OR"), ["1"], "operators are words");
+    assert_eq!(
+        text_ids(&*s, "NOT plain"),
+        Vec::<String>::new(),
+        "NOT is a word, not negation"
+    );
+    assert_eq!(
+        text_ids(&*s, "\"plain"),
+        ["2"],
+        "an unclosed quote runs to the end"
+    );
+    assert_eq!(text_ids(&*s, "a:b"), ["1"]);
+    assert_eq!(text_ids(&*s, "\"quoted\""), ["1"]);
+}
+
+/// Items come back with every field equal, sorted by time; the corpus holds the same.
+pub fn corpus_round_trip(make: MakeStore<'_>) {
+    let mut s = make();
+    begin(&mut *s, 1);
+    let mut items = rich_items(1);
+    items.push(item(
+        Platform::X,
+        "late",
+        "u1",
+        1_800_000_000,
+        "later post",
+        1,
+        20,
+    ));
+    s.insert_items(&items).unwrap();
+    let mut back = Vec::new();
+    s.for_each_item(&mut |it| back.push(it.clone())).unwrap();
+    let mut want = items.clone();
+    want.sort_by(|a, b| {
+        (a.time, a.platform, &a.platform_id).cmp(&(b.time, b.platform, &b.platform_id))
+    });
+    assert_eq!(back.len(), want.len());
+    for (got, want) in back.iter().zip(&want) {
+        assert_eq!(got, want);
+    }
+    for want in &items {
+        let got = s
+            .item(want.platform, &want.platform_id)
+            .unwrap()
+            .expect("stored");
+        assert_eq!(&got.item, want);
+        assert_eq!(got.provenance, vec![want.provenance.clone()]);
+    }
+
+    let c = s.load_corpus().unwrap();
+    assert_eq!(c.len(), want.len());
+    for (i, want) in want.iter().enumerate() {
+        let ci = &c.items[i];
+        assert_eq!(c.item_id(i), want.platform_id);
+        assert_eq!(
+            (ci.platform, ci.kind, ci.time),
+            (want.platform, want.kind, want.time)
+        );
+        assert_eq!(c.actor(ci.actor).actor, want.actor);
+        assert_eq!(c.texts[i], want.text);
+        assert_eq!(c.match_texts[i], want.match_text);
+        let lang = if want.lang.is_empty() {
+            "und"
+        } else {
+            &want.lang
+        };
+        assert_eq!(c.langs.resolve(ci.lang), lang);
+        let tags: Vec<&str> = ci.hashtags.iter().map(|&t| c.tags.resolve(t)).collect();
+        assert_eq!(tags, want.hashtags);
+        let canon: Vec<&str> = ci
+            .urls
+            .iter()
+            .map(|u| c.urls.resolve(u.canonical))
+            .collect();
+        let want_canon: Vec<&str> = want
+            .urls
+            .iter()
+            .filter(|u| !u.canonical.is_empty())
+            .map(|u| u.canonical.as_str())
+            .collect();
+        assert_eq!(canon, want_canon);
+        assert_eq!(
+            ci.repost_of.map(|r| c.refs.resolve(r)),
+            want.repost_of.as_deref()
+        );
+        assert_eq!(
+            ci.quote_of.map(|r| c.refs.resolve(r)),
+            want.quote_of.as_deref()
+        );
+    }
+}
+
+/// A finding for tests.
+pub fn finding(kind: FindingKind, key: &str, score: f64) -> Finding {
+    Finding {
+        id: skydas_model::finding_id(kind, &[key]),
+        kind,
+        score,
+        disarm: vec!["T0049.003".into()],
+        first_seen: 1_700_000_000,
+        last_seen: 1_700_003_600,
+        summary: format!("finding {key}"),
+        actors: vec![FindingActor {
+            platform: Platform::Telegram,
+            id: "-100123".into(),
+            handle: Some("chan".into()),
+            name: None,
+            role: None,
+        }],
+        evidence: vec![Evidence {
+            platform: Platform::Telegram,
+            id: "-100123/7".into(),
+            actor: "-100123".into(),
+            time: 1_700_000_000,
+            url: Some("https://example.com/a".into()),
+            text: Some("Žinios".into()),
+        }],
+        signals: BTreeMap::from([("co-link".to_string(), 3)]),
+        edges: Vec::new(),
+        domain: (kind == FindingKind::LookalikeDomain).then(|| key.to_string()),
+        impersonates: None,
+        techniques: Vec::new(),
+        detector: kind.as_str().into(),
+        detector_version: "1".into(),
+        params: serde_json::json!({ "window_s": 60 }),
+    }
+}
+
+/// Replacing findings of some kinds keeps the analyst's review of findings that survive, drops
+/// the ones that do not, and leaves other kinds alone.
+pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
+    use FindingKind::{Coordination as Co, LookalikeDomain as Ld};
+    let mut s = make();
+    let (a, b, c) = (
+        finding(Co, "a", 0.5),
+        finding(Co, "b", 0.9),
+        finding(Ld, "c.example", 0.7),
+    );
+    s.replace_findings(
+        &["coordination", "lookalike_domain"],
+        &[a.clone(), b.clone(), c.clone()],
+    )
+    .unwrap();
+    let order: Vec<_> = s.findings().unwrap().into_iter().map(|f| f.id).collect();
+    assert_eq!(
+        order,
+        [b.id.clone(), a.id.clone(), c.id.clone()],
+        "kind, then score descending"
+    );
+    assert_eq!(
+        s.finding(&c.id).unwrap().as_ref(),
+        Some(&c),
+        "body round trip"
+    );
+    assert_eq!(s.finding("nope").unwrap(), None);
+    assert_eq!(s.review(&a.id).unwrap(), Some(Review::default()));
+    assert_eq!(Review::default().tlp, Tlp::Amber);
+
+    let confirmed = Review {
+        status: ReviewStatus::Confirmed,
+        note: "seen in ops".into(),
+        tlp: Tlp::Green,
+    };
+    let dismissed = Review {
+        status: ReviewStatus::Dismissed,
+        note: String::new(),
+        tlp: Tlp::Amber,
+    };
+    assert!(s.set_review(&a.id, &confirmed).unwrap());
+    assert!(s.set_review(&b.id, &dismissed).unwrap());
+    assert!(!s.set_review("nope", &confirmed).unwrap());
+
+    let mut a2 = a.clone();
+    a2.score = 0.95;
+    a2.summary = "rescored".into();
+    let d = finding(Co, "d", 0.1);
+    s.replace_findings(&["coordination"], &[a2.clone(), d.clone()])
+        .unwrap();
+    assert_eq!(
+        s.finding(&a.id).unwrap(),
+        Some(a2.clone()),
+        "the new body replaces the old"
+    );
+    assert_eq!(
+        s.review(&a.id).unwrap(),
+        Some(confirmed),
+        "review survives a re-run"
+    );
+    assert_eq!(
+        s.finding(&b.id).unwrap(),
+        None,
+        "a vanished finding is removed"
+    );
+    assert_eq!(s.review(&b.id).unwrap(), None);
+    assert_eq!(s.review(&d.id).unwrap(), Some(Review::default()));
+    assert_eq!(
+        s.finding(&c.id).unwrap(),
+        Some(c.clone()),
+        "other kinds are kept"
+    );
+    let order: Vec<_> = s.findings().unwrap().into_iter().map(|f| f.id).collect();
+    assert_eq!(order, [a2.id.clone(), d.id.clone(), c.id.clone()]);
+
+    s.replace_findings(&["lookalike_domain"], &[]).unwrap();
+    assert_eq!(s.findings().unwrap().len(), 2);
+    let mut bad = finding(Co, "nan", 0.0);
+    bad.score = f64::NAN;
+    assert!(s.replace_findings(&["coordination"], &[bad]).is_err());
+    assert_eq!(
+        s.findings().unwrap().len(),
+        2,
+        "a failed replace changes nothing"
+    );
+}
+
+/// Add, update, list (sorted, normalised) and remove protected domains.
+pub fn protected_crud(make: MakeStore<'_>) {
+    let mut s = make();
+    let row = |d: &str, c: &str, k: &str, n: &str| ProtectedRow {
+        domain: d.into(),
+        country: c.into(),
+        kind: k.into(),
+        note: n.into(),
+    };
+    assert_eq!(s.protected_list().unwrap(), []);
+    assert!(
+        s.protected_add("LRT.lt.", "LT", "media", "public broadcaster")
+            .unwrap()
+    );
+    assert!(s.protected_add(" delfi.lt ", "LT", "media", "").unwrap());
+    assert!(
+        !s.protected_add("lrt.lt", "LT", "media", "updated").unwrap(),
+        "already listed"
+    );
+    assert!(s.protected_add("", "LT", "media", "").is_err());
+    assert!(s.protected_add(" . ", "LT", "media", "").is_err());
+    assert_eq!(
+        s.protected_list().unwrap(),
+        [
+            row("delfi.lt", "LT", "media", ""),
+            row("lrt.lt", "LT", "media", "updated")
+        ]
+    );
+    assert!(s.protected_remove("DELFI.LT").unwrap());
+    assert!(!s.protected_remove("delfi.lt").unwrap());
+    assert!(!s.protected_remove("").unwrap());
+    assert_eq!(
+        s.protected_list().unwrap(),
+        [row("lrt.lt", "LT", "media", "updated")]
+    );
+}
+
+/// Originals are kept once under their hash, unchanged.
+pub fn originals_kept_by_hash(make: MakeStore<'_>) {
+    let mut s = make();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("export.json");
+    std::fs::write(&src, b"abc").expect("write");
+    let h = crate::sha256_file(&src).expect("hash");
+    assert_eq!(s.original_path(&h).unwrap(), None);
+    let kept = s.store_original(&src, &h).unwrap();
+    assert!(
+        kept.ends_with(crate::original_relpath(&h)),
+        "{}",
+        kept.display()
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), b"abc");
+    assert_eq!(
+        s.store_original(&src, &h).unwrap(),
+        kept,
+        "a second store is a no-op"
+    );
+    assert_eq!(s.original_path(&h).unwrap(), Some(kept));
+    for bad in ["../../etc/passwd", "ABC", &"A".repeat(64), ""] {
+        assert!(s.store_original(&src, bad).is_err(), "{bad:?}");
+        assert!(s.original_path(bad).is_err(), "{bad:?}");
+    }
+}

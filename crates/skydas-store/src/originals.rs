@@ -1,0 +1,164 @@
+//! Original input files kept unchanged, addressed by SHA-256: `originals/<sha[0..2]>/<sha>`.
+//!
+//! This is plain file-system work shared by every backend; only the data directory differs.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Result, StoreError, check_sha256};
+
+/// Where the original with this hash lives, relative to the data directory. The hash must be
+/// lowercase hex (see [`check_sha256`]); it is not checked here.
+pub fn original_relpath(sha256: &str) -> PathBuf {
+    let prefix = sha256.get(..2).unwrap_or("__");
+    Path::new("originals").join(prefix).join(sha256)
+}
+
+/// SHA-256 of a file's bytes, lowercase hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The kept original under `root`, if there is one.
+pub(crate) fn find(root: &Path, sha256: &str) -> Result<Option<PathBuf>> {
+    check_sha256(sha256)?;
+    let p = root.join(original_relpath(sha256));
+    Ok(p.is_file().then_some(p))
+}
+
+/// Keeps `src` under `root` as the original with hash `sha256`, returning the kept path.
+///
+/// A hard link costs nothing when the data directory shares the file system; otherwise the
+/// bytes are copied to a temporary name, checked for size and hash, synced, and renamed into
+/// place, so a crash never leaves a truncated original under the final name.
+pub(crate) fn keep(root: &Path, src: &Path, sha256: &str) -> Result<PathBuf> {
+    check_sha256(sha256)?;
+    let dest = root.join(original_relpath(sha256));
+    if dest.is_file() {
+        return Ok(dest);
+    }
+    let expected = fs::metadata(src).map_err(|e| StoreError::io(src, e))?.len();
+    let dir = dest.parent().unwrap_or(root);
+    fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+    match fs::hard_link(src, &dest) {
+        Ok(()) => {}
+        // Another import kept the same file meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(dest),
+        Err(_) => copy_checked(src, &dest, sha256)?,
+    }
+    let actual = fs::metadata(&dest)
+        .map_err(|e| StoreError::io(&dest, e))?
+        .len();
+    if actual != expected {
+        // Do not leave a wrong original under the name of the right one.
+        let _ = fs::remove_file(&dest);
+        return Err(StoreError::SizeMismatch {
+            path: dest,
+            expected,
+            actual,
+        });
+    }
+    Ok(dest)
+}
+
+fn copy_checked(src: &Path, dest: &Path, sha256: &str) -> Result<()> {
+    let tmp = dest.with_extension(format!("part-{}", std::process::id()));
+    let result = (|| {
+        let mut from = fs::File::open(src).map_err(|e| StoreError::io(src, e))?;
+        let mut to = fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf).map_err(|e| StoreError::io(src, e))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            to.write_all(&buf[..n])
+                .map_err(|e| StoreError::io(&tmp, e))?;
+        }
+        to.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+        let actual = hex(&h.finalize());
+        if actual != sha256 {
+            return Err(StoreError::HashMismatch {
+                path: src.to_path_buf(),
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        fs::rename(&tmp, dest).map_err(|e| StoreError::io(dest, e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, b"abc").unwrap();
+        assert_eq!(
+            sha256_file(&p).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn copy_rejects_wrong_hash_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::write(&src, b"abc").unwrap();
+        let dest = dir.path().join("dest");
+        let err = copy_checked(&src, &dest, &"0".repeat(64)).unwrap_err();
+        assert!(matches!(err, StoreError::HashMismatch { .. }), "{err}");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporary copy removed"
+        );
+    }
+
+    #[test]
+    fn copy_keeps_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::write(&src, b"abc").unwrap();
+        let dest = dir.path().join("dest");
+        copy_checked(
+            &src,
+            &dest,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        )
+        .unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"abc");
+    }
+}

@@ -1,0 +1,379 @@
+//! The conformance suite run against SQLite, plus what only this backend has: crash recovery,
+//! migrations, the switchable full-text index.
+
+use std::cell::Cell;
+
+use super::*;
+use crate::conformance::{self, MakeStore, file, item, rich_items, sha};
+
+fn with_stores(check: fn(MakeStore<'_>)) {
+    let dir = tempfile::tempdir().unwrap();
+    let n = Cell::new(0u32);
+    let make = || -> Box<dyn Store> {
+        n.set(n.get() + 1);
+        let path = dir.path().join(n.get().to_string());
+        Box::new(SqliteStore::open(&path, OpenOptions::default()).unwrap())
+    };
+    check(&make);
+}
+
+macro_rules! conformance_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                with_stores(conformance::$name);
+            }
+        )*
+
+        #[test]
+        fn every_conformance_check_runs_here() {
+            let here = [$(stringify!($name)),*];
+            let all: Vec<&str> = conformance::CHECKS.iter().map(|c| c.0).collect();
+            assert_eq!(here.as_slice(), all.as_slice());
+        }
+    };
+}
+
+conformance_tests!(
+    file_status_lifecycle,
+    idempotent_insert,
+    two_provenance_dedupe,
+    actor_fill_in,
+    stats_by_platform_and_language,
+    search_diacritics_and_case,
+    search_filters,
+    search_hostile_queries,
+    corpus_round_trip,
+    findings_replace_preserves_review,
+    protected_crud,
+    originals_kept_by_hash,
+);
+
+/// Many small items of file 1, as an import would produce them.
+fn many_items(n: u64) -> Vec<Item> {
+    (0..n)
+        .map(|i| {
+            let mut it = item(
+                Platform::X,
+                &format!("{i}"),
+                &format!("a{}", i % 17),
+                1_700_000_000 + i as i64,
+                &format!("post number {i} about the weather"),
+                1,
+                i + 1,
+            );
+            it.hashtags = vec![format!("t{}", i % 5)];
+            it
+        })
+        .collect()
+}
+
+fn open(dir: &Path) -> SqliteStore {
+    SqliteStore::open(dir, OpenOptions::default()).unwrap()
+}
+
+/// The stats of importing `items` once into a fresh store.
+fn single_import_stats(items: &[Item]) -> Stats {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.begin_file(&file(1)).unwrap();
+    s.insert_items(items).unwrap();
+    s.finish_file(&sha(1), items.len() as u64, 0).unwrap();
+    s.stats().unwrap()
+}
+
+#[test]
+fn interrupted_import_resumes_to_exact_counts() {
+    let items = many_items(600);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = open(dir.path());
+        s.begin_file(&file(1)).unwrap();
+        s.insert_items(&items[..250]).unwrap();
+        // Dropped without finish_file, as when the process is killed between batches.
+    }
+    let mut s = open(dir.path());
+    assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Partial));
+    s.begin_file(&file(1)).unwrap();
+    let mut total = InsertOutcome::default();
+    for batch in items.chunks(200) {
+        total += s.insert_items(batch).unwrap();
+    }
+    assert_eq!(
+        total,
+        InsertOutcome {
+            new_items: 350,
+            duplicates: 250,
+            new_provenance: 350
+        }
+    );
+    s.finish_file(&sha(1), 600, 0).unwrap();
+    assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Complete));
+    assert_eq!(s.stats().unwrap(), single_import_stats(&items));
+    assert_eq!(
+        s.search(&SearchQuery {
+            limit: 0,
+            ..SearchQuery::new("weather")
+        })
+        .unwrap()
+        .len(),
+        600
+    );
+}
+
+#[test]
+fn uncommitted_batch_vanishes_with_its_connection() {
+    let items = many_items(3000);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = open(dir.path());
+        s.begin_file(&file(1)).unwrap();
+        s.insert_items(&items[..1000]).unwrap();
+        // A tiny page cache makes SQLite spill uncommitted pages into the WAL, as a big batch
+        // does, so the rollback below has written frames to discard.
+        s.conn.execute_batch("PRAGMA cache_size = 10").unwrap();
+        let tx = s.conn.transaction().unwrap();
+        let out = write_items(&tx, &mut s.actors, &mut s.files, true, &items[1000..]).unwrap();
+        assert_eq!(out.new_items, 2000);
+        // Never committed nor rolled back: the connection closes mid-transaction, as when the
+        // process dies.
+        std::mem::forget(tx);
+    }
+    let mut s = open(dir.path());
+    assert_eq!(
+        s.stats().unwrap().items,
+        1000,
+        "only the committed batch is there"
+    );
+    assert_eq!(s.stats().unwrap().provenance, 1000);
+    s.begin_file(&file(1)).unwrap();
+    let mut total = InsertOutcome::default();
+    for batch in items.chunks(700) {
+        total += s.insert_items(batch).unwrap();
+    }
+    assert_eq!(
+        total,
+        InsertOutcome {
+            new_items: 2000,
+            duplicates: 1000,
+            new_provenance: 2000
+        }
+    );
+    s.finish_file(&sha(1), 3000, 0).unwrap();
+    assert_eq!(s.stats().unwrap(), single_import_stats(&items));
+    let c = s.load_corpus().unwrap();
+    assert_eq!(c.len(), 3000);
+    assert!(c.items.windows(2).all(|w| w[0].time <= w[1].time));
+}
+
+#[test]
+fn failed_batch_rolls_back_and_forgets_cached_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.begin_file(&file(1)).unwrap();
+    s.conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON items WHEN NEW.platform_id = 'boom' \
+             BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+        )
+        .unwrap();
+    let fresh = item(Platform::X, "1", "new_actor", 10, "first", 1, 1);
+    let boom = item(Platform::X, "boom", "u", 11, "fails", 1, 2);
+    let other_file = item(Platform::X, "2", "new_actor", 12, "second", 7, 1);
+    let err = s
+        .insert_items(&[fresh.clone(), other_file.clone(), boom])
+        .unwrap_err();
+    assert!(err.to_string().contains("boom"), "{err}");
+    assert_eq!(s.stats().unwrap().items, 0);
+    assert_eq!(
+        s.stats().unwrap().actors,
+        0,
+        "the actor row was rolled back too"
+    );
+    s.conn.execute_batch("DROP TRIGGER boom").unwrap();
+    // Without forgetting the cached ids these would point at rolled-back actor and file rows.
+    s.insert_items(&[fresh.clone(), other_file.clone()])
+        .unwrap();
+    assert_eq!(s.item(Platform::X, "1").unwrap().unwrap().item, fresh);
+    let stored = s.item(Platform::X, "2").unwrap().unwrap();
+    assert_eq!(stored.item, other_file);
+    assert_eq!(
+        stored.provenance[0].file_sha256,
+        sha(7),
+        "an unannounced file is recorded"
+    );
+    assert_eq!(s.file_status(&sha(7)).unwrap(), Some(FileStatus::Partial));
+}
+
+#[test]
+fn search_is_refused_without_the_index_and_rebuilt_on_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let scan = OpenOptions {
+        fts: false,
+        keep_originals: false,
+    };
+    {
+        let mut s = SqliteStore::open(dir.path(), scan).unwrap();
+        s.begin_file(&file(1)).unwrap();
+        s.insert_items(&rich_items(1)).unwrap();
+        let err = s.search(&SearchQuery::new("nato")).unwrap_err();
+        assert!(matches!(err, StoreError::FtsDisabled));
+        assert!(err.to_string().contains("index is off"), "{err}");
+        let src = dir.path().join("in.json");
+        std::fs::write(&src, b"abc").unwrap();
+        let h = crate::sha256_file(&src).unwrap();
+        assert_eq!(
+            s.store_original(&src, &h).unwrap(),
+            src,
+            "originals not kept"
+        );
+        assert_eq!(s.original_path(&h).unwrap(), None);
+    }
+    let s = open(dir.path());
+    let hits = s.search(&SearchQuery::new("zinios")).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].id, "-100123/7");
+    let stale: Option<String> = s
+        .conn
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'fts_stale'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap();
+    assert_eq!(stale, None, "the rebuild clears the mark");
+}
+
+#[test]
+fn migrations_apply_once_and_refuse_newer_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    drop(s);
+    let s = open(dir.path());
+    let applied: u32 = s
+        .conn
+        .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        applied,
+        MIGRATIONS.len() as u32,
+        "reopening applies nothing"
+    );
+    s.conn
+        .execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'x', 0)",
+            [],
+        )
+        .unwrap();
+    drop(s);
+    let err = SqliteStore::open(dir.path(), OpenOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn indexed_text_is_folded_alike_on_insert_and_rebuild() {
+    assert!(
+        MIGRATIONS[0]
+            .2
+            .contains(&format!("AS ({})", fts_fold_sql("text")))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.begin_file(&file(1)).unwrap();
+    s.insert_items(&[item(Platform::X, "1", "a", 1, "Łódź i Białystok", 1, 1)])
+        .unwrap();
+    let find = |s: &SqliteStore, q: &str| s.search(&SearchQuery::new(q)).unwrap().len();
+    assert_eq!(
+        (
+            find(&s, "lodz bialystok"),
+            find(&s, "ŁÓDŹ"),
+            find(&s, "łodz")
+        ),
+        (1, 1, 1)
+    );
+    s.conn
+        .execute_batch("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+        .unwrap();
+    assert_eq!(
+        (
+            find(&s, "lodz bialystok"),
+            find(&s, "ŁÓDŹ"),
+            find(&s, "łodz")
+        ),
+        (1, 1, 1)
+    );
+    s.conn
+        .execute_batch("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+        .unwrap();
+}
+
+#[test]
+fn migrations_are_numbered_in_order() {
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        assert_eq!(m.0 as usize, i + 1, "migration {} out of order", m.1);
+    }
+}
+
+#[test]
+fn url_json_round_trips_and_stays_compact() {
+    fn check(urls: Vec<ItemUrl>, json: Option<&str>) {
+        let enc = urls_to_json(&urls).unwrap();
+        assert_eq!(enc.as_deref(), json);
+        let mut back = vec![ItemUrl::default()];
+        match enc {
+            Some(s) => urls_from_json(&s, &mut back).unwrap(),
+            None => back.clear(),
+        }
+        assert_eq!(back, urls);
+    }
+    check(Vec::new(), None);
+    let plain = ItemUrl {
+        raw: "https://a.lt/x".into(),
+        canonical: "https://a.lt/x".into(),
+        host: "a.lt".into(),
+        domain: "a.lt".into(),
+        ..ItemUrl::default()
+    };
+    check(
+        vec![plain.clone()],
+        Some(r#"[["https://a.lt/x",null,"entity",null,"a.lt","a.lt"]]"#),
+    );
+    let expanded = ItemUrl {
+        raw: "https://t.co/1".into(),
+        expanded: Some("https://a.lt/x?utm=1".into()),
+        source: UrlSource::Preview,
+        ..plain.clone()
+    };
+    check(
+        vec![expanded],
+        Some(
+            r#"[["https://t.co/1","https://a.lt/x?utm=1","preview","https://a.lt/x","a.lt","a.lt"]]"#,
+        ),
+    );
+    let unparsed = ItemUrl {
+        raw: "bad".into(),
+        source: UrlSource::Text,
+        ..ItemUrl::default()
+    };
+    check(vec![unparsed], Some(r#"[["bad",null,"text","","",""]]"#));
+}
+
+#[test]
+fn fts_query_quotes_every_term() {
+    fn check(input: &str, expected: &str) {
+        assert_eq!(fts5_query(&query::parse(input)), expected, "{input:?}");
+    }
+    check("a b", r#""a" "b""#);
+    check(r#"say "x y""#, r#""say" "x y""#);
+    check("pre*", r#""pre"*"#);
+    check(r#"a"b"#, r#""a" "b""#);
+    check("AND", r#""AND""#);
+    check("a\0b", r#""a b""#);
+    check("it's", r#""it's""#);
+}

@@ -1,0 +1,209 @@
+//! Command-line arguments. The interface is the contract of PRODUCT.md.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "skydas", version, about = "Detect and share coordinated information manipulation, offline")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data directory of the embedded store.
+    #[arg(long, global = true, env = "SKYDAS_DATA", default_value = "skydas-data")]
+    pub data: PathBuf,
+    /// Print one JSON document on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import files or folders into the store (format detected by content).
+    Import(ImportArgs),
+    /// Counts of items, actors and sources, by platform and language.
+    Stats,
+    /// Full-text search over items.
+    Search(SearchArgs),
+    /// One shot: import into a temporary store, run every detector, print findings.
+    Scan(ScanArgs),
+    /// Run the detectors over the store, store the findings and print them.
+    Analyze(DetectArgs),
+    /// List stored findings, show one with its evidence, or export graphs.
+    Findings(FindingsArgs),
+    /// Manage the stored list of protected domains (lookalike detection).
+    Protect {
+        #[command(subcommand)]
+        action: ProtectAction,
+    },
+    /// Write a synthetic scenario in the real input formats, with its truth.
+    Simulate(SimulateArgs),
+    /// Precision, recall and F1 of findings against a scenario's truth.
+    Eval(EvalArgs),
+    /// Simulate a scenario, import it, run every detector and compare with the truth.
+    Demo(DemoArgs),
+    /// Convert input files to the coordination-network-toolkit CSV, so both tools read one file.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output CSV file.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Importer to use instead of content detection (telegram, x-v2, feed, 4cat, crowdtangle,
+    /// generic, cnt-csv).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Column map for generic CSV/JSONL: FIELD=COLUMN, repeatable (fields: id, actor_id, handle,
+    /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang).
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// Platform to record for inputs that do not say (generic and toolkit CSV).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// How many record errors to print one by one (all are counted and summarised).
+    #[arg(long, default_value_t = 20)]
+    pub show_errors: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub query: String,
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Actor platform id or handle.
+    #[arg(long)]
+    pub actor: Option<String>,
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// RFC 3339 time or date.
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DetectArgs {
+    /// Extra protected domains, one per line (optionally `domain,country,kind,name`).
+    #[arg(long)]
+    pub protected: Option<PathBuf>,
+    /// Extra allowlisted domains (legitimate near-matches), one per line.
+    #[arg(long)]
+    pub allow: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(subcommand)]
+    pub action: Option<FindingsAction>,
+    /// Only findings of this kind (coordination, lookalike_domain, automation).
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FindingsAction {
+    /// Show one finding and explain every edge down to the items.
+    Show { id: String },
+    /// Export actor graphs (all coordination findings, or the given ones).
+    Graph {
+        ids: Vec<String>,
+        /// gexf, graphml or csv.
+        #[arg(long, default_value = "gexf")]
+        format: String,
+        /// Output file (stdout when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtectAction {
+    Add {
+        domain: String,
+        #[arg(long, default_value = "")]
+        country: String,
+        #[arg(long, default_value = "media")]
+        kind: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    List,
+    Remove {
+        domain: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 1.0 is about 100,000 items.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// First day (RFC 3339 date or time).
+    #[arg(long)]
+    pub start: Option<String>,
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Findings JSON (`scan --json` output); `-` reads stdin.
+    pub findings: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.5)]
+    pub scale: f64,
+    /// Where to write the scenario (default: DATA/demo-scenario).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}

@@ -1,0 +1,454 @@
+//! One function per command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use skydas_detect::DetectConfig;
+use skydas_ingest::{ColumnMap, ImportOptions};
+use skydas_model::{Finding, FindingKind, FindingsDoc, Platform};
+use skydas_store::{OpenOptions, SearchQuery, SqliteStore, Store};
+
+use crate::cli::{self, Cli, Command, FindingsAction, ProtectAction};
+use crate::pipeline::{self, ImportReport, ImportSettings};
+use crate::render;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Import(a) => import(g, &a),
+        Command::Stats => stats(g),
+        Command::Search(a) => search(g, &a),
+        Command::Scan(a) => scan(g, &a),
+        Command::Analyze(a) => analyze(g, &a),
+        Command::Findings(a) => findings(g, &a),
+        Command::Protect { action } => protect(g, action),
+        Command::Simulate(a) => simulate(g, &a),
+        Command::Eval(a) => eval(g, &a),
+        Command::Demo(a) => demo(g, &a),
+        Command::Convert(a) => convert(g, &a),
+    }
+}
+
+fn open_store(g: &cli::Global) -> Result<SqliteStore> {
+    SqliteStore::open(&g.data, OpenOptions::default())
+        .with_context(|| format!("cannot open the store in {}", g.data.display()))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
+    let mut map = ColumnMap { platform: a.platform.clone(), ..ColumnMap::default() };
+    for m in &a.map {
+        let Some((k, v)) = m.split_once('=') else {
+            bail!("--map takes FIELD=COLUMN, got {m:?}");
+        };
+        map.fields.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    if let Some(p) = &a.platform
+        && Platform::parse(p).is_none()
+    {
+        bail!("unknown platform {p:?}");
+    }
+    Ok(ImportOptions { format: a.format.clone(), column_map: map, ..ImportOptions::default() })
+}
+
+fn run_import(
+    store: &mut dyn Store,
+    paths: &[PathBuf],
+    input: &cli::InputArgs,
+    keep_originals: bool,
+    json: bool,
+) -> Result<ImportReport> {
+    let settings = ImportSettings {
+        options: import_options(input)?,
+        keep_originals,
+        show_errors: input.show_errors,
+        progress: !json,
+    };
+    let report = pipeline::import(store, paths, &settings)?;
+    render::import_errors(&report, input.show_errors);
+    Ok(report)
+}
+
+/// Exit 1 when a file could not be imported at all, after everything else has landed.
+fn import_exit(report: &ImportReport) -> ExitCode {
+    if report.failed_files > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
+    let mut store = open_store(g)?;
+    let report = run_import(&mut store, &a.paths, &a.input, true, g.json)?;
+    if g.json {
+        print_json(&report)?;
+    } else {
+        render::import_report(&report);
+    }
+    Ok(import_exit(&report))
+}
+
+fn stats(g: &cli::Global) -> Result<ExitCode> {
+    let store = open_store(g)?;
+    let s = store.stats()?;
+    if g.json {
+        print_json(&s)?;
+    } else {
+        render::stats(&s);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_time(s: &Option<String>, what: &str) -> Result<Option<i64>> {
+    match s {
+        None => Ok(None),
+        Some(s) => skydas_model::time::parse_any(s)
+            .map(Some)
+            .with_context(|| format!("--{what}: cannot read {s:?} as a time")),
+    }
+}
+
+fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
+    let store = open_store(g)?;
+    let platform = match &a.platform {
+        None => None,
+        Some(p) => Some(Platform::parse(p).with_context(|| format!("unknown platform {p:?}"))?),
+    };
+    let q = SearchQuery {
+        text: a.query.clone(),
+        platform,
+        actor: a.actor.clone(),
+        lang: a.lang.clone(),
+        since: parse_time(&a.since, "since")?,
+        until: parse_time(&a.until, "until")?,
+        limit: a.limit,
+    };
+    let hits = store.search(&q)?;
+    if g.json {
+        print_json(&serde_json::json!({ "query": a.query, "hits": hits }))?;
+    } else {
+        render::hits(&hits);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+    let mut cfg = DetectConfig::default();
+    if let Some(p) = &a.protected {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let entries = skydas_detect::lookalike::load_protected_file(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        cfg.lookalike.extra_protected.extend(entries);
+    }
+    if let Some(p) = &a.allow {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        cfg.lookalike.extra_allow.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim().to_ascii_lowercase())
+                .filter(|l| !l.is_empty()),
+        );
+    }
+    if let Some(store) = store {
+        let rows = store.protected_list()?;
+        let text: String = rows
+            .iter()
+            .map(|r| format!("{},{},{},{}\n", r.domain, r.country, r.kind, r.note))
+            .collect();
+        let entries = skydas_detect::lookalike::load_protected_file(&text)
+            .map_err(|e| anyhow::anyhow!("stored protected list: {e}"))?;
+        cfg.lookalike.extra_protected.extend(entries);
+    }
+    Ok(cfg)
+}
+
+fn detect(store: &dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
+    let t = std::time::Instant::now();
+    let corpus = store.load_corpus()?;
+    tracing::info!(items = corpus.len(), secs = t.elapsed().as_secs_f64(), "corpus loaded");
+    let t = std::time::Instant::now();
+    let findings = skydas_detect::run_all(&corpus, cfg);
+    tracing::info!(findings = findings.len(), secs = t.elapsed().as_secs_f64(), "detectors ran");
+    Ok(findings)
+}
+
+fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
+    let dir = tempfile::Builder::new().prefix("skydas-scan").tempdir()?;
+    let mut store = SqliteStore::open(dir.path(), OpenOptions { fts: false, keep_originals: false })?;
+    let report = run_import(&mut store, &a.paths, &a.input, false, g.json)?;
+    if !g.json {
+        render::import_report(&report);
+    }
+    let cfg = detect_config(&a.detect, None)?;
+    let findings = detect(&store, &cfg)?;
+    let doc = FindingsDoc { findings };
+    if g.json {
+        print_json(&doc)?;
+    } else {
+        render::findings_list(&doc.findings);
+    }
+    Ok(import_exit(&report))
+}
+
+fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
+    let mut store = open_store(g)?;
+    let cfg = detect_config(a, Some(&store))?;
+    let findings = detect(&store, &cfg)?;
+    let kinds = ["coordination", "lookalike_domain", "automation"];
+    store.replace_findings(&kinds, &findings)?;
+    let doc = FindingsDoc { findings };
+    if g.json {
+        print_json(&doc)?;
+    } else {
+        render::findings_list(&doc.findings);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
+    let store = open_store(g)?;
+    match &a.action {
+        None => {
+            let mut all = store.findings()?;
+            if let Some(k) = &a.kind {
+                let kind = FindingKind::parse(k).with_context(|| format!("unknown kind {k:?}"))?;
+                all.retain(|f| f.kind == kind);
+            }
+            let doc = FindingsDoc { findings: all };
+            if g.json {
+                print_json(&doc)?;
+            } else {
+                render::findings_list(&doc.findings);
+            }
+        }
+        Some(FindingsAction::Show { id }) => {
+            let Some(f) = store.finding(id)? else {
+                bail!("no finding {id:?} (see `skydas findings`)");
+            };
+            if g.json {
+                print_json(&f)?;
+            } else {
+                render::finding_detail(&f, &store)?;
+            }
+        }
+        Some(FindingsAction::Graph { ids, format, out }) => {
+            let fmt = skydas_share::graph::GraphFormat::parse(format)
+                .with_context(|| format!("unknown graph format {format:?} (gexf, graphml, csv)"))?;
+            let all = store.findings()?;
+            let chosen: Vec<&Finding> = if ids.is_empty() {
+                all.iter().filter(|f| f.kind == FindingKind::Coordination).collect()
+            } else {
+                let mut v = Vec::new();
+                for id in ids {
+                    v.push(all.iter().find(|f| &f.id == id).with_context(|| format!("no finding {id:?}"))?);
+                }
+                v
+            };
+            match out {
+                Some(p) => {
+                    let mut w = std::io::BufWriter::new(
+                        std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+                    );
+                    skydas_share::graph::write_graph(&chosen, fmt, &mut w)?;
+                    w.flush()?;
+                    eprintln!("wrote {} findings' graph to {}", chosen.len(), p.display());
+                }
+                None => {
+                    let mut w = std::io::stdout().lock();
+                    skydas_share::graph::write_graph(&chosen, fmt, &mut w)?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn protect(g: &cli::Global, action: ProtectAction) -> Result<ExitCode> {
+    let mut store = open_store(g)?;
+    match action {
+        ProtectAction::Add { domain, country, kind, note } => {
+            let d = domain.trim().to_ascii_lowercase();
+            if d.is_empty() || !d.contains('.') {
+                bail!("{domain:?} is not a domain");
+            }
+            let added = store.protected_add(&d, &country, &kind, &note)?;
+            eprintln!("{} {d}", if added { "added" } else { "updated" });
+        }
+        ProtectAction::Remove { domain } => {
+            if !store.protected_remove(&domain.trim().to_ascii_lowercase())? {
+                bail!("{domain} is not in the stored protected list");
+            }
+            eprintln!("removed {domain}");
+        }
+        ProtectAction::List => {
+            let rows = store.protected_list()?;
+            if g.json {
+                print_json(&rows)?;
+            } else {
+                for r in rows {
+                    println!("{}\t{}\t{}\t{}", r.domain, r.country, r.kind, r.note);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sim_config(seed: u64, scale: f64, start: &Option<String>, days: u32) -> Result<skydas_sim::SimConfig> {
+    let mut cfg = skydas_sim::SimConfig { seed, scale, days, ..skydas_sim::SimConfig::default() };
+    if let Some(s) = start {
+        cfg.start = skydas_model::time::parse_any(s).with_context(|| format!("--start: cannot read {s:?}"))?;
+    }
+    if !(scale > 0.0 && scale <= 1000.0) {
+        bail!("--scale must be in (0, 1000]");
+    }
+    Ok(cfg)
+}
+
+fn simulate(g: &cli::Global, a: &cli::SimulateArgs) -> Result<ExitCode> {
+    let cfg = sim_config(a.seed, a.scale, &a.start, a.days)?;
+    let t = std::time::Instant::now();
+    let summary = skydas_sim::simulate(&cfg, &a.out)?;
+    if g.json {
+        print_json(&summary)?;
+    } else {
+        println!(
+            "wrote {} items by {} actors in {} files to {} in {:.1} s; truth in {}",
+            summary.items,
+            summary.actors,
+            summary.files,
+            a.out.join("data").display(),
+            t.elapsed().as_secs_f64(),
+            a.out.join("truth.json").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_findings(p: &Path) -> Result<FindingsDoc> {
+    let text = if p == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?
+    };
+    serde_json::from_str(&text).with_context(|| format!("{}: not a findings document", p.display()))
+}
+
+fn read_truth(p: &Path) -> Result<skydas_sim::truth::Truth> {
+    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a truth document", p.display()))
+}
+
+fn eval(g: &cli::Global, a: &cli::EvalArgs) -> Result<ExitCode> {
+    let truth = read_truth(&a.truth)?;
+    let doc = read_findings(&a.findings)?;
+    let report = skydas_sim::eval::evaluate(&truth, &doc);
+    if g.json {
+        print_json(&report)?;
+    } else {
+        print!("{}", skydas_sim::eval::render(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
+    let out = a.out.clone().unwrap_or_else(|| g.data.join("demo-scenario"));
+    let cfg = sim_config(a.seed, a.scale, &None, 7)?;
+    let t = std::time::Instant::now();
+    eprintln!("simulating a scenario (seed {}, scale {}) into {} …", a.seed, a.scale, out.display());
+    let summary = skydas_sim::simulate(&cfg, &out)?;
+    eprintln!("  {} items by {} actors in {} files", summary.items, summary.actors, summary.files);
+    let mut store = open_store(g)?;
+    eprintln!("importing into the store at {} …", g.data.display());
+    let input = cli::InputArgs { format: None, map: vec![], platform: None, show_errors: 10 };
+    let report = run_import(&mut store, &[out.join("data")], &input, true, g.json)?;
+    eprintln!(
+        "  {} records, {} new items, {} already stored, {} record errors in {:.1} s",
+        report.records, report.new_items, report.duplicates, report.record_errors, report.seconds
+    );
+    eprintln!("running every detector …");
+    let cfg = detect_config(&cli::DetectArgs::default(), Some(&store))?;
+    let findings = detect(&store, &cfg)?;
+    store.replace_findings(&["coordination", "lookalike_domain", "automation"], &findings)?;
+    let doc = FindingsDoc { findings };
+    let truth = read_truth(&out.join("truth.json"))?;
+    let ev = skydas_sim::eval::evaluate(&truth, &doc);
+    if g.json {
+        print_json(&serde_json::json!({ "findings": doc.findings, "eval": ev }))?;
+    } else {
+        render::findings_list(&doc.findings);
+        println!();
+        println!("Compared with the planted truth ({}):", out.join("truth.json").display());
+        print!("{}", skydas_sim::eval::render(&ev));
+        println!();
+        println!("Explain a finding:   skydas findings show <ID>");
+        println!("Export its graph:    skydas findings graph <ID> --format gexf --out graph.gexf");
+        println!("Search the items:    skydas search \"NATO\"");
+        eprintln!("demo finished in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(g: &cli::Global, a: &cli::ConvertArgs) -> Result<ExitCode> {
+    use skydas_ingest::formats::toolkit;
+    let options = import_options(&a.input)?;
+    let (files, errors) = skydas_ingest::discover(&a.paths);
+    let mut failed = errors.len() as u64;
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let file = std::fs::File::create(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    toolkit::write_header(&mut w)?;
+    let normaliser = skydas_normalise::Normaliser::new();
+    let (mut written, mut bad) = (0u64, 0u64);
+    let mut seen = std::collections::HashSet::new();
+    for path in &files {
+        let (sha, _) = match skydas_ingest::hash_file(path) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {}: cannot read: {e}", path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let mut write_err = None;
+        let res = skydas_ingest::import_file(path, &sha, &options, &mut |ev| match ev {
+            skydas_ingest::Event::Item(mut it) => {
+                normaliser.normalise(&mut it);
+                if write_err.is_none() && seen.insert((it.platform, it.platform_id.clone())) {
+                    match toolkit::write_record(&mut w, &it) {
+                        Ok(()) => written += 1,
+                        Err(e) => write_err = Some(e),
+                    }
+                }
+            }
+            skydas_ingest::Event::Error(e) => {
+                bad += 1;
+                if bad <= a.input.show_errors as u64 {
+                    eprintln!("warning: {e}");
+                }
+            }
+        });
+        if let Some(e) = write_err {
+            return Err(e).with_context(|| format!("cannot write {}", a.out.display()));
+        }
+        if let Err(e) = res {
+            eprintln!("error: {e}");
+            failed += 1;
+        }
+    }
+    w.flush()?;
+    if g.json {
+        print_json(&serde_json::json!({ "written": written, "record_errors": bad, "failed_files": failed }))?;
+    } else {
+        println!("wrote {written} records to {} ({bad} record errors, {failed} files failed)", a.out.display());
+    }
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

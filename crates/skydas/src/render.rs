@@ -1,0 +1,225 @@
+//! Human-readable output for the terminal. JSON output does not pass through here.
+
+use anyhow::Result;
+use skydas_model::time::format_rfc3339;
+use skydas_model::{Finding, FindingKind, Platform};
+use skydas_store::{SearchHit, Stats, Store};
+
+use crate::pipeline::ImportReport;
+
+/// Record errors go to stderr: the first few one by one, then a summary by reason.
+pub fn import_errors(r: &ImportReport, show: usize) {
+    if r.record_errors == 0 {
+        return;
+    }
+    for e in r.error_samples.iter().take(show) {
+        eprintln!("warning: {e}");
+    }
+    if r.record_errors as usize > show {
+        eprintln!("warning: … and {} more record errors", r.record_errors as usize - show.min(r.error_samples.len()));
+    }
+    let by: Vec<String> = r.errors_by_reason.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+    eprintln!("{} bad records skipped: {}", r.record_errors, by.join(", "));
+}
+
+pub fn import_report(r: &ImportReport) {
+    for f in &r.files {
+        let short = if f.sha256.len() >= 12 { &f.sha256[..12] } else { "" };
+        match f.status {
+            "unchanged" => eprintln!("{}: already imported ({short}), nothing to add", f.path),
+            "failed" => {}
+            _ => eprintln!(
+                "{}: {} records, {} new, {} already stored, {} errors [{}{}]",
+                f.path,
+                f.records,
+                f.new_items,
+                f.duplicates,
+                f.errors,
+                f.importer,
+                if short.is_empty() { String::new() } else { format!(" {short}") }
+            ),
+        }
+    }
+    let rate = if r.seconds > 0.0 { r.records as f64 / r.seconds } else { 0.0 };
+    println!(
+        "imported {} records from {} files: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
+        r.records,
+        r.files.len(),
+        r.new_items,
+        r.duplicates,
+        r.record_errors,
+        r.failed_files,
+        r.seconds,
+        rate
+    );
+}
+
+pub fn stats(s: &Stats) {
+    println!("items     {}", s.items);
+    println!("actors    {}", s.actors);
+    println!("files     {}", s.files);
+    println!("records   {} provenance rows, {} record errors", s.provenance, s.record_errors);
+    println!("by platform:");
+    for (k, v) in &s.by_platform {
+        println!("  {k:<10} {v}");
+    }
+    println!("by language:");
+    for (k, v) in &s.by_language {
+        println!("  {k:<10} {v}");
+    }
+}
+
+pub fn hits(hits: &[SearchHit]) {
+    if hits.is_empty() {
+        println!("no matches");
+        return;
+    }
+    for h in hits {
+        println!(
+            "{}  {:<8} {:<24} {:<4} {}",
+            format_rfc3339(h.time),
+            h.platform.as_str(),
+            h.actor_handle.as_deref().unwrap_or(&h.actor_id),
+            h.lang,
+            h.snippet.replace('\n', " ")
+        );
+    }
+}
+
+fn excerpt(s: &str, n: usize) -> String {
+    let s = s.replace('\n', " ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn findings_list(findings: &[Finding]) {
+    if findings.is_empty() {
+        println!("no findings");
+        return;
+    }
+    println!("{:<20} {:<16} {:>5} {:>6}  summary", "id", "kind", "score", "actors");
+    for f in findings {
+        println!(
+            "{:<20} {:<16} {:>5.2} {:>6}  {}",
+            f.id,
+            f.kind.as_str(),
+            f.score,
+            f.actors.len(),
+            excerpt(&f.summary, 110)
+        );
+    }
+    let n = |k| findings.iter().filter(|f| f.kind == k).count();
+    println!(
+        "{} findings: {} coordination, {} lookalike domains, {} automation",
+        findings.len(),
+        n(FindingKind::Coordination),
+        n(FindingKind::LookalikeDomain),
+        n(FindingKind::Automation)
+    );
+}
+
+fn provenance_of(store: &dyn Store, platforms: &[Platform], id: &str) -> String {
+    for &p in platforms {
+        if let Ok(Some(si)) = store.item(p, id) {
+            let places: Vec<String> = si
+                .provenance
+                .iter()
+                .take(2)
+                .map(|pv| {
+                    let path = store
+                        .original_path(&pv.file_sha256)
+                        .ok()
+                        .flatten()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| pv.file_sha256[..12.min(pv.file_sha256.len())].to_string());
+                    format!("{path}:{}", pv.locator)
+                })
+                .collect();
+            return places.join(", ");
+        }
+    }
+    String::new()
+}
+
+/// The show view: everything a finding rests on, down to the items and their original files.
+pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
+    println!("{}  {}  score {:.2}", f.id, f.kind.as_str(), f.score);
+    println!("{}", f.summary);
+    println!("seen      {} … {}", format_rfc3339(f.first_seen), format_rfc3339(f.last_seen));
+    println!("DISARM    {}", f.disarm.join(", "));
+    println!("detector  {} {}  params {}", f.detector, f.detector_version, f.params);
+    if let Some(d) = &f.domain {
+        println!(
+            "domain    {d} impersonates {} ({})",
+            f.impersonates.as_deref().unwrap_or("?"),
+            f.techniques.join(", ")
+        );
+    }
+    if !f.signals.is_empty() {
+        let s: Vec<String> = f.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("signals   {}", s.join(", "));
+    }
+    println!("actors ({}):", f.actors.len());
+    for a in &f.actors {
+        println!(
+            "  {:<8} {:<22} {:<24} {}{}",
+            a.platform.as_str(),
+            a.id,
+            a.handle.as_deref().unwrap_or(""),
+            a.name.as_deref().unwrap_or(""),
+            a.role.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default()
+        );
+    }
+    let mut platforms: Vec<Platform> = f.actors.iter().map(|a| a.platform).collect();
+    platforms.sort();
+    platforms.dedup();
+    if !f.edges.is_empty() {
+        println!("edges ({}), each with the item pairs behind it:", f.edges.len());
+        for e in &f.edges {
+            let s: Vec<String> = e.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            println!(
+                "  {} — {}  weight {:.2}  {}{}",
+                e.a,
+                e.b,
+                e.weight,
+                s.join(", "),
+                e.p_value.map(|p| format!("  p={p:.2e}")).unwrap_or_default()
+            );
+            for p in &e.pairs {
+                println!(
+                    "      {:<10} {} ↔ {}  {:>5} s apart  {}",
+                    p.signal,
+                    p.a,
+                    p.b,
+                    p.gap_s,
+                    excerpt(&p.key, 70)
+                );
+            }
+        }
+    }
+    println!("evidence ({} items):", f.evidence.len());
+    for ev in &f.evidence {
+        println!(
+            "  {}  {:<8} {:<24} actor {:<20} {}",
+            format_rfc3339(ev.time),
+            ev.platform.as_str(),
+            ev.id,
+            ev.actor,
+            ev.url.as_deref().unwrap_or("")
+        );
+        if let Some(t) = &ev.text {
+            println!("      “{}”", excerpt(t, 100));
+        }
+        let prov = provenance_of(store, &[ev.platform], &ev.id);
+        if !prov.is_empty() {
+            println!("      from {prov}");
+        }
+    }
+    let _ = platforms;
+    Ok(())
+}

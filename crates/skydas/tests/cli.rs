@@ -1,0 +1,263 @@
+//! End-to-end tests of the `skydas` binary: real files in, real processes, real exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_skydas"));
+    c.env_remove("SKYDAS_DATA").env("SKYDAS_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str], data: &Path) -> Output {
+    let out = bin()
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", stdout(o), stderr(o))
+    })
+}
+
+/// A small simulated scenario, written once per test into its own folder.
+fn scenario(dir: &Path, seed: u64, scale: f64) -> PathBuf {
+    let out = dir.join("scn");
+    let o = bin()
+        .args(["simulate", "--out"])
+        .arg(&out)
+        .args(["--seed", &seed.to_string(), "--scale", &scale.to_string()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "simulate failed: {}", stderr(&o));
+    out
+}
+
+/// Counts what the files hold, independently of the importers: tweets in X JSONL (flattened
+/// lines and `data` arrays of page lines) and `type: message` entries of Telegram exports.
+fn count_posts(data: &Path) -> (u64, u64) {
+    let mut x = 0;
+    let mut tg = 0;
+    let mut stack = vec![data.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        if p.extension().is_some_and(|e| e == "jsonl") {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                x += match v.get("data") {
+                    Some(d) => d.as_array().map_or(1, |a| a.len() as u64),
+                    None => 1,
+                };
+            }
+        } else if p.file_name().is_some_and(|n| n == "result.json") {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let chats: Vec<&serde_json::Value> = match v.get("chats") {
+                Some(c) => c["list"].as_array().unwrap().iter().collect(),
+                None => vec![&v],
+            };
+            for c in chats {
+                tg += c["messages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["type"] == "message")
+                    .count() as u64;
+            }
+        }
+    }
+    (x, tg)
+}
+
+fn stats(data: &Path) -> serde_json::Value {
+    let o = run(&["stats", "--json"], data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    json(&o)
+}
+
+#[test]
+fn imports_x_and_telegram_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scn = scenario(tmp.path(), 11, 0.03);
+    let data = tmp.path().join("store");
+    let (x, tg) = count_posts(&scn.join("data"));
+    assert!(x > 100 && tg > 100, "scenario too small: {x} tweets, {tg} messages");
+
+    let o = run(&["import", "--json"], &data);
+    assert_eq!(o.status.code(), Some(2), "import without paths is a usage error");
+
+    let x_dir = scn.join("data/x");
+    let tg_dir = scn.join("data/telegram");
+    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).arg(&x_dir).arg(&tg_dir).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["record_errors"], 0, "{}", stderr(&o));
+    let s = stats(&data);
+    assert_eq!(s["items"].as_u64().unwrap(), x + tg);
+    assert_eq!(s["by_platform"]["x"].as_u64().unwrap(), x);
+    assert_eq!(s["by_platform"]["telegram"].as_u64().unwrap(), tg);
+
+    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).arg(&x_dir).arg(&tg_dir).output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(json(&o)["new_items"], 0, "a second import adds nothing");
+    assert_eq!(stats(&data)["items"].as_u64().unwrap(), x + tg);
+}
+
+#[test]
+fn a_garbage_file_is_named_and_the_good_ones_land() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = r#"{"id":"1","text":"Labas rytas, Vilniau","author_id":"10","created_at":"2024-02-24T06:00:00.000Z","author":{"id":"10","username":"a"}}
+{"id":"2","text":"Доброго ранку, Києве","author_id":"11","created_at":"2024-02-24T06:00:05.000Z","author":{"id":"11","username":"b"}}
+"#;
+    std::fs::write(dir.join("good.jsonl"), good).unwrap();
+    std::fs::write(dir.join("garbage.bin"), [0xffu8, 0xfe, 0x00, 0x13, 0x37, 0x42, 0x99].repeat(100)).unwrap();
+    let data = tmp.path().join("store");
+    let o = run(&["import", dir.to_str().unwrap()], &data);
+    assert_eq!(o.status.code(), Some(1), "an unreadable file makes the run fail");
+    assert!(stderr(&o).contains("garbage.bin"), "the bad file is named: {}", stderr(&o));
+    assert_eq!(stats(&data)["items"], 2, "the good file landed");
+}
+
+#[test]
+fn a_truncated_line_is_reported_with_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("tweets.jsonl");
+    let lines = [
+        r#"{"id":"1","text":"Labas rytas","author_id":"10","created_at":"2024-02-24T06:00:00.000Z","author":{"id":"10","username":"a"}}"#,
+        r#"{"id":"2","text":"Dzień dobry","author_id":"11","created_at":"2024-02-24T06:00:05.000Z","auth"#,
+        r#"{"id":"3","text":"Hyvää huomenta","author_id":"12","created_at":"2024-02-24T06:00:09.000Z","author":{"id":"12","username":"c"}}"#,
+    ];
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let data = tmp.path().join("store");
+    let o = run(&["import", f.to_str().unwrap()], &data);
+    assert_eq!(o.status.code(), Some(0), "a partly bad input exits 0: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{}:2:", f.display())), "file:line named: {err}");
+    assert_eq!(stats(&data)["items"], 2);
+}
+
+#[test]
+fn kill_during_import_then_reimport_gives_the_exact_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scn = scenario(tmp.path(), 5, 0.6);
+    let (x, tg) = count_posts(&scn.join("data"));
+    let src = [scn.join("data/x"), scn.join("data/telegram")];
+    let data = tmp.path().join("store");
+    let mut child = bin()
+        .arg("--data")
+        .arg(&data)
+        .arg("import")
+        .args(&src)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once it has written into the store (the WAL grows past its header).
+    let wal = data.join("skydas.db-wal");
+    let mut killed_mid_run = false;
+    for _ in 0..2000 {
+        if std::fs::metadata(&wal).map(|m| m.len() > 64 * 1024).unwrap_or(false) {
+            killed_mid_run = child.try_wait().unwrap().is_none();
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill(); // SIGKILL on Unix
+    let _ = child.wait();
+    assert!(killed_mid_run, "the import finished before it could be killed; make the scenario larger");
+
+    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).args(&src).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stats(&data)["items"].as_u64().unwrap(), x + tg, "exactly the single-import count");
+}
+
+#[test]
+fn scan_finds_planted_operations_and_eval_scores_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scn = scenario(tmp.path(), 3, 0.3);
+    let data = tmp.path().join("unused");
+    let o = run(&["scan", "--json", scn.join("data").to_str().unwrap()], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let findings = json(&o);
+    let list = findings["findings"].as_array().unwrap();
+    assert!(list.iter().any(|f| f["kind"] == "coordination"));
+    for f in list {
+        for key in ["id", "kind", "score", "disarm", "first_seen", "last_seen", "evidence", "actors"] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        let score = f["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score));
+    }
+    let fpath = tmp.path().join("findings.json");
+    std::fs::write(&fpath, &o.stdout).unwrap();
+    let o = run(
+        &["eval", "--json", "--truth", scn.join("truth.json").to_str().unwrap(), fpath.to_str().unwrap()],
+        &data,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ev = json(&o);
+    let recall = ev["actors"]["recall"].as_f64().unwrap();
+    let precision = ev["actors"]["precision"].as_f64().unwrap();
+    assert!(recall >= 0.9, "actor recall {recall}: {ev}");
+    assert!(precision >= 0.9, "actor precision {precision}: {ev}");
+}
+
+#[test]
+fn analyze_stores_findings_that_show_explains() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scn = scenario(tmp.path(), 4, 0.2);
+    let data = tmp.path().join("store");
+    let o = run(&["import", scn.join("data").to_str().unwrap()], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["analyze", "--json"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = json(&o);
+    let first = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "coordination")
+        .expect("a coordination finding")
+        .clone();
+    let id = first["id"].as_str().unwrap();
+    let o = run(&["findings", "--json"], &data);
+    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), doc["findings"].as_array().unwrap().len());
+    let o = run(&["findings", "show", id], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains(id));
+    assert!(text.contains(" s apart"), "edges are explained by item pairs: {text}");
+    assert!(text.contains("from "), "evidence points at original files: {text}");
+    for fmt in ["gexf", "graphml", "csv"] {
+        let out = tmp.path().join(format!("g.{fmt}"));
+        let o = run(&["findings", "graph", id, "--format", fmt, "--out", out.to_str().unwrap()], &data);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let g = std::fs::read_to_string(&out).unwrap();
+        let first_actor = first["actors"][0]["id"].as_str().unwrap();
+        assert!(g.contains(first_actor), "{fmt} graph names the actors");
+    }
+}

@@ -1,0 +1,5 @@
+//! Fuzz target: arbitrary bytes into the `feed` importer must never panic.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("feed", data));

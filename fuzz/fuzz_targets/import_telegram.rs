@@ -1,0 +1,5 @@
+//! Fuzz target: arbitrary bytes into the `telegram` importer must never panic.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("telegram", data));
