@@ -30,19 +30,60 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "valdžia", "rinkimai", "karas", "ekonomika", "kainos", "mokykla", "orai", "futbolas", "новости",
-    "погода", "цены", "выборы", "школа", "война", "wybory", "pogoda", "ceny", "uutiset", "sää",
-    "hinnat", "news", "weather", "prices", "school", "vaalit", "ziņas", "україна", "мова",
-    "президент", "уряд", "sejm", "riigikogu", "saeima", "seimas", "eduskunta", "bundestag",
+    "valdžia",
+    "rinkimai",
+    "karas",
+    "ekonomika",
+    "kainos",
+    "mokykla",
+    "orai",
+    "futbolas",
+    "новости",
+    "погода",
+    "цены",
+    "выборы",
+    "школа",
+    "война",
+    "wybory",
+    "pogoda",
+    "ceny",
+    "uutiset",
+    "sää",
+    "hinnat",
+    "news",
+    "weather",
+    "prices",
+    "school",
+    "vaalit",
+    "ziņas",
+    "україна",
+    "мова",
+    "президент",
+    "уряд",
+    "sejm",
+    "riigikogu",
+    "saeima",
+    "seimas",
+    "eduskunta",
+    "bundestag",
 ];
 
 fn url(u: String) -> ItemUrl {
     let host = u.split('/').nth(2).unwrap_or("").to_string();
-    ItemUrl { raw: u.clone(), canonical: u, domain: host.clone(), host, ..ItemUrl::default() }
+    ItemUrl {
+        raw: u.clone(),
+        canonical: u,
+        domain: host.clone(),
+        host,
+        ..ItemUrl::default()
+    }
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let actors = (n / 10).max(100) as u64;
     let mut rng = Rng(42);
     let t0 = 1_700_000_000i64;
@@ -58,24 +99,52 @@ fn main() {
         let (actor, time, bot) = if i % 1000 == 0 {
             // A planted network: 30 bots, each of its keys pushed within seconds.
             let k = (i / 1000) as i64;
-            (format!("bot{}", i / 1000 % 30), t0 + k * 600 + (i as i64 % 7), true)
+            (
+                format!("bot{}", i / 1000 % 30),
+                t0 + k * 600 + (i as i64 % 7),
+                true,
+            )
         } else {
-            (format!("u{}", rng.zipf(actors)), t0 + rng.below(30 * 86_400) as i64, false)
+            (
+                format!("u{}", rng.zipf(actors)),
+                t0 + rng.below(30 * 86_400) as i64,
+                false,
+            )
         };
-        let words: Vec<&str> =
-            (0..6 + rng.below(20)).map(|_| WORDS[rng.below(WORDS.len() as u64) as usize]).collect();
+        let words: Vec<&str> = (0..6 + rng.below(20))
+            .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+            .collect();
         let text = if bot {
-            format!("campaign message number {} {}", i / 30_000, words[..3].join(" "))
+            format!(
+                "campaign message number {} {}",
+                i / 30_000,
+                words[..3].join(" ")
+            )
         } else {
             words.join(" ")
         };
-        let a = Actor { platform_id: actor, ..Actor::default() };
-        let mut it = Item::new(Platform::X, format!("t{i}"), a, time, text.clone(), prov.clone());
+        let a = Actor {
+            platform_id: actor,
+            ..Actor::default()
+        };
+        let mut it = Item::new(
+            Platform::X,
+            format!("t{i}"),
+            a,
+            time,
+            text.clone(),
+            prov.clone(),
+        );
         it.match_text = text;
         match rng.below(10) {
             0..=3 => {
-                let u = if rng.below(20) == 0 { 0 } else { rng.zipf(200_000) };
-                it.urls.push(url(format!("https://site{}.example/a/{u}", u % 500)));
+                let u = if rng.below(20) == 0 {
+                    0
+                } else {
+                    rng.zipf(200_000)
+                };
+                it.urls
+                    .push(url(format!("https://site{}.example/a/{u}", u % 500)));
             }
             4 => {
                 it.kind = ItemKind::Repost;
@@ -91,10 +160,19 @@ fn main() {
         b.push(&it);
     }
     let corpus = b.finish();
-    eprintln!("built {} items, {} actors in {:.2?}", corpus.len(), corpus.actors.len(), started.elapsed());
+    eprintln!(
+        "built {} items, {} actors in {:.2?}",
+        corpus.len(),
+        corpus.actors.len(),
+        started.elapsed()
+    );
     let t = Instant::now();
     let found = Coordination::new(Params::default()).run(&corpus);
-    eprintln!("coordination: {} findings in {:.2?}", found.len(), t.elapsed());
+    eprintln!(
+        "coordination: {} findings in {:.2?}",
+        found.len(),
+        t.elapsed()
+    );
     for f in found.iter().take(5) {
         eprintln!("  {:.3} {}", f.score, f.summary);
     }

@@ -13,7 +13,11 @@ fn main() {
     let t0 = Instant::now();
     let m = Matcher::new(&builtin_protected(), &builtin_allowlist());
     let build = t0.elapsed();
-    eprintln!("index: {} protected domains built in {:.1} ms", m.len(), build.as_secs_f64() * 1e3);
+    eprintln!(
+        "index: {} protected domains built in {:.1} ms",
+        m.len(),
+        build.as_secs_f64() * 1e3
+    );
 
     if let Some(path) = args.first() {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
@@ -28,7 +32,12 @@ fn main() {
             if let Some(r) = m.check(d) {
                 flagged += 1;
                 if args.iter().any(|a| a == "--list") {
-                    println!("{d},{},{},{:.2}", r.impersonates, r.techniques.join("+"), r.score);
+                    println!(
+                        "{d},{},{},{:.2}",
+                        r.impersonates,
+                        r.techniques.join("+"),
+                        r.score
+                    );
                 }
             }
         }
@@ -73,8 +82,16 @@ fn main() {
         }
     }
     println!("clones {} benign {}", tp + fneg, fp + tn);
-    println!("recall {:.3} ({tp}/{}), wrong target {wrong}", tp as f64 / (tp + fneg) as f64, tp + fneg);
-    println!("false alarms {:.4} ({fp}/{})", fp as f64 / (fp + tn) as f64, fp + tn);
+    println!(
+        "recall {:.3} ({tp}/{}), wrong target {wrong}",
+        tp as f64 / (tp + fneg) as f64,
+        tp + fneg
+    );
+    println!(
+        "false alarms {:.4} ({fp}/{})",
+        fp as f64 / (fp + tn) as f64,
+        fp + tn
+    );
     for (t, (hit, all)) in per_tech {
         println!("  {t:<10} {hit}/{all}");
     }

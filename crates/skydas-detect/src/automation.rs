@@ -32,7 +32,9 @@
 //! calibrated probability. Bulk account creation and templated names are not yet checked.
 
 use rayon::prelude::*;
-use skydas_model::{Corpus, Evidence, Finding, FindingActor, FindingKind, ItemKind, Platform, disarm, finding_id};
+use skydas_model::{
+    Corpus, Evidence, Finding, FindingActor, FindingKind, ItemKind, Platform, disarm, finding_id,
+};
 use std::collections::BTreeMap;
 
 /// Parameters of the automation detector.
@@ -103,7 +105,8 @@ fn strength(reason: &str) -> f64 {
 /// with a machine cadence or round the clock. The coordination detector leaves these out.
 pub fn is_aggregator(reasons: &[&str]) -> bool {
     let has = |r: &str| reasons.contains(&r);
-    has("feed-mirror") || (has("link-only") && (has("24-7") || has("fixed-cadence") || has("fixed-second")))
+    has("feed-mirror")
+        || (has("link-only") && (has("24-7") || has("fixed-cadence") || has("fixed-second")))
 }
 
 /// Items of each actor, in time order.
@@ -131,14 +134,21 @@ fn measure(corpus: &Corpus, items: &[u32], web_first: &[i64], p: &Params) -> Sta
     let gaps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let mean = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
     let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len().max(1) as f64;
-    let cadence_cv = if mean > 0.0 { var.sqrt() / mean } else { f64::INFINITY };
+    let cadence_cv = if mean > 0.0 {
+        var.sqrt() / mean
+    } else {
+        f64::INFINITY
+    };
     let mut secs = [0usize; 60];
     let mut hours = [0usize; 24];
     for &t in &times {
         secs[t.rem_euclid(60) as usize] += 1;
         hours[(t.rem_euclid(86_400) / 3600) as usize] += 1;
     }
-    let quiet = (0..24).map(|h| (0..6).map(|d| hours[(h + d) % 24]).sum::<usize>()).min().unwrap_or(0);
+    let quiet = (0..24)
+        .map(|h| (0..6).map(|d| hours[(h + d) % 24]).sum::<usize>())
+        .min()
+        .unwrap_or(0);
     let mut s = Stats {
         posts: n,
         cadence_cv,
@@ -199,13 +209,21 @@ fn reasons(s: &Stats, p: &Params, second_precision: bool) -> Vec<&'static str> {
 
 fn assess(corpus: &Corpus, p: &Params) -> Vec<(u32, Vec<&'static str>, Stats)> {
     let mut web_first = vec![i64::MAX; corpus.urls.len()];
-    for it in corpus.items.iter().filter(|it| it.platform == Platform::Web) {
+    for it in corpus
+        .items
+        .iter()
+        .filter(|it| it.platform == Platform::Web)
+    {
         for u in &it.urls {
             let f = &mut web_first[u.canonical as usize];
             *f = (*f).min(it.time);
         }
     }
-    let on_minute = corpus.items.iter().filter(|it| it.time.rem_euclid(60) == 0).count();
+    let on_minute = corpus
+        .items
+        .iter()
+        .filter(|it| it.time.rem_euclid(60) == 0)
+        .count();
     let second_precision = on_minute * 2 < corpus.items.len();
     let (offsets, order) = items_by_actor(corpus);
     (0..corpus.actors.len() as u32)
@@ -228,7 +246,10 @@ fn assess(corpus: &Corpus, p: &Params) -> Vec<(u32, Vec<&'static str>, Stats)> {
 /// Actors with automated behaviour and their reasons, by actor index. A pure function of the
 /// corpus; linear in its size.
 pub fn automated_actors(corpus: &Corpus, params: &Params) -> Vec<(u32, Vec<&'static str>)> {
-    assess(corpus, params).into_iter().map(|(a, r, _)| (a, r)).collect()
+    assess(corpus, params)
+        .into_iter()
+        .map(|(a, r, _)| (a, r))
+        .collect()
 }
 
 /// The automation detector.
@@ -251,10 +272,20 @@ fn describe(s: &Stats, reasons: &[&str]) -> String {
                 s.mean_gap_s,
                 s.cadence_cv * 100.0
             ),
-            "fixed-second" => format!("{:.0} % of posts on the same second of the minute", s.top_second_share * 100.0),
-            "24-7" => format!("active in {} hours of the day, {:.0} % of posts in its quietest six hours", s.hours, s.quiet_share * 100.0),
+            "fixed-second" => format!(
+                "{:.0} % of posts on the same second of the minute",
+                s.top_second_share * 100.0
+            ),
+            "24-7" => format!(
+                "active in {} hours of the day, {:.0} % of posts in its quietest six hours",
+                s.hours,
+                s.quiet_share * 100.0
+            ),
             "pure-repost" => format!("{} of {} posts are reposts or forwards", s.reposts, s.posts),
-            "feed-mirror" => format!("{} of {} link posts repeat a feed's link within minutes", s.feed_links, s.links),
+            "feed-mirror" => format!(
+                "{} of {} link posts repeat a feed's link within minutes",
+                s.feed_links, s.links
+            ),
             "link-only" => format!("{} of {} posts carry a link", s.links, s.posts),
             other => other.to_string(),
         })
@@ -301,7 +332,11 @@ impl crate::Detector for Automation {
                 let pick: Vec<u32> = if items.len() <= 20 {
                     items.to_vec()
                 } else {
-                    items[..10].iter().chain(&items[items.len() - 10..]).copied().collect()
+                    items[..10]
+                        .iter()
+                        .chain(&items[items.len() - 10..])
+                        .copied()
+                        .collect()
                 };
                 let evidence = pick
                     .iter()
@@ -312,22 +347,37 @@ impl crate::Detector for Automation {
                             id: corpus.item_id(i as usize).to_string(),
                             actor: ca.actor.platform_id.clone(),
                             time: it.time,
-                            url: it.urls.first().map(|u| corpus.urls.resolve(u.canonical).to_string()),
+                            url: it
+                                .urls
+                                .first()
+                                .map(|u| corpus.urls.resolve(u.canonical).to_string()),
                             text: None,
                         }
                     })
                     .collect();
-                let who = ca.actor.handle.as_deref().map_or_else(|| ca.actor.platform_id.clone(), |h| format!("@{h}"));
+                let who = ca
+                    .actor
+                    .handle
+                    .as_deref()
+                    .map_or_else(|| ca.actor.platform_id.clone(), |h| format!("@{h}"));
                 let first = items.first().map_or(0, |&i| corpus.items[i as usize].time);
                 let last = items.last().map_or(0, |&i| corpus.items[i as usize].time);
                 Finding {
-                    id: finding_id(FindingKind::Automation, &[&format!("{}:{}", ca.platform, ca.actor.platform_id)]),
+                    id: finding_id(
+                        FindingKind::Automation,
+                        &[&format!("{}:{}", ca.platform, ca.actor.platform_id)],
+                    ),
                     kind: FindingKind::Automation,
                     score: (score * 1e4).round() / 1e4,
                     disarm: disarm_ids,
                     first_seen: first,
                     last_seen: last,
-                    summary: format!("{} actor {who} posted {} items: {}.", ca.platform, s.posts, describe(&s, &reasons)),
+                    summary: format!(
+                        "{} actor {who} posted {} items: {}.",
+                        ca.platform,
+                        s.posts,
+                        describe(&s, &reasons)
+                    ),
                     actors: vec![FindingActor {
                         platform: ca.platform,
                         id: ca.actor.platform_id.clone(),
@@ -379,7 +429,10 @@ mod tests {
                 importer_version: 1,
                 locator: Locator::Line(i as u64),
             };
-            let a = Actor { platform_id: "acct".into(), ..Actor::default() };
+            let a = Actor {
+                platform_id: "acct".into(),
+                ..Actor::default()
+            };
             let mut it = Item::new(Platform::X, format!("i{i}"), a, t, "text", prov);
             if repost {
                 it.kind = ItemKind::Repost;
@@ -387,16 +440,25 @@ mod tests {
             }
             if link {
                 let u = format!("https://e.example/{i}");
-                it.urls.push(ItemUrl { raw: u.clone(), canonical: u, host: "e.example".into(), domain: "e.example".into(), ..ItemUrl::default() });
+                it.urls.push(ItemUrl {
+                    raw: u.clone(),
+                    canonical: u,
+                    host: "e.example".into(),
+                    domain: "e.example".into(),
+                    ..ItemUrl::default()
+                });
             }
             b.push(&it);
         }
         b.finish()
     }
 
-    /// A deterministic jitter in `0..m`.
+    /// A deterministic pseudo-random jitter in `0..m` (SplitMix64 of `i`).
     fn jitter(i: i64, m: i64) -> i64 {
-        (i.wrapping_mul(2_654_435_761) >> 7).rem_euclid(m)
+        let mut z = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % m as u64) as i64
     }
 
     fn check(c: &Corpus, expected: &[&str]) {
@@ -411,10 +473,17 @@ mod tests {
         let cadence: Vec<i64> = (0..300).map(|i| T0 + 7 + i * 600 + jitter(i, 30)).collect();
         check(&corpus(&cadence, false, false), &["fixed-cadence", "24-7"]);
         // Random times around the clock, always on the same second of the minute.
-        let same_second: Vec<i64> = (0..200).map(|i| T0 + jitter(i, 5 * 86_400) / 60 * 60).collect();
-        check(&corpus(&same_second, false, false), &["fixed-second", "24-7"]);
+        let same_second: Vec<i64> = (0..200)
+            .map(|i| T0 + jitter(i, 5 * 86_400) / 60 * 60)
+            .collect();
+        check(
+            &corpus(&same_second, false, false),
+            &["fixed-second", "24-7"],
+        );
         // A person: daytime only, irregular; reposting now and then.
-        let human: Vec<i64> = (0..120).map(|i| T0 + (i / 10) * 86_400 + 8 * 3600 + jitter(i, 12 * 3600)).collect();
+        let human: Vec<i64> = (0..120)
+            .map(|i| T0 + (i / 10) * 86_400 + 8 * 3600 + jitter(i, 12 * 3600))
+            .collect();
         check(&corpus(&human, false, true), &[]);
         // Daytime, irregular, but nothing but reposts.
         check(&corpus(&human, true, false), &["pure-repost"]);

@@ -104,21 +104,38 @@ fn peak_rss_mib() -> String {
         .map_or_else(|| "?".to_string(), |kb| format!("{}", kb / 1024))
 }
 
+/// CPU seconds (user + system) this process used so far, from `/proc/self/stat` (100 Hz ticks).
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn measure(label: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let size = std::fs::metadata(path)?.len();
     let start = Instant::now();
+    let cpu0 = cpu_secs();
     let (mut items, mut errors) = (0u64, 0u64);
     let summary = import_file(path, "00", &ImportOptions::default(), &mut |ev| match ev {
         Event::Item(_) => items += 1,
         Event::Error(_) => errors += 1,
     })?;
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu0;
     println!(
-        "{label}: {} items, {errors} errors, {:.0} MB in {secs:.2} s: {:.0} items/s, {:.0} MB/s, peak RSS {} MiB",
+        "{label}: {} items, {errors} errors, {:.0} MB; wall {secs:.2} s, cpu {cpu:.2} s: \
+         {:.0} items/s and {:.0} MB/s per cpu second; peak RSS {} MiB",
         summary.items,
         size as f64 / 1e6,
-        items as f64 / secs,
-        size as f64 / 1e6 / secs,
+        items as f64 / cpu,
+        size as f64 / 1e6 / cpu,
         peak_rss_mib()
     );
     Ok(())

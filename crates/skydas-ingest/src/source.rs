@@ -229,6 +229,50 @@ pub fn json_fatal(ctx: &FileContext<'_>, e: &serde_json::Error) -> FileError {
     }
 }
 
+/// A reader for `serde_json::Deserializer::from_reader` over a `&mut dyn BufRead`.
+///
+/// serde_json pulls one byte per `read` call; through a trait object that is a virtual call
+/// per byte. This adapter keeps its own buffer so the per-byte path is a static, inlined copy.
+pub struct JsonReader<'a> {
+    inner: &'a mut dyn BufRead,
+    buf: Box<[u8]>,
+    pos: usize,
+    len: usize,
+}
+
+impl<'a> JsonReader<'a> {
+    pub fn new(inner: &'a mut dyn BufRead) -> Self {
+        Self {
+            inner,
+            buf: vec![0u8; 64 << 10].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+        }
+    }
+}
+
+impl Read for JsonReader<'_> {
+    #[inline]
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.len {
+            self.len = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+        }
+        if let [one] = out
+            && self.pos < self.len
+        {
+            // The per-byte path serde_json takes: no call into `memcpy`.
+            *one = self.buf[self.pos];
+            self.pos += 1;
+            return Ok(1);
+        }
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// A JSON id that may be a string or a number (exports disagree), kept as text. Borrows from
 /// the input when it can.
 #[derive(Debug, Clone, PartialEq, Eq)]

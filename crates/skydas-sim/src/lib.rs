@@ -47,7 +47,7 @@ impl Default for SimConfig {
 }
 
 /// What was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SimSummary {
     pub items: u64,
     /// Actors with at least one item.

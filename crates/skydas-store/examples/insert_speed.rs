@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p skydas-store --example insert_speed -- [ITEMS] [BATCH] [--no-fts] [--dir DIR]`
 //! (defaults: 1,000,000 items in batches of 10,000, into a temporary directory).
+//! `--read-only --dir DIR` measures only the reads, on a store written before.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -172,6 +173,15 @@ impl Gen {
     }
 }
 
+/// CPU time of this (single-threaded) process so far: on a shared machine the wall clock also
+/// counts other processes' work.
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
 fn dir_size(p: &std::path::Path) -> u64 {
     std::fs::read_dir(p)
         .map(|rd| {
@@ -187,12 +197,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 1_000_000u64;
     let mut batch = 10_000usize;
     let mut fts = true;
+    let mut read_only = false;
     let mut dir: Option<PathBuf> = None;
     let mut positional = 0;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--no-fts" => fts = false,
+            "--read-only" => read_only = true,
             "--dir" => dir = args.next().map(PathBuf::from),
             _ if positional == 0 => {
                 count = a.parse()?;
@@ -210,6 +222,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             keep_originals: false,
         },
     )?;
+    if let Ok(v) = std::env::var("FTS_CONFIG") {
+        // Experiments with FTS5 settings, e.g. FTS_CONFIG=hashsize=8388608,automerge=8.
+        let c = rusqlite::Connection::open(dir.join("skydas.db"))?;
+        for kv in v.split(',') {
+            if let Some((k, v)) = kv.split_once('=') {
+                c.execute(
+                    "INSERT INTO items_fts (items_fts, rank) VALUES (?1, ?2)",
+                    rusqlite::params![k, v.parse::<i64>()?],
+                )?;
+            }
+        }
+    }
     let mut generator = Gen::new((count / 20).max(10) as usize);
     store.begin_file(&FileRecord {
         sha256: generator.sha.clone(),
@@ -220,17 +244,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
 
     let mut spent = Duration::ZERO;
+    let mut cpu = Duration::ZERO;
     let mut total = InsertOutcome::default();
     let mut n = 0u64;
     let mut text_bytes = 0usize;
-    while n < count {
+    while n < count && !read_only {
         let len = batch.min((count - n) as usize);
         let items: Vec<Item> = (0..len as u64).map(|i| generator.item(n + i)).collect();
         text_bytes += items.iter().map(|i| i.text.len()).sum::<usize>();
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_time());
         total += store.insert_items(&items)?;
         spent += t.elapsed();
+        cpu += cpu_time().saturating_sub(c);
         n += len as u64;
+    }
+    if read_only {
+        count = store.stats()?.items;
     }
     store.finish_file(&generator.sha, count, 0)?;
     let secs = spent.as_secs_f64();
@@ -242,17 +271,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         text_bytes / count.max(1) as usize,
     );
     println!(
+        "insert cpu: {:.2} s, {:.0} items per cpu-second",
+        cpu.as_secs_f64(),
+        count as f64 / cpu.as_secs_f64()
+    );
+    println!(
         "size: {:.1} MiB (database and WAL)",
         dir_size(&dir) as f64 / 1048576.0
     );
 
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_time());
     let corpus = store.load_corpus()?;
     println!(
-        "load_corpus: {} items, {} actors, {:.2} s",
+        "load_corpus: {} items, {} actors, {:.2} s ({:.2} s cpu)",
         corpus.len(),
         corpus.actors.len(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        cpu_time().saturating_sub(c).as_secs_f64()
     );
     drop(corpus);
 

@@ -98,6 +98,15 @@ CREATE TABLE protected_domains (
     note    TEXT NOT NULL
 );
 
+-- Items per platform and language ('' when unknown), kept by each insert batch so that stats
+-- never scan the items table.
+CREATE TABLE item_counts (
+    platform TEXT    NOT NULL,
+    lang     TEXT    NOT NULL,
+    items    INTEGER NOT NULL,
+    PRIMARY KEY (platform, lang)
+);
+
 -- Small key/value facts about the store itself (e.g. whether the full-text index is stale).
 CREATE TABLE store_meta (
     key   TEXT PRIMARY KEY,

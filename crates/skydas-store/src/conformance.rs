@@ -154,7 +154,7 @@ pub fn rich_items(file: u32) -> Vec<Item> {
         },
     ];
     a.hashtags = vec!["nato".into(), "žinios".into()];
-    a.mentions = vec!["lrt".into()];
+    a.mentions = vec!["lrt".into(), "we\"ird\\".into()];
     let mut b = item(
         Platform::X,
         "1750000000000000001",

@@ -6,6 +6,7 @@
 //! a lookup before each insert, and in-memory caches of actor and file ids. The caches only
 //! ever hold ids of committed rows: a failed batch clears them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -30,8 +31,14 @@ mod tests;
 pub const DB_FILE: &str = "skydas.db";
 
 /// Numbered migrations, applied in order and recorded in `schema_migrations`.
-const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "fts_tuning",
+        include_str!("../migrations/0002_fts_tuning.sql"),
+    ),
+];
 
 /// How to open a [`SqliteStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +316,8 @@ fn write_items(
     items: &[Item],
 ) -> Result<InsertOutcome> {
     let mut out = InsertOutcome::default();
+    // New items per (platform, language), added to item_counts at the end of the batch.
+    let mut counts: HashMap<(Platform, &str), i64> = HashMap::new();
     {
         let mut ins_item = tx.prepare_cached(
             "INSERT INTO items (platform, platform_id, actor_id, kind, time, text, match_text, \
@@ -319,10 +328,7 @@ fn write_items(
         let mut find_item =
             tx.prepare_cached("SELECT id FROM items WHERE platform = ?1 AND platform_id = ?2")?;
         let mut ins_fts = if fts {
-            Some(tx.prepare_cached(&format!(
-                "INSERT INTO items_fts (rowid, fts_text) VALUES (?1, {})",
-                fts_fold_sql("?2")
-            ))?)
+            Some(tx.prepare_cached("INSERT INTO items_fts (rowid, fts_text) VALUES (?1, ?2)")?)
         } else {
             None
         };
@@ -361,9 +367,12 @@ fn write_items(
             ])?;
             let item_id = if inserted == 1 {
                 out.new_items += 1;
+                *counts
+                    .entry((item.platform, item.lang.as_str()))
+                    .or_default() += 1;
                 let id = tx.last_insert_rowid();
                 if let Some(s) = ins_fts.as_mut() {
-                    s.execute(params![id, item.text])?;
+                    s.execute(params![id, fts_fold_text(&item.text)])?;
                 }
                 id
             } else {
@@ -382,6 +391,13 @@ fn write_items(
                 item.provenance.importer_version,
             ])? as u64;
         }
+    }
+    let mut add_count = tx.prepare_cached(
+        "INSERT INTO item_counts (platform, lang, items) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (platform, lang) DO UPDATE SET items = items + excluded.items",
+    )?;
+    for ((platform, lang), n) in counts {
+        add_count.execute(params![platform.as_str(), lang, n])?;
     }
     Ok(out)
 }
@@ -553,22 +569,39 @@ fn urls_to_json(urls: &[ItemUrl]) -> Result<Option<String>> {
         })
 }
 
+/// A URL row as read back: strings borrow from the JSON text unless it had escapes.
+#[derive(serde::Deserialize)]
+struct UrlRowIn<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+);
+
+/// Decodes the `urls` column into `out`, reusing its allocations: the corpus load decodes a
+/// million of these.
 fn urls_from_json(s: &str, out: &mut Vec<ItemUrl>) -> Result<()> {
-    let rows: Vec<UrlRow<'_>> =
+    let rows: Vec<UrlRowIn<'_>> =
         serde_json::from_str(s).map_err(|e| StoreError::corrupt("urls", e))?;
-    out.clear();
-    for (raw, expanded, source, canonical, host, domain) in rows {
+    out.truncate(rows.len());
+    for (i, UrlRowIn(raw, expanded, source, canonical, host, domain)) in
+        rows.into_iter().enumerate()
+    {
         let source =
-            UrlSource::parse(source).ok_or_else(|| StoreError::corrupt("url source", source))?;
-        let effective = expanded.unwrap_or(raw);
-        out.push(ItemUrl {
-            raw: raw.to_string(),
-            expanded: expanded.map(str::to_string),
-            source,
-            canonical: canonical.unwrap_or(effective).to_string(),
-            host: host.to_string(),
-            domain: domain.to_string(),
-        });
+            UrlSource::parse(&source).ok_or_else(|| StoreError::corrupt("url source", &source))?;
+        if i == out.len() {
+            out.push(ItemUrl::default());
+        }
+        let u = &mut out[i];
+        set_str(&mut u.raw, &raw);
+        set_opt(&mut u.expanded, expanded.as_deref());
+        u.source = source;
+        let canonical = canonical.as_deref().or(expanded.as_deref()).unwrap_or(&raw);
+        set_str(&mut u.canonical, canonical);
+        set_str(&mut u.host, &host);
+        set_str(&mut u.domain, &domain);
     }
     Ok(())
 }
@@ -585,10 +618,23 @@ fn list_to_json(list: &[String]) -> Result<Option<String>> {
         })
 }
 
+/// A JSON list of strings, borrowed where it can be.
+#[derive(serde::Deserialize)]
+struct ListIn<'a>(#[serde(borrow)] Vec<Cow<'a, str>>);
+
+/// Decodes a list column into `out`, reusing its allocations.
 fn list_from_json(s: Option<&str>, out: &mut Vec<String>) -> Result<()> {
-    out.clear();
-    if let Some(s) = s {
-        *out = serde_json::from_str(s).map_err(|e| StoreError::corrupt("list", e))?;
+    let Some(s) = s else {
+        out.clear();
+        return Ok(());
+    };
+    let ListIn(list) = serde_json::from_str(s).map_err(|e| StoreError::corrupt("list", e))?;
+    out.truncate(list.len());
+    for (i, v) in list.iter().enumerate() {
+        match out.get_mut(i) {
+            Some(d) => set_str(d, v),
+            None => out.push(v.to_string()),
+        }
     }
     Ok(())
 }
@@ -700,10 +746,20 @@ const PROV_SELECT: &str = "SELECT f.sha256, p.importer, p.importer_version, p.lo
                            FROM provenance p JOIN files f ON f.id = p.file_id WHERE p.item_id = ?1 \
                            ORDER BY p.file_id, p.loc_kind, p.loc";
 
-/// The SQL of the `items.fts_text` column (see the init migration) applied to `arg`: inserts
-/// must index exactly what a rebuild would read back.
+/// The SQL of the `items.fts_text` column (see the init migration) applied to `arg`.
+/// [`fts_fold_text`] must compute the same: inserts must index exactly what a rebuild reads.
+#[cfg(test)]
 fn fts_fold_sql(arg: &str) -> String {
     format!("replace(replace({arg}, 'ł', 'l'), 'Ł', 'L')")
+}
+
+/// `items.fts_text` computed in Rust, borrowing in the common case of nothing to fold.
+fn fts_fold_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['ł', 'Ł']) {
+        text.chars().map(fts_fold).collect::<String>().into()
+    } else {
+        text.into()
+    }
 }
 
 /// The same fold for query terms, so that `łódź` still finds what the index holds as `lodz`.
@@ -834,8 +890,8 @@ impl Store for SqliteStore {
             },
         )?;
         let mut stmt = self.conn.prepare(
-            "SELECT platform, CASE WHEN lang = '' THEN 'und' ELSE lang END, count(*) \
-             FROM items GROUP BY 1, 2",
+            "SELECT platform, CASE WHEN lang = '' THEN 'und' ELSE lang END, items \
+             FROM item_counts",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {

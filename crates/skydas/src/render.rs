@@ -58,7 +58,7 @@ pub fn stats(s: &Stats) {
     println!("items     {}", s.items);
     println!("actors    {}", s.actors);
     println!("files     {}", s.files);
-    println!("records   {} provenance rows, {} record errors", s.provenance, s.record_errors);
+    println!("records   {} provenance rows, {} record errors", s.provenance, s.errors);
     println!("by platform:");
     for (k, v) in &s.by_platform {
         println!("  {k:<10} {v}");

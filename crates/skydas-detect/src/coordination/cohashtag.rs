@@ -49,16 +49,25 @@ impl Signal for CoHashtag {
                     return None;
                 }
                 let bytes: Vec<u8> = tags.iter().flat_map(|t| t.to_le_bytes()).collect();
-                Some(KeyEvent { key: xxh3_64_with_seed(&bytes, SEED), item: i as u32 })
+                Some(KeyEvent {
+                    key: xxh3_64_with_seed(&bytes, SEED),
+                    item: i as u32,
+                })
             })
             .collect()
     }
 
     fn describe(&self, corpus: &Corpus, _key: u64, item: u32) -> String {
-        let mut tags: Vec<&str> =
-            corpus.items[item as usize].hashtags.iter().map(|&t| corpus.tags.resolve(t)).collect();
+        let mut tags: Vec<&str> = corpus.items[item as usize]
+            .hashtags
+            .iter()
+            .map(|&t| corpus.tags.resolve(t))
+            .collect();
         tags.sort_unstable();
         tags.dedup();
-        tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")
+        tags.iter()
+            .map(|t| format!("#{t}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

@@ -40,7 +40,9 @@ fn is_self_link(platform: Platform, domain: &str) -> bool {
 /// Parses `/{channel}/{message}` (or `/s/{channel}/{message}`) of a `t.me` URL.
 fn tme_target(url: &str) -> Option<(String, &str)> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.strip_prefix("t.me/").or_else(|| rest.strip_prefix("www.t.me/"))?;
+    let path = rest
+        .strip_prefix("t.me/")
+        .or_else(|| rest.strip_prefix("www.t.me/"))?;
     let path = path.split(['?', '#']).next().unwrap_or("");
     let mut parts = path.split('/').filter(|p| !p.is_empty());
     let mut chan = parts.next()?;
@@ -77,7 +79,10 @@ impl Signal for CoLink {
                     }
                     let key = u64::from(u.canonical);
                     if !v.iter().any(|e| e.key == key) {
-                        v.push(KeyEvent { key, item: i as u32 });
+                        v.push(KeyEvent {
+                            key,
+                            item: i as u32,
+                        });
                     }
                 }
                 v
@@ -100,7 +105,12 @@ fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
     let mut linked: Vec<u32> = corpus
         .items
         .iter()
-        .flat_map(|it| it.urls.iter().filter(|u| u.host == tme).map(|u| u.canonical))
+        .flat_map(|it| {
+            it.urls
+                .iter()
+                .filter(|u| u.host == tme)
+                .map(|u| u.canonical)
+        })
         .collect();
     if linked.is_empty() {
         return Vec::new();
@@ -114,8 +124,12 @@ fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
             continue;
         }
         let actor = &corpus.actor(it.actor).actor;
-        let Some(msg) = corpus.item_id(i).rsplit('/').next() else { continue };
-        for h in [actor.handle.as_deref(), Some(actor.platform_id.as_str())].into_iter().flatten()
+        let Some(msg) = corpus.item_id(i).rsplit('/').next() else {
+            continue;
+        };
+        for h in [actor.handle.as_deref(), Some(actor.platform_id.as_str())]
+            .into_iter()
+            .flatten()
         {
             let h = h.trim_start_matches('@').to_lowercase();
             by_msg.entry((h, msg)).or_insert(i as u32);
@@ -126,7 +140,10 @@ fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
         .filter_map(|sym| {
             let (chan, msg) = tme_target(corpus.urls.resolve(sym))?;
             let item = *by_msg.get(&(chan, msg))?;
-            Some(KeyEvent { key: u64::from(sym), item })
+            Some(KeyEvent {
+                key: u64::from(sym),
+                item,
+            })
         })
         .collect()
 }
@@ -172,7 +189,10 @@ impl Signal for CoDomain {
                     }
                     let key = u64::from(u.domain);
                     if !v.iter().any(|e| e.key == key) {
-                        v.push(KeyEvent { key, item: i as u32 });
+                        v.push(KeyEvent {
+                            key,
+                            item: i as u32,
+                        });
                     }
                 }
                 v
@@ -192,7 +212,11 @@ mod tests {
     #[test]
     fn tme_targets() {
         let check = |u: &str, e: Option<(&str, &str)>| {
-            assert_eq!(tme_target(u).as_ref().map(|(c, m)| (c.as_str(), *m)), e, "{u}");
+            assert_eq!(
+                tme_target(u).as_ref().map(|(c, m)| (c.as_str(), *m)),
+                e,
+                "{u}"
+            );
         };
         check("https://t.me/Rybar/123", Some(("rybar", "123")));
         check("https://t.me/s/rybar/77?single", Some(("rybar", "77")));

@@ -37,7 +37,12 @@ impl Signal for CoReply {
             .items
             .par_iter()
             .enumerate()
-            .filter_map(|(i, it)| it.reply_to.map(|r| KeyEvent { key: u64::from(r), item: i as u32 }))
+            .filter_map(|(i, it)| {
+                it.reply_to.map(|r| KeyEvent {
+                    key: u64::from(r),
+                    item: i as u32,
+                })
+            })
             .collect()
     }
 

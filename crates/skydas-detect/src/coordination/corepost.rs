@@ -37,7 +37,11 @@ impl Signal for CoRepost {
     }
 
     fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
-        let from_ref: Vec<bool> = corpus.refs.iter().map(|(_, r)| r.starts_with("from:")).collect();
+        let from_ref: Vec<bool> = corpus
+            .refs
+            .iter()
+            .map(|(_, r)| r.starts_with("from:"))
+            .collect();
         corpus
             .items
             .par_iter()
@@ -57,7 +61,10 @@ impl Signal for CoRepost {
                 } else {
                     u64::from(target)
                 };
-                Some(KeyEvent { key, item: i as u32 })
+                Some(KeyEvent {
+                    key,
+                    item: i as u32,
+                })
             })
             .flatten()
             .collect()
@@ -65,7 +72,11 @@ impl Signal for CoRepost {
 
     fn describe(&self, corpus: &Corpus, key: u64, item: u32) -> String {
         let it = &corpus.items[item as usize];
-        let target = it.repost_of.or(it.quote_of).map(|r| corpus.refs.resolve(r)).unwrap_or("");
+        let target = it
+            .repost_of
+            .or(it.quote_of)
+            .map(|r| corpus.refs.resolve(r))
+            .unwrap_or("");
         if key >> 63 == 1 {
             format!("{target} · {}", excerpt(&corpus.texts[item as usize], 60))
         } else {

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use skydas_model::{
-    Corpus, EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
-    disarm, finding_id,
+    Corpus, EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform, disarm,
+    finding_id,
 };
 
 use super::join::{Hit, Joined};
@@ -31,7 +31,8 @@ impl Ctx<'_> {
     /// The hits that are evidence for an edge: within the fast window, or within the slow
     /// window when the slow test made the edge.
     fn evidence_hits<'e>(&'e self, e: &Edge) -> impl Iterator<Item = &'e Hit> + 'e {
-        let (fast, slow, slow_mode) = (self.params.window_s, self.params.slow_window_s, e.slow_mode);
+        let (fast, slow, slow_mode) =
+            (self.params.window_s, self.params.slow_window_s, e.slow_mode);
         self.joined.hits[e.hit_start..e.hit_end]
             .iter()
             .filter(move |h| i64::from(h.gap) <= fast || (slow_mode && i64::from(h.gap) <= slow))
@@ -52,7 +53,10 @@ pub(crate) fn findings(ctx: &Ctx<'_>, edges: &[Edge]) -> Vec<Finding> {
     nodes.sort_unstable();
     nodes.dedup();
     let idx = |a: u32| nodes.binary_search(&a).unwrap_or(0) as u32;
-    let graph: Vec<(u32, u32, f64)> = edges.iter().map(|e| (idx(e.a), idx(e.b), e.weight)).collect();
+    let graph: Vec<(u32, u32, f64)> = edges
+        .iter()
+        .map(|e| (idx(e.a), idx(e.b), e.weight))
+        .collect();
     let labels = Louvain::default().communities(nodes.len(), &graph);
     let k = labels.iter().max().map_or(0, |&m| m as usize + 1);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
@@ -69,11 +73,17 @@ pub(crate) fn findings(ctx: &Ctx<'_>, edges: &[Edge]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (actors, es) in members.iter().zip(comm_edges.iter_mut()) {
         let strong_pair = actors.len() == 2
-            && es.iter().any(|e| e.fast.max(e.slow) as usize >= ctx.params.pair_min_keys);
+            && es
+                .iter()
+                .any(|e| e.fast.max(e.slow) as usize >= ctx.params.pair_min_keys);
         if es.is_empty() || (actors.len() < ctx.params.min_community && !strong_pair) {
             continue;
         }
-        es.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
+        es.sort_by(|x, y| {
+            y.weight
+                .total_cmp(&x.weight)
+                .then((x.a, x.b).cmp(&(y.a, y.b)))
+        });
         out.push(finding(ctx, actors, es));
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
@@ -140,7 +150,9 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
         hits.sort_by_key(|h| (h.gap, h.group));
         let mut pairs = Vec::new();
         for h in hits.iter().take(MAX_PAIRS) {
-            let Some((ia, ib)) = ctx.items_of(h, e.a, e.b) else { continue };
+            let Some((ia, ib)) = ctx.items_of(h, e.a, e.b) else {
+                continue;
+            };
             let grp = &ctx.joined.groups[h.group as usize];
             let sig = &ctx.signals[grp.signal as usize];
             pairs.push(ItemPair {
@@ -175,7 +187,10 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
                 id: c.item_id(i as usize).to_string(),
                 actor: c.actor(it.actor).actor.platform_id.clone(),
                 time: it.time,
-                url: it.urls.first().map(|u| c.urls.resolve(u.canonical).to_string()),
+                url: it
+                    .urls
+                    .first()
+                    .map(|u| c.urls.resolve(u.canonical).to_string()),
                 text: Some(excerpt(&c.texts[i as usize], 160)).filter(|t| !t.is_empty()),
             }
         })
@@ -221,7 +236,15 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     };
     let who: Vec<String> = platforms
         .iter()
-        .map(|p| format!("{} {p}", actors.iter().filter(|&&a| c.actor(a).platform == *p).count()))
+        .map(|p| {
+            format!(
+                "{} {p}",
+                actors
+                    .iter()
+                    .filter(|&&a| c.actor(a).platform == *p)
+                    .count()
+            )
+        })
         .collect();
     let what: Vec<String> = signals
         .iter()
@@ -274,7 +297,10 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
 /// DISARM techniques a community evidences, from its signals and its platforms.
 fn techniques(signals: &BTreeMap<String, u64>, platforms: &BTreeSet<Platform>) -> Vec<String> {
     let count = |s: &str| signals.get(s).copied().unwrap_or(0);
-    let dominant = signals.iter().max_by_key(|(_, k)| **k).map(|(s, _)| s.as_str());
+    let dominant = signals
+        .iter()
+        .max_by_key(|(_, k)| **k)
+        .map(|(s, _)| s.as_str());
     let mut t: Vec<&str> = Vec::new();
     if dominant == Some("co-repost") || count("co-repost") >= 3 {
         t.push(disarm::AUTOMATED_REPOSTING);

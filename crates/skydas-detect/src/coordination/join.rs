@@ -150,11 +150,19 @@ pub(crate) fn join(
     let mut evs: Vec<Ev> = Vec::with_capacity(events.iter().map(Vec::len).sum());
     for (s, list) in events.iter().enumerate() {
         for e in list {
-            let Some(it) = corpus.items.get(e.item as usize) else { continue };
+            let Some(it) = corpus.items.get(e.item as usize) else {
+                continue;
+            };
             if excluded.get(it.actor as usize).copied().unwrap_or(false) {
                 continue;
             }
-            evs.push(Ev { key: e.key, time: it.time, actor: it.actor, item: e.item, signal: s as u8 });
+            evs.push(Ev {
+                key: e.key,
+                time: it.time,
+                actor: it.actor,
+                item: e.item,
+                signal: s as u8,
+            });
         }
     }
     evs.par_sort_unstable_by_key(|e| (e.signal, e.key, e.time, e.actor, e.item));
@@ -174,8 +182,14 @@ pub(crate) fn join(
         .par_iter()
         .map(|&(s, e)| {
             let run = &evs[s..e];
-            let mut m: Vec<Member> =
-                run.iter().map(|e| Member { time: e.time, actor: e.actor, item: e.item }).collect();
+            let mut m: Vec<Member> = run
+                .iter()
+                .map(|e| Member {
+                    time: e.time,
+                    actor: e.actor,
+                    item: e.item,
+                })
+                .collect();
             // Keep each actor's first event (ties broken by item, which is time order too).
             m.sort_unstable_by_key(|x| (x.actor, x.time, x.item));
             m.dedup_by_key(|x| x.actor);
@@ -198,7 +212,8 @@ pub(crate) fn join(
             start: out.members.len() as u32,
             len: m.len() as u32,
         });
-        out.weights.push(signal_weights[signal as usize] * key_weight(m.len()));
+        out.weights
+            .push(signal_weights[signal as usize] * key_weight(m.len()));
         out.members.extend(m);
     }
     let counts: Vec<(usize, CellCounts)> = out
@@ -233,7 +248,11 @@ pub(crate) fn join(
                     if gap > p.slow_s {
                         break;
                     }
-                    v.push(Hit { pair: pair_key(m[i].actor, b.actor), group: g, gap: gap as u32 });
+                    v.push(Hit {
+                        pair: pair_key(m[i].actor, b.actor),
+                        group: g,
+                        gap: gap as u32,
+                    });
                 }
             }
             v
@@ -249,12 +268,21 @@ mod tests {
     use super::*;
 
     fn members(times: &[i64]) -> Vec<Member> {
-        times.iter().enumerate().map(|(i, &t)| Member { time: t, actor: i as u32, item: i as u32 }).collect()
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Member {
+                time: t,
+                actor: i as u32,
+                item: i as u32,
+            })
+            .collect()
     }
 
     #[test]
     fn pairs_within_counts_exactly() {
-        let check = |t: &[i64], w: i64, e: f64| assert_eq!(pairs_within(&members(t), w), e, "{t:?}");
+        let check =
+            |t: &[i64], w: i64, e: f64| assert_eq!(pairs_within(&members(t), w), e, "{t:?}");
         check(&[0, 10, 20], 10, 2.0);
         check(&[0, 10, 20], 20, 3.0);
         check(&[0, 100, 200], 10, 0.0);
@@ -265,7 +293,10 @@ mod tests {
     fn weights_and_strata() {
         assert!((key_weight(2) - 1.0).abs() < 1e-12);
         assert!(key_weight(10) < key_weight(3));
-        assert_eq!([2, 3, 4, 10, 11, 50, 51, 200, 201].map(stratum), [0, 0, 1, 1, 2, 2, 3, 3, 4]);
+        assert_eq!(
+            [2, 3, 4, 10, 11, 50, 51, 200, 201].map(stratum),
+            [0, 0, 1, 1, 2, 2, 3, 3, 4]
+        );
         assert_eq!(pair_actors(pair_key(9, 4)), (4, 9));
     }
 }

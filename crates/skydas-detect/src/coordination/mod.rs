@@ -54,24 +54,24 @@
 
 mod cohashtag;
 mod colink;
-mod corepost;
 mod coreply;
+mod corepost;
 mod cotext;
 mod graph;
 mod join;
 pub mod louvain;
 mod null;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use rayon::prelude::*;
 use skydas_model::{Corpus, Finding};
 
 pub use cohashtag::CoHashtag;
 pub use colink::{CoDomain, CoLink};
-pub use corepost::CoRepost;
 pub use coreply::CoReply;
+pub use corepost::CoRepost;
 pub use cotext::CoText;
 
 /// One co-action: `item` acted on `key`. Keys are compared within one signal only.
@@ -160,7 +160,9 @@ impl Coordination {
         vec![
             Box::new(CoLink),
             Box::new(CoDomain),
-            Box::new(CoText { jaccard: self.params.near_dup_jaccard }),
+            Box::new(CoText {
+                jaccard: self.params.near_dup_jaccard,
+            }),
             Box::new(CoRepost),
             Box::new(CoHashtag),
             Box::new(CoReply),
@@ -192,10 +194,8 @@ impl crate::Detector for Coordination {
                 }
             }
         }
-        let tt = std::time::Instant::now(); // TIMING
         let signals = self.signals();
-        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| { let t = std::time::Instant::now(); let e = s.events(corpus); eprintln!("  {} {:?} {}", s.code(), t.elapsed(), e.len()); e }).collect(); // TIMING
-        eprintln!("events {:?}", tt.elapsed()); // TIMING
+        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
         let jp = join::JoinParams {
             fast_s: p.window_s,
@@ -205,7 +205,6 @@ impl crate::Detector for Coordination {
         };
         let joined = join::join(corpus, &events, &weights, &excluded, &jp);
         drop(events);
-        eprintln!("join {:?} groups {} hits {}", tt.elapsed(), joined.groups.len(), joined.hits.len()); // TIMING
         let tp = null::TestParams {
             fast_s: jp.fast_s,
             slow_s: jp.slow_s,
@@ -214,8 +213,13 @@ impl crate::Detector for Coordination {
             alpha: p.alpha,
         };
         let edges = null::significant_edges(&joined, &tp);
-        eprintln!("test {:?} edges {}", tt.elapsed(), edges.len()); // TIMING
-        let ctx = graph::Ctx { corpus, signals: &signals, joined: &joined, params: p, version: VERSION };
+        let ctx = graph::Ctx {
+            corpus,
+            signals: &signals,
+            joined: &joined,
+            params: p,
+            version: VERSION,
+        };
         graph::findings(&ctx, &edges)
     }
 }

@@ -69,7 +69,9 @@ pub(crate) fn binomial_tail(c: u32, n: u32, p: f64) -> f64 {
         return 0.0;
     }
     let (nf, cf) = (f64::from(n), f64::from(c));
-    let ln_choose: f64 = (1..=c).map(|i| ((nf - cf + f64::from(i)) / f64::from(i)).ln()).sum();
+    let ln_choose: f64 = (1..=c)
+        .map(|i| ((nf - cf + f64::from(i)) / f64::from(i)).ln())
+        .sum();
     let mut term = (ln_choose + cf * p.ln() + (nf - cf) * (-p).ln_1p()).exp();
     let ratio = p / (1.0 - p);
     let mut sum = 0.0;
@@ -132,7 +134,11 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                 .iter()
                 .map(|h| {
                     let w = j.weights[h.group as usize];
-                    if i64::from(h.gap) <= p.fast_s { w } else { 0.5 * w }
+                    if i64::from(h.gap) <= p.fast_s {
+                        w
+                    } else {
+                        0.5 * w
+                    }
                 })
                 .sum();
             Some((hits[0].pair, s, e, fast, slow, weight))
@@ -187,7 +193,16 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                 bump(j.groups[h.group as usize].cell() as u32, 0, fast_hit, 1);
             }
             cells.sort_unstable();
-            Candidate { pair, hit_start: s, hit_end: e, fast, slow, shared, cells, weight }
+            Candidate {
+                pair,
+                hit_start: s,
+                hit_end: e,
+                fast,
+                slow,
+                shared,
+                cells,
+                weight,
+            }
         })
         .collect();
 
@@ -215,7 +230,10 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                     fast: c.fast - r.fast,
                     slow: c.slow - r.slow,
                 };
-                (p0(&left, left.fast, p.fast_s), p0(&left, left.slow, p.slow_s))
+                (
+                    p0(&left, left.fast, p.fast_s),
+                    p0(&left, left.slow, p.slow_s),
+                )
             })
             .collect();
         let pvals: Vec<f64> = cands
@@ -223,7 +241,10 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
             .map(|c| {
                 let n = c.shared.max(c.slow).max(1);
                 let mean = |f: &dyn Fn(&(f64, f64)) -> f64| {
-                    c.cells.iter().map(|x| f64::from(x.1) * f(&rates[x.0 as usize])).sum::<f64>()
+                    c.cells
+                        .iter()
+                        .map(|x| f64::from(x.1) * f(&rates[x.0 as usize]))
+                        .sum::<f64>()
                         / f64::from(c.shared.max(1))
                 };
                 let pf = if c.fast >= p.min_keys {
@@ -279,7 +300,10 @@ mod tests {
     fn binomial_tail_matches_known_values() {
         let check = |c, n, p, e: f64| {
             let got = binomial_tail(c, n, p);
-            assert!((got - e).abs() < 1e-9 * e.max(1e-300), "P(X≥{c}|{n},{p}) = {got}, want {e}");
+            assert!(
+                (got - e).abs() < 1e-9 * e.max(1e-300),
+                "P(X≥{c}|{n},{p}) = {got}, want {e}"
+            );
         };
         check(0, 10, 0.3, 1.0);
         check(10, 10, 0.5, 0.5f64.powi(10));

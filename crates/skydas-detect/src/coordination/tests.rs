@@ -2,8 +2,8 @@
 //! who the detector names.
 
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, FindingKind, Item, ItemKind, ItemUrl, Locator,
-    Platform, Provenance,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, FindingKind, Item, ItemKind, ItemUrl,
+    Locator, Platform, Provenance,
 };
 
 use super::{Coordination, Params};
@@ -30,9 +30,32 @@ const T0: i64 = 1_700_000_000;
 const DAY: i64 = 86_400;
 
 const WORDS: &[&str] = &[
-    "valdžia", "rinkimai", "karas", "ekonomika", "kainos", "mokykla", "orai", "futbolas",
-    "новости", "погода", "цены", "выборы", "школа", "война", "wybory", "pogoda", "ceny",
-    "uutiset", "sää", "hinnat", "news", "weather", "prices", "school", "vaalit", "ziņas",
+    "valdžia",
+    "rinkimai",
+    "karas",
+    "ekonomika",
+    "kainos",
+    "mokykla",
+    "orai",
+    "futbolas",
+    "новости",
+    "погода",
+    "цены",
+    "выборы",
+    "школа",
+    "война",
+    "wybory",
+    "pogoda",
+    "ceny",
+    "uutiset",
+    "sää",
+    "hinnat",
+    "news",
+    "weather",
+    "prices",
+    "school",
+    "vaalit",
+    "ziņas",
 ];
 
 /// Builds test corpora item by item.
@@ -43,15 +66,32 @@ struct Scenario {
 }
 
 fn url(u: &str) -> ItemUrl {
-    let host = u.split("://").nth(1).unwrap_or(u).split('/').next().unwrap_or("").to_string();
+    let host = u
+        .split("://")
+        .nth(1)
+        .unwrap_or(u)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
     let labels: Vec<&str> = host.split('.').collect();
     let domain = labels[labels.len().saturating_sub(2)..].join(".");
-    ItemUrl { raw: u.into(), canonical: u.into(), host, domain, ..ItemUrl::default() }
+    ItemUrl {
+        raw: u.into(),
+        canonical: u.into(),
+        host,
+        domain,
+        ..ItemUrl::default()
+    }
 }
 
 impl Scenario {
     fn new(seed: u64) -> Scenario {
-        Scenario { b: CorpusBuilder::new(), n: 0, rng: Rng(seed) }
+        Scenario {
+            b: CorpusBuilder::new(),
+            n: 0,
+            rng: Rng(seed),
+        }
     }
 
     fn item(&mut self, platform: Platform, actor: &str, time: i64, text: &str) -> Item {
@@ -62,8 +102,17 @@ impl Scenario {
             importer_version: 1,
             locator: Locator::Line(self.n),
         };
-        let kind = if platform == Platform::Web { ActorKind::Site } else { ActorKind::Account };
-        let a = Actor { platform_id: actor.into(), handle: Some(actor.into()), kind, ..Actor::default() };
+        let kind = if platform == Platform::Web {
+            ActorKind::Site
+        } else {
+            ActorKind::Account
+        };
+        let a = Actor {
+            platform_id: actor.into(),
+            handle: Some(actor.into()),
+            kind,
+            ..Actor::default()
+        };
         let mut it = Item::new(platform, format!("i{}", self.n), a, time, text, prov);
         it.match_text = text.to_lowercase();
         for w in text.split_whitespace() {
@@ -81,7 +130,10 @@ impl Scenario {
     }
 
     fn words(&mut self, n: usize) -> String {
-        (0..n).map(|_| WORDS[self.rng.below(WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|_| WORDS[self.rng.below(WORDS.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Organic activity: `users` people over a week, each posting 20 times at random hours,
@@ -132,7 +184,12 @@ fn check(c: &Corpus, p: Params, expected: &[Vec<String>]) -> Vec<Finding> {
     got.sort();
     let mut want = expected.to_vec();
     want.sort();
-    assert_eq!(got, want, "findings: {:#?}", f.iter().map(|f| &f.summary).collect::<Vec<_>>());
+    assert_eq!(
+        got,
+        want,
+        "findings: {:#?}",
+        f.iter().map(|f| &f.summary).collect::<Vec<_>>()
+    );
     f
 }
 
@@ -172,7 +229,12 @@ fn viral_link_flags_nobody() {
     for u in 0..300 {
         let t = T0 + 2 * DAY + s.rng.below(3600) as i64;
         let text = s.words(7);
-        s.post(&format!("fan{u}"), t, &text, &["https://viral.example/video"]);
+        s.post(
+            &format!("fan{u}"),
+            t,
+            &text,
+            &["https://viral.example/video"],
+        );
     }
     check(&s.corpus(), Params::default(), &[]);
 }
@@ -196,7 +258,7 @@ fn two_active_users_sharing_popular_links_are_not_flagged() {
 #[test]
 fn feed_aggregators_are_automation_not_coordination() {
     let mut s = Scenario::new(4);
-    s.background(200);
+    s.background(100);
     for k in 0..200 {
         let published = T0 + k * 2400 + s.rng.below(600) as i64;
         let link = format!("https://portal.example/news/{k}");
@@ -217,11 +279,20 @@ fn feed_aggregators_are_automation_not_coordination() {
     flagged.sort();
     assert_eq!(flagged, names("agg", 5));
     assert!(auto.iter().all(|f| f.signals.contains_key("feed-mirror")));
-    assert!(auto.iter().all(|f| f.disarm == vec!["T0146.007".to_string()]));
+    assert!(
+        auto.iter()
+            .all(|f| f.disarm == vec!["T0146.007".to_string()])
+    );
     // Without the exclusion they would be one tight network: the exclusion is what keeps them out.
-    let p = Params { exclude_aggregators: false, ..Params::default() };
+    let p = Params {
+        exclude_aggregators: false,
+        ..Params::default()
+    };
     let f = coordination(&c, p);
-    assert!(f.iter().any(|f| members(&f).iter().any(|m| m.starts_with("agg"))));
+    assert!(
+        f.iter()
+            .any(|f| members(f).iter().any(|m| m.starts_with("agg")))
+    );
 }
 
 #[test]
@@ -233,22 +304,37 @@ fn copypasta_with_light_edits_is_found_by_co_text() {
         "Eesti valitsus tõstab makse taas ja pensionärid jäävad ilma küttetoetusest sel talvel",
         "НАТО перебрасывает танки к границе Калининграда, местные жители напуганы и уезжают",
     ];
-    let decorations = ["", " 🔥🔥", " #правда #news", "!!!", " 👉 @someone", " #nato", " 😡", " ‼️"];
+    let decorations = [
+        "",
+        " 🔥🔥",
+        " #правда #news",
+        "!!!",
+        " 👉 @someone",
+        " #nato",
+        " 😡",
+        " ‼️",
+    ];
     let mut s = Scenario::new(5);
     s.background(200);
     for (k, t) in texts.iter().enumerate() {
         let base = T0 + DAY + k as i64 * 9 * 3600;
-        for a in 0..8 {
+        for (a, decoration) in decorations.iter().enumerate() {
             let mut text = t.to_string();
             if a % 3 == 1 {
                 // A light edit: one word dropped.
                 let w: Vec<&str> = text.split(' ').collect();
-                text = w.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, w)| *w).collect::<Vec<_>>().join(" ");
+                text = w
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != 3)
+                    .map(|(_, w)| *w)
+                    .collect::<Vec<_>>()
+                    .join(" ");
             }
             if a % 3 == 2 {
                 text = text.to_uppercase();
             }
-            text.push_str(decorations[a]);
+            text.push_str(decoration);
             let time = base + s.rng.below(50) as i64;
             s.post(&format!("troll{a}"), time, &text, &[]);
         }
@@ -276,7 +362,11 @@ fn telegram_forward_network_is_found_by_co_repost() {
     let f = check(&s.corpus(), Params::default(), &[names("chan", 7)]);
     assert_eq!(f[0].signals.get("co-repost"), Some(&10));
     assert!(f[0].disarm.contains(&"T0049.003".to_string()));
-    assert!(f[0].edges[0].pairs[0].key.starts_with("from:Source Channel · "));
+    assert!(
+        f[0].edges[0].pairs[0]
+            .key
+            .starts_with("from:Source Channel · ")
+    );
 }
 
 fn slow_network(s: &mut Scenario) {
@@ -300,7 +390,10 @@ fn slow_coordination_is_found_only_by_slow_mode() {
     let f = check(&c, Params::default(), &[names("slow", 5)]);
     assert_eq!(f[0].params["mode"], "slow");
     assert!(f[0].summary.contains("within 30 min"), "{}", f[0].summary);
-    let fast_only = Params { slow_window_s: 60, ..Params::default() };
+    let fast_only = Params {
+        slow_window_s: 60,
+        ..Params::default()
+    };
     check(&c, fast_only, &[]);
 }
 
@@ -325,7 +418,10 @@ fn cross_platform_copies_link_a_telegram_channel_to_x_accounts() {
     for t in ["T0119", "T0119.002", "T0084.001"] {
         assert!(f[0].disarm.contains(&t.to_string()), "{:?}", f[0].disarm);
     }
-    assert!(f[0].edges[0].a.contains(':'), "ids carry the platform when it is mixed");
+    assert!(
+        f[0].edges[0].a.contains(':'),
+        "ids carry the platform when it is mixed"
+    );
 }
 
 #[test]
@@ -351,4 +447,3 @@ fn empty_and_tiny_corpora_give_nothing() {
     s.post("b", T0 + 1, "x", &["https://a.example/1"]);
     check(&s.corpus(), Params::default(), &[]);
 }
-

@@ -89,7 +89,10 @@ mod tests {
 
     #[test]
     fn content_text_drops_urls_tags_emoji_and_punctuation() {
-        check("привет, мир! 🚀 https://x.example/a #tag @who", "привет мир");
+        check(
+            "привет, мир! 🚀 https://x.example/a #tag @who",
+            "привет мир",
+        );
         check("  labas   rytas—lietuva ", "labas rytas lietuva");
         check("#only @tags", "");
         check("t.me/chan/5 ąčę, žodis!!", "ąčę žodis");

@@ -14,25 +14,90 @@ use super::protected::{ProtectedEntry, ProtectedKind, normalise_domain};
 /// under one of these scores higher than under an established ccTLD.
 const CHEAP_TLDS: &[&str] = &[
     "ltd", "pm", "ws", "life", "cfd", "top", "online", "site", "xyz", "info", "news", "live",
-    "today", "click", "icu", "buzz", "fun", "club", "press", "media", "space", "website",
-    "world", "store", "shop", "link", "pw", "cc", "tk", "ml", "ga", "cf", "gq", "biz", "pro",
-    "vip", "work", "rest", "bond", "sbs", "lol", "one", "best", "uno", "monster", "cyou", "win",
-    "bid", "stream", "review", "tech", "network", "digital", "email", "blog", "me", "ink",
-    "wiki", "fyi", "report", "agency", "center", "group", "global", "live", "io", "co", "ru",
+    "today", "click", "icu", "buzz", "fun", "club", "press", "media", "space", "website", "world",
+    "store", "shop", "link", "pw", "cc", "tk", "ml", "ga", "cf", "gq", "biz", "pro", "vip", "work",
+    "rest", "bond", "sbs", "lol", "one", "best", "uno", "monster", "cyou", "win", "bid", "stream",
+    "review", "tech", "network", "digital", "email", "blog", "me", "ink", "wiki", "fyi", "report",
+    "agency", "center", "group", "global", "live", "io", "co", "ru",
 ];
 
 /// Fillers a combosquat glues to a brand: news words, country and language codes, numbers.
 fn is_filler(t: &str) -> bool {
     matches!(
         t,
-        "news" | "novosti" | "naujienos" | "zinas" | "uudised" | "uutiset" | "wiadomosci"
-            | "info" | "today" | "online" | "live" | "now" | "daily" | "24" | "247" | "365"
-            | "tv" | "radio" | "press" | "media" | "politics" | "world" | "europe" | "eu"
-            | "lt" | "lv" | "ee" | "pl" | "fi" | "ua" | "de" | "fr" | "uk" | "us" | "en" | "ru"
-            | "by" | "it" | "es" | "int" | "com" | "net" | "org" | "gov" | "official" | "web"
-            | "site" | "portal" | "blog" | "latest" | "breaking" | "top" | "new" | "the"
-            | "my" | "real" | "true" | "free" | "truth" | "info24" | "news24" | "eng" | "rus" | "ukr"
-            | "lit" | "est" | "lat" | "pol" | "fin" | "ger" | "mirror" | "app" | "secure"
+        "news"
+            | "novosti"
+            | "naujienos"
+            | "zinas"
+            | "uudised"
+            | "uutiset"
+            | "wiadomosci"
+            | "info"
+            | "today"
+            | "online"
+            | "live"
+            | "now"
+            | "daily"
+            | "24"
+            | "247"
+            | "365"
+            | "tv"
+            | "radio"
+            | "press"
+            | "media"
+            | "politics"
+            | "world"
+            | "europe"
+            | "eu"
+            | "lt"
+            | "lv"
+            | "ee"
+            | "pl"
+            | "fi"
+            | "ua"
+            | "de"
+            | "fr"
+            | "uk"
+            | "us"
+            | "en"
+            | "ru"
+            | "by"
+            | "it"
+            | "es"
+            | "int"
+            | "com"
+            | "net"
+            | "org"
+            | "gov"
+            | "official"
+            | "web"
+            | "site"
+            | "portal"
+            | "blog"
+            | "latest"
+            | "breaking"
+            | "top"
+            | "new"
+            | "the"
+            | "my"
+            | "real"
+            | "true"
+            | "free"
+            | "truth"
+            | "info24"
+            | "news24"
+            | "eng"
+            | "rus"
+            | "ukr"
+            | "lit"
+            | "est"
+            | "lat"
+            | "pol"
+            | "fin"
+            | "ger"
+            | "mirror"
+            | "app"
+            | "secure"
     )
 }
 
@@ -42,22 +107,116 @@ fn is_filler(t: &str) -> bool {
 fn is_common_word(label: &str) -> bool {
     matches!(
         label,
-        "europa" | "post" | "times" | "news" | "welt" | "bild" | "zeit" | "stern" | "focus"
-            | "express" | "mirror" | "sun" | "independent" | "president" | "prezydent"
-            | "policija" | "policja" | "politsei" | "poliisi" | "police" | "sejm" | "senat"
-            | "army" | "wojsko" | "defence" | "defense" | "mil" | "gov"
-            | "government" | "kultura" | "radio" | "tv" | "media" | "info" | "public" | "open"
-            | "today" | "daily" | "world" | "press" | "nation" | "observer" | "standard"
-            | "guardian" | "telegraph" | "republic" | "libe" | "monde" | "paris" | "ekspress"
-            | "delo" | "vesti" | "novosti" | "rus" | "tribune" | "journal" | "herald" | "express24"
-            | "politico" | "euro" | "union" | "council" | "parliament" | "vrk" | "vaalit"
-            | "bank" | "money" | "state" | "time" | "index" | "sky" | "metro" | "fakt"
-            | "apollo" | "alfa" | "diena" | "gazeta" | "vero" | "raja" | "suomi" | "eesti"
-            | "latvija" | "vilnius" | "riga" | "tallinn" | "marianne"
-            | "liberation" | "humanite" | "babel" | "detector" | "censor" | "segodnya"
-            | "pravda" | "respublika" | "commission" | "shape" | "act" | "curia" | "ombudsman"
-            | "transparency" | "amnesty" | "spectator" | "economist" | "forbes" | "newsweek"
-            | "kaleva" | "liga" | "money24" | "disinfo" | "debunk"
+        "europa"
+            | "post"
+            | "times"
+            | "news"
+            | "welt"
+            | "bild"
+            | "zeit"
+            | "stern"
+            | "focus"
+            | "express"
+            | "mirror"
+            | "sun"
+            | "independent"
+            | "president"
+            | "prezydent"
+            | "policija"
+            | "policja"
+            | "politsei"
+            | "poliisi"
+            | "police"
+            | "sejm"
+            | "senat"
+            | "army"
+            | "wojsko"
+            | "defence"
+            | "defense"
+            | "mil"
+            | "gov"
+            | "government"
+            | "kultura"
+            | "radio"
+            | "tv"
+            | "media"
+            | "info"
+            | "public"
+            | "open"
+            | "today"
+            | "daily"
+            | "world"
+            | "press"
+            | "nation"
+            | "observer"
+            | "standard"
+            | "guardian"
+            | "telegraph"
+            | "republic"
+            | "libe"
+            | "monde"
+            | "paris"
+            | "ekspress"
+            | "delo"
+            | "vesti"
+            | "novosti"
+            | "rus"
+            | "tribune"
+            | "journal"
+            | "herald"
+            | "express24"
+            | "politico"
+            | "euro"
+            | "union"
+            | "council"
+            | "parliament"
+            | "vrk"
+            | "vaalit"
+            | "bank"
+            | "money"
+            | "state"
+            | "time"
+            | "index"
+            | "sky"
+            | "metro"
+            | "fakt"
+            | "apollo"
+            | "alfa"
+            | "diena"
+            | "gazeta"
+            | "vero"
+            | "raja"
+            | "suomi"
+            | "eesti"
+            | "latvija"
+            | "vilnius"
+            | "riga"
+            | "tallinn"
+            | "marianne"
+            | "liberation"
+            | "humanite"
+            | "babel"
+            | "detector"
+            | "censor"
+            | "segodnya"
+            | "pravda"
+            | "respublika"
+            | "commission"
+            | "shape"
+            | "act"
+            | "curia"
+            | "ombudsman"
+            | "transparency"
+            | "amnesty"
+            | "spectator"
+            | "economist"
+            | "forbes"
+            | "newsweek"
+            | "kaleva"
+            | "liga"
+            | "money24"
+            | "disinfo"
+            | "debunk"
     )
 }
 
@@ -66,9 +225,23 @@ fn is_common_word(label: &str) -> bool {
 pub(crate) fn is_platform_wrapper(domain: &str) -> bool {
     matches!(
         domain,
-        "t.co" | "facebook.com" | "instagram.com" | "vk.com" | "vk.cc" | "google.com"
-            | "youtube.com" | "t.me" | "telegram.me" | "lnkd.in" | "linkedin.com" | "x.com"
-            | "twitter.com" | "fb.me" | "tiktok.com" | "reddit.com" | "ok.ru"
+        "t.co"
+            | "facebook.com"
+            | "instagram.com"
+            | "vk.com"
+            | "vk.cc"
+            | "google.com"
+            | "youtube.com"
+            | "t.me"
+            | "telegram.me"
+            | "lnkd.in"
+            | "linkedin.com"
+            | "x.com"
+            | "twitter.com"
+            | "fb.me"
+            | "tiktok.com"
+            | "reddit.com"
+            | "ok.ru"
     )
 }
 
@@ -151,7 +324,13 @@ fn split(host: &str) -> Option<Split<'_>> {
         .get(..host.len() - dom_len)
         .map(|p| p.trim_end_matches('.'))
         .unwrap_or("");
-    Some(Split { domain, label, suffix, prefix, private })
+    Some(Split {
+        domain,
+        label,
+        suffix,
+        prefix,
+        private,
+    })
 }
 
 /// Letter groups that read as one letter (or one letter as another) in common fonts and that
@@ -300,13 +479,22 @@ impl Matcher {
             min_brand_len_combosquat,
         };
         for e in entries {
-            let Some(domain) = normalise_domain(&e.domain) else { continue };
+            let Some(domain) = normalise_domain(&e.domain) else {
+                continue;
+            };
             if m.exact.contains_key(&domain) {
                 continue;
             }
-            let Some(sp) = split(&domain) else { continue };
             let idx = m.entries.len() as u32;
             m.exact.insert(domain.clone(), idx);
+            let Some(sp) = split(&domain) else {
+                // The domain is itself a public suffix (mil.lv): protected exactly, no label.
+                m.entries.push(ProtectedEntry {
+                    domain,
+                    ..e.clone()
+                });
+                continue;
+            };
             // Institutions under a shared domain (consilium.europa.eu, shape.nato.int) are
             // known by their own first label when the data names it as the brand.
             let label = if !sp.prefix.is_empty() && sp.prefix.split('.').any(|l| l == e.brand) {
@@ -314,7 +502,10 @@ impl Matcher {
             } else {
                 sp.label.to_owned()
             };
-            m.entries.push(ProtectedEntry { domain, ..e.clone() });
+            m.entries.push(ProtectedEntry {
+                domain,
+                ..e.clone()
+            });
             let lid = match m.by_label.get(&label) {
                 Some(&l) => l,
                 None => {
@@ -327,7 +518,12 @@ impl Matcher {
                         4..=7 => 1,
                         _ => 2,
                     };
-                    m.labels.push(Label { text: label.clone(), entries: Vec::new(), strong, max_typo });
+                    m.labels.push(Label {
+                        text: label.clone(),
+                        entries: Vec::new(),
+                        strong,
+                        max_typo,
+                    });
                     m.by_label.insert(label.clone(), l);
                     m.max_label_len = m.max_label_len.max(label.len());
                     l
@@ -405,6 +601,9 @@ impl Matcher {
         let sp = split(&host)?;
         if sp.label.is_empty()
             || self.exact.contains_key(sp.domain)
+            || self
+                .exact
+                .contains_key(host.strip_prefix("www.").unwrap_or(&host))
             || self.allow.contains(sp.domain)
             || self.allow.contains(host.as_str())
         {
@@ -450,7 +649,10 @@ impl Matcher {
         let l = &self.labels[lid as usize];
         for &e in &l.entries {
             let ent = &self.entries[e as usize];
-            if ent.domain.strip_prefix(l.text.as_str()).and_then(|r| r.strip_prefix('.'))
+            if ent
+                .domain
+                .strip_prefix(l.text.as_str())
+                .and_then(|r| r.strip_prefix('.'))
                 == Some(suffix)
             {
                 return (ent, true);
@@ -497,7 +699,11 @@ impl Matcher {
             (true, false) => 0.8,
             _ => 0.8,
         };
-        let kind = if sp.private { "private suffix" } else { "suffix" };
+        let kind = if sp.private {
+            "private suffix"
+        } else {
+            "suffix"
+        };
         let expl = format!(
             "label '{label}' equals brand of {} under {kind} '{}'",
             ent.domain, sp.suffix
@@ -531,7 +737,11 @@ impl Matcher {
             tech.push("tld-swap");
             score += 0.02;
         }
-        let how = if idn { "non-Latin look-alike letters" } else { "look-alike letter groups" };
+        let how = if idn {
+            "non-Latin look-alike letters"
+        } else {
+            "look-alike letter groups"
+        };
         let expl = format!(
             "label '{label}' reads as '{}' of {} ({how}) under suffix '{}'",
             l.text, ent.domain, sp.suffix
@@ -572,7 +782,9 @@ impl Matcher {
             if !same_suffix && !Self::cheap_suffix(sp) && (d > 1 || l.text.len() < 6) {
                 continue;
             }
-            if best.is_none_or(|(bd, bl)| (d, l.text.len()) < (bd, self.labels[bl as usize].text.len())) {
+            if best.is_none_or(|(bd, bl)| {
+                (d, l.text.len()) < (bd, self.labels[bl as usize].text.len())
+            }) {
                 best = Some((d, lid));
             }
         }
@@ -620,18 +832,23 @@ impl Matcher {
                     if i == 0 && j == n - 1 {
                         continue;
                     }
-                    let Some(span) = label.get(bounds[i].0..bounds[j].1) else { continue };
-                    let Some(&lid) = self.by_label.get(span) else { continue };
+                    let Some(span) = label.get(bounds[i].0..bounds[j].1) else {
+                        continue;
+                    };
+                    let Some(&lid) = self.by_label.get(span) else {
+                        continue;
+                    };
                     let rest_filler = bounds
                         .iter()
                         .enumerate()
                         .filter(|(k, _)| *k < i || *k > j)
-                        .all(|(_, &(s, e))| label.get(s..e).is_none_or(|t| t.is_empty() || is_filler(t)));
+                        .all(|(_, &(s, e))| {
+                            label.get(s..e).is_none_or(|t| t.is_empty() || is_filler(t))
+                        });
                     let better = match found {
                         None => true,
                         Some((fl, ff)) => {
-                            (rest_filler, span.len())
-                                > (ff, self.labels[fl as usize].text.len())
+                            (rest_filler, span.len()) > (ff, self.labels[fl as usize].text.len())
                         }
                     };
                     if better {
@@ -649,7 +866,9 @@ impl Matcher {
                     (label.get(..k), label.get(k..)),
                     (label.get(label.len() - k..), label.get(..label.len() - k)),
                 ] {
-                    let (Some(f), Some(rest)) = (a, b) else { continue };
+                    let (Some(f), Some(rest)) = (a, b) else {
+                        continue;
+                    };
                     if is_filler(f)
                         && let Some(&lid) = self.by_label.get(rest)
                         && self.labels[lid as usize].strong
@@ -684,7 +903,11 @@ impl Matcher {
             "label '{label}' contains brand '{}' of {} plus {} under suffix '{}'",
             l.text,
             ent.domain,
-            if filler { "filler words" } else { "other words" },
+            if filler {
+                "filler words"
+            } else {
+                "other words"
+            },
             sp.suffix
         );
         Some(self.make(sp, ent, tech, score, expl))
@@ -697,7 +920,10 @@ impl Matcher {
         let starts = std::iter::once(0).chain(p.match_indices('.').map(|(i, _)| i + 1));
         for s in starts {
             let rest = &p[s..];
-            let ends = rest.match_indices('.').map(|(i, _)| i).chain(std::iter::once(rest.len()));
+            let ends = rest
+                .match_indices('.')
+                .map(|(i, _)| i)
+                .chain(std::iter::once(rest.len()));
             for e in ends {
                 let window = &rest[..e];
                 let dotted;

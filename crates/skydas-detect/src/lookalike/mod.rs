@@ -22,7 +22,8 @@
 //!
 //! Scores (0–1): brand under a cheap or private suffix 0.95, under another suffix 0.8;
 //! non-Latin homoglyph 0.95, letter-group homoglyph 0.85; typo at distance 1 0.8 (0.85 with
-//! a cheap TLD swap), distance 2 0.7, 4–5 letter brands 0.65; combosquat with filler words 0.8,
+//! a cheap TLD swap), distance 2 (brands of 8+ letters) 0.7, 4–5 letter brands 0.65; combosquat
+//! with filler words 0.8,
 //! with other words 0.7, short brands 0.6 (+0.05 under a cheap suffix); subdomain 0.9.
 //!
 //! # DISARM techniques
@@ -31,8 +32,9 @@
 //!
 //! # Known limits
 //! Brands shorter than four letters, or that are common words (`bild`, `welt`, `europa`),
-//! alert only under cheap or private suffixes and never as typos. Typos are matched on ASCII
-//! labels only. Clones that use an unrelated name (no brand in the domain) are not found.
+//! alert only under cheap or private suffixes and never as typos. A typo across an established
+//! suffix counts only at distance 1 on brands of six letters or more. Typos are matched on
+//! ASCII labels only. Clones that use an unrelated name (no brand in the domain) are not found.
 //! Legitimate near-matches must be in the allowlist or the protected set to stay quiet.
 
 mod matcher;
@@ -43,8 +45,7 @@ mod tests;
 pub use matcher::{Match, Matcher};
 pub use protected::{
     ALLOWLIST_CSV, PROTECTED_CSV, ProtectedEntry, ProtectedKind, builtin_allowlist,
-    builtin_protected, load_protected_file, normalise_domain, parse_allowlist,
-    parse_protected_csv,
+    builtin_protected, load_protected_file, normalise_domain, parse_allowlist, parse_protected_csv,
 };
 
 use std::collections::{BTreeSet, HashMap};
@@ -177,7 +178,9 @@ impl crate::Detector for Lookalike {
                 let exp = u.expanded.and_then(|e| url_host(corpus.urls.resolve(e)));
                 let mut ids = [None; 3];
                 for (slot, h) in ids.iter_mut().zip([canon, raw, exp]) {
-                    let Some(h) = h.filter(|h| !h.is_empty()) else { continue };
+                    let Some(h) = h.filter(|h| !h.is_empty()) else {
+                        continue;
+                    };
                     let id = *host_ids.entry(h).or_insert_with(|| {
                         hosts.push(h);
                         (hosts.len() - 1) as u32
@@ -207,7 +210,9 @@ impl crate::Detector for Lookalike {
                         sa.total_cmp(&sb).then(b.0.cmp(&a.0))
                     });
                 let Some((form, hid)) = best else { continue };
-                let Some(m) = checked[hid as usize].as_ref() else { continue };
+                let Some(m) = checked[hid as usize].as_ref() else {
+                    continue;
+                };
                 if m.score < self.cfg.min_score {
                     continue;
                 }
@@ -225,7 +230,10 @@ impl crate::Detector for Lookalike {
                     first: it.time,
                     last: it.time,
                 });
-                if checked[agg.m].as_ref().is_none_or(|old| m.score > old.score) {
+                if checked[agg.m]
+                    .as_ref()
+                    .is_none_or(|old| m.score > old.score)
+                {
                     agg.m = hid as usize;
                 }
                 agg.hosts.insert(hosts[hid as usize].to_lowercase());
@@ -241,7 +249,8 @@ impl crate::Detector for Lookalike {
                     }
                 }
                 if agg.items.last().map(|(i, _)| *i) != Some(idx) {
-                    agg.items.push((idx, corpus.urls.resolve(url_sym).to_owned()));
+                    agg.items
+                        .push((idx, corpus.urls.resolve(url_sym).to_owned()));
                 }
                 if !agg.actors.contains(&it.actor) {
                     agg.actors.push(it.actor);
@@ -306,8 +315,16 @@ impl Lookalike {
             .map(|e| e.name.clone())
             .unwrap_or_default();
         let unicode = idna::domain_to_unicode(domain).0;
-        let shown = if unicode == domain { domain.to_owned() } else { format!("{domain} ({unicode})") };
-        let who = if ent_name.is_empty() { String::new() } else { format!(" ({ent_name})") };
+        let shown = if unicode == domain {
+            domain.to_owned()
+        } else {
+            format!("{domain} ({unicode})")
+        };
+        let who = if ent_name.is_empty() {
+            String::new()
+        } else {
+            format!(" ({ent_name})")
+        };
         let mut summary = format!(
             "{shown} imitates {}{who} by {}; linked in {} item{} by {} actor{}",
             m.impersonates,

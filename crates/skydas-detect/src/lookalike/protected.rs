@@ -79,7 +79,8 @@ pub fn normalise_domain(raw: &str) -> Option<String> {
     let plausible = d.contains('.')
         && !d.starts_with('.')
         && !d.contains("..")
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     plausible.then_some(d)
 }
 

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::Detector;
-use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Platform, Provenance};
+use skydas_model::{
+    Actor, CorpusBuilder, FindingKind, Item, ItemUrl, Locator, Platform, Provenance,
+};
 
 fn matcher() -> &'static Matcher {
     static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
@@ -13,7 +15,9 @@ fn matcher() -> &'static Matcher {
 #[track_caller]
 fn check(host: &str, expected: Option<(&str, &[&str])>) {
     let got = matcher().check(host);
-    let got_view = got.as_ref().map(|m| (m.impersonates.as_str(), m.techniques.as_slice()));
+    let got_view = got
+        .as_ref()
+        .map(|m| (m.impersonates.as_str(), m.techniques.as_slice()));
     assert_eq!(got_view, expected, "{host}: {got:?}");
     if let Some(m) = got {
         assert!((0.0..=1.0).contains(&m.score), "{host}: score {}", m.score);
@@ -22,10 +26,197 @@ fn check(host: &str, expected: Option<(&str, &[&str])>) {
 }
 
 #[test]
+fn legitimate_and_allowlisted_domains_stay_quiet() {
+    for host in [
+        "lrt.lt",
+        "www.lrt.lt",
+        "lrytas.lt",
+        "rus.delfi.lt",
+        "delfi.lv",
+        "news.err.ee",
+        "svenska.yle.fi",
+        "bbc.com",
+        "bbc.co.uk",
+        "consilium.europa.eu",
+        "weltbild.de",
+        "europa-park.de",
+        "nbc.com",
+        "wp.com",
+        "olx.pl",
+        "google.com",
+        "",
+        "...",
+        "127.0.0.1",
+        "[::1]",
+        "xn--",
+        "a",
+        "-.-",
+        "com",
+        "co.uk",
+        "www.gov.pl",
+        "example.github.io",
+    ] {
+        check(host, None);
+    }
+}
+
+#[test]
+fn typo() {
+    check("spigel.de", Some(("spiegel.de", &["typo"])));
+    check(
+        "20minuts.com",
+        Some(("20minutes.fr", &["typo", "tld-swap"])),
+    );
+    check("tvn42.pl", Some(("tvn24.pl", &["typo"])));
+    check(
+        "washingtnpost.pm",
+        Some(("washingtonpost.com", &["typo", "tld-swap"])),
+    );
+    check(
+        "kyivindependnet.com",
+        Some(("kyivindependent.com", &["typo"])),
+    );
+    // Distance 2 only for long brands; short brands across an established suffix stay quiet.
+    check("sueddeutshe.de", Some(("sueddeutsche.de", &["typo"])));
+    check("visa.com", None);
+    check("cern.ch", None);
+    check("maxima.lv", None);
+}
+
+#[test]
+fn homoglyph() {
+    check("xn--spigel-5of.de", Some(("spiegel.de", &["homoglyph"])));
+    check("spi\u{0435}gel.de", Some(("spiegel.de", &["homoglyph"])));
+    check("lernonde.fr", Some(("lemonde.fr", &["homoglyph"])));
+    check("vvelt.ltd", Some(("welt.de", &["homoglyph", "tld-swap"])));
+    check("clelfi.lt", Some(("delfi.lt", &["homoglyph"])));
+    check("qazeta.pl", Some(("gazeta.pl", &["homoglyph"])));
+    check("0net.pl", Some(("onet.pl", &["homoglyph"])));
+    check("irs.gov", None);
+}
+
+#[test]
+fn combosquat() {
+    check(
+        "delfi-news.online",
+        Some(("delfi.lt", &["combosquat", "tld-swap"])),
+    );
+    check("lrt-lt.info", Some(("lrt.lt", &["combosquat", "tld-swap"])));
+    check(
+        "newsdelfi.com",
+        Some(("delfi.lt", &["combosquat", "tld-swap"])),
+    );
+    check("t-online-news.de", Some(("t-online.de", &["combosquat"])));
+    check(
+        "sueddeutsche-zeitung.info",
+        Some(("sueddeutsche.de", &["combosquat", "tld-swap"])),
+    );
+    // Short or common brands need filler words around them.
+    check("lrt-shop.lt", None);
+    check("deutsche-bank.de", None);
+    check("vilnius-airport.lt", None);
+}
+
+#[test]
+fn subdomain() {
+    check("lrt.lt.news-today.net", Some(("lrt.lt", &["subdomain"])));
+    check("bbc.co.uk.example.net", Some(("bbc.co.uk", &["subdomain"])));
+    check(
+        "spiegel-de.example.com",
+        Some(("spiegel.de", &["subdomain"])),
+    );
+    check(
+        "a.b.consilium.europa.eu.evil.top",
+        Some(("consilium.europa.eu", &["subdomain"])),
+    );
+}
+
+#[test]
+fn scores_rank_techniques() {
+    let score = |h: &str| matcher().check(h).map(|m| m.score).unwrap_or(0.0);
+    assert!(score("spiegel.ltd") > score("spiegel.pl"));
+    assert!(score("spiegel.ltd") > score("spiegel-shop.de"));
+    assert!(score("xn--spigel-5of.de") >= 0.9);
+    let m = matcher().check("spiegel.ltd").unwrap();
+    assert_eq!(
+        m.explanation,
+        "label 'spiegel' equals brand of spiegel.de under suffix 'ltd'"
+    );
+    assert_eq!(
+        (m.brand.as_str(), m.country.as_str(), m.kind),
+        ("spiegel", "de", ProtectedKind::Media)
+    );
+}
+
+#[test]
+fn edit_distance_and_folds() {
+    let d = |a: &str, b: &str| super::matcher::osa_distance(a.as_bytes(), b.as_bytes(), 3);
+    assert_eq!(d("spiegel", "spiegel"), 0);
+    assert_eq!(d("spiegel", "speigel"), 1);
+    assert_eq!(d("spiegel", "spigel"), 1);
+    assert_eq!(d("spiegel", "spiegeel"), 1);
+    assert_eq!(d("spiegel", "spieqel"), 1);
+    assert_eq!(d("spiegel", "sigel"), 2);
+    assert_eq!(d("spiegel", "xyz"), 4);
+    let fold = |s: &str| {
+        let mut o = String::new();
+        super::matcher::fold_groups(s, &mut o);
+        o
+    };
+    assert_eq!(fold("rnvvclq10i|"), "mwdgloll");
+    assert_eq!(fold("läbel"), "läbel");
+}
+
+#[test]
+fn builtin_data_parses_cleanly() {
+    let (entries, errors) = parse_protected_csv(PROTECTED_CSV);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(entries.len() >= 450, "{}", entries.len());
+    let mut seen = std::collections::HashSet::new();
+    for e in &entries {
+        assert!(seen.insert(e.domain.clone()), "duplicate {}", e.domain);
+        assert!(!e.name.is_empty(), "{} has no name", e.domain);
+    }
+    assert!(builtin_allowlist().len() >= 20);
+    assert!(builtin_allowlist().iter().all(|d| d.contains('.')));
+}
+
+#[test]
+fn user_protected_file() {
+    let text = "# ours\nexample-news.lt,lt,media,Example News\n\nwww.Agency.ee\n";
+    let got = load_protected_file(text).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].domain, "example-news.lt");
+    assert_eq!(got[0].kind, ProtectedKind::Media);
+    assert_eq!(got[0].name, "Example News");
+    assert_eq!(
+        (got[1].domain.as_str(), got[1].kind),
+        ("agency.ee", ProtectedKind::Institution)
+    );
+    assert_eq!(
+        load_protected_file("ok.lt\nnot a domain\n").unwrap_err(),
+        "line 2: invalid domain \"not a domain\""
+    );
+    assert_eq!(
+        load_protected_file("ok.lt,lt,spaceship\n").unwrap_err(),
+        "line 1: unknown kind \"spaceship\""
+    );
+    let det = Lookalike::new(Config {
+        extra_protected: got,
+        ..Config::default()
+    });
+    let m = det.matcher().check("agency.ltd").unwrap();
+    assert_eq!(m.impersonates, "agency.ee");
+}
+
+#[test]
 fn tld_swap() {
     check("spiegel.ltd", Some(("spiegel.de", &["tld-swap"])));
     check("SPIEGEL.LTD.", Some(("spiegel.de", &["tld-swap"])));
-    check("https-less.spiegel.ltd:443", Some(("spiegel.de", &["tld-swap"])));
+    check(
+        "https-less.spiegel.ltd:443",
+        Some(("spiegel.de", &["tld-swap"])),
+    );
     check("welt.ws", Some(("welt.de", &["tld-swap"])));
     check("bild.eu.com", Some(("bild.de", &["tld-swap"])));
     check("20minutes.pm", Some(("20minutes.fr", &["tld-swap"])));
@@ -54,7 +245,12 @@ fn testset_recall_and_false_alarms() {
     let set = testset();
     let clones: Vec<_> = set.iter().filter(|r| r.2).collect();
     let benign: Vec<_> = set.iter().filter(|r| !r.2).collect();
-    assert!(clones.len() >= 150 && benign.len() >= 1000, "{} / {}", clones.len(), benign.len());
+    assert!(
+        clones.len() >= 150 && benign.len() >= 1000,
+        "{} / {}",
+        clones.len(),
+        benign.len()
+    );
     let mut missed = Vec::new();
     let mut wrong_target = Vec::new();
     for (d, imp, _) in &clones {
@@ -66,11 +262,141 @@ fn testset_recall_and_false_alarms() {
     }
     let alarms: Vec<_> = benign
         .iter()
-        .filter_map(|(d, _, _)| matcher().check(d).map(|m| (*d, m.impersonates, m.techniques)))
+        .filter_map(|(d, _, _)| {
+            matcher()
+                .check(d)
+                .map(|m| (*d, m.impersonates, m.techniques))
+        })
         .collect();
     let recall = 1.0 - missed.len() as f64 / clones.len() as f64;
     let fa = alarms.len() as f64 / benign.len() as f64;
     assert!(recall >= 0.9, "recall {recall:.3}, missed {missed:?}");
     assert!(fa <= 0.01, "false alarms {fa:.4}: {alarms:?}");
-    assert!(wrong_target.len() * 20 <= clones.len(), "wrong target: {wrong_target:?}");
+    assert!(
+        wrong_target.len() * 20 <= clones.len(),
+        "wrong target: {wrong_target:?}"
+    );
+}
+
+fn item(id: &str, actor: &str, time: i64, raw: &str, expanded: Option<&str>, host: &str) -> Item {
+    let prov = Provenance {
+        file_sha256: "00".repeat(32),
+        importer: "test".into(),
+        importer_version: 1,
+        locator: Locator::Line(1),
+    };
+    let mut it = Item::new(
+        Platform::X,
+        id,
+        Actor {
+            platform_id: actor.into(),
+            handle: Some(format!("h{actor}")),
+            ..Actor::default()
+        },
+        time,
+        "look at this",
+        prov,
+    );
+    let canonical = format!("https://{host}/a");
+    it.urls.push(ItemUrl {
+        raw: raw.into(),
+        expanded: expanded.map(str::to_owned),
+        canonical,
+        host: host.into(),
+        domain: host.into(),
+        ..ItemUrl::default()
+    });
+    it
+}
+
+#[test]
+fn detector_reports_clone_with_pushers_and_redirectors() {
+    let mut b = CorpusBuilder::new();
+    b.push(&item(
+        "1",
+        "a",
+        100,
+        "https://t.co/x",
+        Some("https://spiegel.ltd/a"),
+        "spiegel.ltd",
+    ));
+    b.push(&item(
+        "2",
+        "b",
+        50,
+        "https://short.example/k",
+        Some("https://spiegel.ltd/a"),
+        "spiegel.ltd",
+    ));
+    b.push(&item(
+        "3",
+        "c",
+        70,
+        "https://www.lrt.lt/n",
+        None,
+        "www.lrt.lt",
+    ));
+    b.push(&item(
+        "4",
+        "c",
+        80,
+        "https://news.lrt.lt.evil-news.top/x",
+        None,
+        "news.lrt.lt.evil-news.top",
+    ));
+    let corpus = b.finish();
+    let det = Lookalike::new(Config::default());
+    let f = det.run(&corpus);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let s = f
+        .iter()
+        .find(|f| f.domain.as_deref() == Some("spiegel.ltd"))
+        .unwrap();
+    assert_eq!(
+        s.id,
+        skydas_model::finding_id(FindingKind::LookalikeDomain, &["spiegel.ltd"])
+    );
+    assert_eq!(s.impersonates.as_deref(), Some("spiegel.de"));
+    assert_eq!(s.techniques, vec!["tld-swap"]);
+    assert_eq!((s.first_seen, s.last_seen), (50, 100));
+    assert_eq!(s.evidence.len(), 2);
+    assert_eq!(s.evidence[0].id, "2");
+    assert_eq!(s.actors.len(), 2);
+    assert!(s.actors.iter().all(|a| a.role.as_deref() == Some("pusher")));
+    assert_eq!(s.disarm, vec!["T0149.003", "T0143.003", "T0149.004"]);
+    // t.co is the platform's own wrapper, not a redirecting asset.
+    assert_eq!(
+        s.params["redirectors"],
+        serde_json::json!(["short.example"])
+    );
+    assert!(
+        s.summary.contains("reached through short.example"),
+        "{}",
+        s.summary
+    );
+    assert_eq!(s.detector, "lookalike-domain");
+    let l = f
+        .iter()
+        .find(|f| f.domain.as_deref() == Some("evil-news.top"))
+        .unwrap();
+    assert_eq!(l.techniques, vec!["subdomain"]);
+    assert_eq!(l.disarm, vec!["T0149.003", "T0143.003"]);
+}
+
+#[test]
+fn detector_on_empty_corpus() {
+    let corpus = CorpusBuilder::new().finish();
+    assert!(Lookalike::new(Config::default()).run(&corpus).is_empty());
+}
+
+#[test]
+fn every_builtin_entry_is_indexed() {
+    let entries = builtin_protected();
+    let m = Matcher::new(&entries, &[]);
+    let missing: Vec<_> = entries
+        .iter()
+        .filter(|e| m.entry(&e.domain).is_none())
+        .map(|e| &e.domain)
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
 }

@@ -31,7 +31,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::source::{JsonId, json_fatal, provenance, record_error};
+use crate::source::{JsonId, JsonReader, json_fatal, provenance, record_error};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Importer of Telegram Desktop JSON exports.
@@ -63,10 +63,7 @@ impl Importer for Telegram {
             sink,
             index: 0,
         };
-        // serde_json reads byte by byte; a concrete `BufReader` gets std's fast path for that,
-        // where `&mut dyn BufRead` would cost a virtual call per byte.
-        let reader = std::io::BufReader::with_capacity(64 << 10, input);
-        let mut de = serde_json::Deserializer::from_reader(reader);
+        let mut de = serde_json::Deserializer::from_reader(JsonReader::new(input));
         ChatSeed { st: &mut st }
             .deserialize(&mut de)
             .map_err(|e| json_fatal(ctx, &e))?;

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::source::{JsonId, for_each_line, json_fatal, provenance, record_error};
+use crate::source::{JsonId, JsonReader, for_each_line, json_fatal, provenance, record_error};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Importer of X API v2 JSON (page objects, JSONL of pages, twarc2 flattened lines).
@@ -73,7 +73,7 @@ impl Importer for XV2 {
             })
             .map_err(io_err)
         } else {
-            let mut de = serde_json::Deserializer::from_reader(input);
+            let mut de = serde_json::Deserializer::from_reader(JsonReader::new(input));
             let doc = Box::<RawValue>::deserialize(&mut de).map_err(|e| json_fatal(ctx, &e))?;
             de.end().map_err(|e| json_fatal(ctx, &e))?;
             import_document(doc.get(), ctx, sink);

@@ -325,7 +325,14 @@ fn url_json_round_trips_and_stays_compact() {
     fn check(urls: Vec<ItemUrl>, json: Option<&str>) {
         let enc = urls_to_json(&urls).unwrap();
         assert_eq!(enc.as_deref(), json);
-        let mut back = vec![ItemUrl::default()];
+        // Stale entries in the buffer must not leak into the result.
+        let mut back = vec![
+            ItemUrl {
+                raw: "stale".into(),
+                ..ItemUrl::default()
+            };
+            2
+        ];
         match enc {
             Some(s) => urls_from_json(&s, &mut back).unwrap(),
             None => back.clear(),
@@ -355,6 +362,19 @@ fn url_json_round_trips_and_stays_compact() {
         Some(
             r#"[["https://t.co/1","https://a.lt/x?utm=1","preview","https://a.lt/x","a.lt","a.lt"]]"#,
         ),
+    );
+    let escaped = ItemUrl {
+        raw: "https://a.lt/\"q\"\\x\u{1}".into(),
+        expanded: Some("https://a.lt/ž\\".into()),
+        ..plain.clone()
+    };
+    check(
+        vec![escaped.clone(), plain.clone(), escaped],
+        Some(concat!(
+            r#"[["https://a.lt/\"q\"\\x\u0001","https://a.lt/ž\\","entity","https://a.lt/x","a.lt","a.lt"],"#,
+            r#"["https://a.lt/x",null,"entity",null,"a.lt","a.lt"],"#,
+            r#"["https://a.lt/\"q\"\\x\u0001","https://a.lt/ž\\","entity","https://a.lt/x","a.lt","a.lt"]]"#
+        )),
     );
     let unparsed = ItemUrl {
         raw: "bad".into(),
