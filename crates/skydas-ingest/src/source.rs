@@ -381,15 +381,15 @@ const SKIP_EXTS: &[&str] = &[
     "html", "htm", "css", "js", "jpg", "jpeg", "png", "gif", "webp", "webm", "bmp", "svg", "ico",
     "tif", "tiff", "heic", "mp4", "mov", "mkv", "avi", "mp3", "m4a", "ogg", "oga", "opus", "wav",
     "flac", "tgs", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "7z",
-    "rar", "exe", "dll", "so", "bin", "iso", "sqlite", "db", "parquet", "vcf", "md5", "sha256",
+    "rar", "exe", "dll", "so", "iso", "sqlite", "db", "parquet", "vcf", "md5", "sha256",
 ];
 
 /// Expands `paths` into the files to import, in a deterministic order.
 ///
 /// Files named explicitly are always kept. Folders are walked recursively in byte order of
 /// names; inside them, hidden entries, media folders of Telegram exports (`photos/`, `files/`,
-/// `stickers/`, …), media and page extensions (`.html`, `.jpg`, `.mp4`, …) and files whose
-/// first bytes show binary content (other than gzip) are skipped. Symbolic links to folders are
+/// `stickers/`, …) and media and page extensions (`.html`, `.jpg`, `.mp4`, …) are skipped; every
+/// other file is a candidate, so that one no importer recognises is reported, not passed over. Symbolic links to folders are
 /// not followed, so a link loop cannot recurse. Paths that cannot be read give
 /// [`FileError::Io`].
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
@@ -459,17 +459,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
                 continue;
             }
         }
-        match looks_like_data(&path) {
-            Ok(true) => files.push(path),
-            Ok(false) => {}
+        // Known media (by magic number) is passed over; anything else is a candidate, so that
+        // a file no importer recognises is named as an error rather than skipped in silence.
+        match is_known_media(&path) {
+            Ok(true) => {}
+            Ok(false) => files.push(path),
             Err(source) => errors.push(FileError::Io { path, source }),
         }
     }
 }
 
-/// Whether the first bytes of a file could be JSON, JSONL, CSV, XML or gzip: gzip by its magic
-/// bytes, text by the absence of NUL bytes and of other formats' magic numbers.
-fn looks_like_data(path: &Path) -> io::Result<bool> {
+/// Whether a file starts with the magic number of a media or archive format that exports carry
+/// beside their data (images, video, audio, PDF, zip, databases, executables).
+fn is_known_media(path: &Path) -> io::Result<bool> {
     let mut head = [0u8; 512];
     let mut f = File::open(path)?;
     let mut n = 0;
@@ -481,13 +483,10 @@ fn looks_like_data(path: &Path) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
-    Ok(is_data_head(&head[..n]))
+    Ok(is_media_head(&head[..n]))
 }
 
-fn is_data_head(head: &[u8]) -> bool {
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return true;
-    }
+fn is_media_head(head: &[u8]) -> bool {
     const BINARY_MAGIC: &[&[u8]] = &[
         b"\x89PNG",
         b"\xFF\xD8\xFF",
@@ -501,14 +500,8 @@ fn is_data_head(head: &[u8]) -> bool {
         b"\x7FELF",
         b"PAR1",
     ];
-    if BINARY_MAGIC.iter().any(|m| head.starts_with(m)) {
-        return false;
-    }
     // MP4/MOV: a box size then `ftyp`.
-    if head.get(4..8) == Some(b"ftyp") {
-        return false;
-    }
-    !head.contains(&0)
+    BINARY_MAGIC.iter().any(|m| head.starts_with(m)) || head.get(4..8) == Some(b"ftyp")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -725,19 +718,20 @@ mod tests {
     }
 
     #[test]
-    fn data_heads_are_told_from_binary() {
-        for (head, want) in [
-            (&b"{\"a\":1}"[..], true),
-            (b"id,text\n1,x", true),
-            (b"<?xml version", true),
-            (b"\x1f\x8b\x08\x00", true),
-            (b"\x89PNG\r\n", false),
-            (b"\xFF\xD8\xFF\xE0", false),
-            (b"%PDF-1.4", false),
-            (b"\0\0\0\x18ftypmp42", false),
+    fn media_heads_are_told_from_data_and_garbage() {
+        for (head, media) in [
+            (&b"{\"a\":1}"[..], false),
+            (b"id,text\n1,x", false),
+            (b"<?xml version", false),
+            (b"\x1f\x8b\x08\x00", false),
+            (b"\x89PNG\r\n", true),
+            (b"\xFF\xD8\xFF\xE0", true),
+            (b"%PDF-1.4", true),
+            (b"\0\0\0\x18ftypmp42", true),
+            // Unknown binary is not media: it is imported, and named when nothing reads it.
             (b"abc\0def", false),
         ] {
-            assert_eq!(is_data_head(head), want, "{head:?}");
+            assert_eq!(is_media_head(head), media, "{head:?}");
         }
     }
 

@@ -198,6 +198,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch = 10_000usize;
     let mut fts = true;
     let mut read_only = false;
+    let mut insert_only = false;
     let mut dir: Option<PathBuf> = None;
     let mut positional = 0;
     let mut args = std::env::args().skip(1);
@@ -205,6 +206,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match a.as_str() {
             "--no-fts" => fts = false,
             "--read-only" => read_only = true,
+            "--insert-only" => insert_only = true,
             "--dir" => dir = args.next().map(PathBuf::from),
             _ if positional == 0 => {
                 count = a.parse()?;
@@ -280,6 +282,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dir_size(&dir) as f64 / 1048576.0
     );
 
+    if insert_only {
+        return Ok(());
+    }
     let (t, c) = (Instant::now(), cpu_time());
     let corpus = store.load_corpus()?;
     println!(

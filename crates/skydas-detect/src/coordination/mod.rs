@@ -213,6 +213,26 @@ impl crate::Detector for Coordination {
             alpha: p.alpha,
         };
         let edges = null::significant_edges(&joined, &tp);
+        // DEBUGDUMP
+        if let Ok(path) = std::env::var("SKYDAS_COORD_DUMP") {
+            use std::io::Write;
+            let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+            let lab = |a: u32| { let ca = corpus.actor(a); format!("{}:{}", ca.platform, ca.actor.platform_id) };
+            for (a, ex) in excluded.iter().enumerate() { if *ex { writeln!(f, "X {}", lab(a as u32)).unwrap(); } }
+            let mut s = 0;
+            let sig: std::collections::HashMap<(u32,u32),(f64,f64)> = edges.iter().map(|e| ((e.a,e.b),(e.p,e.q))).collect();
+            while s < joined.hits.len() {
+                let mut e = s + 1;
+                while e < joined.hits.len() && joined.hits[e].pair == joined.hits[s].pair { e += 1; }
+                let (a, b) = join::pair_actors(joined.hits[s].pair);
+                let mut per = [[0u32; 2]; 8];
+                for h in &joined.hits[s..e] { let g = joined.groups[h.group as usize].signal as usize; per[g][usize::from(i64::from(h.gap) > p.window_s)] += 1; }
+                let pq = sig.get(&(a, b)).copied().unwrap_or((1.0, 1.0));
+                let ps: Vec<String> = per[..signals.len()].iter().map(|x| format!("{}/{}", x[0], x[0]+x[1])).collect();
+                writeln!(f, "P {} {} {} {:.3e} {:.3e}", lab(a), lab(b), ps.join(","), pq.0, pq.1).unwrap();
+                s = e;
+            }
+        }
         let ctx = graph::Ctx {
             corpus,
             signals: &signals,

@@ -101,6 +101,30 @@ fn is_filler(t: &str) -> bool {
     )
 }
 
+/// Newspaper-title words used by unrelated outlets across countries.
+fn is_generic_title(label: &str) -> bool {
+    matches!(
+        label,
+        "pravda" | "vesti" | "novosti" | "gazeta" | "izvestia" | "times" | "post" | "news"
+            | "express" | "europa" | "kurier" | "dziennik" | "uutiset" | "zinios"
+    )
+}
+
+/// Country and language codes that a combosquat may glue to a brand.
+const COUNTRY_CODES: [&str; 10] = ["lt", "lv", "ee", "pl", "fi", "ua", "de", "fr", "uk", "eu"];
+
+/// Whether `label` carries, beside `brand`, a country code other than the brand's own country
+/// (`uk` counts as GB, `eu` as any EU member).
+fn foreign_country_code(label: &str, brand: &str, country: &str) -> bool {
+    let own = country.to_ascii_lowercase();
+    let rest = label.replacen(brand, "-", 1);
+    rest.split('-').filter(|t| COUNTRY_CODES.contains(t)).any(|t| match t {
+        "uk" => own != "gb" && own != "uk",
+        "eu" => false,
+        code => code != own,
+    })
+}
+
 /// Brand labels that are also common words (or words too generic to imitate by themselves):
 /// these alert on a tld-swap only under a cheap or private suffix, never as a typo, and as a
 /// combosquat only next to filler words.
@@ -895,6 +919,17 @@ impl Matcher {
             score += 0.05;
         }
         let (ent, same_suffix) = self.pick(lid, sp.suffix);
+        // A common-word brand next to another country's code is a franchise of the word, not of
+        // the outlet: `pravda-de.com` is not Ukrainska Pravda (pravda.com.ua), `bild-de.com`
+        // is Bild. Strong brands do not need this: their name is theirs in every country.
+        if !strong && foreign_country_code(label, &l.text, &ent.country) {
+            return None;
+        }
+        // Words that name a genre of outlet in many countries ("pravda" is truth in Russian,
+        // Ukrainian and Slovak) are nobody's brand when something is glued to them.
+        if is_generic_title(&l.text) {
+            return None;
+        }
         let mut tech = vec!["combosquat"];
         if !same_suffix {
             tech.push("tld-swap");

@@ -115,6 +115,14 @@ fn combosquat() {
     check("lrt-shop.lt", None);
     check("deutsche-bank.de", None);
     check("vilnius-airport.lt", None);
+    // A common-word brand beside another country's code is the word, not the outlet; beside
+    // its own country it is a clone.
+    check("pravda-de.com", None);
+    check("pravda-fi.com", None);
+    check("bild-de.com", Some(("bild.de", &["combosquat", "tld-swap"])));
+    // Newspaper-title words are nobody's brand once something is glued to them.
+    check("news-pravda.com", None);
+    check("pravda-ua.com", None);
 }
 
 #[test]

@@ -88,6 +88,20 @@ fn sniff(head: &[u8]) -> Confidence {
     {
         return Confidence::Certain;
     }
+    // A chat with no messages still names its Telegram chat type.
+    const CHAT_TYPES: [&str; 8] = [
+        "\"public_channel\"",
+        "\"private_channel\"",
+        "\"personal_chat\"",
+        "\"private_group\"",
+        "\"public_supergroup\"",
+        "\"private_supergroup\"",
+        "\"saved_messages\"",
+        "\"bot_chat\"",
+    ];
+    if has("\"messages\"") && CHAT_TYPES.iter().any(|t| has(t)) {
+        return Confidence::Certain;
+    }
     // Older exports, before `date_unixtime`.
     if has("\"messages\"") && (has("\"from_id\"") || has("\"text_entities\"")) {
         return Confidence::Likely;

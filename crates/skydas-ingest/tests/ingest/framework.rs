@@ -33,6 +33,8 @@ fn discover_walks_an_export_folder_and_skips_media() {
         write(d, "a/z.csv", b"id,text\n1,x\n"),
         write(d, "b/feed.xml", b"<rss/>"),
         write(d, "b/noext", b"{}"),
+        // Garbage is kept, so that the import names it as unrecognised.
+        write(d, "b/garbage.bin", b"\xff\xfe\0\x13\x37"),
     ];
     write(d, "ChatExport_2024/messages.html", b"<html>");
     write(d, "ChatExport_2024/photos/photo_1.jpg", b"\xFF\xD8\xFF\xE0");
