@@ -104,7 +104,10 @@ impl CorpusBuilder {
     /// Adds one normalised item. URLs without a canonical form are left out.
     pub fn push(&mut self, item: &Item) {
         let c = &mut self.corpus;
-        let key = (item.platform, Box::<str>::from(item.actor.platform_id.as_str()));
+        let key = (
+            item.platform,
+            Box::<str>::from(item.actor.platform_id.as_str()),
+        );
         let actor = match self.actor_index.get(&key) {
             Some(&a) => {
                 merge_actor(&mut c.actors[a as usize].actor, &item.actor);
@@ -112,7 +115,10 @@ impl CorpusBuilder {
             }
             None => {
                 let a = c.actors.len() as u32;
-                c.actors.push(CorpusActor { platform: item.platform, actor: item.actor.clone() });
+                c.actors.push(CorpusActor {
+                    platform: item.platform,
+                    actor: item.actor.clone(),
+                });
                 self.actor_index.insert(key, a);
                 a
             }
@@ -142,7 +148,11 @@ impl CorpusBuilder {
             repost_of: item.repost_of.as_deref().map(|r| c.refs.intern(r)),
             reply_to: item.reply_to.as_deref().map(|r| c.refs.intern(r)),
             quote_of: item.quote_of.as_deref().map(|r| c.refs.intern(r)),
-            lang: c.langs.intern(if item.lang.is_empty() { "und" } else { &item.lang }),
+            lang: c.langs.intern(if item.lang.is_empty() {
+                "und"
+            } else {
+                &item.lang
+            }),
         };
         c.items.push(ci);
         c.match_texts.push(item.match_text.clone());
@@ -207,7 +217,10 @@ mod tests {
         let mut it = Item::new(
             Platform::X,
             id,
-            Actor { platform_id: actor.into(), ..Actor::default() },
+            Actor {
+                platform_id: actor.into(),
+                ..Actor::default()
+            },
             time,
             "t",
             prov,
@@ -235,6 +248,9 @@ mod tests {
         assert_eq!(c.item_id(0), "1");
         assert_eq!(c.actors.len(), 2);
         assert_eq!(c.items[0].urls[0].canonical, c.items[2].urls[0].canonical);
-        assert!(c.items[1].urls.is_empty(), "an empty canonical URL is left out");
+        assert!(
+            c.items[1].urls.is_empty(),
+            "an empty canonical URL is left out"
+        );
     }
 }

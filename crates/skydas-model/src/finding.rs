@@ -155,7 +155,11 @@ pub struct FindingsDoc {
 pub fn finding_id(kind: FindingKind, keys: &[&str]) -> String {
     // FNV-1a 64: stable across runs and machines, no dependency.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in kind.as_str().bytes().chain(keys.iter().flat_map(|k| k.bytes().chain([0u8]))) {
+    for b in kind
+        .as_str()
+        .bytes()
+        .chain(keys.iter().flat_map(|k| k.bytes().chain([0u8])))
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

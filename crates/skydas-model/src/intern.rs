@@ -48,7 +48,10 @@ impl Interner {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
-        self.strings.iter().enumerate().map(|(i, s)| (i as Sym, &**s))
+        self.strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as Sym, &**s))
     }
 }
 

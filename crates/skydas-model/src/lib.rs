@@ -11,12 +11,14 @@ pub mod intern;
 pub mod item;
 pub mod time;
 
-pub use corpus::{Corpus, CorpusBuilder, CorpusItem};
 pub use corpus::CorpusActor;
 pub use corpus::CorpusUrl;
+pub use corpus::{Corpus, CorpusBuilder, CorpusItem};
 pub use finding::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, FindingsDoc, ItemPair,
     ScoredSignal, finding_id,
 };
 pub use intern::{Interner, Sym};
-pub use item::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, UrlSource};
+pub use item::{
+    Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, UrlSource,
+};

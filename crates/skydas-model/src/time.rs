@@ -50,8 +50,9 @@ fn num(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter()
-        .try_fold(0i64, |acc, &b| acc.checked_mul(10)?.checked_add(i64::from(b - b'0')))
+    s.iter().try_fold(0i64, |acc, &b| {
+        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+    })
 }
 
 fn valid(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> bool {
@@ -89,7 +90,13 @@ pub fn zone_offset(z: &str) -> Option<i64> {
         "CEST" | "EET" | "SAST" => 2,
         "EEST" | "MSK" | "FET" => 3,
         "EST" => -5,
-        "EDT" | "CDT" => if z.eq_ignore_ascii_case("EDT") { -4 } else { -5 },
+        "EDT" | "CDT" => {
+            if z.eq_ignore_ascii_case("EDT") {
+                -4
+            } else {
+                -5
+            }
+        }
         "CST" => -6,
         "MST" => -7,
         "MDT" => -6,
@@ -141,7 +148,11 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     if !valid(y, mo, d, h, mi, sec) {
         return None;
     }
-    let off = if rest.trim().is_empty() { 0 } else { zone_offset(rest)? };
+    let off = if rest.trim().is_empty() {
+        0
+    } else {
+        zone_offset(rest)?
+    };
     let days = days_from_civil(y, mo as u32, d as u32);
     Some(days * 86_400 + h * 3600 + mi * 60 + sec - off)
 }
@@ -236,7 +247,13 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "2024-13-01", "2024-02-30T25:00:00Z", "yesterday", "2024-02-24T06:00:00 XYZ"] {
+        for s in [
+            "",
+            "2024-13-01",
+            "2024-02-30T25:00:00Z",
+            "yesterday",
+            "2024-02-24T06:00:00 XYZ",
+        ] {
             assert_eq!(parse_any(s), None, "{s}");
         }
     }
@@ -259,7 +276,9 @@ pub mod serde_rfc3339 {
         }
         match T::deserialize(d)? {
             T::N(n) => Ok(n),
-            T::S(s) => super::parse_any(&s).ok_or_else(|| D::Error::custom(format!("bad time {s:?}"))),
+            T::S(s) => {
+                super::parse_any(&s).ok_or_else(|| D::Error::custom(format!("bad time {s:?}")))
+            }
         }
     }
 }

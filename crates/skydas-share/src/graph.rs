@@ -40,7 +40,11 @@ fn nodes_of(findings: &[&Finding]) -> Vec<Node> {
             let key = format!("{}:{}", a.platform, a.id);
             seen.entry(key.clone()).or_insert_with(|| Node {
                 key,
-                label: a.handle.clone().or_else(|| a.name.clone()).unwrap_or_else(|| a.id.clone()),
+                label: a
+                    .handle
+                    .clone()
+                    .or_else(|| a.name.clone())
+                    .unwrap_or_else(|| a.id.clone()),
                 platform: a.platform.to_string(),
             });
         }
@@ -51,7 +55,10 @@ fn nodes_of(findings: &[&Finding]) -> Vec<Node> {
 /// Resolves an edge end to a node key. Edge ends are `platform:id` or, within a single-platform
 /// finding, a bare id.
 fn end_key(f: &Finding, end: &str) -> String {
-    if f.actors.iter().any(|a| format!("{}:{}", a.platform, a.id) == end) {
+    if f.actors
+        .iter()
+        .any(|a| format!("{}:{}", a.platform, a.id) == end)
+    {
         return end.to_string();
     }
     match f.actors.iter().find(|a| a.id == end) {
@@ -86,11 +93,19 @@ fn csv_field(s: &str) -> String {
 }
 
 fn signals_text(e: &skydas_model::EdgeEvidence) -> String {
-    e.signals.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    e.signals
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Writes the actor graph of `findings` in `format`.
-pub fn write_graph(findings: &[&Finding], format: GraphFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_graph(
+    findings: &[&Finding],
+    format: GraphFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         GraphFormat::Gexf => write_gexf(findings, out),
         GraphFormat::Graphml => write_graphml(findings, out),
@@ -102,9 +117,18 @@ fn write_gexf(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<gexf xmlns="http://gexf.net/1.3" version="1.3">"#)?;
     writeln!(out, r#"  <meta><creator>skydas</creator></meta>"#)?;
-    writeln!(out, r#"  <graph defaultedgetype="undirected" mode="static">"#)?;
-    writeln!(out, r#"    <attributes class="node"><attribute id="platform" title="platform" type="string"/></attributes>"#)?;
-    writeln!(out, r#"    <attributes class="edge"><attribute id="signals" title="signals" type="string"/><attribute id="p_value" title="p_value" type="double"/><attribute id="finding" title="finding" type="string"/></attributes>"#)?;
+    writeln!(
+        out,
+        r#"  <graph defaultedgetype="undirected" mode="static">"#
+    )?;
+    writeln!(
+        out,
+        r#"    <attributes class="node"><attribute id="platform" title="platform" type="string"/></attributes>"#
+    )?;
+    writeln!(
+        out,
+        r#"    <attributes class="edge"><attribute id="signals" title="signals" type="string"/><attribute id="p_value" title="p_value" type="double"/><attribute id="finding" title="finding" type="string"/></attributes>"#
+    )?;
     writeln!(out, "    <nodes>")?;
     for n in nodes_of(findings) {
         writeln!(
@@ -140,12 +164,30 @@ fn write_gexf(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
 
 fn write_graphml(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#)?;
-    writeln!(out, r#"  <key id="label" for="node" attr.name="label" attr.type="string"/>"#)?;
-    writeln!(out, r#"  <key id="platform" for="node" attr.name="platform" attr.type="string"/>"#)?;
-    writeln!(out, r#"  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>"#)?;
-    writeln!(out, r#"  <key id="signals" for="edge" attr.name="signals" attr.type="string"/>"#)?;
-    writeln!(out, r#"  <key id="finding" for="edge" attr.name="finding" attr.type="string"/>"#)?;
+    writeln!(
+        out,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <key id="label" for="node" attr.name="label" attr.type="string"/>"#
+    )?;
+    writeln!(
+        out,
+        r#"  <key id="platform" for="node" attr.name="platform" attr.type="string"/>"#
+    )?;
+    writeln!(
+        out,
+        r#"  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>"#
+    )?;
+    writeln!(
+        out,
+        r#"  <key id="signals" for="edge" attr.name="signals" attr.type="string"/>"#
+    )?;
+    writeln!(
+        out,
+        r#"  <key id="finding" for="edge" attr.name="finding" attr.type="string"/>"#
+    )?;
     writeln!(out, r#"  <graph id="skydas" edgedefault="undirected">"#)?;
     for n in nodes_of(findings) {
         writeln!(
@@ -253,10 +295,16 @@ mod tests {
     #[test]
     fn graphml_and_csv_carry_the_same_edge() {
         let g = render(GraphFormat::Graphml);
-        assert!(g.contains(r#"<edge source="x:1" target="x:2"><data key="weight">2.5</data>"#), "{g}");
+        assert!(
+            g.contains(r#"<edge source="x:1" target="x:2"><data key="weight">2.5</data>"#),
+            "{g}"
+        );
         let c = render(GraphFormat::Csv);
         let lines: Vec<&str> = c.lines().collect();
-        assert_eq!(lines[0], "source,target,weight,signals,p_value,pairs,finding");
+        assert_eq!(
+            lines[0],
+            "source,target,weight,signals,p_value,pairs,finding"
+        );
         assert_eq!(lines[1], "x:1,x:2,2.5,co-link=3,0.000001,0,co-1");
         assert_eq!(lines.len(), 2);
     }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "skydas", version, about = "Detect and share coordinated information manipulation, offline")]
+#[command(
+    name = "skydas",
+    version,
+    about = "Detect and share coordinated information manipulation, offline"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -16,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Data directory of the embedded store.
-    #[arg(long, global = true, env = "SKYDAS_DATA", default_value = "skydas-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "SKYDAS_DATA",
+        default_value = "skydas-data"
+    )]
     pub data: PathBuf,
     /// Print one JSON document on stdout.
     #[arg(long, global = true)]

@@ -44,19 +44,27 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
-    let mut map = ColumnMap { platform: a.platform.clone(), ..ColumnMap::default() };
+    let mut map = ColumnMap {
+        platform: a.platform.clone(),
+        ..ColumnMap::default()
+    };
     for m in &a.map {
         let Some((k, v)) = m.split_once('=') else {
             bail!("--map takes FIELD=COLUMN, got {m:?}");
         };
-        map.fields.insert(k.trim().to_string(), v.trim().to_string());
+        map.fields
+            .insert(k.trim().to_string(), v.trim().to_string());
     }
     if let Some(p) = &a.platform
         && Platform::parse(p).is_none()
     {
         bail!("unknown platform {p:?}");
     }
-    Ok(ImportOptions { format: a.format.clone(), column_map: map, ..ImportOptions::default() })
+    Ok(ImportOptions {
+        format: a.format.clone(),
+        column_map: map,
+        ..ImportOptions::default()
+    })
 }
 
 fn run_import(
@@ -79,7 +87,11 @@ fn run_import(
 
 /// Exit 1 when a file could not be imported at all, after everything else has landed.
 fn import_exit(report: &ImportReport) -> ExitCode {
-    if report.failed_files > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if report.failed_files > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
@@ -140,16 +152,24 @@ fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
 fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
     if let Some(p) = &a.protected {
-        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
         let entries = skydas_detect::lookalike::load_protected_file(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
         cfg.lookalike.extra_protected.extend(entries);
     }
     if let Some(p) = &a.allow {
-        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
         cfg.lookalike.extra_allow.extend(
             text.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim().to_ascii_lowercase())
+                .map(|l| {
+                    l.split('#')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
                 .filter(|l| !l.is_empty()),
         );
     }
@@ -169,16 +189,30 @@ fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<Detec
 fn detect(store: &dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
     let t = std::time::Instant::now();
     let corpus = store.load_corpus()?;
-    tracing::info!(items = corpus.len(), secs = t.elapsed().as_secs_f64(), "corpus loaded");
+    tracing::info!(
+        items = corpus.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "corpus loaded"
+    );
     let t = std::time::Instant::now();
     let findings = skydas_detect::run_all(&corpus, cfg);
-    tracing::info!(findings = findings.len(), secs = t.elapsed().as_secs_f64(), "detectors ran");
+    tracing::info!(
+        findings = findings.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "detectors ran"
+    );
     Ok(findings)
 }
 
 fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
     let dir = tempfile::Builder::new().prefix("skydas-scan").tempdir()?;
-    let mut store = SqliteStore::open(dir.path(), OpenOptions { fts: false, keep_originals: false })?;
+    let mut store = SqliteStore::open(
+        dir.path(),
+        OpenOptions {
+            fts: false,
+            keep_originals: false,
+        },
+    )?;
     let report = run_import(&mut store, &a.paths, &a.input, false, g.json)?;
     if !g.json {
         render::import_report(&report);
@@ -240,18 +274,25 @@ fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
                 .with_context(|| format!("unknown graph format {format:?} (gexf, graphml, csv)"))?;
             let all = store.findings()?;
             let chosen: Vec<&Finding> = if ids.is_empty() {
-                all.iter().filter(|f| f.kind == FindingKind::Coordination).collect()
+                all.iter()
+                    .filter(|f| f.kind == FindingKind::Coordination)
+                    .collect()
             } else {
                 let mut v = Vec::new();
                 for id in ids {
-                    v.push(all.iter().find(|f| &f.id == id).with_context(|| format!("no finding {id:?}"))?);
+                    v.push(
+                        all.iter()
+                            .find(|f| &f.id == id)
+                            .with_context(|| format!("no finding {id:?}"))?,
+                    );
                 }
                 v
             };
             match out {
                 Some(p) => {
                     let mut w = std::io::BufWriter::new(
-                        std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+                        std::fs::File::create(p)
+                            .with_context(|| format!("cannot create {}", p.display()))?,
                     );
                     skydas_share::graph::write_graph(&chosen, fmt, &mut w)?;
                     w.flush()?;
@@ -270,7 +311,12 @@ fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
 fn protect(g: &cli::Global, action: ProtectAction) -> Result<ExitCode> {
     let mut store = open_store(g)?;
     match action {
-        ProtectAction::Add { domain, country, kind, note } => {
+        ProtectAction::Add {
+            domain,
+            country,
+            kind,
+            note,
+        } => {
             let d = domain.trim().to_ascii_lowercase();
             if d.is_empty() || !d.contains('.') {
                 bail!("{domain:?} is not a domain");
@@ -298,10 +344,21 @@ fn protect(g: &cli::Global, action: ProtectAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sim_config(seed: u64, scale: f64, start: &Option<String>, days: u32) -> Result<skydas_sim::SimConfig> {
-    let mut cfg = skydas_sim::SimConfig { seed, scale, days, ..skydas_sim::SimConfig::default() };
+fn sim_config(
+    seed: u64,
+    scale: f64,
+    start: &Option<String>,
+    days: u32,
+) -> Result<skydas_sim::SimConfig> {
+    let mut cfg = skydas_sim::SimConfig {
+        seed,
+        scale,
+        days,
+        ..skydas_sim::SimConfig::default()
+    };
     if let Some(s) = start {
-        cfg.start = skydas_model::time::parse_any(s).with_context(|| format!("--start: cannot read {s:?}"))?;
+        cfg.start = skydas_model::time::parse_any(s)
+            .with_context(|| format!("--start: cannot read {s:?}"))?;
     }
     if !(scale > 0.0 && scale <= 1000.0) {
         bail!("--scale must be in (0, 1000]");
@@ -341,7 +398,8 @@ fn read_findings(p: &Path) -> Result<FindingsDoc> {
 }
 
 fn read_truth(p: &Path) -> Result<skydas_sim::truth::Truth> {
-    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    let text =
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{}: not a truth document", p.display()))
 }
 
@@ -358,15 +416,31 @@ fn eval(g: &cli::Global, a: &cli::EvalArgs) -> Result<ExitCode> {
 }
 
 fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
-    let out = a.out.clone().unwrap_or_else(|| g.data.join("demo-scenario"));
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| g.data.join("demo-scenario"));
     let cfg = sim_config(a.seed, a.scale, &None, 7)?;
     let t = std::time::Instant::now();
-    eprintln!("simulating a scenario (seed {}, scale {}) into {} …", a.seed, a.scale, out.display());
+    eprintln!(
+        "simulating a scenario (seed {}, scale {}) into {} …",
+        a.seed,
+        a.scale,
+        out.display()
+    );
     let summary = skydas_sim::simulate(&cfg, &out)?;
-    eprintln!("  {} items by {} actors in {} files", summary.items, summary.actors, summary.files);
+    eprintln!(
+        "  {} items by {} actors in {} files",
+        summary.items, summary.actors, summary.files
+    );
     let mut store = open_store(g)?;
     eprintln!("importing into the store at {} …", g.data.display());
-    let input = cli::InputArgs { format: None, map: vec![], platform: None, show_errors: 10 };
+    let input = cli::InputArgs {
+        format: None,
+        map: vec![],
+        platform: None,
+        show_errors: 10,
+    };
     let report = run_import(&mut store, &[out.join("data")], &input, true, g.json)?;
     eprintln!(
         "  {} records, {} new items, {} already stored, {} record errors in {:.1} s",
@@ -375,7 +449,10 @@ fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
     eprintln!("running every detector …");
     let cfg = detect_config(&cli::DetectArgs::default(), Some(&store))?;
     let findings = detect(&store, &cfg)?;
-    store.replace_findings(&["coordination", "lookalike_domain", "automation"], &findings)?;
+    store.replace_findings(
+        &["coordination", "lookalike_domain", "automation"],
+        &findings,
+    )?;
     let doc = FindingsDoc { findings };
     let truth = read_truth(&out.join("truth.json"))?;
     let ev = skydas_sim::eval::evaluate(&truth, &doc);
@@ -384,7 +461,10 @@ fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
     } else {
         render::findings_list(&doc.findings);
         println!();
-        println!("Compared with the planted truth ({}):", out.join("truth.json").display());
+        println!(
+            "Compared with the planted truth ({}):",
+            out.join("truth.json").display()
+        );
         print!("{}", skydas_sim::eval::render(&ev));
         println!();
         println!("Explain a finding:   skydas findings show <ID>");
@@ -403,7 +483,8 @@ fn convert(g: &cli::Global, a: &cli::ConvertArgs) -> Result<ExitCode> {
     for e in &errors {
         eprintln!("error: {e}");
     }
-    let file = std::fs::File::create(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let file = std::fs::File::create(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     toolkit::write_header(&mut w)?;
     let normaliser = skydas_normalise::Normaliser::new();
@@ -446,9 +527,18 @@ fn convert(g: &cli::Global, a: &cli::ConvertArgs) -> Result<ExitCode> {
     }
     w.flush()?;
     if g.json {
-        print_json(&serde_json::json!({ "written": written, "record_errors": bad, "failed_files": failed }))?;
+        print_json(
+            &serde_json::json!({ "written": written, "record_errors": bad, "failed_files": failed }),
+        )?;
     } else {
-        println!("wrote {written} records to {} ({bad} record errors, {failed} files failed)", a.out.display());
+        println!(
+            "wrote {written} records to {} ({bad} record errors, {failed} files failed)",
+            a.out.display()
+        );
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

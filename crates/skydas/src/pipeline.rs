@@ -66,7 +66,11 @@ enum Msg {
 }
 
 /// Imports `paths` into `store`.
-pub fn import(store: &mut dyn Store, paths: &[PathBuf], s: &ImportSettings) -> Result<ImportReport> {
+pub fn import(
+    store: &mut dyn Store,
+    paths: &[PathBuf],
+    s: &ImportSettings,
+) -> Result<ImportReport> {
     let started = Instant::now();
     let (files, discover_errors) = skydas_ingest::discover(paths);
     let mut report = ImportReport::default();
@@ -85,12 +89,24 @@ pub fn import(store: &mut dyn Store, paths: &[PathBuf], s: &ImportSettings) -> R
             failure: Some(e.to_string()),
         });
     }
-    let total_bytes: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
     let bar = progress_bar(s.progress, total_bytes);
     let normaliser = Normaliser::new();
     let started_items = Instant::now();
     for path in &files {
-        let fr = import_one(store, path, s, &normaliser, &bar, &mut report, started_items);
+        let fr = import_one(
+            store,
+            path,
+            s,
+            &normaliser,
+            &bar,
+            &mut report,
+            started_items,
+        );
         match fr {
             Ok(fr) => {
                 if fr.status == "failed" {
@@ -229,7 +245,11 @@ fn import_one(
                 report.new_items += out.new_items;
                 report.duplicates += out.duplicates;
                 let secs = started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!("{} items, {:.0} items/s", report.records, report.records as f64 / secs));
+                bar.set_message(format!(
+                    "{} items, {:.0} items/s",
+                    report.records,
+                    report.records as f64 / secs
+                ));
             }
             Msg::Errors(errs) => {
                 for e in errs {
@@ -243,19 +263,26 @@ fn import_one(
             }
         }
     }
-    let res = parser.join().map_err(|_| anyhow::anyhow!("importer of {display} panicked"))?;
+    let res = parser
+        .join()
+        .map_err(|_| anyhow::anyhow!("importer of {display} panicked"))?;
     match res {
         Ok(summary) => {
             fr.importer = summary.importer;
             store.finish_file(&sha, fr.records, fr.errors)?;
         }
-        Err(FileError::Fatal { locator, reason, .. }) => {
+        Err(FileError::Fatal {
+            locator, reason, ..
+        }) => {
             // The document is cut or broken part way: what came before it is kept, the file is
             // done (a re-import would give the same), and the break counts as a record error.
             let msg = format!("{display}:{locator}: {reason}");
             fr.errors += 1;
             report.record_errors += 1;
-            *report.errors_by_reason.entry("broken document".into()).or_default() += 1;
+            *report
+                .errors_by_reason
+                .entry("broken document".into())
+                .or_default() += 1;
             report.error_samples.push(msg.clone());
             fr.failure = Some(msg);
             fr.status = "partial";

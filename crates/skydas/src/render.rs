@@ -16,15 +16,26 @@ pub fn import_errors(r: &ImportReport, show: usize) {
         eprintln!("warning: {e}");
     }
     if r.record_errors as usize > show {
-        eprintln!("warning: … and {} more record errors", r.record_errors as usize - show.min(r.error_samples.len()));
+        eprintln!(
+            "warning: … and {} more record errors",
+            r.record_errors as usize - show.min(r.error_samples.len())
+        );
     }
-    let by: Vec<String> = r.errors_by_reason.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+    let by: Vec<String> = r
+        .errors_by_reason
+        .iter()
+        .map(|(k, v)| format!("{v} × {k}"))
+        .collect();
     eprintln!("{} bad records skipped: {}", r.record_errors, by.join(", "));
 }
 
 pub fn import_report(r: &ImportReport) {
     for f in &r.files {
-        let short = if f.sha256.len() >= 12 { &f.sha256[..12] } else { "" };
+        let short = if f.sha256.len() >= 12 {
+            &f.sha256[..12]
+        } else {
+            ""
+        };
         match f.status {
             "unchanged" => eprintln!("{}: already imported ({short}), nothing to add", f.path),
             "failed" => {}
@@ -36,11 +47,19 @@ pub fn import_report(r: &ImportReport) {
                 f.duplicates,
                 f.errors,
                 f.importer,
-                if short.is_empty() { String::new() } else { format!(" {short}") }
+                if short.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {short}")
+                }
             ),
         }
     }
-    let rate = if r.seconds > 0.0 { r.records as f64 / r.seconds } else { 0.0 };
+    let rate = if r.seconds > 0.0 {
+        r.records as f64 / r.seconds
+    } else {
+        0.0
+    };
     println!(
         "imported {} records from {} files: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
         r.records,
@@ -58,7 +77,10 @@ pub fn stats(s: &Stats) {
     println!("items     {}", s.items);
     println!("actors    {}", s.actors);
     println!("files     {}", s.files);
-    println!("records   {} provenance rows, {} record errors", s.provenance, s.errors);
+    println!(
+        "records   {} provenance rows, {} record errors",
+        s.provenance, s.errors
+    );
     println!("by platform:");
     for (k, v) in &s.by_platform {
         println!("  {k:<10} {v}");
@@ -102,7 +124,10 @@ pub fn findings_list(findings: &[Finding]) {
         println!("no findings");
         return;
     }
-    println!("{:<20} {:<16} {:>5} {:>6}  summary", "id", "kind", "score", "actors");
+    println!(
+        "{:<20} {:<16} {:>5} {:>6}  summary",
+        "id", "kind", "score", "actors"
+    );
     for f in findings {
         println!(
             "{:<20} {:<16} {:>5.2} {:>6}  {}",
@@ -123,36 +148,41 @@ pub fn findings_list(findings: &[Finding]) {
     );
 }
 
-fn provenance_of(store: &dyn Store, platforms: &[Platform], id: &str) -> String {
-    for &p in platforms {
-        if let Ok(Some(si)) = store.item(p, id) {
-            let places: Vec<String> = si
-                .provenance
-                .iter()
-                .take(2)
-                .map(|pv| {
-                    let path = store
-                        .original_path(&pv.file_sha256)
-                        .ok()
-                        .flatten()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| pv.file_sha256[..12.min(pv.file_sha256.len())].to_string());
-                    format!("{path}:{}", pv.locator)
-                })
-                .collect();
-            return places.join(", ");
-        }
-    }
-    String::new()
+fn provenance_of(store: &dyn Store, platform: Platform, id: &str) -> String {
+    let Ok(Some(si)) = store.item(platform, id) else {
+        return String::new();
+    };
+    let places: Vec<String> = si
+        .provenance
+        .iter()
+        .take(2)
+        .map(|pv| {
+            let path = store
+                .original_path(&pv.file_sha256)
+                .ok()
+                .flatten()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| pv.file_sha256.chars().take(12).collect());
+            format!("{path}:{}", pv.locator)
+        })
+        .collect();
+    places.join(", ")
 }
 
 /// The show view: everything a finding rests on, down to the items and their original files.
 pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
     println!("{}  {}  score {:.2}", f.id, f.kind.as_str(), f.score);
     println!("{}", f.summary);
-    println!("seen      {} … {}", format_rfc3339(f.first_seen), format_rfc3339(f.last_seen));
+    println!(
+        "seen      {} … {}",
+        format_rfc3339(f.first_seen),
+        format_rfc3339(f.last_seen)
+    );
     println!("DISARM    {}", f.disarm.join(", "));
-    println!("detector  {} {}  params {}", f.detector, f.detector_version, f.params);
+    println!(
+        "detector  {} {}  params {}",
+        f.detector, f.detector_version, f.params
+    );
     if let Some(d) = &f.domain {
         println!(
             "domain    {d} impersonates {} ({})",
@@ -172,14 +202,17 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
             a.id,
             a.handle.as_deref().unwrap_or(""),
             a.name.as_deref().unwrap_or(""),
-            a.role.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default()
+            a.role
+                .as_deref()
+                .map(|r| format!(" [{r}]"))
+                .unwrap_or_default()
         );
     }
-    let mut platforms: Vec<Platform> = f.actors.iter().map(|a| a.platform).collect();
-    platforms.sort();
-    platforms.dedup();
     if !f.edges.is_empty() {
-        println!("edges ({}), each with the item pairs behind it:", f.edges.len());
+        println!(
+            "edges ({}), each with the item pairs behind it:",
+            f.edges.len()
+        );
         for e in &f.edges {
             let s: Vec<String> = e.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!(
@@ -188,7 +221,9 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
                 e.b,
                 e.weight,
                 s.join(", "),
-                e.p_value.map(|p| format!("  p={p:.2e}")).unwrap_or_default()
+                e.p_value
+                    .map(|p| format!("  p={p:.2e}"))
+                    .unwrap_or_default()
             );
             for p in &e.pairs {
                 println!(
@@ -215,11 +250,10 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
         if let Some(t) = &ev.text {
             println!("      “{}”", excerpt(t, 100));
         }
-        let prov = provenance_of(store, &[ev.platform], &ev.id);
+        let prov = provenance_of(store, ev.platform, &ev.id);
         if !prov.is_empty() {
             println!("      from {prov}");
         }
     }
-    let _ = platforms;
     Ok(())
 }

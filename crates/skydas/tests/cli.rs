@@ -10,14 +10,13 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], data: &Path) -> Output {
-    let out = bin()
+    bin()
         .arg("--data")
         .arg(data)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("the binary runs");
-    out
+        .expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -30,7 +29,11 @@ fn stderr(o: &Output) -> String {
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", stdout(o), stderr(o))
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(o),
+            stderr(o)
+        )
     })
 }
 
@@ -100,14 +103,28 @@ fn imports_x_and_telegram_exactly_once() {
     let scn = scenario(tmp.path(), 11, 0.03);
     let data = tmp.path().join("store");
     let (x, tg) = count_posts(&scn.join("data"));
-    assert!(x > 100 && tg > 100, "scenario too small: {x} tweets, {tg} messages");
+    assert!(
+        x > 100 && tg > 100,
+        "scenario too small: {x} tweets, {tg} messages"
+    );
 
     let o = run(&["import", "--json"], &data);
-    assert_eq!(o.status.code(), Some(2), "import without paths is a usage error");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "import without paths is a usage error"
+    );
 
     let x_dir = scn.join("data/x");
     let tg_dir = scn.join("data/telegram");
-    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).arg(&x_dir).arg(&tg_dir).output().unwrap();
+    let o = bin()
+        .arg("--data")
+        .arg(&data)
+        .args(["import", "--json"])
+        .arg(&x_dir)
+        .arg(&tg_dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let r = json(&o);
     assert_eq!(r["record_errors"], 0, "{}", stderr(&o));
@@ -116,7 +133,14 @@ fn imports_x_and_telegram_exactly_once() {
     assert_eq!(s["by_platform"]["x"].as_u64().unwrap(), x);
     assert_eq!(s["by_platform"]["telegram"].as_u64().unwrap(), tg);
 
-    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).arg(&x_dir).arg(&tg_dir).output().unwrap();
+    let o = bin()
+        .arg("--data")
+        .arg(&data)
+        .args(["import", "--json"])
+        .arg(&x_dir)
+        .arg(&tg_dir)
+        .output()
+        .unwrap();
     assert!(o.status.success());
     assert_eq!(json(&o)["new_items"], 0, "a second import adds nothing");
     assert_eq!(stats(&data)["items"].as_u64().unwrap(), x + tg);
@@ -131,11 +155,23 @@ fn a_garbage_file_is_named_and_the_good_ones_land() {
 {"id":"2","text":"Доброго ранку, Києве","author_id":"11","created_at":"2024-02-24T06:00:05.000Z","author":{"id":"11","username":"b"}}
 "#;
     std::fs::write(dir.join("good.jsonl"), good).unwrap();
-    std::fs::write(dir.join("garbage.bin"), [0xffu8, 0xfe, 0x00, 0x13, 0x37, 0x42, 0x99].repeat(100)).unwrap();
+    std::fs::write(
+        dir.join("garbage.bin"),
+        [0xffu8, 0xfe, 0x00, 0x13, 0x37, 0x42, 0x99].repeat(100),
+    )
+    .unwrap();
     let data = tmp.path().join("store");
     let o = run(&["import", dir.to_str().unwrap()], &data);
-    assert_eq!(o.status.code(), Some(1), "an unreadable file makes the run fail");
-    assert!(stderr(&o).contains("garbage.bin"), "the bad file is named: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unreadable file makes the run fail"
+    );
+    assert!(
+        stderr(&o).contains("garbage.bin"),
+        "the bad file is named: {}",
+        stderr(&o)
+    );
     assert_eq!(stats(&data)["items"], 2, "the good file landed");
 }
 
@@ -151,9 +187,17 @@ fn a_truncated_line_is_reported_with_file_and_line() {
     std::fs::write(&f, lines.join("\n") + "\n").unwrap();
     let data = tmp.path().join("store");
     let o = run(&["import", f.to_str().unwrap()], &data);
-    assert_eq!(o.status.code(), Some(0), "a partly bad input exits 0: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a partly bad input exits 0: {}",
+        stderr(&o)
+    );
     let err = stderr(&o);
-    assert!(err.contains(&format!("{}:2:", f.display())), "file:line named: {err}");
+    assert!(
+        err.contains(&format!("{}:2:", f.display())),
+        "file:line named: {err}"
+    );
     assert_eq!(stats(&data)["items"], 2);
 }
 
@@ -177,7 +221,10 @@ fn kill_during_import_then_reimport_gives_the_exact_count() {
     let wal = data.join("skydas.db-wal");
     let mut killed_mid_run = false;
     for _ in 0..2000 {
-        if std::fs::metadata(&wal).map(|m| m.len() > 64 * 1024).unwrap_or(false) {
+        if std::fs::metadata(&wal)
+            .map(|m| m.len() > 64 * 1024)
+            .unwrap_or(false)
+        {
             killed_mid_run = child.try_wait().unwrap().is_none();
             break;
         }
@@ -188,11 +235,24 @@ fn kill_during_import_then_reimport_gives_the_exact_count() {
     }
     let _ = child.kill(); // SIGKILL on Unix
     let _ = child.wait();
-    assert!(killed_mid_run, "the import finished before it could be killed; make the scenario larger");
+    assert!(
+        killed_mid_run,
+        "the import finished before it could be killed; make the scenario larger"
+    );
 
-    let o = bin().arg("--data").arg(&data).args(["import", "--json"]).args(&src).output().unwrap();
+    let o = bin()
+        .arg("--data")
+        .arg(&data)
+        .args(["import", "--json"])
+        .args(&src)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stats(&data)["items"].as_u64().unwrap(), x + tg, "exactly the single-import count");
+    assert_eq!(
+        stats(&data)["items"].as_u64().unwrap(),
+        x + tg,
+        "exactly the single-import count"
+    );
 }
 
 #[test]
@@ -200,13 +260,25 @@ fn scan_finds_planted_operations_and_eval_scores_them() {
     let tmp = tempfile::tempdir().unwrap();
     let scn = scenario(tmp.path(), 3, 0.3);
     let data = tmp.path().join("unused");
-    let o = run(&["scan", "--json", scn.join("data").to_str().unwrap()], &data);
+    let o = run(
+        &["scan", "--json", scn.join("data").to_str().unwrap()],
+        &data,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let findings = json(&o);
     let list = findings["findings"].as_array().unwrap();
     assert!(list.iter().any(|f| f["kind"] == "coordination"));
     for f in list {
-        for key in ["id", "kind", "score", "disarm", "first_seen", "last_seen", "evidence", "actors"] {
+        for key in [
+            "id",
+            "kind",
+            "score",
+            "disarm",
+            "first_seen",
+            "last_seen",
+            "evidence",
+            "actors",
+        ] {
             assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
         }
         let score = f["score"].as_f64().unwrap();
@@ -215,7 +287,13 @@ fn scan_finds_planted_operations_and_eval_scores_them() {
     let fpath = tmp.path().join("findings.json");
     std::fs::write(&fpath, &o.stdout).unwrap();
     let o = run(
-        &["eval", "--json", "--truth", scn.join("truth.json").to_str().unwrap(), fpath.to_str().unwrap()],
+        &[
+            "eval",
+            "--json",
+            "--truth",
+            scn.join("truth.json").to_str().unwrap(),
+            fpath.to_str().unwrap(),
+        ],
         &data,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -245,16 +323,36 @@ fn analyze_stores_findings_that_show_explains() {
         .clone();
     let id = first["id"].as_str().unwrap();
     let o = run(&["findings", "--json"], &data);
-    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), doc["findings"].as_array().unwrap().len());
+    assert_eq!(
+        json(&o)["findings"].as_array().unwrap().len(),
+        doc["findings"].as_array().unwrap().len()
+    );
     let o = run(&["findings", "show", id], &data);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains(id));
-    assert!(text.contains(" s apart"), "edges are explained by item pairs: {text}");
-    assert!(text.contains("from "), "evidence points at original files: {text}");
+    assert!(
+        text.contains(" s apart"),
+        "edges are explained by item pairs: {text}"
+    );
+    assert!(
+        text.contains("from "),
+        "evidence points at original files: {text}"
+    );
     for fmt in ["gexf", "graphml", "csv"] {
         let out = tmp.path().join(format!("g.{fmt}"));
-        let o = run(&["findings", "graph", id, "--format", fmt, "--out", out.to_str().unwrap()], &data);
+        let o = run(
+            &[
+                "findings",
+                "graph",
+                id,
+                "--format",
+                fmt,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &data,
+        );
         assert!(o.status.success(), "{}", stderr(&o));
         let g = std::fs::read_to_string(&out).unwrap();
         let first_actor = first["actors"][0]["id"].as_str().unwrap();
