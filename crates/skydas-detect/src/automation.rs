@@ -10,7 +10,9 @@
 //! - `pure-repost`: at least 95 % reposts or forwards;
 //! - `feed-mirror`: at least 80 % of its link posts repeat a link a web feed in the corpus
 //!   published shortly before (30 min);
-//! - `link-only`: at least 90 % of posts carry a link (reported with the others, never alone).
+//! - `link-only`: at least 90 % of posts carry a link (reported with the others, never alone);
+//! - `high-volume`: at least 24 link posts a day on average over the actor's active span, more
+//!   than a person curates by hand (reported with the others, never alone).
 //!
 //! Every reason needs at least `min_posts` posts. Web sites (feeds) are not assessed: a feed
 //! is automated by nature.
@@ -58,6 +60,8 @@ pub struct Params {
     pub feed_lag_s: i64,
     /// Share of posts with a link for link-only posting.
     pub link_share: f64,
+    /// Link posts per day (over the actor's active span, at least a day) for high volume.
+    pub daily_links: f64,
 }
 
 impl Default for Params {
@@ -72,6 +76,7 @@ impl Default for Params {
             feed_share: 0.8,
             feed_lag_s: 1800,
             link_share: 0.9,
+            daily_links: 24.0,
         }
     }
 }
@@ -88,6 +93,8 @@ struct Stats {
     reposts: usize,
     links: usize,
     feed_links: usize,
+    /// Link posts per day over the active span (at least one day).
+    links_per_day: f64,
 }
 
 /// Strength of each reason, for the score.
@@ -96,17 +103,24 @@ fn strength(reason: &str) -> f64 {
         "feed-mirror" => 0.8,
         "fixed-cadence" | "fixed-second" => 0.7,
         "24-7" => 0.6,
+        "high-volume" => 0.3,
         "pure-repost" => 0.5,
         _ => 0.2,
     }
 }
 
-/// Whether an actor with these reasons is an aggregator: it mirrors a feed, or posts links only
-/// with a machine cadence or round the clock. The coordination detector leaves these out.
+/// Whether an actor with these reasons is an aggregator: it mirrors a feed, or posts links only,
+/// at a volume no person curates, with a machine cadence or round the clock. The coordination
+/// detector leaves these out.
+///
+/// Volume is required because link-pushing bots of a network also post links only and round
+/// the clock, but at a few dozen posts a week; leaving them out would hide the network.
 pub fn is_aggregator(reasons: &[&str]) -> bool {
     let has = |r: &str| reasons.contains(&r);
     has("feed-mirror")
-        || (has("link-only") && (has("24-7") || has("fixed-cadence") || has("fixed-second")))
+        || (has("link-only")
+            && has("high-volume")
+            && (has("24-7") || has("fixed-cadence") || has("fixed-second")))
 }
 
 /// Items of each actor, in time order.
@@ -158,6 +172,9 @@ fn measure(corpus: &Corpus, items: &[u32], web_first: &[i64], p: &Params) -> Sta
         quiet_share: quiet as f64 / n.max(1) as f64,
         ..Stats::default()
     };
+    let span_days = (times.last().copied().unwrap_or(0) - times.first().copied().unwrap_or(0))
+        as f64
+        / 86_400.0;
     for &i in items {
         let it = &c.items[i as usize];
         if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) || it.repost_of.is_some() {
@@ -174,6 +191,7 @@ fn measure(corpus: &Corpus, items: &[u32], web_first: &[i64], p: &Params) -> Sta
             }
         }
     }
+    s.links_per_day = s.links as f64 / span_days.max(1.0);
     s
 }
 
@@ -203,6 +221,9 @@ fn reasons(s: &Stats, p: &Params, second_precision: bool) -> Vec<&'static str> {
     }
     if share(s.links) >= p.link_share {
         r.push("link-only");
+    }
+    if s.links_per_day >= p.daily_links {
+        r.push("high-volume");
     }
     r
 }
@@ -287,6 +308,7 @@ fn describe(s: &Stats, reasons: &[&str]) -> String {
                 s.feed_links, s.links
             ),
             "link-only" => format!("{} of {} posts carry a link", s.links, s.posts),
+            "high-volume" => format!("{:.0} link posts a day", s.links_per_day),
             other => other.to_string(),
         })
         .collect();
@@ -494,7 +516,12 @@ mod tests {
     #[test]
     fn aggregator_rule() {
         assert!(is_aggregator(&["feed-mirror"]));
-        assert!(is_aggregator(&["fixed-cadence", "link-only"]));
+        assert!(is_aggregator(&[
+            "fixed-cadence",
+            "link-only",
+            "high-volume"
+        ]));
+        assert!(!is_aggregator(&["24-7", "link-only"]));
         assert!(!is_aggregator(&["fixed-cadence"]));
         assert!(!is_aggregator(&["pure-repost", "link-only"]));
     }

@@ -93,7 +93,9 @@ impl Corpus {
 #[derive(Debug, Default)]
 pub struct CorpusBuilder {
     corpus: Corpus,
-    actor_index: std::collections::HashMap<(Platform, Box<str>), u32>,
+    /// `platform:id` of each actor; an actor's id here is its index in `corpus.actors`.
+    actor_keys: Interner,
+    key_buf: String,
 }
 
 impl CorpusBuilder {
@@ -101,28 +103,34 @@ impl CorpusBuilder {
         Self::default()
     }
 
+    /// A builder with room for about `items` items.
+    pub fn with_capacity(items: usize) -> Self {
+        let mut b = Self::default();
+        b.corpus.items.reserve(items);
+        b.corpus.match_texts.reserve(items);
+        b.corpus.texts.reserve(items);
+        b.corpus.item_ids = Interner::with_capacity(items, items * 12);
+        b.corpus.urls = Interner::with_capacity(items / 2, items * 30);
+        b
+    }
+
     /// Adds one normalised item. URLs without a canonical form are left out.
     pub fn push(&mut self, item: &Item) {
         let c = &mut self.corpus;
-        let key = (
-            item.platform,
-            Box::<str>::from(item.actor.platform_id.as_str()),
-        );
-        let actor = match self.actor_index.get(&key) {
-            Some(&a) => {
-                merge_actor(&mut c.actors[a as usize].actor, &item.actor);
-                a
-            }
-            None => {
-                let a = c.actors.len() as u32;
-                c.actors.push(CorpusActor {
-                    platform: item.platform,
-                    actor: item.actor.clone(),
-                });
-                self.actor_index.insert(key, a);
-                a
-            }
-        };
+        self.key_buf.clear();
+        self.key_buf.push_str(item.platform.as_str());
+        self.key_buf.push(':');
+        self.key_buf.push_str(&item.actor.platform_id);
+        let known = self.actor_keys.len();
+        let actor = self.actor_keys.intern(&self.key_buf);
+        if actor as usize == known {
+            c.actors.push(CorpusActor {
+                platform: item.platform,
+                actor: item.actor.clone(),
+            });
+        } else {
+            merge_actor(&mut c.actors[actor as usize].actor, &item.actor);
+        }
         let urls = item
             .urls
             .iter()

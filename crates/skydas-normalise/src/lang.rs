@@ -129,7 +129,7 @@ struct State {
 fn scan(text: &str, st: &mut State) {
     let table = words();
     for tok in text.split_whitespace() {
-        if tok.starts_with(['@', '#']) || tok.contains("://") || starts_with_www(tok) {
+        if tok.starts_with(['@', '#']) || has(tok, "://") || starts_with_www(tok) {
             continue;
         }
         let mut buf = [0u8; 64];
@@ -138,7 +138,7 @@ fn scan(text: &str, st: &mut State) {
         let mut prev_letter = false;
         let mut chars = tok.chars().peekable();
         while let Some(c) = chars.next() {
-            if c.is_alphabetic() {
+            if is_letter(c) {
                 let l = lower(c);
                 letter(l, st);
                 if !overflow {
@@ -155,7 +155,7 @@ fn scan(text: &str, st: &mut State) {
             }
             if matches!(c, '\'' | '’' | 'ʼ')
                 && prev_letter
-                && chars.peek().is_some_and(|n| n.is_alphabetic())
+                && chars.peek().is_some_and(|&n| is_letter(n))
             {
                 // Ukrainian and Belarusian write an apostrophe inside words (п'ять, сям'я)
                 // where Russian uses ъ; in Latin words it is English or French elision.
@@ -180,6 +180,18 @@ fn scan(text: &str, st: &mut State) {
             prev_letter = false;
         }
         end_word(&buf[..len], overflow, table, st);
+    }
+}
+
+/// `char::is_alphabetic` with fast paths for the ranges nearly all text here is in; the
+/// general lookup is a binary search over Unicode tables.
+#[inline]
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{0400}'..='\u{045F}' => true,
+        '\u{0000}'..='\u{007F}' => false,
+        '\u{00C0}'..='\u{024F}' => c != '×' && c != '÷',
+        _ => c.is_alphabetic(),
     }
 }
 
@@ -371,10 +383,10 @@ fn cyrillic_word_cues(w: &str, st: &mut State) {
     {
         add(st, &[(RU, 0.6)]);
     }
-    if w.ends_with("цца") || w.ends_with("нне") || w.contains("шч") {
+    if w.ends_with("цца") || w.ends_with("нне") || has(w, "шч") {
         add(st, &[(BE, 1.5)]);
     }
-    if w.contains("дз") {
+    if has(w, "дз") {
         add(st, &[(BE, 0.6)]);
     }
 }
@@ -389,29 +401,26 @@ fn latin_word_cues(w: &str, st: &mut State) {
     if w.ends_with("mme") || w.ends_with("vät") || w.ends_with("nsa") || w.ends_with("nsä") {
         add(st, &[(FI, 0.8)]);
     }
-    if w.contains('y') && (w.contains('ä') || w.contains('ö')) {
+    if w.as_bytes().contains(&b'y') && (has(w, "ä") || has(w, "ö")) {
         // Finnish vowel harmony words; Estonian has no y.
         add(st, &[(FI, 1.0), (ET, -0.5)]);
     }
-    if ["aa", "ee", "ii", "uu", "yy", "ää", "öö"]
-        .iter()
-        .any(|d| w.contains(d))
-    {
+    if has_double_vowel(w) {
         add(st, &[(FI, 0.4), (ET, 0.4)]);
     }
-    if w.contains("sch") || w.ends_with("ung") || w.ends_with("keit") || w.contains("tz") {
+    if has(w, "sch") || w.ends_with("ung") || w.ends_with("keit") || has(w, "tz") {
         add(st, &[(DE, 1.2)]);
     }
-    if w.contains("th") || w.contains("wh") {
+    if has(w, "th") || has(w, "wh") {
         add(st, &[(EN, 0.8)]);
     }
     if w.ends_with("ing") || w.ends_with("ly") {
         add(st, &[(EN, 0.8)]);
     }
-    if w.contains("sz") || w.contains("cz") || w.contains("rz") {
+    if has(w, "sz") || has(w, "cz") || has(w, "rz") {
         add(st, &[(PL, 0.8)]);
     }
-    if w.ends_with("ów") || w.contains("prz") {
+    if w.ends_with("ów") || has(w, "prz") {
         add(st, &[(PL, 1.5)]);
     }
     if w.ends_with("oje") || w.ends_with("ių") || w.ends_with("ės") {
@@ -431,9 +440,36 @@ fn latin_word_cues(w: &str, st: &mut State) {
     if w.ends_with("ción") || w.ends_with("mente") {
         add(st, &[(ES, 1.5)]);
     }
-    if w.contains("eau") || w.ends_with("aux") || w.ends_with("eux") {
+    if has(w, "eau") || w.ends_with("aux") || w.ends_with("eux") {
         add(st, &[(FR, 1.5)]);
     }
+}
+
+/// Whether `w` contains `needle`. Words are short and needles two to four bytes: a window
+/// scan with fixed-size compares is several times faster here than the general substring
+/// search, which is built for long haystacks.
+#[inline]
+fn has(w: &str, needle: &str) -> bool {
+    let (w, n) = (w.as_bytes(), needle.as_bytes());
+    match n.len() {
+        2 => w.windows(2).any(|x| x[0] == n[0] && x[1] == n[1]),
+        3 => w
+            .windows(3)
+            .any(|x| x[0] == n[0] && x[1] == n[1] && x[2] == n[2]),
+        4 => w
+            .windows(4)
+            .any(|x| x[0] == n[0] && x[1] == n[1] && x[2] == n[2] && x[3] == n[3]),
+        _ => w.windows(n.len().max(1)).any(|x| x == n),
+    }
+}
+
+/// Finnish and Estonian long vowels: `aa ee ii uu yy ää öö`.
+fn has_double_vowel(w: &str) -> bool {
+    let b = w.as_bytes();
+    b.windows(2)
+        .any(|x| x[0] == x[1] && matches!(x[0], b'a' | b'e' | b'i' | b'u' | b'y'))
+        || has(w, "ää")
+        || has(w, "öö")
 }
 
 fn hint_index(hint: Option<&str>) -> Option<usize> {

@@ -13,6 +13,11 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// NFKC, full Unicode lowercase, confusables folded per word by the word's majority script,
 /// invisible characters removed, whitespace collapsed to single spaces and trimmed.
 pub fn match_text(text: &str) -> String {
+    if text.is_ascii() {
+        // Nothing to fold: ASCII has no invisible characters, is its own NFKC, and a word of
+        // Latin letters only is left as it is.
+        return ascii_match_text(text);
+    }
     let visible: Cow<str> = if text.chars().any(is_invisible) {
         Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).collect())
     } else {
@@ -31,6 +36,20 @@ pub fn match_text(text: &str) -> String {
             out.push(' ');
         }
         fold_word(word, &mut out);
+    }
+    out
+}
+
+fn ascii_match_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // `split_whitespace`, not the ASCII variant: vertical tab is Unicode whitespace.
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
     }
     out
 }
@@ -293,6 +312,8 @@ mod tests {
     #[test]
     fn match_text_folds() {
         check("Hello   World\n\t!", "hello world !");
+        check("a\u{0B}B\u{0C}c\r\nD", "a b c d");
+        check("a\u{0B}Š", "a š");
         check("  ЗДРАВСТВУЙТЕ  ", "здравствуйте");
         // Cyrillic а, е, о inside Latin words.
         check("Nаtо rеpоrt", "nato report");

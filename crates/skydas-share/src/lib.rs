@@ -1,5 +1,11 @@
 //! Sharing and export: turning findings into formats other tools read.
 //!
 //! [`graph`] writes a coordination finding's actor graph for Gephi and spreadsheets.
+//! [`stix`] and [`misp`] export findings for partners' platforms under the TLP 2.0 rules of
+//! [`tlp`], referencing DISARM techniques from the embedded framework data in [`disarm`].
 
+pub mod disarm;
 pub mod graph;
+pub mod misp;
+pub mod stix;
+pub mod tlp;

@@ -2386,6 +2386,16 @@ impl Sim {
                 operations.push(op)
             }
         }
+        // An operation member that also takes part in an organic cascade (its cover traffic)
+        // is a positive, not a decoy: decoys name only actors outside every operation.
+        let members: BTreeSet<(Platform, String)> = operations
+            .iter()
+            .flat_map(|o: &Operation| o.actors.iter().map(|a| (a.platform, a.id.clone())))
+            .collect();
+        for d in &mut decoys {
+            d.actors
+                .retain(|a| !members.contains(&(a.platform, a.id.clone())));
+        }
         let mut benign: Vec<String> = OUTLETS.iter().map(|o| o.domain.to_string()).collect();
         benign.sort();
         benign.dedup();

@@ -167,12 +167,15 @@ pub fn evaluate(truth: &Truth, findings: &FindingsDoc) -> EvalReport {
         })
         .collect();
 
+    // Decoys are organic actors: an actor that is also an operation member counts as a positive.
     let mut by_kind: BTreeMap<&str, BTreeSet<Key>> = BTreeMap::new();
     for d in &truth.decoys {
-        by_kind
-            .entry(&d.kind)
-            .or_default()
-            .extend(d.actors.iter().map(|a| (a.platform, a.id.clone())));
+        by_kind.entry(&d.kind).or_default().extend(
+            d.actors
+                .iter()
+                .map(|a| (a.platform, a.id.clone()))
+                .filter(|k| !positives.contains(k)),
+        );
     }
     let decoys = by_kind
         .iter()

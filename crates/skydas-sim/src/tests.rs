@@ -387,7 +387,8 @@ fn evaluation_gives_exact_numbers() {
         ],
         decoys: vec![
             op("d-1", "aggregator", &["7", "8"]),
-            op("d-2", "viral_cascade", &["9"]),
+            // Actor 5 is an operation member sharing a viral link as cover: not a decoy.
+            op("d-2", "viral_cascade", &["9", "5"]),
         ],
         lookalike_domains: vec![
             LookalikeDomain {
@@ -449,8 +450,12 @@ fn evaluation_gives_exact_numbers() {
         ("aggregator", 1, 0.5)
     );
     assert_eq!(
-        (r.decoys[1].kind.as_str(), r.decoys[1].flagged),
-        ("viral_cascade", 0)
+        (
+            r.decoys[1].kind.as_str(),
+            r.decoys[1].actors,
+            r.decoys[1].flagged
+        ),
+        ("viral_cascade", 1, 0)
     );
     assert_eq!(
         (

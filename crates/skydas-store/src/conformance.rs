@@ -484,6 +484,10 @@ pub fn search_filters(make: MakeStore<'_>) {
             ),
             "en",
         ),
+        with_lang(
+            item(Platform::X, "x4", "a3", 400, "nothing but today", 1, 5),
+            "",
+        ),
     ])
     .unwrap();
     let q = |f: &dyn Fn(&mut SearchQuery)| {
@@ -504,6 +508,15 @@ pub fn search_filters(make: MakeStore<'_>) {
         "handle, any case, @ ignored"
     );
     assert_eq!(q(&|q| q.lang = Some("de".into())), ["x3"]);
+    let und = SearchQuery {
+        lang: Some("und".into()),
+        ..SearchQuery::new("today")
+    };
+    assert_eq!(
+        search_ids(&*s, &und),
+        ["x4"],
+        "und also matches items without a language"
+    );
     assert_eq!(q(&|q| q.since = Some(150)), ["x1", "t1", "x3"]);
     assert_eq!(q(&|q| q.until = Some(150)), ["x2"], "until is exclusive");
     assert_eq!(q(&|q| q.limit = 2), ["x1", "x2"]);

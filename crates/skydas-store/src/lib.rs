@@ -6,6 +6,8 @@
 //! their status, the original files by SHA-256, findings with the analyst's review, and the
 //! user's protected domains. Only this crate knows SQL.
 
+pub mod accounts;
+pub mod browse;
 pub mod conformance;
 mod error;
 mod originals;
@@ -20,7 +22,7 @@ use skydas_model::{Corpus, Finding, Item, Platform, Provenance};
 
 pub use error::{Result, StoreError};
 pub use originals::{original_relpath, sha256_file};
-pub use sqlite::{OpenOptions, SqliteStore};
+pub use sqlite::{DB_FILE, OpenOptions, SqliteStore};
 
 /// Import status of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,6 +113,7 @@ pub struct SearchQuery {
     /// The actor's platform id or handle (a leading `@` is ignored; handles match
     /// case-insensitively).
     pub actor: Option<String>,
+    /// Language code; `und` also matches items without one.
     pub lang: Option<String>,
     /// Earliest item time, Unix seconds, inclusive.
     pub since: Option<i64>,

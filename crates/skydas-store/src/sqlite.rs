@@ -245,8 +245,9 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Reads items and calls `f` with each. `order`: sorted by time (with a per-item provenance
-    /// lookup), or in storage order without provenance (the corpus needs neither).
+    /// Reads items and calls `f` with each: when `sorted`, by time and with each item's first
+    /// provenance; otherwise in storage order with a placeholder provenance (the corpus needs
+    /// neither order nor provenance, and skipping both keeps it one sequential scan).
     fn scan_items(&self, sorted: bool, f: &mut dyn FnMut(&Item)) -> Result<()> {
         let actors = self.load_actors()?;
         let placeholder = Provenance {
@@ -315,82 +316,79 @@ fn write_items(
     fts: bool,
     items: &[Item],
 ) -> Result<InsertOutcome> {
+    // Actors and files first: their upserts open statement savepoints, and FTS5 writes its
+    // pending terms out as a new segment at every savepoint. Resolved before any text is
+    // indexed, the batch's terms are written only when the buffer fills or at commit.
+    let mut ids = Vec::with_capacity(items.len());
+    for item in items {
+        ids.push((
+            actors.resolve(tx, item.platform, &item.actor)?,
+            resolve_file(tx, files, &item.provenance)?,
+        ));
+    }
+    let mut ins_item = tx.prepare_cached(
+        "INSERT INTO items (platform, platform_id, actor_id, kind, time, text, match_text, lang, \
+         lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, mentions) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         ON CONFLICT (platform, platform_id) DO NOTHING",
+    )?;
+    let mut find_item =
+        tx.prepare_cached("SELECT id FROM items WHERE platform = ?1 AND platform_id = ?2")?;
+    let mut ins_fts = match fts {
+        true => Some(tx.prepare_cached("INSERT INTO items_fts (rowid, fts_text) VALUES (?1, ?2)")?),
+        false => None,
+    };
+    let mut ins_prov = tx.prepare_cached(
+        "INSERT INTO provenance (item_id, file_id, loc_kind, loc, importer, importer_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+    )?;
     let mut out = InsertOutcome::default();
-    // New items per (platform, language), added to item_counts at the end of the batch.
+    // New items per (platform, language), added to item_counts once per batch.
     let mut counts: HashMap<(Platform, &str), i64> = HashMap::new();
-    {
-        let mut ins_item = tx.prepare_cached(
-            "INSERT INTO items (platform, platform_id, actor_id, kind, time, text, match_text, \
-                 lang, lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, \
-                 mentions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-                 ?15, ?16) ON CONFLICT (platform, platform_id) DO NOTHING",
-        )?;
-        let mut find_item =
-            tx.prepare_cached("SELECT id FROM items WHERE platform = ?1 AND platform_id = ?2")?;
-        let mut ins_fts = if fts {
-            Some(tx.prepare_cached("INSERT INTO items_fts (rowid, fts_text) VALUES (?1, ?2)")?)
+    for (item, (actor_id, file_id)) in items.iter().zip(ids) {
+        let inserted = ins_item.execute(params![
+            item.platform.as_str(),
+            item.platform_id,
+            actor_id,
+            item.kind.as_str(),
+            item.time,
+            item.text,
+            item.match_text,
+            item.lang,
+            finite_or_zero(item.lang_conf),
+            item.lang_hint,
+            item.repost_of,
+            item.reply_to,
+            item.quote_of,
+            urls_to_json(&item.urls)?,
+            list_to_json(&item.hashtags)?,
+            list_to_json(&item.mentions)?,
+        ])?;
+        let item_id = if inserted == 1 {
+            out.new_items += 1;
+            *counts
+                .entry((item.platform, item.lang.as_str()))
+                .or_default() += 1;
+            let id = tx.last_insert_rowid();
+            if let Some(s) = ins_fts.as_mut() {
+                s.execute(params![id, fts_fold_text(&item.text)])?;
+            }
+            id
         } else {
-            None
+            out.duplicates += 1;
+            find_item.query_row(params![item.platform.as_str(), item.platform_id], |r| {
+                r.get(0)
+            })?
         };
-        let mut ins_prov = tx.prepare_cached(
-            "INSERT INTO provenance (item_id, file_id, loc_kind, loc, importer, \
-                 importer_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-        )?;
-        // Actors and files first: their upserts open statement savepoints, and FTS5 flushes
-        // its pending terms to a new segment at every savepoint. Resolved before any text is
-        // indexed, the batch's terms reach disk once, at commit, as one segment.
-        let mut ids = Vec::with_capacity(items.len());
-        for item in items {
-            ids.push((
-                actors.resolve(tx, item.platform, &item.actor)?,
-                resolve_file(tx, files, &item.provenance)?,
-            ));
-        }
-        for (item, (actor_id, file_id)) in items.iter().zip(ids) {
-            let inserted = ins_item.execute(params![
-                item.platform.as_str(),
-                item.platform_id,
-                actor_id,
-                item.kind.as_str(),
-                item.time,
-                item.text,
-                item.match_text,
-                item.lang,
-                finite_or_zero(item.lang_conf),
-                item.lang_hint,
-                item.repost_of,
-                item.reply_to,
-                item.quote_of,
-                urls_to_json(&item.urls)?,
-                list_to_json(&item.hashtags)?,
-                list_to_json(&item.mentions)?,
-            ])?;
-            let item_id = if inserted == 1 {
-                out.new_items += 1;
-                *counts
-                    .entry((item.platform, item.lang.as_str()))
-                    .or_default() += 1;
-                let id = tx.last_insert_rowid();
-                if let Some(s) = ins_fts.as_mut() {
-                    s.execute(params![id, fts_fold_text(&item.text)])?;
-                }
-                id
-            } else {
-                out.duplicates += 1;
-                find_item.query_row(params![item.platform.as_str(), item.platform_id], |r| {
-                    r.get(0)
-                })?
-            };
-            let (loc_kind, loc) = locator_to_db(item.provenance.locator);
-            out.new_provenance += ins_prov.execute(params![
-                item_id,
-                file_id,
-                loc_kind,
-                loc,
-                item.provenance.importer,
-                item.provenance.importer_version,
-            ])? as u64;
-        }
+        let (loc_kind, loc) = locator_to_db(item.provenance.locator);
+        out.new_provenance += ins_prov.execute(params![
+            item_id,
+            file_id,
+            loc_kind,
+            loc,
+            item.provenance.importer,
+            item.provenance.importer_version,
+        ])? as u64;
     }
     let mut add_count = tx.prepare_cached(
         "INSERT INTO item_counts (platform, lang, items) VALUES (?1, ?2, ?3) \
@@ -403,8 +401,9 @@ fn write_items(
 }
 
 fn configure(conn: &Connection) -> Result<()> {
-    // WAL: readers never block the writer and a crash loses at most uncommitted batches;
-    // NORMAL sync is durable at checkpoints and consistent always, which is the trade we want.
+    // WAL: readers never block the writer, and a killed process loses only the batch it was
+    // writing. With synchronous=NORMAL a power cut may also lose the last commits, but never
+    // leaves the database inconsistent; re-running the import restores them.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::corrupt(
@@ -924,7 +923,7 @@ impl Store for SqliteStore {
              WHERE items_fts MATCH ?1 \
              AND (?2 IS NULL OR i.platform = ?2) \
              AND (?3 IS NULL OR a.platform_id = ?3 OR a.handle = ?10 COLLATE NOCASE) \
-             AND (?4 IS NULL OR i.lang = ?4) \
+             AND (?4 IS NULL OR i.lang = ?4 OR (?4 = 'und' AND i.lang = '')) \
              AND (?5 IS NULL OR i.time >= ?5) \
              AND (?6 IS NULL OR i.time < ?6) \
              ORDER BY bm25(items_fts), i.time, i.id LIMIT ?7",
@@ -958,7 +957,10 @@ impl Store for SqliteStore {
     }
 
     fn load_corpus(&self) -> Result<Corpus> {
-        let mut b = CorpusBuilder::new();
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+        let mut b = CorpusBuilder::with_capacity(usize::try_from(n).unwrap_or(0));
         self.scan_items(false, &mut |it| b.push(it))?;
         Ok(b.finish())
     }

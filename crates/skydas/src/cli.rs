@@ -62,6 +62,103 @@ pub enum Command {
     Demo(DemoArgs),
     /// Convert input files to the coordination-network-toolkit CSV, so both tools read one file.
     Convert(ConvertArgs),
+    /// Export stored findings for partners, with TLP 2.0 markings enforced.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Serve the analyst web app and the JSON API.
+    Serve(ServeArgs),
+    /// Manage web-app users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Check or list the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user; the password comes from SKYDAS_PASSWORD, else from stdin.
+    Add {
+        name: String,
+        /// admin, analyst or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "local")]
+        org: String,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for a user and print it once.
+    Create {
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Recompute the hash chain; exit 1 naming the first bad row.
+    Verify,
+    /// The newest rows.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// A STIX 2.1 bundle (DISARM attack-patterns embedded verbatim).
+    Stix(ExportArgs),
+    /// A MISP event JSON.
+    Misp(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only these findings (default: all stored findings).
+    #[arg(long = "finding", value_name = "ID")]
+    pub findings: Vec<String>,
+    /// Highest marking the recipient may receive: clear, green, amber, amber+strict. RED never
+    /// leaves.
+    #[arg(long, default_value = "amber")]
+    pub tlp: String,
+    /// The recipient is our own organisation (allows AMBER+STRICT).
+    #[arg(long)]
+    pub own_org: bool,
+    /// Our organisation's name, as the STIX identity and MISP Orgc.
+    #[arg(long, env = "SKYDAS_ORG", default_value = "local")]
+    pub org: String,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +250,12 @@ pub struct FindingsArgs {
 pub enum FindingsAction {
     /// Show one finding and explain every edge down to the items.
     Show { id: String },
+    /// Set a finding's TLP 2.0 marking (clear, green, amber, amber+strict, red).
+    Mark {
+        id: String,
+        #[arg(long)]
+        tlp: String,
+    },
     /// Export actor graphs (all coordination findings, or the given ones).
     Graph {
         ids: Vec<String>,
@@ -215,4 +318,13 @@ pub struct DemoArgs {
     /// Where to write the scenario (default: DATA/demo-scenario).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// End by serving the web app (the default when stdout is a terminal).
+    #[arg(long, conflicts_with = "no_serve")]
+    pub serve: bool,
+    /// Do not serve the web app at the end.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address the demo serves on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
 }

@@ -1,6 +1,6 @@
 //! One function per command.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +13,7 @@ use skydas_store::{OpenOptions, SearchQuery, SqliteStore, Store};
 use crate::cli::{self, Cli, Command, FindingsAction, ProtectAction};
 use crate::pipeline::{self, ImportReport, ImportSettings};
 use crate::render;
+use crate::serve;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
@@ -28,12 +29,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(a) => eval(g, &a),
         Command::Demo(a) => demo(g, &a),
         Command::Convert(a) => convert(g, &a),
+        Command::Export { what } => export(g, what),
+        Command::Serve(a) => serve::serve(g, &a),
+        Command::User { action } => serve::user(g, &action),
+        Command::Token { action } => serve::token(g, &action),
+        Command::Audit { action } => serve::audit(g, &action),
     }
 }
 
 fn open_store(g: &cli::Global) -> Result<SqliteStore> {
     SqliteStore::open(&g.data, OpenOptions::default())
         .with_context(|| format!("cannot open the store in {}", g.data.display()))
+}
+
+/// The store, for the web-app commands.
+pub(crate) fn open_store_pub(g: &cli::Global) -> Result<SqliteStore> {
+    open_store(g)
+}
+
+/// The audit detail of an import.
+fn import_audit(report: &ImportReport) -> serde_json::Value {
+    serde_json::json!({
+        "files": report.files.len(),
+        "records": report.records,
+        "new_items": report.new_items,
+        "record_errors": report.record_errors,
+        "failed_files": report.failed_files,
+    })
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -97,6 +119,13 @@ fn import_exit(report: &ImportReport) -> ExitCode {
 fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
     let mut store = open_store(g)?;
     let report = run_import(&mut store, &a.paths, &a.input, true, g.json)?;
+    let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
+    serve::record(
+        &mut store,
+        "import",
+        &target.join(" "),
+        import_audit(&report),
+    );
     if g.json {
         print_json(&report)?;
     } else {
@@ -234,6 +263,12 @@ fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
     let findings = detect(&store, &cfg)?;
     let kinds = ["coordination", "lookalike_domain", "automation"];
     store.replace_findings(&kinds, &findings)?;
+    serve::record(
+        &mut store,
+        "analyze",
+        "store",
+        serde_json::json!({"findings": findings.len()}),
+    );
     let doc = FindingsDoc { findings };
     if g.json {
         print_json(&doc)?;
@@ -268,6 +303,17 @@ fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
             } else {
                 render::finding_detail(&f, &store)?;
             }
+        }
+        Some(FindingsAction::Mark { id, tlp }) => {
+            let level = skydas_share::tlp::Tlp::parse(tlp)
+                .with_context(|| format!("unknown TLP level {tlp:?}"))?;
+            let mut store = store;
+            let mut review = store
+                .review(id)?
+                .with_context(|| format!("no finding {id:?} (see `skydas findings`)"))?;
+            review.tlp = store_tlp(level);
+            store.set_review(id, &review)?;
+            eprintln!("{id} is now {}", level.name());
         }
         Some(FindingsAction::Graph { ids, format, out }) => {
             let fmt = skydas_share::graph::GraphFormat::parse(format)
@@ -472,6 +518,10 @@ fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
         println!("Search the items:    skydas search \"NATO\"");
         eprintln!("demo finished in {:.1} s", t.elapsed().as_secs_f64());
     }
+    let serve_app = a.serve || (!a.no_serve && !g.json && std::io::stdout().is_terminal());
+    if serve_app {
+        serve::demo_serve(g, a.addr)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -541,4 +591,125 @@ fn convert(g: &cli::Global, a: &cli::ConvertArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn store_tlp(t: skydas_share::tlp::Tlp) -> skydas_store::Tlp {
+    use skydas_share::tlp::Tlp as S;
+    match t {
+        S::Clear => skydas_store::Tlp::Clear,
+        S::Green => skydas_store::Tlp::Green,
+        S::Amber => skydas_store::Tlp::Amber,
+        S::AmberStrict => skydas_store::Tlp::AmberStrict,
+        S::Red => skydas_store::Tlp::Red,
+    }
+}
+
+fn share_tlp(t: skydas_store::Tlp) -> skydas_share::tlp::Tlp {
+    use skydas_share::tlp::Tlp as S;
+    match t {
+        skydas_store::Tlp::Clear => S::Clear,
+        skydas_store::Tlp::Green => S::Green,
+        skydas_store::Tlp::Amber => S::Amber,
+        skydas_store::Tlp::AmberStrict => S::AmberStrict,
+        skydas_store::Tlp::Red => S::Red,
+    }
+}
+
+/// Stored findings with their markings; a finding whose review row is missing has no marking
+/// and is therefore blocked by the exporters.
+fn marked_findings(
+    store: &dyn Store,
+    ids: &[String],
+) -> Result<Vec<(Finding, Option<skydas_share::tlp::Tlp>)>> {
+    let all = store.findings()?;
+    let chosen: Vec<Finding> = if ids.is_empty() {
+        all
+    } else {
+        let mut v = Vec::new();
+        for id in ids {
+            v.push(
+                all.iter()
+                    .find(|f| &f.id == id)
+                    .cloned()
+                    .with_context(|| format!("no finding {id:?}"))?,
+            );
+        }
+        v
+    };
+    chosen
+        .into_iter()
+        .map(|f| {
+            let tlp = store.review(&f.id)?.map(|r| share_tlp(r.tlp));
+            Ok((f, tlp))
+        })
+        .collect()
+}
+
+fn export(g: &cli::Global, what: cli::ExportWhat) -> Result<ExitCode> {
+    use skydas_share::tlp::{Audience, Tlp};
+    let (a, stix) = match &what {
+        cli::ExportWhat::Stix(a) => (a, true),
+        cli::ExportWhat::Misp(a) => (a, false),
+    };
+    let max = Tlp::parse(&a.tlp).with_context(|| format!("unknown TLP level {:?}", a.tlp))?;
+    if max == Tlp::Red {
+        bail!("TLP:RED never leaves Skydas; choose clear, green, amber or amber+strict");
+    }
+    let audience = Audience {
+        max,
+        same_org: a.own_org,
+    };
+    let store = open_store(g)?;
+    let findings = marked_findings(&store, &a.findings)?;
+    let org = skydas_share::stix::OrgIdentity::new(&a.org);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (doc, exported, withheld) = if stix {
+        let r = skydas_share::stix::export_bundle(&findings, &org, audience, now);
+        let problems = skydas_share::stix::check_bundle_for(&r.bundle, audience);
+        if !problems.is_empty() {
+            bail!(
+                "refusing to write a bundle that fails its checks: {}",
+                problems.join("; ")
+            );
+        }
+        (r.bundle, r.counts.findings_exported, r.withheld)
+    } else {
+        let r = skydas_share::misp::export_event(&findings, &org, audience, now);
+        (r.event, r.findings_exported, r.withheld)
+    };
+    let text = serde_json::to_string_pretty(&doc)?;
+    std::fs::write(&a.out, text + "\n")
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    let mut reasons = std::collections::BTreeMap::<String, u64>::new();
+    for (_, why) in &withheld {
+        *reasons.entry(why.to_string()).or_default() += 1;
+    }
+    if g.json {
+        print_json(&serde_json::json!({
+            "out": a.out, "exported": exported, "withheld": withheld.len(), "withheld_by_reason": reasons,
+        }))?;
+    } else {
+        println!(
+            "wrote {} findings to {}; {} withheld{}",
+            exported,
+            a.out.display(),
+            withheld.len(),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    reasons
+                        .iter()
+                        .map(|(k, v)| format!("{v} {k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod pipeline;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -1,26 +1,34 @@
-//! The import pipeline: discover → hash → (parse ∥ normalise ∥ store), file by file.
+//! The import pipeline: discover → hash → parse ∥ normalise ∥ store.
 //!
-//! Parsing runs on its own thread and hands batches over a bounded channel, so memory stays
-//! bounded whatever the file size; normalisation of a batch runs on the rayon pool; the store
-//! writes one transaction per batch on this thread. A bad record is counted and reported but
-//! never stops its file; a file that cannot be read is named and the others still land.
+//! Every file is hashed first, on all cores, so that files the store already holds completely
+//! are never parsed. The rest flow through three stages joined by bounded channels, so memory
+//! stays bounded whatever the file size and both cores stay busy: one thread parses file after
+//! file into batches, a second normalises each batch on the rayon pool, and the calling thread
+//! writes one transaction per batch. The stages never wait for one another at file boundaries:
+//! the begin and end of each file travel down the channels with its batches. A bad record is
+//! counted and reported but never stops its file; a file that cannot be read is named and the
+//! others still land.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
-use skydas_ingest::{Event, FileError, ImportOptions, RecordError};
+use skydas_ingest::{Event, FileError, FileSummary, ImportOptions, RecordError};
 use skydas_model::Item;
 use skydas_normalise::Normaliser;
 use skydas_store::{FileRecord, FileStatus, Store};
 
-const BATCH: usize = 8192;
+/// Items per batch, and so per store transaction.
+const BATCH: usize = 16384;
+/// Batches waiting between two stages. Two keep each stage fed without holding much memory.
+const QUEUE: usize = 2;
 
 /// What happened to one file.
 #[derive(Debug, Serialize)]
@@ -60,10 +68,27 @@ pub struct ImportSettings {
     pub progress: bool,
 }
 
+/// What flows down the pipeline, in file order.
 enum Msg {
+    /// The file `jobs[i]` starts.
+    Begin(usize),
     Batch(Vec<Item>),
     Errors(Vec<RecordError>),
+    /// The file `jobs[i]` ends, with its importer's verdict.
+    End(usize, Result<FileSummary, FileError>),
 }
+
+/// A file that goes through the pipeline.
+struct Job {
+    /// Position in the discovered file list, which is the order of the report.
+    slot: usize,
+    path: PathBuf,
+    sha: String,
+    size: u64,
+}
+
+/// No file is being skipped.
+const NO_SKIP: usize = usize::MAX;
 
 /// Imports `paths` into `store`.
 pub fn import(
@@ -77,17 +102,10 @@ pub fn import(
     for e in discover_errors {
         report.failed_files += 1;
         eprintln!("error: {e}");
-        report.files.push(FileReport {
-            path: error_path(&e),
-            sha256: String::new(),
-            status: "failed",
-            importer: String::new(),
-            records: 0,
-            new_items: 0,
-            duplicates: 0,
-            errors: 0,
-            failure: Some(e.to_string()),
-        });
+        let mut fr = file_report(error_path(&e));
+        fr.status = "failed";
+        fr.failure = Some(e.to_string());
+        report.files.push(fr);
     }
     let total_bytes: u64 = files
         .iter()
@@ -95,34 +113,330 @@ pub fn import(
         .map(|m| m.len())
         .sum();
     let bar = progress_bar(s.progress, total_bytes);
-    let normaliser = Normaliser::new();
-    let started_items = Instant::now();
-    for path in &files {
-        let fr = import_one(
-            store,
-            path,
-            s,
-            &normaliser,
-            &bar,
-            &mut report,
-            started_items,
-        );
-        match fr {
-            Ok(fr) => {
-                if fr.status == "failed" {
-                    report.failed_files += 1;
-                }
-                report.files.push(fr);
+
+    // Hashing (SHA-NI where the CPU has it) is far cheaper than parsing, and knowing every hash
+    // up front lets unchanged files skip the pipeline entirely.
+    let hashes: Vec<std::io::Result<(String, u64)>> = files
+        .par_iter()
+        .map(|p| skydas_ingest::hash_file(p))
+        .collect();
+    let mut slots: Vec<Option<FileReport>> = Vec::with_capacity(files.len());
+    let mut jobs = Vec::new();
+    for (slot, (path, hash)) in files.iter().zip(hashes).enumerate() {
+        let mut fr = file_report(path.display().to_string());
+        match hash {
+            Err(e) => {
+                eprintln!("error: {}: cannot read: {e}", fr.path);
+                fr.status = "failed";
+                fr.failure = Some(format!("cannot read: {e}"));
             }
-            Err(e) => return Err(e),
+            Ok((sha, _)) if store.file_status(&sha)? == Some(FileStatus::Complete) => {
+                fr.sha256 = sha;
+                fr.status = "unchanged";
+            }
+            Ok((sha, size)) => {
+                jobs.push(Job {
+                    slot,
+                    path: path.clone(),
+                    sha,
+                    size,
+                });
+                slots.push(None);
+                continue;
+            }
         }
-        if let Ok(m) = std::fs::metadata(path) {
-            bar.inc(m.len());
-        }
+        bar.inc(file_size(path));
+        slots.push(Some(fr));
     }
+
+    let normaliser = Normaliser::new();
+    let skip = AtomicUsize::new(NO_SKIP);
+    let run = Run {
+        s,
+        bar: &bar,
+        jobs: &jobs,
+        skip: &skip,
+        started: Instant::now(),
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let (parsed_tx, parsed_rx) = sync_channel::<Msg>(QUEUE);
+        let (ready_tx, ready_rx) = sync_channel::<Msg>(QUEUE);
+        let (spent_tx, spent_rx) = channel::<Vec<Item>>();
+        // Named, so that profiles and `top -H` show the stages.
+        let parser = std::thread::Builder::new()
+            .name("parse".into())
+            .spawn_scoped(scope, || parse_stage(&jobs, &s.options, &skip, parsed_tx))?;
+        let norm = std::thread::Builder::new()
+            .name("normalise".into())
+            .spawn_scoped(scope, || {
+                normalise_stage(&normaliser, parsed_rx, ready_tx, spent_rx)
+            })?;
+        let stored = run.store_stage(store, ready_rx, &spent_tx, &mut slots, &mut report);
+        // The store stage returned, so its receiver is gone and both stages end soon.
+        let parser_ok = parser.join().is_ok();
+        let norm_ok = norm.join().is_ok();
+        stored?;
+        if !parser_ok || !norm_ok {
+            anyhow::bail!("the import pipeline failed unexpectedly");
+        }
+        Ok(())
+    })?;
+
+    report.failed_files += slots
+        .iter()
+        .flatten()
+        .filter(|f| f.status == "failed")
+        .count() as u64;
+    report.files.extend(slots.into_iter().flatten());
     bar.finish_and_clear();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn file_report(path: String) -> FileReport {
+    FileReport {
+        path,
+        sha256: String::new(),
+        status: "imported",
+        importer: String::new(),
+        records: 0,
+        new_items: 0,
+        duplicates: 0,
+        errors: 0,
+        failure: None,
+    }
+}
+
+/// Parses every job in order into batches. Stops when the next stage is gone.
+fn parse_stage(jobs: &[Job], options: &ImportOptions, skip: &AtomicUsize, tx: SyncSender<Msg>) {
+    for (i, job) in jobs.iter().enumerate() {
+        if tx.send(Msg::Begin(i)).is_err() {
+            return;
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut errors = Vec::new();
+        let mut closed = false;
+        let mut sink = |ev: Event| {
+            // The store found this file complete after all (a copy imported earlier in this
+            // run): nothing of it is wanted.
+            if closed || skip.load(Ordering::Relaxed) == i {
+                return;
+            }
+            match ev {
+                Event::Item(it) => {
+                    batch.push(*it);
+                    if batch.len() >= BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        closed = tx.send(Msg::Batch(full)).is_err();
+                    }
+                }
+                Event::Error(e) => {
+                    errors.push(e);
+                    if errors.len() >= 1024 {
+                        closed = tx.send(Msg::Errors(std::mem::take(&mut errors))).is_err();
+                    }
+                }
+            }
+        };
+        let res = skydas_ingest::import_file(&job.path, &job.sha, options, &mut sink);
+        if closed {
+            return;
+        }
+        let tail = [
+            (!batch.is_empty()).then_some(Msg::Batch(batch)),
+            (!errors.is_empty()).then_some(Msg::Errors(errors)),
+            Some(Msg::End(i, res)),
+        ];
+        for msg in tail.into_iter().flatten() {
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Normalises each batch on the rayon pool and passes everything on in order. Also frees the
+/// batches the store is done with: freeing a batch's strings is real work, and the store
+/// thread is the one every item waits for.
+fn normalise_stage(
+    normaliser: &Normaliser,
+    rx: Receiver<Msg>,
+    tx: SyncSender<Msg>,
+    spent: Receiver<Vec<Item>>,
+) {
+    for mut msg in rx {
+        if let Msg::Batch(items) = &mut msg {
+            items.par_iter_mut().for_each(|it| normaliser.normalise(it));
+        }
+        if tx.send(msg).is_err() {
+            return;
+        }
+        spent.try_iter().for_each(drop);
+    }
+}
+
+/// What the store stage needs to know about the run.
+struct Run<'a> {
+    s: &'a ImportSettings,
+    bar: &'a ProgressBar,
+    jobs: &'a [Job],
+    skip: &'a AtomicUsize,
+    started: Instant,
+}
+
+/// The file the store stage is in.
+struct Current {
+    job: usize,
+    fr: FileReport,
+    /// Complete in the store by the time it came up: its batches are dropped.
+    skipping: bool,
+}
+
+impl Run<'_> {
+    fn store_stage(
+        &self,
+        store: &mut dyn Store,
+        rx: Receiver<Msg>,
+        spent: &Sender<Vec<Item>>,
+        slots: &mut [Option<FileReport>],
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let mut cur: Option<Current> = None;
+        for msg in rx {
+            match msg {
+                Msg::Begin(i) => cur = Some(self.begin(store, i)?),
+                Msg::Batch(items) => {
+                    let Some(c) = cur.as_mut().filter(|c| !c.skipping) else {
+                        continue;
+                    };
+                    let out = store.insert_items(&items)?;
+                    let n = items.len() as u64;
+                    // Once the normaliser has finished, the batch is simply freed here.
+                    let _ = spent.send(items);
+                    c.fr.records += n;
+                    c.fr.new_items += out.new_items;
+                    c.fr.duplicates += out.duplicates;
+                    report.records += n;
+                    report.new_items += out.new_items;
+                    report.duplicates += out.duplicates;
+                    let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+                    self.bar.set_message(format!(
+                        "{} items, {:.0} items/s",
+                        report.records,
+                        report.records as f64 / secs
+                    ));
+                }
+                Msg::Errors(errs) => {
+                    let Some(c) = cur.as_mut().filter(|c| !c.skipping) else {
+                        continue;
+                    };
+                    for e in errs {
+                        c.fr.errors += 1;
+                        report.record_errors += 1;
+                        *report.errors_by_reason.entry(e.reason.clone()).or_default() += 1;
+                        if report.error_samples.len() < self.s.show_errors.max(1000) {
+                            report.error_samples.push(e.to_string());
+                        }
+                    }
+                }
+                Msg::End(i, res) => {
+                    let Some(mut c) = cur.take().filter(|c| c.job == i) else {
+                        anyhow::bail!("the import pipeline lost track of its files");
+                    };
+                    let job = &self.jobs[i];
+                    if !c.skipping {
+                        self.end(store, &mut c.fr, &job.sha, res, report)?;
+                    }
+                    self.bar.inc(job.size);
+                    slots[job.slot] = Some(c.fr);
+                }
+            }
+        }
+        if let Some(c) = cur {
+            anyhow::bail!("importer of {} stopped unexpectedly", c.fr.path);
+        }
+        Ok(())
+    }
+
+    fn begin(&self, store: &mut dyn Store, i: usize) -> Result<Current> {
+        let job = &self.jobs[i];
+        let mut fr = file_report(job.path.display().to_string());
+        fr.sha256.clone_from(&job.sha);
+        // Asked again: the same bytes may have come in under another name since the hashing.
+        if store.file_status(&job.sha)? == Some(FileStatus::Complete) {
+            self.skip.store(i, Ordering::Relaxed);
+            fr.status = "unchanged";
+            return Ok(Current {
+                job: i,
+                fr,
+                skipping: true,
+            });
+        }
+        if self.s.keep_originals {
+            store.store_original(&job.path, &job.sha)?;
+        }
+        store.begin_file(&FileRecord {
+            sha256: job.sha.clone(),
+            path: fr.path.clone(),
+            size: job.size,
+            importer: self
+                .s
+                .options
+                .format
+                .clone()
+                .unwrap_or_else(|| "auto".into()),
+            importer_version: 0,
+        })?;
+        Ok(Current {
+            job: i,
+            fr,
+            skipping: false,
+        })
+    }
+
+    fn end(
+        &self,
+        store: &mut dyn Store,
+        fr: &mut FileReport,
+        sha: &str,
+        res: Result<FileSummary, FileError>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        match res {
+            Ok(summary) => {
+                fr.importer = summary.importer;
+                store.finish_file(sha, fr.records, fr.errors)?;
+            }
+            Err(FileError::Fatal {
+                locator, reason, ..
+            }) => {
+                // The document is cut or broken part way: what came before it is kept, the file
+                // is done (a re-import would give the same), and the break counts as a record
+                // error.
+                let msg = format!("{}:{locator}: {reason}", fr.path);
+                fr.errors += 1;
+                report.record_errors += 1;
+                *report
+                    .errors_by_reason
+                    .entry("broken document".into())
+                    .or_default() += 1;
+                report.error_samples.push(msg.clone());
+                fr.failure = Some(msg);
+                fr.status = "partial";
+                store.finish_file(sha, fr.records, fr.errors)?;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                fr.status = "failed";
+                fr.failure = Some(e.to_string());
+            }
+        }
+        Ok(())
+    }
 }
 
 fn error_path(e: &FileError) -> String {
@@ -147,152 +461,4 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
-}
-
-fn import_one(
-    store: &mut dyn Store,
-    path: &Path,
-    s: &ImportSettings,
-    normaliser: &Normaliser,
-    bar: &ProgressBar,
-    report: &mut ImportReport,
-    started: Instant,
-) -> Result<FileReport> {
-    let display = path.display().to_string();
-    let mut fr = FileReport {
-        path: display.clone(),
-        sha256: String::new(),
-        status: "imported",
-        importer: String::new(),
-        records: 0,
-        new_items: 0,
-        duplicates: 0,
-        errors: 0,
-        failure: None,
-    };
-    let (sha, size) = match skydas_ingest::hash_file(path) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {display}: cannot read: {e}");
-            fr.status = "failed";
-            fr.failure = Some(format!("cannot read: {e}"));
-            return Ok(fr);
-        }
-    };
-    fr.sha256.clone_from(&sha);
-    if store.file_status(&sha)? == Some(FileStatus::Complete) {
-        fr.status = "unchanged";
-        return Ok(fr);
-    }
-    if s.keep_originals {
-        store.store_original(path, &sha)?;
-    }
-    store.begin_file(&FileRecord {
-        sha256: sha.clone(),
-        path: display.clone(),
-        size,
-        importer: s.options.format.clone().unwrap_or_else(|| "auto".into()),
-        importer_version: 0,
-    })?;
-
-    let (tx, rx) = mpsc::sync_channel::<Msg>(2);
-    let options = s.options.clone();
-    let owned_path = path.to_path_buf();
-    let owned_sha = sha.clone();
-    let parser = std::thread::spawn(move || {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut errors = Vec::new();
-        let mut closed = false;
-        let mut sink = |ev: Event| {
-            if closed {
-                return;
-            }
-            match ev {
-                Event::Item(it) => {
-                    batch.push(*it);
-                    if batch.len() >= BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        closed = tx.send(Msg::Batch(full)).is_err();
-                    }
-                }
-                Event::Error(e) => {
-                    errors.push(e);
-                    if errors.len() >= 1024 {
-                        closed = tx.send(Msg::Errors(std::mem::take(&mut errors))).is_err();
-                    }
-                }
-            }
-        };
-        let res = skydas_ingest::import_file(&owned_path, &owned_sha, &options, &mut sink);
-        if !batch.is_empty() {
-            let _ = tx.send(Msg::Batch(batch));
-        }
-        if !errors.is_empty() {
-            let _ = tx.send(Msg::Errors(errors));
-        }
-        res
-    });
-
-    for msg in rx {
-        match msg {
-            Msg::Batch(mut items) => {
-                items.par_iter_mut().for_each(|it| normaliser.normalise(it));
-                fr.records += items.len() as u64;
-                let out = store.insert_items(&items)?;
-                fr.new_items += out.new_items;
-                fr.duplicates += out.duplicates;
-                report.records += items.len() as u64;
-                report.new_items += out.new_items;
-                report.duplicates += out.duplicates;
-                let secs = started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!(
-                    "{} items, {:.0} items/s",
-                    report.records,
-                    report.records as f64 / secs
-                ));
-            }
-            Msg::Errors(errs) => {
-                for e in errs {
-                    fr.errors += 1;
-                    report.record_errors += 1;
-                    *report.errors_by_reason.entry(e.reason.clone()).or_default() += 1;
-                    if report.error_samples.len() < s.show_errors.max(1000) {
-                        report.error_samples.push(e.to_string());
-                    }
-                }
-            }
-        }
-    }
-    let res = parser
-        .join()
-        .map_err(|_| anyhow::anyhow!("importer of {display} panicked"))?;
-    match res {
-        Ok(summary) => {
-            fr.importer = summary.importer;
-            store.finish_file(&sha, fr.records, fr.errors)?;
-        }
-        Err(FileError::Fatal {
-            locator, reason, ..
-        }) => {
-            // The document is cut or broken part way: what came before it is kept, the file is
-            // done (a re-import would give the same), and the break counts as a record error.
-            let msg = format!("{display}:{locator}: {reason}");
-            fr.errors += 1;
-            report.record_errors += 1;
-            *report
-                .errors_by_reason
-                .entry("broken document".into())
-                .or_default() += 1;
-            report.error_samples.push(msg.clone());
-            fr.failure = Some(msg);
-            fr.status = "partial";
-            store.finish_file(&sha, fr.records, fr.errors)?;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            fr.status = "failed";
-            fr.failure = Some(e.to_string());
-        }
-    }
-    Ok(fr)
 }

@@ -359,3 +359,74 @@ fn analyze_stores_findings_that_show_explains() {
         assert!(g.contains(first_actor), "{fmt} graph names the actors");
     }
 }
+
+#[test]
+fn red_findings_never_leave_and_markings_gate_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scn = scenario(tmp.path(), 6, 0.2);
+    let data = tmp.path().join("store");
+    assert!(
+        run(&["import", scn.join("data").to_str().unwrap()], &data)
+            .status
+            .success()
+    );
+    let o = run(&["analyze", "--json"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = json(&o);
+    let ids: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() >= 3, "need a few findings: {ids:?}");
+    let (red, strict, green) = (&ids[0], &ids[1], &ids[2]);
+    for (id, level) in [(red, "red"), (strict, "amber+strict"), (green, "green")] {
+        let o = run(&["findings", "mark", id, "--tlp", level], &data);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let bundle_of = |args: &[&str], out: &Path| -> (serde_json::Value, String) {
+        let mut all = vec!["--json", "export"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let o = run(&all, &data);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (json(&o), std::fs::read_to_string(out).unwrap())
+    };
+    // A partner at AMBER: RED and AMBER+STRICT are withheld, GREEN goes.
+    let out = tmp.path().join("partner.json");
+    let (r, text) = bundle_of(&["stix", "--tlp", "amber"], &out);
+    assert!(r["withheld"].as_u64().unwrap() >= 2, "{r}");
+    assert!(!text.contains(red.as_str()) && !text.contains(strict.as_str()));
+    assert!(
+        text.contains("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"),
+        "TLP:GREEN marking present"
+    );
+    assert!(
+        !text.contains("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"),
+        "no TLP:RED marking"
+    );
+    // Our own organisation at AMBER+STRICT gets the strict finding, still not the red one.
+    let out = tmp.path().join("own.json");
+    let (_, text) = bundle_of(&["stix", "--tlp", "amber+strict", "--own-org"], &out);
+    assert!(!text.contains("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"));
+    assert!(text.contains("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"));
+    // MISP takes the same gate.
+    let out = tmp.path().join("event.json");
+    let (r, text) = bundle_of(&["misp", "--tlp", "clear"], &out);
+    assert!(r["withheld"].as_u64().unwrap() >= 2, "{r}");
+    assert!(!text.contains("tlp:red") && !text.contains("tlp:amber"));
+    // Asking for RED is refused outright.
+    let o = run(
+        &[
+            "export",
+            "stix",
+            "--tlp",
+            "red",
+            "--out",
+            tmp.path().join("x.json").to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(o.status.code(), Some(1));
+}

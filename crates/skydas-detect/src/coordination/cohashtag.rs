@@ -1,73 +1,89 @@
-//! `co-hashtag`: actors using the same set of two or more hashtags.
+//! `co-hashtag`: actors pushing the same rare hashtag in the same burst.
 //!
 //! # What it finds
-//! Posts that carry exactly the same set of at least two hashtags (order and case ignored).
+//! Posts that carry the same hashtag within one burst of its use. Each post counts by its
+//! rarest hashtag (fewest distinct actors in the corpus), so a campaign tag keeps its key when
+//! bots shuffle the order or add a popular tag (`#nato`, `#news`) to some copies, and a single
+//! campaign tag is enough.
 //!
 //! # Why it matters
-//! Hashtag-flooding networks push a campaign's tag combination from many accounts at once; a
-//! single big hashtag says little, a rare combination repeated in lockstep says a lot.
+//! Hashtag-flooding networks push the same tags burst after burst. The tag stays the same, so
+//! the burst is what tells one co-action from the next: the join splits a hashtag's uses into
+//! bursts wherever it goes unused for longer than the slow window, and each burst is a key of
+//! its own. A pair that turns up together in burst after burst of a rare tag is what floods
+//! look like; a popular tag in constant use forms one huge burst that weighs almost nothing.
 //!
 //! # Evidence it reports
-//! The hashtag set (`#a #b`) and, per actor pair, the two items and their time gap.
+//! The hashtag (`#tag`) and, per actor pair, the two items and their time gap.
 //!
 //! # DISARM techniques
 //! T0049.002 (flood existing hashtag).
 //!
 //! # Known limits
-//! Sets differing by one tag are different keys. Popular sets are down-weighted by the join
-//! like every key, and sets used by thousands of actors are not compared at all.
+//! A flood whose posts share no tag with each other (every post a different rare tag) is not
+//! found. Reposts and forwards carry their source's tags and are left to `co-repost`. Bursts
+//! of a tag used by more than `max_key_actors` actors are not compared.
 
 use rayon::prelude::*;
-use skydas_model::Corpus;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use skydas_model::{Corpus, ItemKind};
 
-use super::text::SEED;
 use super::{KeyEvent, Signal};
 
 /// The `co-hashtag` signal.
 #[derive(Debug, Default)]
 pub struct CoHashtag;
 
+/// Distinct actors per hashtag.
+fn actors_per_tag(corpus: &Corpus) -> Vec<u32> {
+    let mut ta: Vec<(u32, u32)> = corpus
+        .items
+        .iter()
+        .flat_map(|it| it.hashtags.iter().map(move |&t| (t, it.actor)))
+        .collect();
+    ta.par_sort_unstable();
+    ta.dedup();
+    let mut n = vec![0u32; corpus.tags.len()];
+    for &(t, _) in &ta {
+        if let Some(c) = n.get_mut(t as usize) {
+            *c += 1;
+        }
+    }
+    n
+}
+
 impl Signal for CoHashtag {
     fn code(&self) -> &'static str {
         "co-hashtag"
     }
 
+    fn episodic(&self) -> bool {
+        true
+    }
+
     fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
+        let popularity = actors_per_tag(corpus);
         corpus
             .items
             .par_iter()
             .enumerate()
             .filter_map(|(i, it)| {
-                if it.hashtags.len() < 2 {
+                if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) {
                     return None;
                 }
-                let mut tags = it.hashtags.clone();
-                tags.sort_unstable();
-                tags.dedup();
-                if tags.len() < 2 {
-                    return None;
-                }
-                let bytes: Vec<u8> = tags.iter().flat_map(|t| t.to_le_bytes()).collect();
+                // Rarest first, ties by tag id, so every copy of a post picks the same tag.
+                let tag = it
+                    .hashtags
+                    .iter()
+                    .min_by_key(|&&t| (popularity.get(t as usize).copied().unwrap_or(0), t))?;
                 Some(KeyEvent {
-                    key: xxh3_64_with_seed(&bytes, SEED),
+                    key: u64::from(*tag),
                     item: i as u32,
                 })
             })
             .collect()
     }
 
-    fn describe(&self, corpus: &Corpus, _key: u64, item: u32) -> String {
-        let mut tags: Vec<&str> = corpus.items[item as usize]
-            .hashtags
-            .iter()
-            .map(|&t| corpus.tags.resolve(t))
-            .collect();
-        tags.sort_unstable();
-        tags.dedup();
-        tags.iter()
-            .map(|t| format!("#{t}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    fn describe(&self, corpus: &Corpus, key: u64, _item: u32) -> String {
+        format!("#{}", corpus.tags.resolve(key as u32))
     }
 }

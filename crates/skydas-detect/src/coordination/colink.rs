@@ -97,49 +97,111 @@ impl Signal for CoLink {
     }
 }
 
+/// How long before a `t.me` link its message may have been posted and still vote for the
+/// channel that posted it, seconds.
+const TME_VOTE_WINDOW_S: i64 = 7 * 86_400;
+
 /// Events that put a Telegram channel's own message on the key of every `t.me` link to it.
+///
+/// A link names the channel by its public handle, which Telegram Desktop exports of a channel do
+/// not contain. A handle the corpus does not know is resolved by message ids: the channel that
+/// posted message N shortly before each link to `t.me/handle/N` appeared. The channel must
+/// explain at least three links and half of the handle's links, and no other channel as many.
 fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
     let Some(tme) = corpus.hosts.get("t.me") else {
         return Vec::new();
     };
-    let mut linked: Vec<u32> = corpus
+    // Earliest appearance of each t.me link.
+    let mut linked: Vec<(u32, i64)> = corpus
         .items
         .iter()
         .flat_map(|it| {
             it.urls
                 .iter()
                 .filter(|u| u.host == tme)
-                .map(|u| u.canonical)
+                .map(move |u| (u.canonical, it.time))
         })
         .collect();
     if linked.is_empty() {
         return Vec::new();
     }
     linked.sort_unstable();
-    linked.dedup();
+    linked.dedup_by_key(|x| x.0);
     // Telegram item ids are `{chat_id}/{message_id}`; the link names the channel's handle.
-    let mut by_msg: HashMap<(String, &str), u32> = HashMap::new();
+    let mut by_msg: HashMap<(String, u64), u32> = HashMap::new();
+    let mut by_number: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut handles: HashMap<String, u32> = HashMap::new();
     for (i, it) in corpus.items.iter().enumerate() {
         if it.platform != Platform::Telegram {
             continue;
         }
         let actor = &corpus.actor(it.actor).actor;
-        let Some(msg) = corpus.item_id(i).rsplit('/').next() else {
+        let Some(msg) = corpus
+            .item_id(i)
+            .rsplit('/')
+            .next()
+            .and_then(|m| m.parse::<u64>().ok())
+        else {
             continue;
         };
+        by_number.entry(msg).or_default().push(i as u32);
         for h in [actor.handle.as_deref(), Some(actor.platform_id.as_str())]
             .into_iter()
             .flatten()
         {
             let h = h.trim_start_matches('@').to_lowercase();
+            handles.entry(h.clone()).or_insert(it.actor);
             by_msg.entry((h, msg)).or_insert(i as u32);
         }
     }
-    linked
+    let targets: Vec<(u32, i64, String, u64)> = linked
         .into_iter()
-        .filter_map(|sym| {
+        .filter_map(|(sym, t)| {
             let (chan, msg) = tme_target(corpus.urls.resolve(sym))?;
-            let item = *by_msg.get(&(chan, msg))?;
+            Some((sym, t, chan, msg.parse().ok()?))
+        })
+        .collect();
+    // Votes of unknown handles for the channels whose message numbers fit their links.
+    let mut votes: HashMap<&str, (u32, HashMap<u32, u32>)> = HashMap::new();
+    for (_, t, chan, msg) in &targets {
+        if handles.contains_key(chan) {
+            continue;
+        }
+        let entry = votes.entry(chan.as_str()).or_default();
+        entry.0 += 1;
+        let mut seen: Vec<u32> = Vec::new();
+        for &i in by_number.get(msg).map_or(&[][..], Vec::as_slice) {
+            let it = &corpus.items[i as usize];
+            if it.time <= *t && *t - it.time <= TME_VOTE_WINDOW_S && !seen.contains(&it.actor) {
+                seen.push(it.actor);
+                *entry.1.entry(it.actor).or_default() += 1;
+            }
+        }
+    }
+    for (chan, (links, v)) in votes {
+        let mut best: Vec<(u32, u32)> = v.into_iter().map(|(a, n)| (n, a)).collect();
+        best.sort_unstable_by(|x, y| y.cmp(x));
+        let Some(&(n, actor)) = best.first() else {
+            continue;
+        };
+        let unique = best.get(1).is_none_or(|&(m, _)| m < n);
+        if n >= 3 && 2 * n >= links && unique {
+            handles.insert(chan.to_string(), actor);
+        }
+    }
+    targets
+        .into_iter()
+        .filter_map(|(sym, _, chan, msg)| {
+            let item = match by_msg.get(&(chan.clone(), msg)) {
+                Some(&i) => i,
+                None => {
+                    let actor = *handles.get(&chan)?;
+                    *by_number
+                        .get(&msg)?
+                        .iter()
+                        .find(|&&i| corpus.items[i as usize].actor == actor)?
+                }
+            };
             Some(KeyEvent {
                 key: u64::from(sym),
                 item,

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use skydas_model::{Corpus, ItemKind};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::text::{SEED, content_text_into, excerpt, fingerprint};
+use super::text::{SEED, content_text, excerpt, fingerprint};
 use super::{KeyEvent, Signal};
 
 /// The `co-repost` signal.
@@ -46,16 +46,16 @@ impl Signal for CoRepost {
             .items
             .par_iter()
             .enumerate()
-            .map_init(String::new, |buf, (i, it)| {
+            .filter_map(|(i, it)| {
                 let target = it.repost_of.or(it.quote_of)?;
                 let key = if from_ref[target as usize] || it.kind == ItemKind::Forward {
-                    content_text_into(&corpus.match_texts[i], buf);
-                    if buf.is_empty() {
+                    let content = content_text(&corpus.match_texts[i]);
+                    if content.is_empty() {
                         return None;
                     }
                     let mut b = [0u8; 12];
                     b[..4].copy_from_slice(&target.to_le_bytes());
-                    b[4..].copy_from_slice(&fingerprint(buf).to_le_bytes());
+                    b[4..].copy_from_slice(&fingerprint(&content).to_le_bytes());
                     // Top bit set keeps forward keys apart from plain target ids.
                     xxh3_64_with_seed(&b, SEED) | (1 << 63)
                 } else {
@@ -66,7 +66,6 @@ impl Signal for CoRepost {
                     item: i as u32,
                 })
             })
-            .flatten()
             .collect()
     }
 

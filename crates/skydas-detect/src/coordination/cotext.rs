@@ -29,9 +29,8 @@
 
 use rayon::prelude::*;
 use skydas_model::{Corpus, ItemKind};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::text::{SEED, content_text_into, excerpt, is_substantial};
+use super::text::{SEED, content_text, excerpt, is_substantial};
 use super::{KeyEvent, Signal};
 
 const BINS: usize = 64;
@@ -58,21 +57,28 @@ impl Default for CoText {
 /// One-permutation MinHash of the character 4-grams of a content text; `None` when it is too
 /// short to compare.
 pub(crate) fn signature(content: &str) -> Option<Sig> {
-    let chars: Vec<char> = content.chars().take(MAX_CHARS).collect();
-    if chars.len() < 4 {
-        return None;
-    }
     let mut mins = [u64::MAX; BINS];
-    for w in chars.windows(4) {
-        // Four code points (21 bits each) mixed by the SplitMix64 finaliser: fixed, portable
-        // and several times faster than a general hash on such short input.
-        let lo = u64::from(w[0]) | (u64::from(w[1]) << 21) | (u64::from(w[2]) << 42);
-        let h = mix(lo ^ mix(u64::from(w[3]) ^ SEED));
-        let bin = (h >> 58) as usize;
-        let v = h & ((1 << 58) - 1);
-        if v < mins[bin] {
-            mins[bin] = v;
+    // The last three code points, oldest first, so no per-text buffer is needed.
+    let mut win = [0u32; 3];
+    let mut n = 0usize;
+    for c in content.chars().take(MAX_CHARS) {
+        let c = u32::from(c);
+        n += 1;
+        if n >= 4 {
+            // Four code points (21 bits each) mixed by the SplitMix64 finaliser: fixed,
+            // portable and several times faster than a general hash on such short input.
+            let lo = u64::from(win[0]) | (u64::from(win[1]) << 21) | (u64::from(win[2]) << 42);
+            let h = mix(lo ^ mix(u64::from(c) ^ SEED));
+            let bin = (h >> 58) as usize;
+            let v = h & ((1 << 58) - 1);
+            if v < mins[bin] {
+                mins[bin] = v;
+            }
         }
+        win = [win[1], win[2], c];
+    }
+    if n < 4 {
+        return None;
     }
     // Rotation densification: an empty bin borrows the next filled bin's value, offset by the
     // distance, so short texts still get 64 comparable values.
@@ -120,41 +126,48 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
     }
 }
 
+/// The band key of a signature: its four 16-bit rows packed into one `u64`, so buckets are
+/// found by sorting integers, with no hashing and no hash map.
+fn band_key(s: &Sig, band: usize) -> u64 {
+    s[band * ROWS..(band + 1) * ROWS]
+        .iter()
+        .fold(0u64, |k, &v| (k << 16) | u64::from(v))
+}
+
+/// Whether a match text can hold a substantial content text at all (four words take at least
+/// seven bytes); a cheap test that spares the content-text pass for the many one-word replies.
+fn may_be_substantial(match_text: &str) -> bool {
+    match_text.len() >= 7
+}
+
 /// Clusters of near-duplicate texts: for each item, the cluster's root item, or `None` when the
 /// item has no comparable text.
 pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
-    let sigs: Vec<Option<Sig>> = corpus
+    let sigs: Vec<(u32, Sig)> = corpus
         .items
         .par_iter()
         .zip(corpus.match_texts.par_iter())
-        .map_init(String::new, |buf, (it, mt)| {
-            if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) {
+        .enumerate()
+        .filter_map(|(i, (it, mt))| {
+            if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) || !may_be_substantial(mt) {
                 return None;
             }
-            content_text_into(mt, buf);
-            if !is_substantial(buf) {
+            let content = content_text(mt);
+            if !is_substantial(&content) {
                 return None;
             }
-            signature(buf)
+            Some((i as u32, signature(&content)?))
         })
         .collect();
-    let eligible: Vec<u32> = (0..sigs.len() as u32)
-        .filter(|&i| sigs[i as usize].is_some())
-        .collect();
     let mut parent: Vec<u32> = (0..sigs.len() as u32).collect();
-    let sig_of = |i: u32| sigs[i as usize].as_ref();
+    let mut buckets: Vec<(u64, u32)> = Vec::with_capacity(sigs.len());
     for band in 0..BANDS {
-        let mut buckets: Vec<(u64, u32)> = eligible
-            .par_iter()
-            .filter_map(|&i| {
-                let s = sig_of(i)?;
-                let mut buf = [0u8; ROWS * 2];
-                for (r, v) in s[band * ROWS..(band + 1) * ROWS].iter().enumerate() {
-                    buf[r * 2..r * 2 + 2].copy_from_slice(&v.to_le_bytes());
-                }
-                Some((xxh3_64_with_seed(&buf, SEED ^ band as u64), i))
-            })
-            .collect();
+        buckets.clear();
+        buckets.par_extend(
+            sigs.par_iter()
+                .enumerate()
+                .map(|(k, (_, s))| (band_key(s, band), k as u32)),
+        );
         buckets.par_sort_unstable();
         let runs: Vec<(usize, usize)> = runs_of(&buckets);
         let pairs: Vec<(u32, u32)> = runs
@@ -162,17 +175,14 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
             .flat_map_iter(|&(s, e)| {
                 let run = &buckets[s..e];
                 let lead = run[0].1;
+                let sl = &sigs[lead as usize].1;
                 let mut v = Vec::new();
                 for w in 1..run.len() {
-                    let m = run[w].1;
-                    let prev = run[w - 1].1;
-                    let (Some(sm), Some(sl), Some(sp)) = (sig_of(m), sig_of(lead), sig_of(prev))
-                    else {
-                        continue;
-                    };
+                    let (m, prev) = (run[w].1, run[w - 1].1);
+                    let sm = &sigs[m as usize].1;
                     if similarity(sl, sm) >= jaccard {
                         v.push((lead, m));
-                    } else if prev != lead && similarity(sp, sm) >= jaccard {
+                    } else if prev != lead && similarity(&sigs[prev as usize].1, sm) >= jaccard {
                         v.push((prev, m));
                     }
                 }
@@ -183,9 +193,13 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
             union(&mut parent, a, b);
         }
     }
-    (0..sigs.len() as u32)
-        .map(|i| sigs[i as usize].as_ref().map(|_| find(&mut parent, i)))
-        .collect()
+    // Positions in `sigs` follow item order, so the smallest position is the earliest item.
+    let mut out = vec![None; corpus.items.len()];
+    for k in 0..sigs.len() as u32 {
+        let root = find(&mut parent, k);
+        out[sigs[k as usize].0 as usize] = Some(sigs[root as usize].0);
+    }
+    out
 }
 
 /// Ranges of equal keys with at least two members.
@@ -235,7 +249,6 @@ impl Signal for CoText {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::content_text;
     use super::*;
 
     fn sim(a: &str, b: &str) -> f64 {

@@ -1,7 +1,9 @@
 //! The windowed join: from signal events to actor pairs that acted on the same key within the
 //! window, and the per-stratum counts the null model needs.
 //!
-//! Events are sorted by `(signal, key, time)`. Each key keeps one event per actor (its first),
+//! Events are sorted by `(signal, key, time)`. Keys of episodic signals are cut into bursts at
+//! every gap longer than the slow window; each burst is a group of its own. Each group keeps one
+//! event per actor (its first),
 //! because what matters is how many distinct keys a pair shares, not how often one actor
 //! repeats itself. Keys acted on by one actor, or by more than `max_key_actors`, are dropped:
 //! the former link nobody, the latter would weigh almost nothing and cost quadratic work. Within
@@ -144,6 +146,7 @@ pub(crate) fn join(
     corpus: &Corpus,
     events: &[Vec<KeyEvent>],
     signal_weights: &[f64],
+    episodic: &[bool],
     excluded: &[bool],
     p: &JoinParams,
 ) -> Joined {
@@ -170,7 +173,15 @@ pub(crate) fn join(
     let mut s = 0;
     while s < evs.len() {
         let mut e = s + 1;
-        while e < evs.len() && evs[e].key == evs[s].key && evs[e].signal == evs[s].signal {
+        let split = episodic
+            .get(evs[s].signal as usize)
+            .copied()
+            .unwrap_or(false);
+        while e < evs.len()
+            && evs[e].key == evs[s].key
+            && evs[e].signal == evs[s].signal
+            && !(split && evs[e].time - evs[e - 1].time > p.slow_s)
+        {
             e += 1;
         }
         if e - s >= 2 {

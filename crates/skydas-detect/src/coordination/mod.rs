@@ -23,7 +23,8 @@
 //!
 //! # Method
 //! 1. Each [`Signal`] maps items to co-action keys ([`KeyEvent`]).
-//! 2. The windowed join (`join.rs`) pairs actors who acted on a key within the slow window,
+//! 2. The windowed join (`join.rs`) pairs actors who acted on a key within the slow window
+//!    (keys of episodic signals, hashtags, are split into bursts first),
 //!    one event per actor and key, at most `fanout` partners per event, keys with more than
 //!    `max_key_actors` actors skipped. Key weight: `1 / ln(e + n − 2)`.
 //! 3. A pair becomes a candidate with `min_keys` distinct keys within 60 s or `slow_min_keys`
@@ -91,6 +92,12 @@ pub trait Signal: Send + Sync {
     /// How much one key of this signal counts next to a shared URL (1).
     fn weight_class(&self) -> f64 {
         1.0
+    }
+    /// Whether the signal's keys are reused over time (a hashtag, unlike a URL, is pushed again
+    /// in every burst): the join then splits a key's events into bursts wherever it goes unused
+    /// for longer than the slow window, and each burst counts as a key of its own.
+    fn episodic(&self) -> bool {
+        false
     }
     /// What a key is, for an analyst: the URL, a text excerpt, the repost target, `#a #b`.
     /// `item` is one item that acted on the key.
@@ -197,13 +204,14 @@ impl crate::Detector for Coordination {
         let signals = self.signals();
         let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
+        let episodic: Vec<bool> = signals.iter().map(|s| s.episodic()).collect();
         let jp = join::JoinParams {
             fast_s: p.window_s,
             slow_s: p.slow_window_s.max(p.window_s),
             max_key_actors: p.max_key_actors,
             fanout: p.fanout,
         };
-        let joined = join::join(corpus, &events, &weights, &excluded, &jp);
+        let joined = join::join(corpus, &events, &weights, &episodic, &excluded, &jp);
         drop(events);
         let tp = null::TestParams {
             fast_s: jp.fast_s,
@@ -213,26 +221,6 @@ impl crate::Detector for Coordination {
             alpha: p.alpha,
         };
         let edges = null::significant_edges(&joined, &tp);
-        // DEBUGDUMP
-        if let Ok(path) = std::env::var("SKYDAS_COORD_DUMP") {
-            use std::io::Write;
-            let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-            let lab = |a: u32| { let ca = corpus.actor(a); format!("{}:{}", ca.platform, ca.actor.platform_id) };
-            for (a, ex) in excluded.iter().enumerate() { if *ex { writeln!(f, "X {}", lab(a as u32)).unwrap(); } }
-            let mut s = 0;
-            let sig: std::collections::HashMap<(u32,u32),(f64,f64)> = edges.iter().map(|e| ((e.a,e.b),(e.p,e.q))).collect();
-            while s < joined.hits.len() {
-                let mut e = s + 1;
-                while e < joined.hits.len() && joined.hits[e].pair == joined.hits[s].pair { e += 1; }
-                let (a, b) = join::pair_actors(joined.hits[s].pair);
-                let mut per = [[0u32; 2]; 8];
-                for h in &joined.hits[s..e] { let g = joined.groups[h.group as usize].signal as usize; per[g][usize::from(i64::from(h.gap) > p.window_s)] += 1; }
-                let pq = sig.get(&(a, b)).copied().unwrap_or((1.0, 1.0));
-                let ps: Vec<String> = per[..signals.len()].iter().map(|x| format!("{}/{}", x[0], x[0]+x[1])).collect();
-                writeln!(f, "P {} {} {} {:.3e} {:.3e}", lab(a), lab(b), ps.join(","), pq.0, pq.1).unwrap();
-                s = e;
-            }
-        }
         let ctx = graph::Ctx {
             corpus,
             signals: &signals,

@@ -447,3 +447,123 @@ fn empty_and_tiny_corpora_give_nothing() {
     s.post("b", T0 + 1, "x", &["https://a.example/1"]);
     check(&s.corpus(), Params::default(), &[]);
 }
+
+/// Organic hashtag use: people tagging everyday posts with a few common tags, at random times.
+fn hashtag_background(s: &mut Scenario, users: usize) {
+    let common = ["#news", "#nato", "#ukraine", "#weather", "#sport"];
+    for u in 0..users {
+        for _ in 0..6 {
+            let t = T0 + s.rng.below(7 * DAY as u64) as i64;
+            let a = common[s.rng.below(common.len() as u64) as usize];
+            let b = common[s.rng.below(common.len() as u64) as usize];
+            let text = format!("{} {a} {b}", s.words(6));
+            s.post(&format!("tagger{u}"), t, &text, &[]);
+        }
+    }
+}
+
+#[test]
+fn hashtag_flood_in_bursts_is_found_by_co_hashtag() {
+    let mut s = Scenario::new(11);
+    s.background(200);
+    hashtag_background(&mut s, 30);
+    // Twenty bursts of the same two campaign tags, each spread over 10 minutes; the tags come
+    // in either order and every third copy adds a popular tag, so the tag sets vary.
+    for k in 0..20 {
+        let base = T0 + DAY / 2 + k * 8 * 3600;
+        for b in 0..10 {
+            if s.rng.below(10) < 3 {
+                continue;
+            }
+            let t = base + s.rng.below(600) as i64;
+            let mut tags = if s.rng.below(2) == 0 {
+                "#balticapartheid #natoout".to_string()
+            } else {
+                "#natoout #balticapartheid".to_string()
+            };
+            if s.rng.below(3) == 0 {
+                tags.push_str(" #news");
+            }
+            let text = format!("{} {tags}", s.words(7));
+            s.post(&format!("flood{b}"), t, &text, &[]);
+        }
+    }
+    let f = check(&s.corpus(), Params::default(), &[names("flood", 10)]);
+    assert!(
+        f[0].signals.get("co-hashtag").is_some_and(|&n| n >= 10),
+        "{:?}",
+        f[0].signals
+    );
+    assert!(f[0].disarm.contains(&"T0049.002".to_string()));
+}
+
+#[test]
+fn popular_hashtags_flag_nobody() {
+    let mut s = Scenario::new(12);
+    s.background(100);
+    hashtag_background(&mut s, 300);
+    check(&s.corpus(), Params::default(), &[]);
+}
+
+#[test]
+fn portals_join_their_telegram_source_without_its_handle() {
+    // The channel's export has a numeric id and no handle; the portals link its messages by
+    // handle (`t.me/warsource/N`), which only the message numbers and times tie to it.
+    let mut s = Scenario::new(13);
+    s.background(150);
+    for k in 0..15i64 {
+        let base = T0 + DAY / 2 + k * 8 * 3600;
+        let msg = 4000 + k * 3;
+        let text = s.words(12);
+        let mut it = s.item(Platform::Telegram, "1507343143", base, &text);
+        it.actor.handle = None;
+        it.platform_id = format!("1507343143/{msg}");
+        s.b.push(&it);
+        for p in 0..4 {
+            let t = base + 60 + s.rng.below(900) as i64;
+            let host = format!("portal{p}.example");
+            let title = s.words(8);
+            let mut art = s.item(Platform::Web, &host, t, &title);
+            art.kind = ItemKind::Article;
+            art.urls = vec![
+                url(&format!("https://{host}/a/{k}")),
+                url(&format!("https://t.me/warsource/{msg}")),
+            ];
+            s.b.push(&art);
+        }
+    }
+    let mut want = names("portal", 4)
+        .into_iter()
+        .map(|p| format!("{p}.example"))
+        .collect::<Vec<_>>();
+    want.push("1507343143".into());
+    want.sort();
+    check(&s.corpus(), Params::default(), &[want]);
+}
+
+#[test]
+fn link_bots_posting_round_the_clock_stay_in_the_network() {
+    // Bots that post nothing but links, day and night, at a few posts a day: automated, but
+    // not aggregators, so their network is still reported.
+    let mut s = Scenario::new(14);
+    s.background(150);
+    for k in 0..40i64 {
+        let base = T0 + k * 4 * 3600 + s.rng.below(3600) as i64;
+        let link = format!("https://lrt-news.ltd/clone/{k}");
+        for b in 0..6 {
+            let t = base + s.rng.below(60) as i64;
+            let text = s.words(6);
+            s.post(&format!("linkbot{b}"), t, &text, &[&link]);
+        }
+    }
+    for b in 0..6 {
+        for k in 0..20i64 {
+            let t = T0 + k * 8 * 3600 + 1800 + s.rng.below(3600) as i64;
+            let link = format!("https://clone-two.ltd/p/{b}/{k}");
+            let text = s.words(6);
+            s.post(&format!("linkbot{b}"), t, &text, &[&link]);
+        }
+    }
+    let c = s.corpus();
+    check(&c, Params::default(), &[names("linkbot", 6)]);
+}

@@ -105,8 +105,20 @@ fn is_filler(t: &str) -> bool {
 fn is_generic_title(label: &str) -> bool {
     matches!(
         label,
-        "pravda" | "vesti" | "novosti" | "gazeta" | "izvestia" | "times" | "post" | "news"
-            | "express" | "europa" | "kurier" | "dziennik" | "uutiset" | "zinios"
+        "pravda"
+            | "vesti"
+            | "novosti"
+            | "gazeta"
+            | "izvestia"
+            | "times"
+            | "post"
+            | "news"
+            | "express"
+            | "europa"
+            | "kurier"
+            | "dziennik"
+            | "uutiset"
+            | "zinios"
     )
 }
 
@@ -118,11 +130,13 @@ const COUNTRY_CODES: [&str; 10] = ["lt", "lv", "ee", "pl", "fi", "ua", "de", "fr
 fn foreign_country_code(label: &str, brand: &str, country: &str) -> bool {
     let own = country.to_ascii_lowercase();
     let rest = label.replacen(brand, "-", 1);
-    rest.split('-').filter(|t| COUNTRY_CODES.contains(t)).any(|t| match t {
-        "uk" => own != "gb" && own != "uk",
-        "eu" => false,
-        code => code != own,
-    })
+    rest.split('-')
+        .filter(|t| COUNTRY_CODES.contains(t))
+        .any(|t| match t {
+            "uk" => own != "gb" && own != "uk",
+            "eu" => false,
+            code => code != own,
+        })
 }
 
 /// Brand labels that are also common words (or words too generic to imitate by themselves):

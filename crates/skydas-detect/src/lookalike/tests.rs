@@ -119,7 +119,10 @@ fn combosquat() {
     // its own country it is a clone.
     check("pravda-de.com", None);
     check("pravda-fi.com", None);
-    check("bild-de.com", Some(("bild.de", &["combosquat", "tld-swap"])));
+    check(
+        "bild-de.com",
+        Some(("bild.de", &["combosquat", "tld-swap"])),
+    );
     // Newspaper-title words are nobody's brand once something is glued to them.
     check("news-pravda.com", None);
     check("pravda-ua.com", None);

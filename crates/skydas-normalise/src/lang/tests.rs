@@ -302,3 +302,44 @@ fn hint_is_a_weak_prior() {
     assert_eq!(hint_index(Some("en-GB")), Some(EN));
     assert_eq!(hint_index(Some("eng")), None);
 }
+
+#[test]
+fn letter_fast_paths_agree_with_unicode() {
+    for c in (0u32..0x3000).filter_map(char::from_u32) {
+        assert_eq!(
+            super::is_letter(c),
+            c.is_alphabetic(),
+            "{c:?} U+{:04X}",
+            c as u32
+        );
+    }
+}
+
+#[test]
+fn short_substring_search() {
+    let cases = [
+        ("schule", "sch", true),
+        ("tz", "tz", true),
+        ("t", "tz", false),
+        ("", "th", false),
+        ("päivää", "ää", true),
+        ("pääsy", "öö", false),
+        ("абшчы", "шч", true),
+        ("abc", "abcd", false),
+        ("xprzy", "prz", true),
+        ("a://b", "://", true),
+    ];
+    for (w, needle, expected) in cases {
+        assert_eq!(super::has(w, needle), expected, "has({w:?}, {needle:?})");
+        assert_eq!(w.contains(needle), expected, "contains({w:?}, {needle:?})");
+    }
+    for (w, expected) in [
+        ("saada", true),
+        ("yy", true),
+        ("ab", false),
+        ("öö", true),
+        ("aä", false),
+    ] {
+        assert_eq!(super::has_double_vowel(w), expected, "{w:?}");
+    }
+}

@@ -1,0 +1,125 @@
+//! The JSON API under `/api/v1/`. `GET /api/v1/findings` returns the findings document of
+//! PRODUCT.md; the OpenAPI description is hand-written beside it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use skydas_model::FindingsDoc;
+use skydas_store::Store;
+
+use crate::auth::Authed;
+use crate::pages::{apply_status, finding_filter, search_query};
+use crate::{ApiError, App};
+
+type Params = Query<HashMap<String, String>>;
+
+/// `GET /api/v1/findings`: filters `kind`, `min_score`, `since`, `until`, `disarm`, `status`,
+/// paging `offset`, `limit` (default 50). Only the page's findings are read in full.
+pub async fn findings(
+    State(app): State<Arc<App>>,
+    Query(p): Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let filter = finding_filter(&p)?;
+    let db = app.db();
+    let (rows, total) = db.browse.finding_summaries(&filter)?;
+    let mut doc = FindingsDoc::default();
+    for r in &rows {
+        if let Some(f) = db.store.finding(&r.id)? {
+            doc.findings.push(f);
+        }
+    }
+    drop(db);
+    let mut v = serde_json::to_value(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    v["total"] = total.into();
+    Ok(Json(v))
+}
+
+/// `GET /api/v1/findings/{id}`: the finding with the analyst's `review`.
+pub async fn finding(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let db = app.db();
+    let f = db.store.finding(&id)?.ok_or(ApiError::NotFound)?;
+    let review = db.store.review(&id)?.unwrap_or_default();
+    drop(db);
+    let mut v = serde_json::to_value(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
+    v["review"] = serde_json::to_value(&review).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusBody {
+    status: String,
+    note: Option<String>,
+}
+
+/// `POST /api/v1/findings/{id}/status` with `{"status": "confirmed", "note": "…"}`; analysts
+/// and admins only. Cookie-authenticated calls need the `X-CSRF-Token` header.
+pub async fn set_status(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    a.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    a.need(skydas_store::accounts::Role::Analyst)?;
+    let b: StatusBody = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::BadRequest("expected {\"status\": ..., \"note\": ...}".into()))?;
+    let review = apply_status(&app, &a, &id, &b.status, b.note.as_deref())?;
+    Ok(Json(serde_json::json!({"id": id, "review": review})).into_response())
+}
+
+/// `GET /api/v1/items?q=…`: full-text search with `platform`, `lang`, `actor`, `since`,
+/// `until`, `limit`.
+pub async fn items(
+    State(app): State<Arc<App>>,
+    Query(p): Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let q = search_query(&p)?;
+    let hits = app.db().store.search(&q)?;
+    Ok(Json(serde_json::json!({ "items": hits })))
+}
+
+/// `GET /api/v1/actors/{platform}/{id}`: the actor, its latest items and its findings.
+pub async fn actor(
+    State(app): State<Arc<App>>,
+    Path((platform, id)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let platform = skydas_model::Platform::parse(&platform).ok_or(ApiError::NotFound)?;
+    let db = app.db();
+    let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
+    let items = db.browse.actor_items(platform, &id, 100)?;
+    let found = db.browse.findings_with_actor(platform, &id)?;
+    drop(db);
+    Ok(Json(serde_json::json!({
+        "platform": platform,
+        "id": id,
+        "handle": actor.handle,
+        "name": actor.name,
+        "kind": actor.kind,
+        "items": items,
+        "findings": found,
+    })))
+}
+
+/// `GET /api/v1/stats`: the `skydas stats --json` document.
+pub async fn stats(State(app): State<Arc<App>>) -> Result<Json<skydas_store::Stats>, ApiError> {
+    Ok(Json(app.db().store.stats()?))
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../assets/openapi.json"),
+    )
+        .into_response()
+}

@@ -1,0 +1,242 @@
+//! The analyst web app and JSON API of Skydas: server-rendered pages, `/api/v1/`, browser
+//! sessions with CSRF protection, API tokens, roles and the audit trail of what analysts do.
+//!
+//! Only this crate knows HTTP. Every asset is compiled in; nothing is fetched at run time.
+//! [`router`] builds the whole app over an [`App`] (tests drive it with `oneshot`, no socket);
+//! [`serve`] runs it on a TCP address, with rustls when given a certificate.
+
+mod api;
+pub mod auth;
+mod disarm;
+mod error;
+mod graph;
+mod html;
+mod pages;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use skydas_store::accounts::{Accounts, AuditEvent, User};
+use skydas_store::browse::{Browse, Overview};
+use skydas_store::{OpenOptions, SqliteStore};
+
+pub use error::ApiError;
+pub use graph::{Layout, layout};
+
+/// The store handles a request works with. One lock: the app serves a small team, and SQLite
+/// serialises writers anyway.
+#[derive(Debug)]
+pub struct Db {
+    pub store: SqliteStore,
+    pub accounts: Accounts,
+    pub browse: Browse,
+    /// The overview scans every item; it is kept until the item count changes.
+    overview: Option<(u64, Arc<Overview>)>,
+}
+
+/// Shared state of the app.
+#[derive(Debug)]
+pub struct App {
+    db: Mutex<Db>,
+    limiter: Mutex<auth::RateLimiter>,
+    /// Served over TLS: session cookies get `Secure`.
+    tls: bool,
+}
+
+impl App {
+    /// Opens the store in `dir` (creating the accounts schema when new).
+    pub fn open(dir: &Path, tls: bool) -> Result<Arc<App>, skydas_store::StoreError> {
+        let store = SqliteStore::open(dir, OpenOptions::default())?;
+        let accounts = store.accounts()?;
+        let browse = Browse::open(dir)?;
+        Ok(Arc::new(App {
+            db: Mutex::new(Db {
+                store,
+                accounts,
+                browse,
+                overview: None,
+            }),
+            limiter: Mutex::new(auth::RateLimiter::default()),
+            tls,
+        }))
+    }
+
+    /// The store handles. A panic while holding them poisons nothing that matters: the
+    /// database keeps its own consistency, so a poisoned lock is taken over.
+    pub fn db(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limiter(&self) -> MutexGuard<'_, auth::RateLimiter> {
+        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Db {
+    /// The overview, computed at most once per item count.
+    pub fn overview(&mut self) -> Result<Arc<Overview>, ApiError> {
+        let items = skydas_store::Store::stats(&self.store)?.items;
+        if let Some((n, o)) = &self.overview
+            && *n == items
+        {
+            return Ok(o.clone());
+        }
+        let o = Arc::new(self.browse.overview(10)?);
+        self.overview = Some((items, o.clone()));
+        Ok(o)
+    }
+
+    /// Appends to the audit log; a failure is logged, never shown to the user.
+    pub fn audit(&mut self, user: &User, action: &str, target: &str, detail: serde_json::Value) {
+        let ev = AuditEvent {
+            user: &user.name,
+            org: &user.org,
+            action,
+            target,
+            detail,
+        };
+        if let Err(e) = self.accounts.audit(&ev) {
+            tracing::error!("audit log: {e}");
+        }
+    }
+}
+
+/// Every route of the app. Only `/healthz`, `/login` and the login page's stylesheet are
+/// public; everything else passes [`auth::require`] first.
+pub fn router(app: Arc<App>) -> Router {
+    let protected = Router::new()
+        .route("/", get(pages::overview))
+        .route("/findings", get(pages::findings))
+        .route("/findings/{id}", get(pages::finding))
+        .route("/findings/{id}/status", post(pages::set_status))
+        .route("/findings/{id}/download/{format}", get(pages::download))
+        .route("/search", get(pages::search))
+        .route("/actors/{platform}/{id}", get(pages::actor))
+        .route("/domains/{domain}", get(pages::domain))
+        .route("/originals/{sha256}", get(pages::original))
+        .route("/users", get(pages::users).post(pages::add_user))
+        .route("/logout", post(pages::logout))
+        .route("/static/app.js", get(pages::app_js))
+        .route("/api/v1/findings", get(api::findings))
+        .route("/api/v1/findings/{id}", get(api::finding))
+        .route("/api/v1/findings/{id}/status", post(api::set_status))
+        .route("/api/v1/items", get(api::items))
+        .route("/api/v1/actors/{platform}/{id}", get(api::actor))
+        .route("/api/v1/stats", get(api::stats))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .layer(middleware::from_fn_with_state(app.clone(), auth::require));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/static/style.css", get(pages::style_css))
+        .merge(protected)
+        .fallback(pages::not_found)
+        .with_state(app)
+}
+
+/// The routes that must refuse an unauthenticated request, as `(method, path)` with sample
+/// parameters. Tests walk this list; keep it in step with [`router`].
+pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/findings"),
+    ("GET", "/findings/co-1"),
+    ("POST", "/findings/co-1/status"),
+    ("GET", "/findings/co-1/download/json"),
+    ("GET", "/search?q=x"),
+    ("GET", "/actors/telegram/1"),
+    ("GET", "/domains/example.org"),
+    (
+        "GET",
+        "/originals/0000000000000000000000000000000000000000000000000000000000000000",
+    ),
+    ("GET", "/users"),
+    ("POST", "/users"),
+    ("POST", "/logout"),
+    ("GET", "/static/app.js"),
+    ("GET", "/api/v1/findings"),
+    ("GET", "/api/v1/findings/co-1"),
+    ("POST", "/api/v1/findings/co-1/status"),
+    ("GET", "/api/v1/items?q=x"),
+    ("GET", "/api/v1/actors/telegram/1"),
+    ("GET", "/api/v1/stats"),
+    ("GET", "/api/v1/openapi.json"),
+];
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// PEM certificate chain and private key; both or neither.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] skydas_store::StoreError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+/// Serves the app of the store in `dir` until Ctrl-C. Blocks; runs its own runtime.
+pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<(), ServeError> {
+    let app = App::open(dir, opts.tls.is_some())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| ServeError::Io {
+            what: "starting the runtime".into(),
+            source,
+        })?;
+    rt.block_on(async move {
+        let svc = router(app).into_make_service_with_connect_info::<SocketAddr>();
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        tokio::spawn(async move {
+            // If the signal cannot be awaited the server simply runs until killed.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+            }
+        });
+        match &opts.tls {
+            None => axum_server::bind(opts.addr)
+                .handle(handle)
+                .serve(svc)
+                .await
+                .map_err(|source| ServeError::Io {
+                    what: format!("serving on {}", opts.addr),
+                    source,
+                }),
+            Some((cert, key)) => {
+                // Only the ring provider is compiled in; installing it twice is harmless.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let cfg = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .map_err(|source| ServeError::Io {
+                        what: format!("reading {} and {}", cert.display(), key.display()),
+                        source,
+                    })?;
+                axum_server::bind_rustls(opts.addr, cfg)
+                    .handle(handle)
+                    .serve(svc)
+                    .await
+                    .map_err(|source| ServeError::Io {
+                        what: format!("serving on {}", opts.addr),
+                        source,
+                    })
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,955 @@
+//! The server-rendered pages: login, overview, findings list and detail, search, actor and
+//! domain pages, downloads, original files and the users page.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Extension;
+use axum::Form;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use skydas_model::{Finding, FindingKind, Platform};
+use skydas_store::accounts::{Role, secret_hash};
+use skydas_store::browse::{FindingFilter, FindingSummary, ItemRow};
+use skydas_store::{Review, ReviewStatus, SearchQuery, Store};
+
+use crate::auth::{self, Authed};
+use crate::html::{self, esc, url_part, when};
+use crate::{ApiError, App, disarm};
+
+type Params = Query<HashMap<String, String>>;
+
+const LOGIN_CSRF_COOKIE: &str = "skydas_login_csrf";
+
+fn render(a: &Authed, title: &str, body: &str) -> Html<String> {
+    Html(html::page(title, Some((&a.user, &a.csrf)), body))
+}
+
+fn csrf_field(a: &Authed) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&a.csrf)
+    )
+}
+
+/// A non-empty query parameter.
+fn param<'a>(p: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
+    p.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn time_param(p: &HashMap<String, String>, k: &str) -> Result<Option<i64>, ApiError> {
+    param(p, k)
+        .map(|s| {
+            skydas_model::time::parse_any(s)
+                .ok_or_else(|| ApiError::BadRequest(format!("{k}: not a date or time")))
+        })
+        .transpose()
+}
+
+/// The findings filter of the list page and the API, from query parameters.
+pub(crate) fn finding_filter(p: &HashMap<String, String>) -> Result<FindingFilter, ApiError> {
+    let kind = param(p, "kind")
+        .map(|k| {
+            FindingKind::parse(k)
+                .map(|k| k.as_str().to_string())
+                .ok_or_else(|| ApiError::BadRequest("kind: unknown".into()))
+        })
+        .transpose()?;
+    let min_score = param(p, "min_score")
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| ApiError::BadRequest("min_score: not a number".into()))
+        })
+        .transpose()?;
+    let status = param(p, "status")
+        .map(|s| {
+            ReviewStatus::parse(s)
+                .map(|s| s.as_str().to_string())
+                .ok_or_else(|| ApiError::BadRequest("status: unknown".into()))
+        })
+        .transpose()?;
+    let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+        param(p, k).map_or(Ok(default), |s| {
+            s.parse()
+                .map_err(|_| ApiError::BadRequest(format!("{k}: not a number")))
+        })
+    };
+    Ok(FindingFilter {
+        kind,
+        min_score,
+        since: time_param(p, "since")?,
+        until: time_param(p, "until")?,
+        disarm: param(p, "disarm").map(str::to_string),
+        status,
+        offset: num("offset", 0)?,
+        limit: num("limit", 50)?.clamp(1, 1000),
+    })
+}
+
+fn disarm_label(id: &str) -> String {
+    match disarm::name(id) {
+        Some(n) => format!("<abbr title=\"{}\">{}</abbr>", esc(n), esc(id)),
+        None => esc(id),
+    }
+}
+
+fn summaries_table(rows: &[FindingSummary]) -> String {
+    let mut s = String::from(
+        "<table class=\"findings\"><tr><th>score</th><th>kind</th><th>summary</th><th>actors</th>\
+         <th>evidence</th><th>DISARM</th><th>seen</th><th>status</th></tr>",
+    );
+    for r in rows {
+        let _ = write!(
+            s,
+            "<tr><td>{:.2}</td><td>{}</td><td><a class=\"finding-link\" href=\"/findings/{}\">{}</a></td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td class=\"status-{}\">{}</td></tr>",
+            r.score,
+            esc(&r.kind),
+            url_part(&r.id),
+            esc(if r.summary.is_empty() {
+                &r.id
+            } else {
+                &r.summary
+            }),
+            r.actors,
+            r.evidence,
+            r.disarm
+                .iter()
+                .map(|d| disarm_label(d))
+                .collect::<Vec<_>>()
+                .join(" "),
+            when(r.first_seen),
+            when(r.last_seen),
+            esc(&r.status),
+            esc(&r.status)
+        );
+    }
+    s.push_str("</table>");
+    s
+}
+
+fn items_table(rows: &[ItemRow]) -> String {
+    let mut s = String::from(
+        "<table class=\"items\"><tr><th>time</th><th>platform</th><th>actor</th><th>lang</th><th>text</th></tr>",
+    );
+    for r in rows {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+            when(r.time),
+            r.platform,
+            r.platform,
+            url_part(&r.actor_id),
+            esc(r.actor_handle.as_deref().unwrap_or(&r.actor_id)),
+            esc(&r.lang),
+            esc(&r.text.chars().take(280).collect::<String>())
+        );
+    }
+    s.push_str("</table>");
+    s
+}
+
+pub async fn style_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/style.css"),
+    )
+        .into_response()
+}
+
+pub async fn app_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/app.js"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+fn login_page(csrf: &str, message: &str) -> String {
+    html::page(
+        "Log in",
+        None,
+        &format!(
+            "<h1>Log in</h1>{}<form method=\"post\" action=\"/login\" class=\"login\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>\
+             <label>Password <input name=\"password\" type=\"password\" \
+             autocomplete=\"current-password\" required></label><button>Log in</button></form>",
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!("<p class=\"error\">{}</p>", esc(message))
+            },
+            esc(csrf)
+        ),
+    )
+}
+
+fn login_response(app: &App, status: StatusCode, message: &str) -> Result<Response, ApiError> {
+    // The login form is protected by a double-submit token: a cookie a cross-site page cannot
+    // read, repeated in the form.
+    let token = auth::random_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+        if app.tls { "; Secure" } else { "" }
+    );
+    Ok((
+        status,
+        [(header::SET_COOKIE, cookie)],
+        Html(login_page(&token, message)),
+    )
+        .into_response())
+}
+
+pub async fn login_form(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    login_response(&app, StatusCode::OK, "")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login(State(app): State<Arc<App>>, req: Request) -> Result<Response, ApiError> {
+    let ip = auth::client_ip(req.extensions());
+    let headers = req.headers().clone();
+    let Form(form) = Form::<LoginForm>::from_request(req, &())
+        .await
+        .map_err(|_| ApiError::BadRequest("malformed login form".into()))?;
+    match auth::cookie(&headers, LOGIN_CSRF_COOKIE) {
+        Some(c) if !form.csrf.is_empty() && auth::same_secret(c, &form.csrf) => {}
+        _ => return Err(ApiError::Csrf),
+    }
+    let name = form.user.trim();
+    let now = Instant::now();
+    if app.limiter().blocked(name, ip, now) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let found = app.db().accounts.user_for_login(name)?;
+    let ok = match &found {
+        Some((_, phc)) => auth::verify_password(&form.password, phc),
+        None => {
+            // Spend the same time as for a real user, so names cannot be probed by timing.
+            let _ = auth::verify_password(&form.password, dummy_hash());
+            false
+        }
+    };
+    let mut db = app.db();
+    match found {
+        Some((user, _)) if ok => {
+            app.limiter().succeed(name);
+            let sid = auth::random_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let csrf = auth::random_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+            db.accounts
+                .create_session(user.id, &secret_hash(&sid), &csrf, auth::SESSION_TTL_S)?;
+            db.audit(
+                &user,
+                "login",
+                &user.name,
+                serde_json::json!({"ip": ip.map(|i| i.to_string())}),
+            );
+            let mut r = Redirect::to("/").into_response();
+            let cookie = HeaderValue::from_str(&auth::session_cookie(&sid, app.tls))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(r)
+        }
+        found => {
+            app.limiter().fail(name, ip, now);
+            let (uname, org) = found
+                .map(|(u, _)| (u.name, u.org))
+                .unwrap_or_else(|| ("-".into(), "-".into()));
+            let ev = skydas_store::accounts::AuditEvent {
+                user: &uname,
+                org: &org,
+                action: "login_failed",
+                target: &name.chars().take(64).collect::<String>(),
+                detail: serde_json::json!({"ip": ip.map(|i| i.to_string())}),
+            };
+            if let Err(e) = db.accounts.audit(&ev) {
+                tracing::error!("audit log: {e}");
+            }
+            drop(db);
+            login_response(
+                &app,
+                StatusCode::UNAUTHORIZED,
+                "Wrong user name or password.",
+            )
+        }
+    }
+}
+
+/// A hash of a random password, verified against when the user is unknown.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| {
+        auth::random_token()
+            .ok()
+            .and_then(|p| auth::hash_password(&p).ok())
+            .unwrap_or_default()
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    a.check_csrf(Some(&form.csrf))?;
+    if let Some(sid) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        app.db().accounts.delete_session(&secret_hash(sid))?;
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(app.tls)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+pub async fn overview(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+) -> Result<Html<String>, ApiError> {
+    let mut db = app.db();
+    let stats = db.store.stats()?;
+    let o = db.overview()?;
+    let (latest, total) = db.browse.finding_summaries(&FindingFilter {
+        limit: 10,
+        ..FindingFilter::default()
+    })?;
+    drop(db);
+    let mut s = format!(
+        "<h1>Overview</h1><p class=\"stats\">{} items · {} actors · {} files · {} findings</p>",
+        stats.items, stats.actors, stats.files, total
+    );
+    let _ = write!(
+        s,
+        "<section><h2>Volume by platform</h2>{}</section><section><h2>Volume by language</h2>{}</section>",
+        html::volume_svg(&o.by_platform),
+        html::volume_svg(&o.by_language)
+    );
+    s.push_str("<div class=\"tops\"><section><h2>Top domains</h2><table>");
+    for c in &o.top_domains {
+        let _ = write!(
+            s,
+            "<tr><td><a href=\"/domains/{}\">{}</a></td><td>{}</td></tr>",
+            url_part(&c.key),
+            esc(&c.key),
+            c.count
+        );
+    }
+    s.push_str("</table></section><section><h2>Top actors</h2><table>");
+    for (c, h) in o.top_actors.iter().zip(&o.actor_handles) {
+        let (p, id) = c.key.split_once(':').unwrap_or(("other", &c.key));
+        let _ = write!(
+            s,
+            "<tr><td><a href=\"/actors/{}/{}\">{}</a> <small>{}</small></td><td>{}</td></tr>",
+            esc(p),
+            url_part(id),
+            esc(h.as_deref().unwrap_or(id)),
+            esc(p),
+            c.count
+        );
+    }
+    s.push_str("</table></section><section><h2>Top hashtags</h2><table>");
+    for c in &o.top_hashtags {
+        let _ = write!(
+            s,
+            "<tr><td><a href=\"/search?q={}\">#{}</a></td><td>{}</td></tr>",
+            url_part(&c.key),
+            esc(&c.key),
+            c.count
+        );
+    }
+    s.push_str("</table></section></div><section><h2>Latest findings</h2>");
+    s.push_str(&summaries_table(&latest));
+    s.push_str("<p><a href=\"/findings\">All findings →</a></p></section>");
+    Ok(render(&a, "Overview", &s))
+}
+
+pub async fn findings(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Query(p): Params,
+) -> Result<Html<String>, ApiError> {
+    let filter = finding_filter(&p)?;
+    let (rows, total) = app.db().browse.finding_summaries(&filter)?;
+    let v = |k: &str| esc(param(&p, k).unwrap_or(""));
+    let mut s = String::from(
+        "<h1>Findings</h1><form method=\"get\" class=\"filters\"><label>Kind <select name=\"kind\"><option value=\"\">any</option>",
+    );
+    for k in ["coordination", "lookalike_domain", "automation"] {
+        let sel = if filter.kind.as_deref() == Some(k) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(s, "<option{sel}>{k}</option>");
+    }
+    let _ = write!(
+        s,
+        "</select></label><label>Min score <input name=\"min_score\" size=\"4\" value=\"{}\"></label>\
+         <label>Since <input name=\"since\" type=\"date\" value=\"{}\"></label>\
+         <label>Until <input name=\"until\" type=\"date\" value=\"{}\"></label>\
+         <label>DISARM <input name=\"disarm\" size=\"9\" placeholder=\"T0049.003\" value=\"{}\"></label>\
+         <label>Status <select name=\"status\"><option value=\"\">any</option>",
+        v("min_score"),
+        v("since"),
+        v("until"),
+        v("disarm")
+    );
+    for st in ["new", "confirmed", "dismissed"] {
+        let sel = if filter.status.as_deref() == Some(st) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(s, "<option{sel}>{st}</option>");
+    }
+    s.push_str("</select></label><button>Filter</button></form>");
+    let _ = write!(
+        s,
+        "<p>{total} findings; showing {}–{}.</p>",
+        (filter.offset + 1).min(total as usize),
+        filter.offset + rows.len()
+    );
+    s.push_str(&summaries_table(&rows));
+    // Paging links keep the other filters.
+    let link = |offset: usize| {
+        let mut q: Vec<String> = p
+            .iter()
+            .filter(|(k, v)| k.as_str() != "offset" && !v.is_empty())
+            .map(|(k, v)| format!("{}={}", url_part(k), url_part(v)))
+            .collect();
+        q.sort();
+        q.push(format!("offset={offset}"));
+        format!("/findings?{}", q.join("&"))
+    };
+    s.push_str("<p class=\"pager\">");
+    if filter.offset > 0 {
+        let _ = write!(
+            s,
+            "<a href=\"{}\">← previous</a> ",
+            esc(&link(filter.offset.saturating_sub(filter.limit)))
+        );
+    }
+    if filter.offset + rows.len() < total as usize {
+        let _ = write!(
+            s,
+            "<a href=\"{}\">next →</a>",
+            esc(&link(filter.offset + filter.limit))
+        );
+    }
+    s.push_str("</p>");
+    Ok(render(&a, "Findings", &s))
+}
+
+fn load_finding(app: &App, id: &str) -> Result<(Finding, Review), ApiError> {
+    let db = app.db();
+    let f = db.store.finding(id)?.ok_or(ApiError::NotFound)?;
+    let r = db.store.review(id)?.unwrap_or_default();
+    Ok((f, r))
+}
+
+/// Most evidence rows shown with their provenance.
+const MAX_EVIDENCE_ROWS: usize = 300;
+
+pub async fn finding(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let (f, review) = load_finding(&app, &id)?;
+    let mut provenance = Vec::new();
+    {
+        let db = app.db();
+        for e in f.evidence.iter().take(MAX_EVIDENCE_ROWS) {
+            provenance.push(db.store.item(e.platform, &e.id)?.map(|i| i.provenance));
+        }
+    }
+    let idq = url_part(&f.id);
+    let mut s = format!(
+        "<h1>{} <small>{}</small></h1><p class=\"summary\">{}</p>\
+         <p>score {:.2} · {} actors · {} evidence items · {} – {} · detector {} {}</p>\
+         <p class=\"downloads\">Download: <a href=\"/findings/{idq}/download/gexf\">GEXF</a> \
+         <a href=\"/findings/{idq}/download/csv\">CSV</a> \
+         <a href=\"/findings/{idq}/download/json\">JSON</a></p>",
+        esc(f.kind.as_str()),
+        esc(&f.id),
+        esc(&f.summary),
+        f.score,
+        f.actors.len(),
+        f.evidence.len(),
+        when(f.first_seen),
+        when(f.last_seen),
+        esc(&f.detector),
+        esc(&f.detector_version)
+    );
+    if let (Some(d), Some(imp)) = (&f.domain, &f.impersonates) {
+        let _ = write!(
+            s,
+            "<p><a href=\"/domains/{}\">{}</a> impersonates <b>{}</b> ({})</p>",
+            url_part(d),
+            esc(d),
+            esc(imp),
+            esc(&f.techniques.join(", "))
+        );
+    }
+    if !f.signals.is_empty() {
+        let sig: Vec<String> = f
+            .signals
+            .iter()
+            .map(|(k, v)| format!("{} ×{v}", esc(k)))
+            .collect();
+        let _ = write!(s, "<p>Signals: {}</p>", sig.join(", "));
+    }
+    s.push_str("<section><h2>DISARM techniques</h2><ul>");
+    for d in &f.disarm {
+        let _ = write!(
+            s,
+            "<li><a href=\"/findings?disarm={}\">{}</a> {}</li>",
+            url_part(d),
+            esc(d),
+            esc(disarm::name(d).unwrap_or("(unknown id)"))
+        );
+    }
+    s.push_str("</ul></section>");
+    if !f.actors.is_empty() {
+        let _ = write!(
+            s,
+            "<section class=\"graph-area\"><h2>Actor graph</h2><p class=\"hint\">Hover an edge for \
+             why two actors are linked; click it for the item pairs.</p><div class=\"graph-wrap\">\
+             <div class=\"graph-box\">{}</div><aside id=\"edge-panel\"><p>Click an edge.</p></aside></div></section>",
+            html::graph_svg(&f)
+        );
+    }
+    let _ = write!(
+        s,
+        "<section><h2>Timeline</h2>{}</section>",
+        html::timeline_svg(&f)
+    );
+    s.push_str(
+        "<section><h2>Evidence</h2><table id=\"evidence\" class=\"evidence\"><tr><th>time</th>\
+         <th>platform</th><th>item</th><th>actor</th><th>text / url</th><th>provenance</th></tr>",
+    );
+    for (e, prov) in f.evidence.iter().zip(&provenance) {
+        let prov_html = match prov {
+            Some(ps) => ps
+                .iter()
+                .map(|p| {
+                    format!(
+                        "<a href=\"/originals/{}\" title=\"{} v{}\">{}…:{}</a>",
+                        esc(&p.file_sha256),
+                        esc(&p.importer),
+                        p.importer_version,
+                        esc(p.file_sha256.get(..12).unwrap_or(&p.file_sha256)),
+                        p.locator
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            None => "not in store".into(),
+        };
+        let text = e.text.as_deref().or(e.url.as_deref()).unwrap_or("");
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td class=\"prov\">{}</td></tr>",
+            when(e.time),
+            e.platform,
+            esc(&e.id),
+            e.platform,
+            url_part(&e.actor),
+            esc(&e.actor),
+            esc(text),
+            prov_html
+        );
+    }
+    if f.evidence.len() > MAX_EVIDENCE_ROWS {
+        let _ = write!(
+            s,
+            "<tr><td colspan=\"6\">… {} more in the JSON download</td></tr>",
+            f.evidence.len() - MAX_EVIDENCE_ROWS
+        );
+    }
+    s.push_str("</table></section>");
+    let disabled = if a.user.role >= Role::Analyst {
+        ""
+    } else {
+        " disabled"
+    };
+    let _ = write!(
+        s,
+        "<section><h2>Analyst review</h2><form method=\"post\" action=\"/findings/{idq}/status\" class=\"review\">{}\
+         <fieldset{disabled}><label>Status <select name=\"status\">",
+        csrf_field(&a)
+    );
+    for st in [
+        ReviewStatus::New,
+        ReviewStatus::Confirmed,
+        ReviewStatus::Dismissed,
+    ] {
+        let sel = if st == review.status { " selected" } else { "" };
+        let _ = write!(s, "<option{sel}>{}</option>", st.as_str());
+    }
+    let _ = write!(
+        s,
+        "</select></label><label>Notes<textarea name=\"note\" rows=\"4\">{}</textarea></label>\
+         <button>Save</button></fieldset></form></section>",
+        esc(&review.note)
+    );
+    Ok(render(&a, &f.id, &s))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records a verdict; shared by the page form and the API.
+pub(crate) fn apply_status(
+    app: &App,
+    a: &Authed,
+    id: &str,
+    status: &str,
+    note: Option<&str>,
+) -> Result<Review, ApiError> {
+    a.need(Role::Analyst)?;
+    let status = ReviewStatus::parse(status.trim())
+        .ok_or_else(|| ApiError::BadRequest("status must be new, confirmed or dismissed".into()))?;
+    let mut db = app.db();
+    let mut review = db.store.review(id)?.ok_or(ApiError::NotFound)?;
+    let before = review.status;
+    review.status = status;
+    if let Some(n) = note {
+        review.note = n.chars().take(10_000).collect();
+    }
+    db.store.set_review(id, &review)?;
+    db.audit(
+        &a.user,
+        "status",
+        id,
+        serde_json::json!({"from": before.as_str(), "to": status.as_str()}),
+    );
+    Ok(review)
+}
+
+pub async fn set_status(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, ApiError> {
+    a.check_csrf(Some(&form.csrf))?;
+    apply_status(&app, &a, &id, &form.status, Some(&form.note))?;
+    Ok(Redirect::to(&format!("/findings/{}", url_part(&id))).into_response())
+}
+
+pub async fn download(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path((id, format)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (f, _) = load_finding(&app, &id)?;
+    let (body, ctype, ext) = match format.as_str() {
+        "json" => (
+            serde_json::to_vec_pretty(&skydas_model::FindingsDoc {
+                findings: vec![f.clone()],
+            })
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            "application/json",
+            "json",
+        ),
+        "gexf" | "csv" => {
+            let fmt = skydas_share::graph::GraphFormat::parse(&format).ok_or(ApiError::NotFound)?;
+            let mut out = Vec::new();
+            skydas_share::graph::write_graph(&[&f], fmt, &mut out)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let ct = if format == "csv" {
+                "text/csv"
+            } else {
+                "application/xml"
+            };
+            (out, ct, if format == "csv" { "csv" } else { "gexf" })
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    app.db()
+        .audit(&a.user, "export", &id, serde_json::json!({"format": ext}));
+    let name = format!(
+        "attachment; filename=\"{}.{ext}\"",
+        id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn original(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    skydas_store::check_sha256(&sha).map_err(|_| ApiError::NotFound)?;
+    let path = app
+        .db()
+        .store
+        .original_path(&sha)?
+        .ok_or(ApiError::NotFound)?;
+    let body = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    app.db().audit(
+        &a.user,
+        "download",
+        &sha,
+        serde_json::json!({"bytes": body.len()}),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{sha}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A search query from page or API parameters.
+pub(crate) fn search_query(p: &HashMap<String, String>) -> Result<SearchQuery, ApiError> {
+    let mut q = SearchQuery::new(param(p, "q").unwrap_or(""));
+    q.platform = param(p, "platform")
+        .map(|s| Platform::parse(s).ok_or_else(|| ApiError::BadRequest("platform: unknown".into())))
+        .transpose()?;
+    q.lang = param(p, "lang").map(str::to_string);
+    q.actor = param(p, "actor").map(str::to_string);
+    q.since = time_param(p, "since")?;
+    q.until = time_param(p, "until")?;
+    if let Some(l) = param(p, "limit") {
+        q.limit = l
+            .parse::<usize>()
+            .map_err(|_| ApiError::BadRequest("limit: not a number".into()))?
+            .clamp(1, 1000);
+    }
+    Ok(q)
+}
+
+pub async fn search(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Query(p): Params,
+) -> Result<Html<String>, ApiError> {
+    let q = search_query(&p)?;
+    let hits = app.db().store.search(&q)?;
+    let v = |k: &str| esc(param(&p, k).unwrap_or(""));
+    let mut s = format!(
+        "<h1>Search</h1><form method=\"get\" class=\"filters\" id=\"search-form\">\
+         <input name=\"q\" size=\"40\" value=\"{}\" placeholder=\"words, &quot;a phrase&quot;, prefix*\">\
+         <label>Platform <input name=\"platform\" size=\"8\" value=\"{}\"></label>\
+         <label>Language <input name=\"lang\" size=\"3\" value=\"{}\"></label>\
+         <label>Since <input name=\"since\" type=\"date\" value=\"{}\"></label>\
+         <label>Until <input name=\"until\" type=\"date\" value=\"{}\"></label><button>Search</button></form>",
+        v("q"),
+        v("platform"),
+        v("lang"),
+        v("since"),
+        v("until")
+    );
+    if !q.text.trim().is_empty() {
+        let _ = write!(
+            s,
+            "<p>{} hits.</p><table id=\"hits\" class=\"items\"><tr><th>time</th><th>platform</th><th>actor</th><th>lang</th><th>excerpt</th></tr>",
+            hits.len()
+        );
+        for h in &hits {
+            // Matched terms arrive between the store's markers; mark them after escaping.
+            let snippet = esc(&h.snippet)
+                .replace(skydas_store::SNIPPET_START, "<mark>")
+                .replace(skydas_store::SNIPPET_END, "</mark>");
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                when(h.time),
+                h.platform,
+                h.platform,
+                url_part(&h.actor_id),
+                esc(h.actor_handle.as_deref().unwrap_or(&h.actor_id)),
+                esc(&h.lang),
+                snippet
+            );
+        }
+        s.push_str("</table>");
+    }
+    Ok(render(&a, "Search", &s))
+}
+
+fn parse_platform(p: &str) -> Result<Platform, ApiError> {
+    Platform::parse(p).ok_or(ApiError::NotFound)
+}
+
+pub async fn actor(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path((platform, id)): Path<(String, String)>,
+) -> Result<Html<String>, ApiError> {
+    let platform = parse_platform(&platform)?;
+    let db = app.db();
+    let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
+    let items = db.browse.actor_items(platform, &id, 100)?;
+    let found = db.browse.findings_with_actor(platform, &id)?;
+    drop(db);
+    let s = format!(
+        "<h1>{} <small>{platform}:{}</small></h1><p>{}{}</p><section><h2>Findings</h2>{}</section>\
+         <section><h2>Latest items</h2>{}</section>",
+        esc(actor.handle.as_deref().unwrap_or(&id)),
+        esc(&id),
+        esc(actor.name.as_deref().unwrap_or("")),
+        actor
+            .created_at
+            .map(|t| format!(" · created {}", when(t)))
+            .unwrap_or_default(),
+        summaries_table(&found),
+        items_table(&items)
+    );
+    Ok(render(&a, &id, &s))
+}
+
+pub async fn domain(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Path(domain): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let domain = domain.trim().to_lowercase();
+    let db = app.db();
+    let items = db.browse.domain_items(&domain, 100)?;
+    let found = db.browse.findings_with_domain(&domain)?;
+    drop(db);
+    let s = format!(
+        "<h1>{}</h1><section><h2>Findings</h2>{}</section><section><h2>Latest items linking it</h2>{}</section>",
+        esc(&domain),
+        summaries_table(&found),
+        items_table(&items)
+    );
+    Ok(render(&a, &domain, &s))
+}
+
+pub async fn users(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+) -> Result<Html<String>, ApiError> {
+    a.need(Role::Admin)?;
+    let list = app.db().accounts.users()?;
+    let mut s = String::from(
+        "<h1>Users</h1><table><tr><th>name</th><th>organisation</th><th>role</th><th>since</th></tr>",
+    );
+    for u in &list {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&u.name),
+            esc(&u.org),
+            u.role.as_str(),
+            when(u.created_at)
+        );
+    }
+    let _ = write!(
+        s,
+        "</table><h2>Add a user</h2><form method=\"post\" action=\"/users\" class=\"review\">{}\
+         <label>Name <input name=\"name\" required></label><label>Organisation <input name=\"org\" value=\"{}\"></label>\
+         <label>Role <select name=\"role\"><option>viewer</option><option>analyst</option><option>admin</option></select></label>\
+         <label>Password <input name=\"password\" type=\"password\" minlength=\"8\" required></label><button>Add</button></form>",
+        csrf_field(&a),
+        esc(&a.user.org)
+    );
+    Ok(render(&a, "Users", &s))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn add_user(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+    Form(form): Form<UserForm>,
+) -> Result<Response, ApiError> {
+    a.check_csrf(Some(&form.csrf))?;
+    a.need(Role::Admin)?;
+    let role =
+        Role::parse(&form.role).ok_or_else(|| ApiError::BadRequest("role: unknown".into()))?;
+    if form.password.chars().count() < 8 {
+        return Err(ApiError::BadRequest(
+            "the password needs at least 8 characters".into(),
+        ));
+    }
+    let phc = auth::hash_password(&form.password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let org = if form.org.trim().is_empty() {
+        a.user.org.clone()
+    } else {
+        form.org.clone()
+    };
+    let mut db = app.db();
+    let user = db
+        .accounts
+        .add_user(&form.name, role, &org, &phc)
+        .map_err(|e| match e {
+            skydas_store::StoreError::InvalidInput { what, .. } => {
+                ApiError::BadRequest(what.into())
+            }
+            e => e.into(),
+        })?;
+    db.audit(
+        &a.user,
+        "user_add",
+        &user.name,
+        serde_json::json!({"role": role.as_str(), "org": user.org}),
+    );
+    Ok(Redirect::to("/users").into_response())
+}

@@ -1,0 +1,568 @@
+//! Router tests: the whole app driven with `oneshot`, no socket.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use skydas_model::{
+    EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
+};
+use skydas_store::Store;
+use skydas_store::accounts::{Role, secret_hash};
+use tower::ServiceExt;
+
+use crate::{App, PROTECTED_ROUTES, auth, router};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: Arc<App>,
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+fn finding() -> Finding {
+    let actor = |id: &str| FindingActor {
+        platform: Platform::Telegram,
+        id: id.into(),
+        handle: Some(format!("chan_{id}")),
+        name: None,
+        role: None,
+    };
+    let ev = |id: &str, actor: &str, t: i64| Evidence {
+        platform: Platform::Telegram,
+        id: id.into(),
+        actor: actor.into(),
+        time: t,
+        url: Some("https://lrt.ltd/a".into()),
+        text: Some("<b>same text</b>".into()),
+    };
+    Finding {
+        id: "co-1".into(),
+        kind: FindingKind::Coordination,
+        score: 0.9,
+        disarm: vec!["T0049.003".into()],
+        first_seen: 1_700_000_000,
+        last_seen: 1_700_003_600,
+        summary: "2 channels forwarded the same posts".into(),
+        actors: vec![actor("1"), actor("2")],
+        evidence: vec![ev("1/5", "1", 1_700_000_000), ev("2/9", "2", 1_700_000_060)],
+        signals: [("co-repost".to_string(), 3)].into_iter().collect(),
+        edges: vec![EdgeEvidence {
+            a: "1".into(),
+            b: "2".into(),
+            weight: 3.0,
+            signals: [("co-repost".to_string(), 3)].into_iter().collect(),
+            p_value: Some(1e-6),
+            pairs: vec![ItemPair {
+                signal: "co-repost".into(),
+                key: "src/1".into(),
+                a: "1/5".into(),
+                b: "2/9".into(),
+                gap_s: 60,
+            }],
+        }],
+        domain: None,
+        impersonates: None,
+        techniques: vec![],
+        detector: "coordination".into(),
+        detector_version: "1".into(),
+        params: serde_json::json!({}),
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path(), false).unwrap();
+    {
+        let mut db = app.db();
+        db.store
+            .replace_findings(&["coordination"], &[finding()])
+            .unwrap();
+        let phc = auth::hash_password(PASSWORD).unwrap();
+        for (name, role) in [
+            ("ada", Role::Admin),
+            ("ona", Role::Analyst),
+            ("vik", Role::Viewer),
+        ] {
+            db.accounts.add_user(name, role, "cert-lt", &phc).unwrap();
+            db.accounts
+                .add_token(name, &secret_hash(&format!("token-{name}")), "test")
+                .unwrap();
+        }
+    }
+    Fixture { _dir: dir, app }
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Fixture {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let r = router(self.app.clone()).oneshot(req).await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, auth: &[(&str, &str)]) -> Resp {
+        let mut b = Request::get(path);
+        for (k, v) in auth {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let mut b = Request::post(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    /// Logs in through the form; returns the session cookie and the CSRF token of pages.
+    async fn login(&self, user: &str, password: &str) -> Resp {
+        let form = self.get("/login", &[]).await;
+        let set = form.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let login_csrf = set
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string();
+        assert!(form.body.contains(&login_csrf));
+        self.post(
+            "/login",
+            &[
+                (
+                    header::CONTENT_TYPE.as_str(),
+                    "application/x-www-form-urlencoded",
+                ),
+                (
+                    header::COOKIE.as_str(),
+                    &format!("skydas_login_csrf={login_csrf}"),
+                ),
+            ],
+            &format!(
+                "user={user}&password={}&csrf={login_csrf}",
+                password.replace(' ', "+")
+            ),
+        )
+        .await
+    }
+
+    async fn session(&self, user: &str) -> (String, String) {
+        let r = self.login(user, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let cookie = r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = self.get("/findings/co-1", &[("cookie", &cookie)]).await;
+        let csrf = page
+            .body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        (cookie, csrf)
+    }
+}
+
+fn bearer(name: &str) -> String {
+    format!("Bearer token-{name}")
+}
+
+#[tokio::test]
+async fn health_and_login_page_are_public() {
+    let f = fixture();
+    assert_eq!(f.get("/healthz", &[]).await.status, StatusCode::OK);
+    let login = f.get("/login", &[]).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.body.contains("name=\"password\""));
+    assert_eq!(f.get("/static/style.css", &[]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_protected_route_refuses_without_valid_credentials() {
+    let f = fixture();
+    for (method, path) in PROTECTED_ROUTES {
+        for auth in [None, Some("Bearer wrong"), Some("Basic YWRhOng=")] {
+            let mut b = Request::builder().method(*method).uri(*path);
+            if let Some(a) = auth {
+                b = b.header("authorization", a);
+            }
+            let r = f.send(b.body(Body::empty()).unwrap()).await;
+            let api = path.starts_with("/api/") || auth.is_some_and(|a| a.starts_with("Bearer"));
+            if api {
+                assert_eq!(
+                    r.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} {auth:?}"
+                );
+                assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+            } else {
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{method} {path} {auth:?}");
+                assert_eq!(r.headers[header::LOCATION], "/login");
+            }
+            assert!(!r.body.contains("co-1"), "{path} leaked data");
+        }
+        // A forged session cookie is refused too.
+        let r = f
+            .send(
+                Request::builder()
+                    .method(*method)
+                    .uri(*path)
+                    .header("cookie", "skydas_session=forged")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn valid_token_reads_every_get_route() {
+    let f = fixture();
+    for (method, path) in PROTECTED_ROUTES {
+        if *method != "GET" {
+            continue;
+        }
+        let r = f.get(path, &[("authorization", &bearer("vik"))]).await;
+        assert!(
+            r.status == StatusCode::OK
+                || (r.status == StatusCode::NOT_FOUND
+                    && (path.contains("/actors/") || path.contains("/originals/")))
+                || (r.status == StatusCode::FORBIDDEN && *path == "/users"),
+            "{path}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn api_findings_has_the_product_shape() {
+    let f = fixture();
+    let r = f
+        .get(
+            "/api/v1/findings?kind=coordination",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let first = &v["findings"][0];
+    for key in [
+        "id",
+        "kind",
+        "score",
+        "disarm",
+        "first_seen",
+        "last_seen",
+        "evidence",
+        "actors",
+        "signals",
+    ] {
+        assert!(!first[key].is_null(), "missing {key}");
+    }
+    assert_eq!(first["kind"], "coordination");
+    assert_eq!(first["first_seen"], "2023-11-14T22:13:20Z");
+    assert_eq!(first["actors"][0]["platform"], "telegram");
+    assert_eq!(first["evidence"][0]["actor"], "1");
+    let none = f
+        .get(
+            "/api/v1/findings?kind=automation",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&none.body).unwrap()["findings"],
+        serde_json::json!([])
+    );
+    let bad = f
+        .get(
+            "/api/v1/findings?min_score=x",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let one = f
+        .get(
+            "/api/v1/findings/co-1",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&one.body).unwrap();
+    assert_eq!(v["review"]["status"], "new");
+    let missing = f
+        .get(
+            "/api/v1/findings/nope",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let spec = f
+        .get("/api/v1/openapi.json", &[("authorization", &bearer("vik"))])
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&spec.body).unwrap();
+    assert_eq!(v["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn roles_decide_who_may_change_a_status() {
+    let f = fixture();
+    let body = r#"{"status":"confirmed","note":"seen before"}"#;
+    let json = (header::CONTENT_TYPE.as_str(), "application/json");
+    let viewer = f
+        .post(
+            "/api/v1/findings/co-1/status",
+            &[("authorization", &bearer("vik")), json],
+            body,
+        )
+        .await;
+    assert_eq!(viewer.status, StatusCode::FORBIDDEN);
+    let analyst = f
+        .post(
+            "/api/v1/findings/co-1/status",
+            &[("authorization", &bearer("ona")), json],
+            body,
+        )
+        .await;
+    assert_eq!(analyst.status, StatusCode::OK, "{}", analyst.body);
+    let review = f.app.db().store.review("co-1").unwrap().unwrap();
+    assert_eq!(
+        (review.status.as_str(), review.note.as_str()),
+        ("confirmed", "seen before")
+    );
+    let bad = f
+        .post(
+            "/api/v1/findings/co-1/status",
+            &[("authorization", &bearer("ona")), json],
+            r#"{"status":"maybe"}"#,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // The change is in the audit log, by the analyst.
+    let log = f.app.db().accounts.audit_list(10).unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.action == "status" && r.user == "ona" && r.target == "co-1")
+    );
+    // Only admins see the users page.
+    let users = f.get("/users", &[("authorization", &bearer("ona"))]).await;
+    assert_eq!(users.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.get("/users", &[("authorization", &bearer("ada"))])
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn good_login_sets_a_strict_http_only_cookie_and_is_audited() {
+    let f = fixture();
+    let r = f.login("ona", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("skydas_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP");
+    let session = cookie.split(';').next().unwrap();
+    let page = f.get("/", &[("cookie", session)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Overview") && page.body.contains("CC BY-SA 4.0"));
+    let log = f.app.db().accounts.audit_list(10).unwrap();
+    assert_eq!(log[0].action, "login");
+    let wrong = f.login("ona", "nope").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        f.app.db().accounts.audit_list(1).unwrap()[0].action,
+        "login_failed"
+    );
+}
+
+#[tokio::test]
+async fn login_without_its_csrf_cookie_is_refused() {
+    let f = fixture();
+    let r = f
+        .post(
+            "/login",
+            &[(
+                header::CONTENT_TYPE.as_str(),
+                "application/x-www-form-urlencoded",
+            )],
+            &format!("user=ona&password={PASSWORD}&csrf=abc"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn login_is_rate_limited() {
+    let f = fixture();
+    for _ in 0..auth::MAX_FAILURES {
+        assert_eq!(
+            f.login("ona", "wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password is refused now.
+    assert_eq!(
+        f.login("ona", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn forms_need_the_session_csrf_token() {
+    let f = fixture();
+    let (cookie, csrf) = f.session("ona").await;
+    let form = (
+        header::CONTENT_TYPE.as_str(),
+        "application/x-www-form-urlencoded",
+    );
+    let c = ("cookie", cookie.as_str());
+    let missing = f
+        .post(
+            "/findings/co-1/status",
+            &[c, form],
+            "status=confirmed&note=x",
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let wrong = f
+        .post(
+            "/findings/co-1/status",
+            &[c, form],
+            "status=confirmed&note=x&csrf=0000",
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.app
+            .db()
+            .store
+            .review("co-1")
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "new"
+    );
+    let good = f
+        .post(
+            "/findings/co-1/status",
+            &[c, form],
+            &format!("status=dismissed&note=ok&csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    assert_eq!(
+        f.app
+            .db()
+            .store
+            .review("co-1")
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "dismissed"
+    );
+    // The JSON API under a cookie needs the token in a header.
+    let json = (header::CONTENT_TYPE.as_str(), "application/json");
+    let api = f
+        .post(
+            "/api/v1/findings/co-1/status",
+            &[c, json],
+            r#"{"status":"new"}"#,
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    let api = f
+        .post(
+            "/api/v1/findings/co-1/status",
+            &[c, json, ("x-csrf-token", &csrf)],
+            r#"{"status":"new"}"#,
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK);
+    // Logging out ends the session.
+    let out = f.post("/logout", &[c, form], &format!("csrf={csrf}")).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(f.get("/", &[c]).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn finding_page_has_graph_timeline_evidence_and_escapes() {
+    let f = fixture();
+    let r = f
+        .get("/findings/co-1", &[("authorization", &bearer("vik"))])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for needle in [
+        "<svg id=\"graph\"",
+        "class=\"edge\"",
+        "co-repost ×3",
+        "id=\"edge-0\"",
+        "<svg id=\"timeline\"",
+        "id=\"evidence\"",
+        "Bots Amplify via Automated Forwarding and Reposting",
+        "&lt;b&gt;same text&lt;/b&gt;",
+    ] {
+        assert!(r.body.contains(needle), "missing {needle}");
+    }
+    assert!(!r.body.contains("<b>same text</b>"));
+    let dl = f
+        .get(
+            "/findings/co-1/download/gexf",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert_eq!(dl.status, StatusCode::OK);
+    assert!(dl.body.contains("<gexf"));
+    assert!(f.app.db().accounts.audit_list(1).unwrap()[0].action == "export");
+    let list = f
+        .get(
+            "/findings?disarm=T0049.003",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert!(list.body.contains("/findings/co-1"));
+    let none = f
+        .get(
+            "/findings?disarm=T0084.001",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert!(!none.body.contains("/findings/co-1"));
+}
