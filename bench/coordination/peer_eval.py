@@ -2,12 +2,12 @@
 """Actor-level precision/recall/F1 of a set of flagged accounts against a Skydas truth.json.
 
 Used to score both tools the same way in the side-by-side benchmark:
-  peer_eval.py truth.json --cnt-edges edges.csv      # coordination-network-toolkit edge list
+  peer_eval.py truth.json --cnt-edges net.graphml     # coordination-network-toolkit network
   peer_eval.py truth.json --skydas findings.json     # Skydas coordination findings
 Actors are matched by their platform id only, because the toolkit's CSV has no platform column.
 """
 import argparse
-import csv
+import xml.etree.ElementTree as ET
 import json
 import sys
 
@@ -20,17 +20,13 @@ def truth_sets(path):
 
 
 def flagged_from_cnt(path):
+    """Every account that is an end of an edge of the toolkit's GraphML network."""
     flagged = set()
-    csv.field_size_limit(sys.maxsize)
-    with open(path, newline="") as f:
-        r = csv.reader(f)
-        header = next(r, None)
-        if header is None:
-            return flagged
-        for row in r:
-            if len(row) >= 2:
-                flagged.add(row[0])
-                flagged.add(row[1])
+    for _, el in ET.iterparse(path, events=("end",)):
+        if el.tag.endswith("}edge") or el.tag == "edge":
+            flagged.add(el.get("source"))
+            flagged.add(el.get("target"))
+        el.clear()
     return flagged
 
 

@@ -23,7 +23,7 @@ bin="$root/target/release/skydas"
 venv="$WORK/venv"
 if [ ! -x "$venv/bin/compute_networks" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet 'coordination_network_toolkit==1.6.*' || "$venv/bin/pip" install --quiet coordination_network_toolkit
+  "$venv/bin/pip" install --quiet 'coordination_network_toolkit==1.5.2'
 fi
 
 measure() { # label, out-json, command... → prints "label secs rss_mb status"
@@ -42,7 +42,7 @@ for s in "${scales[@]}"; do
   rm -rf "$scn"
   "$bin" simulate --out "$scn" --seed "$SEED" --scale "$s" >/dev/null
   "$bin" convert --out "$scn/posts.csv" "$scn/data" >/dev/null
-  n=$(($(wc -l < "$scn/posts.csv") - 1))
+  n=$(python3 -c 'import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$scn/posts.csv")
 
   read -r secs rss st < <(measure skydas "$scn/skydas.json" "$bin" scan --json "$scn/posts.csv")
   q=$(python3 "$here/peer_eval.py" "$scn/truth.json" --skydas "$scn/skydas.json")
@@ -55,9 +55,9 @@ PY
   echo "$s        cnt preprocess             $psecs $prss $pst   ($n posts)"
   edges=()
   for net in co_link co_similar_tweet co_retweet; do
-    e="$scn/cnt-$net.csv"; rm -f "$e"
+    e="$scn/cnt-$net.graphml"; rm -f "$e"
     read -r secs rss st < <(measure "cnt-$net" /dev/null "$venv/bin/compute_networks" "$db" compute "$net" \
-        --time_window "$WINDOW" --min_edge_weight 2 --n_cpus 2 --output_file "$e" --output_format csv)
+        --time_window "$WINDOW" --min_edge_weight 2 --n_cpus 2 --output_file "$e" --output_format graphml)
     if [ -s "$e" ]; then
       edges+=("$e")
       q=$(python3 "$here/peer_eval.py" "$scn/truth.json" --cnt-edges "$e")

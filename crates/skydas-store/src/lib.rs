@@ -12,6 +12,7 @@ pub mod conformance;
 mod error;
 mod originals;
 pub mod query;
+pub mod sharing;
 mod sqlite;
 
 use std::collections::BTreeMap;

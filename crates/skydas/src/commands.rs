@@ -90,7 +90,7 @@ fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
 }
 
 fn run_import(
-    store: &mut dyn Store,
+    store: &mut dyn pipeline::ImportTarget,
     paths: &[PathBuf],
     input: &cli::InputArgs,
     keep_originals: bool,
@@ -234,20 +234,23 @@ fn detect(store: &dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
 }
 
 fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
-    let dir = tempfile::Builder::new().prefix("skydas-scan").tempdir()?;
-    let mut store = SqliteStore::open(
-        dir.path(),
-        OpenOptions {
-            fts: false,
-            keep_originals: false,
-        },
-    )?;
-    let report = run_import(&mut store, &a.paths, &a.input, false, g.json)?;
+    // The temporary store of a one-shot scan is the detectors' corpus itself, in memory:
+    // nothing to write to disk and read back.
+    let mut target = pipeline::CorpusTarget::new();
+    let report = run_import(&mut target, &a.paths, &a.input, false, g.json)?;
     if !g.json {
         render::import_report(&report);
     }
     let cfg = detect_config(&a.detect, None)?;
-    let findings = detect(&store, &cfg)?;
+    let corpus = target.finish();
+    let t = std::time::Instant::now();
+    let findings = skydas_detect::run_all(&corpus, &cfg);
+    tracing::info!(
+        items = corpus.len(),
+        findings = findings.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "detectors ran"
+    );
     let doc = FindingsDoc { findings };
     if g.json {
         print_json(&doc)?;

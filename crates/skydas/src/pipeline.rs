@@ -22,8 +22,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use skydas_ingest::{Event, FileError, FileSummary, ImportOptions, RecordError};
 use skydas_model::Item;
+use skydas_model::{Corpus, CorpusBuilder, Interner};
 use skydas_normalise::Normaliser;
-use skydas_store::{FileRecord, FileStatus, Store};
+use skydas_store::{FileRecord, FileStatus, InsertOutcome, Store};
 
 /// Items per batch, and so per store transaction.
 const BATCH: usize = 16384;
@@ -78,6 +79,93 @@ enum Msg {
     End(usize, Result<FileSummary, FileError>),
 }
 
+/// Where the pipeline puts what it imports: the store (`import`, `demo`), or the in-memory
+/// corpus of a one-shot `scan`. These are the store operations an import needs.
+pub trait ImportTarget {
+    fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>>;
+    fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()>;
+    fn begin_file(&mut self, f: &FileRecord) -> Result<()>;
+    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome>;
+    fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()>;
+}
+
+impl<S: Store + ?Sized> ImportTarget for S {
+    fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>> {
+        Ok(Store::file_status(self, sha256)?)
+    }
+    fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()> {
+        Store::store_original(self, path, sha256)?;
+        Ok(())
+    }
+    fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
+        Ok(Store::begin_file(self, f)?)
+    }
+    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome> {
+        Ok(Store::insert_items(self, items)?)
+    }
+    fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()> {
+        Ok(Store::finish_file(self, sha256, items, errors)?)
+    }
+}
+
+/// The temporary store of a one-shot `scan`: items go straight into the detectors' corpus,
+/// keyed like the store keys them (`platform`, `platform_id`), so the same post met twice is
+/// kept once, and nothing is written to disk or read back.
+#[derive(Default)]
+pub struct CorpusTarget {
+    builder: CorpusBuilder,
+    keys: Interner,
+    key: String,
+    complete: std::collections::HashSet<String>,
+}
+
+impl CorpusTarget {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The corpus of everything imported, sorted by time.
+    pub fn finish(self) -> Corpus {
+        self.builder.finish()
+    }
+}
+
+impl ImportTarget for CorpusTarget {
+    fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>> {
+        Ok(self
+            .complete
+            .contains(sha256)
+            .then_some(FileStatus::Complete))
+    }
+    fn store_original(&mut self, _path: &Path, _sha256: &str) -> Result<()> {
+        Ok(())
+    }
+    fn begin_file(&mut self, _f: &FileRecord) -> Result<()> {
+        Ok(())
+    }
+    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome> {
+        let mut out = InsertOutcome::default();
+        for it in items {
+            self.key.clear();
+            self.key.push_str(it.platform.as_str());
+            self.key.push(':');
+            self.key.push_str(&it.platform_id);
+            let before = self.keys.len();
+            if self.keys.intern(&self.key) as usize == before {
+                self.builder.push(it);
+                out.new_items += 1;
+            } else {
+                out.duplicates += 1;
+            }
+        }
+        Ok(out)
+    }
+    fn finish_file(&mut self, sha256: &str, _items: u64, _errors: u64) -> Result<()> {
+        self.complete.insert(sha256.to_string());
+        Ok(())
+    }
+}
+
 /// A file that goes through the pipeline.
 struct Job {
     /// Position in the discovered file list, which is the order of the report.
@@ -92,7 +180,7 @@ const NO_SKIP: usize = usize::MAX;
 
 /// Imports `paths` into `store`.
 pub fn import(
-    store: &mut dyn Store,
+    store: &mut dyn ImportTarget,
     paths: &[PathBuf],
     s: &ImportSettings,
 ) -> Result<ImportReport> {
@@ -299,7 +387,7 @@ struct Current {
 impl Run<'_> {
     fn store_stage(
         &self,
-        store: &mut dyn Store,
+        store: &mut dyn ImportTarget,
         rx: Receiver<Msg>,
         spent: &Sender<Vec<Item>>,
         slots: &mut [Option<FileReport>],
@@ -362,7 +450,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn begin(&self, store: &mut dyn Store, i: usize) -> Result<Current> {
+    fn begin(&self, store: &mut dyn ImportTarget, i: usize) -> Result<Current> {
         let job = &self.jobs[i];
         let mut fr = file_report(job.path.display().to_string());
         fr.sha256.clone_from(&job.sha);
@@ -400,7 +488,7 @@ impl Run<'_> {
 
     fn end(
         &self,
-        store: &mut dyn Store,
+        store: &mut dyn ImportTarget,
         fr: &mut FileReport,
         sha: &str,
         res: Result<FileSummary, FileError>,

@@ -28,14 +28,13 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The hits that are evidence for an edge: within the fast window, or within the slow
-    /// window when the slow test made the edge.
+    /// The hits that are evidence for an edge: within the fast window, or every hit (same
+    /// session) when the slow test made the edge.
     fn evidence_hits<'e>(&'e self, e: &Edge) -> impl Iterator<Item = &'e Hit> + 'e {
-        let (fast, slow, slow_mode) =
-            (self.params.window_s, self.params.slow_window_s, e.slow_mode);
+        let (fast, slow_mode) = (self.params.window_s, e.slow_mode);
         self.joined.hits[e.hit_start..e.hit_end]
             .iter()
-            .filter(move |h| i64::from(h.gap) <= fast || (slow_mode && i64::from(h.gap) <= slow))
+            .filter(move |h| slow_mode || i64::from(h.gap) <= fast)
     }
 
     /// The items of actors `a` and `b` on the key of a hit.
@@ -230,9 +229,12 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     };
     let disarm = techniques(&signals, &platforms);
     let window = if any_slow {
-        format!("{} min", ctx.params.slow_window_s / 60)
+        format!(
+            "in chains with at most {} min between consecutive acts",
+            ctx.params.slow_window_s / 60
+        )
     } else {
-        format!("{} s", ctx.params.window_s)
+        format!("within {} s of each other", ctx.params.window_s)
     };
     let who: Vec<String> = platforms
         .iter()
@@ -251,7 +253,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
         .map(|(s, k)| format!("{k} shared {} ({s})", signal_noun(s)))
         .collect();
     let summary = format!(
-        "{} actors ({}) repeatedly acted together within {window} of each other: {}; {coactions} \
+        "{} actors ({}) repeatedly acted together {window}: {}; {coactions} \
          co-actions across {} of {} actor pairs significant at FDR {}.",
         n,
         who.join(", "),

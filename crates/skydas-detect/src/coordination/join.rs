@@ -1,13 +1,23 @@
-//! The windowed join: from signal events to actor pairs that acted on the same key within the
-//! window, and the per-stratum counts the null model needs.
+//! The windowed join: from signal events to actor pairs that acted on the same key close in
+//! time, and the per-stratum counts the null model needs.
 //!
 //! Events are sorted by `(signal, key, time)`. Keys of episodic signals are cut into bursts at
 //! every gap longer than the slow window; each burst is a group of its own. Each group keeps one
 //! event per actor (its first),
 //! because what matters is how many distinct keys a pair shares, not how often one actor
 //! repeats itself. Keys acted on by one actor, or by more than `max_key_actors`, are dropped:
-//! the former link nobody, the latter would weigh almost nothing and cost quadratic work. Within
-//! a key, each event is paired with at most `fanout` following events inside the slow window,
+//! the former link nobody, the latter would weigh almost nothing and cost quadratic work.
+//!
+//! Two actors co-act on a key in the fast sense when their events are at most the fast window
+//! apart, and in the slow sense when they fall in the same *session* of the key: the key's
+//! events, in time order, cut wherever two consecutive events are more than the slow window
+//! apart (single linkage). Sessions rather than pairwise gaps because slow operations relay: each
+//! member posts 10–30 minutes after the previous one, so the first and the last of a chain are
+//! hours apart although nobody waited longer than the window. For episodic signals a group is a
+//! burst, which already is a session, so their slow sense stays the pairwise gap within the
+//! slow window.
+//!
+//! Within a key, each event is paired with at most `fanout` following events of its session,
 //! so a burst of thousands costs `fanout` pairs per event, never a square.
 
 use rayon::prelude::*;
@@ -58,6 +68,8 @@ pub(crate) struct Member {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Group {
     pub signal: u8,
+    /// Whether the group is a burst of an episodic signal (slow co-action is then pairwise).
+    pub episodic: bool,
     pub key: u64,
     pub start: u32,
     pub len: u32,
@@ -70,7 +82,8 @@ impl Group {
     }
 }
 
-/// Two actors on one key within the slow window. `pair` is `low actor << 32 | high actor`.
+/// Two actors on one key in the same session (or, for episodic groups, within the slow
+/// window). `pair` is `low actor << 32 | high actor`; `gap` is their time difference, seconds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit {
     pub pair: u64,
@@ -78,8 +91,9 @@ pub(crate) struct Hit {
     pub gap: u32,
 }
 
-/// Pair counts of one null-model cell: all actor pairs sharing a key of the cell, and those
-/// within the fast and the slow window.
+/// Pair counts of one null-model cell: all actor pairs sharing a key of the cell, those within
+/// the fast window, and those co-acting in the slow sense (same session, or within the slow
+/// window for episodic groups).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CellCounts {
     pub total: f64,
@@ -136,6 +150,25 @@ fn pairs_within(m: &[Member], w: i64) -> f64 {
             j += 1;
         }
         n += (j - i - 1) as u64;
+    }
+    n as f64
+}
+
+/// Pairs of positions in the same session of a time-sorted slice, sessions cut at consecutive
+/// gaps longer than `w`.
+fn pairs_in_sessions(m: &[Member], w: i64) -> f64 {
+    let mut n = 0u64;
+    let mut run = 1u64;
+    for k in 1..m.len() {
+        if m[k].time - m[k - 1].time > w {
+            n += run * (run - 1) / 2;
+            run = 1;
+        } else {
+            run += 1;
+        }
+    }
+    if !m.is_empty() {
+        n += run * (run - 1) / 2;
     }
     n as f64
 }
@@ -219,6 +252,7 @@ pub(crate) fn join(
     for (signal, key, m) in per_key.into_iter().flatten() {
         out.groups.push(Group {
             signal,
+            episodic: episodic.get(signal as usize).copied().unwrap_or(false),
             key,
             start: out.members.len() as u32,
             len: m.len() as u32,
@@ -237,7 +271,11 @@ pub(crate) fn join(
             let c = CellCounts {
                 total: n * (n - 1.0) / 2.0,
                 fast: pairs_within(m, p.fast_s),
-                slow: pairs_within(m, p.slow_s),
+                slow: if grp.episodic {
+                    pairs_within(m, p.slow_s)
+                } else {
+                    pairs_in_sessions(m, p.slow_s)
+                },
             };
             (grp.cell(), c)
         })
@@ -252,13 +290,18 @@ pub(crate) fn join(
         .into_par_iter()
         .flat_map_iter(|g| {
             let m = out.members_of(g);
+            let pairwise = out.groups[g as usize].episodic;
             let mut v = Vec::new();
             for i in 0..m.len() {
+                let mut prev = m[i].time;
                 for b in m[i + 1..].iter().take(p.fanout) {
                     let gap = b.time - m[i].time;
-                    if gap > p.slow_s {
+                    // Episodic groups pair within the window; others within the session.
+                    let step = if pairwise { gap } else { b.time - prev };
+                    if step > p.slow_s {
                         break;
                     }
+                    prev = b.time;
                     v.push(Hit {
                         pair: pair_key(m[i].actor, b.actor),
                         group: g,
@@ -298,6 +341,18 @@ mod tests {
         check(&[0, 10, 20], 20, 3.0);
         check(&[0, 100, 200], 10, 0.0);
         check(&[5, 5, 5, 5], 0, 6.0);
+    }
+
+    #[test]
+    fn sessions_chain_consecutive_gaps() {
+        let check = |t: &[i64], w: i64, e: f64| {
+            assert_eq!(pairs_in_sessions(&members(t), w), e, "{t:?}");
+        };
+        // A relay: every step within the window, the ends far apart: one session.
+        check(&[0, 1000, 2000, 3000], 1800, 6.0);
+        check(&[0, 1000, 5000, 6000], 1800, 2.0);
+        check(&[0, 5000, 10_000], 1800, 0.0);
+        check(&[], 1800, 0.0);
     }
 
     #[test]

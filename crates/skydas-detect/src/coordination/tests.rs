@@ -389,12 +389,70 @@ fn slow_coordination_is_found_only_by_slow_mode() {
     let c = s.corpus();
     let f = check(&c, Params::default(), &[names("slow", 5)]);
     assert_eq!(f[0].params["mode"], "slow");
-    assert!(f[0].summary.contains("within 30 min"), "{}", f[0].summary);
+    assert!(f[0].summary.contains("at most 30 min between"), "{}", f[0].summary);
     let fast_only = Params {
         slow_window_s: 60,
         ..Params::default()
     };
     check(&c, fast_only, &[]);
+}
+
+/// A relay: for each of many rare links, a few members of the network post it one after the
+/// other, each 10–30 minutes after the previous one, so only neighbours in the chain are within
+/// the slow window of each other.
+fn relay_network(s: &mut Scenario, members: u64, links: i64) {
+    for k in 0..links {
+        let mut t = T0 + DAY / 4 + k * 4 * 3600 + s.rng.below(3600) as i64;
+        let link = format!("https://relay-review.example/news/{k}");
+        let mut chain: Vec<u64> = Vec::new();
+        while chain.len() < 5 {
+            let who = s.rng.below(members);
+            if !chain.contains(&who) {
+                chain.push(who);
+            }
+        }
+        for who in chain {
+            let text = s.words(7);
+            s.post(&format!("relay{who}"), t, &text, &[&link]);
+            t += 600 + s.rng.below(1200) as i64;
+        }
+    }
+}
+
+#[test]
+fn relay_chains_are_found_as_slow_coordination() {
+    let mut s = Scenario::new(15);
+    s.background(200);
+    relay_network(&mut s, 10, 40);
+    let c = s.corpus();
+    let f = check(&c, Params::default(), &[names("relay", 10)]);
+    assert_eq!(f[0].params["mode"], "slow");
+    assert!(
+        f[0].edges[0].pairs.iter().all(|p| p.gap_s.abs() <= 4 * 1800),
+        "{:?}",
+        f[0].edges[0].pairs
+    );
+}
+
+/// Fans of one outlet who share its links over the day, each at their own hour: the same keys,
+/// the same sessions when the outlet is popular, but no more often than its popularity predicts.
+#[test]
+fn fans_of_an_outlet_sharing_its_links_over_hours_are_not_flagged() {
+    let mut s = Scenario::new(16);
+    s.background(200);
+    for k in 0..60i64 {
+        let published = T0 + k * 2 * 3600 + s.rng.below(1800) as i64;
+        let link = format!("https://delfi.example/a/{k}");
+        for f in 0..40 {
+            if s.rng.below(4) != 0 {
+                continue;
+            }
+            let t = published + s.rng.below(8 * 3600) as i64;
+            let text = s.words(8);
+            s.post(&format!("fan{f}"), t, &text, &[&link]);
+        }
+    }
+    check(&s.corpus(), Params::default(), &[]);
 }
 
 #[test]

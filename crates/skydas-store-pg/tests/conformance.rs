@@ -1,0 +1,78 @@
+//! The shared store conformance suite, run against the PostgreSQL server named by
+//! `SKYDAS_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`), each check in a fresh
+//! schema that is dropped afterwards.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use skydas_store::Store;
+use skydas_store_pg::PgStore;
+
+fn base_url() -> String {
+    std::env::var("SKYDAS_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// Schemas made by this process, dropped when the guard goes.
+struct Schemas {
+    urls: std::sync::Mutex<Vec<String>>,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Schemas {
+    fn drop(&mut self) {
+        for url in self.urls.lock().map(|u| u.clone()).unwrap_or_default() {
+            if let Err(e) = PgStore::drop_schema(&url) {
+                eprintln!("cannot drop {url}: {e}");
+            }
+        }
+    }
+}
+
+fn run(check: skydas_store::conformance::Check, name: &str) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let schemas = Schemas {
+        urls: std::sync::Mutex::new(Vec::new()),
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    let make = || -> Box<dyn Store> {
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let schema = format!("skydas_test_{}_{name}_{n}", std::process::id());
+        let url = format!("{}?schema={schema}", base_url());
+        PgStore::drop_schema(&url).expect("drop");
+        schemas.urls.lock().expect("lock").push(url.clone());
+        let dir = schemas.dir.path().join(&schema);
+        Box::new(PgStore::connect(&url, &dir).unwrap_or_else(|e| panic!("connect {url}: {e}")))
+    };
+    check(&make);
+}
+
+macro_rules! checks {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run(skydas_store::conformance::$name, stringify!($name));
+            }
+        )*
+    };
+}
+
+checks!(
+    file_status_lifecycle,
+    idempotent_insert,
+    two_provenance_dedupe,
+    actor_fill_in,
+    stats_by_platform_and_language,
+    search_diacritics_and_case,
+    search_filters,
+    search_hostile_queries,
+    corpus_round_trip,
+    findings_replace_preserves_review,
+    protected_crud,
+    originals_kept_by_hash,
+);
+
+#[test]
+fn every_check_is_run() {
+    assert_eq!(skydas_store::conformance::CHECKS.len(), 12);
+}

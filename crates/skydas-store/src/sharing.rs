@@ -1,0 +1,619 @@
+//! Sharing with partners: TAXII collections with per-organisation grants, the STIX object versions
+//! they hold (each with the server's `date_added`), POST status resources, pagination cursors,
+//! the state of incremental pulls from remote servers, and partner intelligence with the watch
+//! items (clone domains, actors) derived from it.
+//!
+//! This module stores and selects; it does not decide. Which version a reader gets and whether a
+//! TLP level may go to an organisation are the TAXII layer's rules, applied at every read to the
+//! `tlp` and `source_org` kept here beside each version.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::accounts::unix_now;
+use crate::{Result, SqliteStore, StoreError};
+
+/// The schema of this module, applied on first use.
+pub(crate) const SCHEMA: &str = include_str!("../migrations/0004_sharing.sql");
+
+/// A TAXII collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Collection {
+    /// A UUID, lowercase.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub alias: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// What an organisation may do with a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub org: String,
+    pub can_read: bool,
+    pub can_write: bool,
+    /// The most restrictive TLP 2.0 level (`clear` … `amber+strict`) the organisation may read.
+    pub max_tlp: String,
+}
+
+/// One object version to add to a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObject {
+    pub id: String,
+    pub object_type: String,
+    /// The version: the object's `modified` (else `created`) in microseconds since the epoch;
+    /// `None` for objects without either (SCOs), which then take their `date_added`.
+    pub version: Option<i64>,
+    pub spec_version: String,
+    /// TLP 2.0 level (`clear`, `green`, `amber`, `amber+strict`, `red`).
+    pub tlp: String,
+    /// The organisation the object comes from (AMBER+STRICT goes back to it only).
+    pub source_org: String,
+    /// The object as compact JSON.
+    pub body: String,
+}
+
+/// One stored object version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRow {
+    pub seq: i64,
+    pub object_id: String,
+    pub object_type: String,
+    /// Microseconds since the epoch.
+    pub version: i64,
+    pub spec_version: String,
+    /// Microseconds since the epoch; strictly increasing in insertion order.
+    pub date_added: i64,
+    pub tlp: String,
+    pub source_org: String,
+    pub body: String,
+}
+
+/// The outcome of adding one object version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// Stored as a new version with this `date_added` (microseconds).
+    New { date_added: i64 },
+    /// The collection already held this id and version; nothing changed.
+    Duplicate,
+}
+
+/// An object a partner shared with us.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartnerObject {
+    pub object_id: String,
+    /// The object's `modified`/`created` as sent (empty when it has neither).
+    pub version: String,
+    pub object_type: String,
+    pub tlp: String,
+    /// The path it came by: `taxii-post:<collection>`, `taxii-pull:<url>`, `file:<name>`.
+    pub source: String,
+    /// The organisation that shared it.
+    pub source_org: String,
+    /// Unix seconds.
+    pub received_at: i64,
+    pub body: String,
+}
+
+/// A clone domain or an actor a partner flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WatchItem {
+    /// `domain` or `actor`.
+    pub kind: String,
+    /// The lowercase domain, or an actor key: `<user_id>` or `@<login>` (lowercase).
+    pub value: String,
+    /// What to show: the domain, or the account's display name and type.
+    pub label: String,
+    pub tlp: String,
+    pub source: String,
+    pub source_org: String,
+    /// Unix seconds.
+    pub added_at: i64,
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+fn check_tlp(s: &str) -> Result<()> {
+    if matches!(s, "clear" | "green" | "amber" | "amber+strict" | "red") {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidInput {
+            what: "tlp level",
+            value: s.chars().take(40).collect(),
+        })
+    }
+}
+
+/// Opens a connection of its own to a store's database and makes sure this schema exists.
+fn open_conn(dir: &Path) -> Result<Connection> {
+    let conn = Connection::open(dir.join(crate::sqlite::DB_FILE))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+    let present: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'watch_items'",
+        [],
+        |r| r.get(0),
+    )?;
+    if present == 0 {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|source| StoreError::Migration {
+                version: 4,
+                name: "sharing",
+                source,
+            })?;
+        tx.commit()?;
+    }
+    Ok(conn)
+}
+
+const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
+     source_org, body FROM taxii_objects";
+
+fn object_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectRow> {
+    Ok(ObjectRow {
+        seq: r.get(0)?,
+        object_id: r.get(1)?,
+        object_type: r.get(2)?,
+        version: r.get(3)?,
+        spec_version: r.get(4)?,
+        date_added: r.get(5)?,
+        tlp: r.get(6)?,
+        source_org: r.get(7)?,
+        body: r.get(8)?,
+    })
+}
+
+fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
+    Ok(Collection {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        alias: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+fn watch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WatchItem> {
+    Ok(WatchItem {
+        kind: r.get(0)?,
+        value: r.get(1)?,
+        label: r.get(2)?,
+        tlp: r.get(3)?,
+        source: r.get(4)?,
+        source_org: r.get(5)?,
+        added_at: r.get(6)?,
+    })
+}
+
+const WATCH_COLS: &str = "kind, value, label, tlp, source, source_org, added_at FROM watch_items";
+
+/// Collections, grants, object versions, statuses, pull state and partner intelligence of one
+/// store, on a connection of their own. See the module docs.
+#[derive(Debug)]
+pub struct Sharing {
+    conn: Connection,
+}
+
+impl Sharing {
+    /// Opens the sharing tables of the store in `dir` (which must have been opened as a
+    /// [`SqliteStore`] once), creating them when new.
+    pub fn open(dir: &Path) -> Result<Sharing> {
+        Ok(Sharing {
+            conn: open_conn(dir)?,
+        })
+    }
+
+    /// Adds a collection. `id` must be a lowercase UUID; the alias, when given, must be unused.
+    pub fn add_collection(
+        &mut self,
+        id: &str,
+        title: &str,
+        description: &str,
+        alias: Option<&str>,
+    ) -> Result<Collection> {
+        let well_formed = id.len() == 36
+            && id.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
+            });
+        if !well_formed {
+            return Err(StoreError::InvalidInput {
+                what: "collection id (a lowercase uuid)",
+                value: id.chars().take(80).collect(),
+            });
+        }
+        let title = title.trim();
+        if title.is_empty() || title.len() > 200 {
+            return Err(StoreError::InvalidInput {
+                what: "collection title",
+                value: title.chars().take(80).collect(),
+            });
+        }
+        let alias = alias.map(str::trim).filter(|a| !a.is_empty());
+        let now = unix_now();
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO taxii_collections (id, title, description, alias, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, title, description, alias, now],
+        )?;
+        if n == 0 {
+            return Err(StoreError::InvalidInput {
+                what: "collection id or alias (already taken)",
+                value: id.to_string(),
+            });
+        }
+        Ok(Collection {
+            id: id.to_string(),
+            title: title.to_string(),
+            description: description.to_string(),
+            alias: alias.map(str::to_string),
+            created_at: now,
+        })
+    }
+
+    /// Every collection, by title.
+    pub fn collections(&self) -> Result<Vec<Collection>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, description, alias, created_at FROM taxii_collections \
+             ORDER BY title, id",
+        )?;
+        let rows = stmt.query_map([], collection_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// A collection by id or alias.
+    pub fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, title, description, alias, created_at FROM taxii_collections \
+                 WHERE id = ?1 OR alias = ?1 ORDER BY id = ?1 DESC LIMIT 1",
+            )?
+            .query_row([id_or_alias], collection_row)
+            .optional()?)
+    }
+
+    /// Sets an organisation's grant on a collection (replacing an earlier one); `false` if there
+    /// is no such collection.
+    pub fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
+        check_tlp(&g.max_tlp)?;
+        let org = g.org.trim();
+        if org.is_empty() || org.len() > 64 {
+            return Err(StoreError::InvalidInput {
+                what: "organisation",
+                value: org.chars().take(80).collect(),
+            });
+        }
+        let n = self.conn.execute(
+            "INSERT INTO taxii_grants (collection_id, org, can_read, can_write, max_tlp) \
+             SELECT id, ?2, ?3, ?4, ?5 FROM taxii_collections WHERE id = ?1 \
+             ON CONFLICT (collection_id, org) DO UPDATE SET can_read = excluded.can_read, \
+             can_write = excluded.can_write, max_tlp = excluded.max_tlp",
+            params![collection_id, org, g.can_read, g.can_write, g.max_tlp],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// The grants on a collection, by organisation.
+    pub fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
+             WHERE collection_id = ?1 ORDER BY org",
+        )?;
+        let rows = stmt.query_map([collection_id], |r| {
+            Ok(Grant {
+                org: r.get(0)?,
+                can_read: r.get(1)?,
+                can_write: r.get(2)?,
+                max_tlp: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// An organisation's grant on a collection.
+    pub fn grant_for(&self, collection_id: &str, org: &str) -> Result<Option<Grant>> {
+        Ok(self
+            .grants(collection_id)?
+            .into_iter()
+            .find(|g| g.org == org))
+    }
+
+    /// Adds object versions to a collection in one transaction. Each new version gets a
+    /// `date_added` later than every one before it; a version already held is a duplicate.
+    pub fn add_objects(
+        &mut self,
+        collection_id: &str,
+        objects: &[NewObject],
+    ) -> Result<Vec<Added>> {
+        let tx = self.conn.transaction()?;
+        let last: Option<i64> =
+            tx.query_row("SELECT max(date_added) FROM taxii_objects", [], |r| {
+                r.get(0)
+            })?;
+        let mut next = now_micros().max(last.map_or(0, |l| l.saturating_add(1)));
+        let mut out = Vec::with_capacity(objects.len());
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO taxii_objects (collection_id, object_id, object_type, \
+                 version, spec_version, date_added, tlp, source_org, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for o in objects {
+                check_tlp(&o.tlp)?;
+                let version = o.version.unwrap_or(next);
+                let n = ins.execute(params![
+                    collection_id,
+                    o.id,
+                    o.object_type,
+                    version,
+                    o.spec_version,
+                    next,
+                    o.tlp,
+                    o.source_org,
+                    o.body
+                ])?;
+                if n > 0 {
+                    out.push(Added::New { date_added: next });
+                    next = next.saturating_add(1);
+                } else {
+                    out.push(Added::Duplicate);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The object versions of a collection, oldest `date_added` first, restricted to the given
+    /// ids and types when the lists are not empty.
+    pub fn objects(
+        &self,
+        collection_id: &str,
+        ids: &[String],
+        types: &[String],
+    ) -> Result<Vec<ObjectRow>> {
+        // One statement for every shape: empty lists are passed as JSON '[]' and match anything.
+        let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let types_json = serde_json::to_string(types).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OBJECT_COLS} WHERE collection_id = ?1 \
+             AND (json_array_length(?2) = 0 OR object_id IN (SELECT value FROM json_each(?2))) \
+             AND (json_array_length(?3) = 0 OR object_type IN (SELECT value FROM json_each(?3))) \
+             ORDER BY date_added, seq"
+        ))?;
+        let rows = stmt.query_map(params![collection_id, ids_json, types_json], object_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Deletes versions of an object (all when `versions` is empty); returns how many went.
+    pub fn delete_object(
+        &mut self,
+        collection_id: &str,
+        object_id: &str,
+        versions: &[i64],
+    ) -> Result<usize> {
+        let v = serde_json::to_string(versions).unwrap_or_else(|_| "[]".into());
+        Ok(self.conn.execute(
+            "DELETE FROM taxii_objects WHERE collection_id = ?1 AND object_id = ?2 \
+             AND (json_array_length(?3) = 0 OR version IN (SELECT value FROM json_each(?3)))",
+            params![collection_id, object_id, v],
+        )?)
+    }
+
+    /// Keeps a status resource (JSON) for the organisation that caused it.
+    pub fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO taxii_status (id, org, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+            params![id, org, unix_now(), body],
+        )?;
+        Ok(())
+    }
+
+    /// A status resource, only for the organisation it belongs to.
+    pub fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT body FROM taxii_status WHERE id = ?1 AND org = ?2")?
+            .query_row(params![id, org], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records a pagination cursor under a token until `expires_at` (Unix seconds), dropping
+    /// expired ones.
+    pub fn put_page(
+        &mut self,
+        token: &str,
+        query_key: &str,
+        cursor: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM taxii_pages WHERE expires_at <= ?1",
+            [unix_now()],
+        )?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO taxii_pages (token, query_key, cursor, expires_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![token, query_key, cursor, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// The query key and cursor of a live token.
+    pub fn page(&self, token: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT query_key, cursor FROM taxii_pages WHERE token = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token, unix_now()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// The last `X-TAXII-Date-Added-Last` pulled from a remote collection.
+    pub fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT added_last FROM taxii_pull_state WHERE server = ?1 AND collection = ?2",
+            )?
+            .query_row(params![server, collection], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records how far a remote collection has been pulled.
+    pub fn set_pull_state(
+        &mut self,
+        server: &str,
+        collection: &str,
+        added_last: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO taxii_pull_state (server, collection, added_last, pulled_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (server, collection) DO UPDATE SET \
+             added_last = excluded.added_last, pulled_at = excluded.pulled_at",
+            params![server, collection, added_last, unix_now()],
+        )?;
+        Ok(())
+    }
+
+    /// Stores partner objects and watch items in one transaction; an object version already
+    /// held is kept as it was. Returns how many objects were new.
+    pub fn add_partner_intel(
+        &mut self,
+        objects: &[PartnerObject],
+        watch: &[WatchItem],
+    ) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let mut new = 0u64;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO partner_objects (object_id, version, object_type, tlp, \
+                 source, source_org, received_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for o in objects {
+                check_tlp(&o.tlp)?;
+                new += ins.execute(params![
+                    o.object_id,
+                    o.version,
+                    o.object_type,
+                    o.tlp,
+                    o.source,
+                    o.source_org,
+                    o.received_at,
+                    o.body
+                ])? as u64;
+            }
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO watch_items (kind, value, label, tlp, source, source_org, added_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, value, source_org) \
+                 DO UPDATE SET label = excluded.label, tlp = excluded.tlp, source = excluded.source",
+            )?;
+            for w in watch {
+                check_tlp(&w.tlp)?;
+                if !matches!(w.kind.as_str(), "domain" | "actor") || w.value.is_empty() {
+                    return Err(StoreError::InvalidInput {
+                        what: "watch item",
+                        value: format!("{}:{}", w.kind, w.value),
+                    });
+                }
+                ins.execute(params![
+                    w.kind,
+                    w.value,
+                    w.label,
+                    w.tlp,
+                    w.source,
+                    w.source_org,
+                    w.added_at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// Partner objects, newest first (at most `limit`).
+    pub fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT object_id, version, object_type, tlp, source, source_org, received_at, body \
+             FROM partner_objects ORDER BY received_at DESC, object_type, object_id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(PartnerObject {
+                object_id: r.get(0)?,
+                version: r.get(1)?,
+                object_type: r.get(2)?,
+                tlp: r.get(3)?,
+                source: r.get(4)?,
+                source_org: r.get(5)?,
+                received_at: r.get(6)?,
+                body: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many partner objects are held.
+    pub fn partner_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM partner_objects", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Every watch item, by kind and value.
+    pub fn watch_items(&self) -> Result<Vec<WatchItem>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {WATCH_COLS} ORDER BY kind, value, source_org"
+        ))?;
+        let rows = stmt.query_map([], watch_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Domain watch items that are `domain` or one of its parent domains.
+    pub fn watch_for_domain(&self, domain: &str) -> Result<Vec<WatchItem>> {
+        let d = domain.trim().trim_end_matches('.').to_lowercase();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {WATCH_COLS} WHERE kind = 'domain' \
+             AND (value = ?1 OR substr(?1, -length(value) - 1) = '.' || value) \
+             ORDER BY value, source_org"
+        ))?;
+        let rows = stmt.query_map([d], watch_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Actor watch items for an account id or handle (handles match case-insensitively, with or
+    /// without a leading `@`).
+    pub fn watch_for_actor(&self, id: &str, handle: Option<&str>) -> Result<Vec<WatchItem>> {
+        let handle = handle
+            .map(|h| format!("@{}", h.trim_start_matches('@').to_lowercase()))
+            .unwrap_or_default();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {WATCH_COLS} WHERE kind = 'actor' AND (value = ?1 OR value = ?2) \
+             ORDER BY value, source_org"
+        ))?;
+        let rows = stmt.query_map(params![id, handle], watch_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl SqliteStore {
+    /// The sharing tables of this store, on a connection of their own.
+    pub fn sharing(&self) -> Result<Sharing> {
+        Sharing::open(self.dir())
+    }
+}
+
+#[cfg(test)]
+mod tests;
