@@ -43,11 +43,16 @@ pub fn registry(cfg: &DetectConfig) -> Vec<Box<dyn Detector>> {
 pub fn run_all(corpus: &Corpus, cfg: &DetectConfig) -> Vec<Finding> {
     let dets = registry(cfg);
     let mut out: Vec<Finding> = dets.par_iter().flat_map(|d| d.run(corpus)).collect();
+    sort_findings(&mut out);
+    out
+}
+
+/// The order findings are reported in: kind, then score (highest first), then id.
+pub fn sort_findings(out: &mut [Finding]) {
     out.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
             .then(b.score.total_cmp(&a.score))
             .then_with(|| a.id.cmp(&b.id))
     });
-    out
 }

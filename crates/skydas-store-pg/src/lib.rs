@@ -75,7 +75,9 @@ impl PgUrl {
         }
         let valid = !schema.is_empty()
             && schema.len() <= 63
-            && schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !schema.as_bytes()[0].is_ascii_digit();
         if !valid {
             return Err(StoreError::InvalidInput {
@@ -240,45 +242,44 @@ impl PgStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-
 }
 
 fn load_actors(client: &mut Client, url: &PgUrl) -> Result<HashMap<i64, Actor>> {
-        let rows = client
-            .query(
-                "SELECT id, platform_id, handle, name, kind, created_at, followers FROM actors",
-                &[],
-            )
-            .at(url)?;
-        rows.iter()
-            .map(|r| Ok((r.get::<_, i64>(0), actor_from_row(r, 1)?)))
-            .collect()
+    let rows = client
+        .query(
+            "SELECT id, platform_id, handle, name, kind, created_at, followers FROM actors",
+            &[],
+        )
+        .at(url)?;
+    rows.iter()
+        .map(|r| Ok((r.get::<_, i64>(0), actor_from_row(r, 1)?)))
+        .collect()
 }
 
 /// Streams items (columns of [`ITEM_COLUMNS`] plus the first provenance when `sorted`).
 fn scan(client: &mut Client, url: &PgUrl, sorted: bool, f: &mut dyn FnMut(&Item)) -> Result<()> {
-        let actors = load_actors(client, url)?;
-        let sql = if sorted {
-            format!(
-                "SELECT {ITEM_COLUMNS}, fp.sha256, fp.importer, fp.importer_version, fp.loc_kind, \
+    let actors = load_actors(client, url)?;
+    let sql = if sorted {
+        format!(
+            "SELECT {ITEM_COLUMNS}, fp.sha256, fp.importer, fp.importer_version, fp.loc_kind, \
                  fp.loc FROM items i LEFT JOIN LATERAL ({PROV_SELECT} LIMIT 1) fp ON true \
                  ORDER BY i.time, i.platform, i.platform_id"
-            )
-        } else {
-            format!("SELECT {ITEM_COLUMNS} FROM items i ORDER BY i.id")
-        };
-        let mut tx = client.transaction().at(url)?;
-        let params: [&(dyn ToSql + Sync); 0] = [];
-        let mut rows = tx.query_raw(sql.as_str(), params).at(url)?;
-        while let Some(r) = rows.next().at(url)? {
-            let mut item = item_from_row(&r, &actors)?;
-            if sorted && r.try_get::<_, String>(ITEM_COLUMN_COUNT).is_ok() {
-                item.provenance = provenance_from_row(&r, ITEM_COLUMN_COUNT)?;
-            }
-            f(&item);
+        )
+    } else {
+        format!("SELECT {ITEM_COLUMNS} FROM items i ORDER BY i.id")
+    };
+    let mut tx = client.transaction().at(url)?;
+    let params: [&(dyn ToSql + Sync); 0] = [];
+    let mut rows = tx.query_raw(sql.as_str(), params).at(url)?;
+    while let Some(r) = rows.next().at(url)? {
+        let mut item = item_from_row(&r, &actors)?;
+        if sorted && r.try_get::<_, String>(ITEM_COLUMN_COUNT).is_ok() {
+            item.provenance = provenance_from_row(&r, ITEM_COLUMN_COUNT)?;
         }
-        drop(rows);
-        tx.commit().at(url)
+        f(&item);
+    }
+    drop(rows);
+    tx.commit().at(url)
 }
 
 fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
@@ -315,10 +316,11 @@ fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
         if current >= version {
             continue;
         }
-        tx.batch_execute(sql).map_err(|e| StoreError::InvalidInput {
-            what: "migration",
-            value: format!("{version} ({name}): {e}"),
-        })?;
+        tx.batch_execute(sql)
+            .map_err(|e| StoreError::InvalidInput {
+                what: "migration",
+                value: format!("{version} ({name}): {e}"),
+            })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             &[&version, &name, &unix_now()],
@@ -532,12 +534,7 @@ fn write_items(tx: &mut Transaction<'_>, url: &PgUrl, items: &[Item]) -> Result<
         )
         .at(url)?;
     }
-    let actor_ids = lookup_ids(
-        tx,
-        url,
-        "actors",
-        actors.keys().map(|(p, id)| (*p, *id)),
-    )?;
+    let actor_ids = lookup_ids(tx, url, "actors", actors.keys().map(|(p, id)| (*p, *id)))?;
 
     // Files: items of a file nobody began still need a row for their provenance; it stays
     // partial, which is the truth.
@@ -616,7 +613,10 @@ fn write_items(tx: &mut Transaction<'_>, url: &PgUrl, items: &[Item]) -> Result<
         for &(i, id) in &fresh {
             let it = &items[i];
             let actor = actor_ids
-                .get(&(it.platform.as_str().to_string(), it.actor.platform_id.clone()))
+                .get(&(
+                    it.platform.as_str().to_string(),
+                    it.actor.platform_id.clone(),
+                ))
                 .copied()
                 .ok_or_else(|| StoreError::corrupt_pg("actor id", &it.actor.platform_id))?;
             c.push(id, actor, it)?;
@@ -962,9 +962,7 @@ impl Store for PgStore {
 
     fn original_path(&self, sha256: &str) -> Result<Option<PathBuf>> {
         skydas_store::check_sha256(sha256)?;
-        let p = self
-            .originals
-            .join(skydas_store::original_relpath(sha256));
+        let p = self.originals.join(skydas_store::original_relpath(sha256));
         Ok(p.is_file().then_some(p))
     }
 
@@ -1070,11 +1068,14 @@ impl Store for PgStore {
 
     fn findings(&self) -> Result<Vec<Finding>> {
         let mut c = self.conn();
-        c.query("SELECT body FROM findings ORDER BY kind, score DESC, id", &[])
-            .at(&self.url)?
-            .iter()
-            .map(|r| finding_from_body(r.get(0)))
-            .collect()
+        c.query(
+            "SELECT body FROM findings ORDER BY kind, score DESC, id",
+            &[],
+        )
+        .at(&self.url)?
+        .iter()
+        .map(|r| finding_from_body(r.get(0)))
+        .collect()
     }
 
     fn finding(&self, id: &str) -> Result<Option<Finding>> {
@@ -1193,27 +1194,29 @@ impl Store for PgStore {
         };
         let n = self
             .client_mut()
-            .execute("DELETE FROM protected_domains WHERE domain = $1", &[&domain])
+            .execute(
+                "DELETE FROM protected_domains WHERE domain = $1",
+                &[&domain],
+            )
             .at(&self.url)?;
         Ok(n > 0)
     }
 
     fn protected_list(&self) -> Result<Vec<ProtectedRow>> {
         let mut c = self.conn();
-        Ok(c
-            .query(
-                "SELECT domain, country, kind, note FROM protected_domains ORDER BY domain",
-                &[],
-            )
-            .at(&self.url)?
-            .iter()
-            .map(|r| ProtectedRow {
-                domain: r.get(0),
-                country: r.get(1),
-                kind: r.get(2),
-                note: r.get(3),
-            })
-            .collect())
+        Ok(c.query(
+            "SELECT domain, country, kind, note FROM protected_domains ORDER BY domain",
+            &[],
+        )
+        .at(&self.url)?
+        .iter()
+        .map(|r| ProtectedRow {
+            domain: r.get(0),
+            country: r.get(1),
+            kind: r.get(2),
+            note: r.get(3),
+        })
+        .collect())
     }
 }
 

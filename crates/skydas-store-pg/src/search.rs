@@ -121,8 +121,14 @@ mod tests {
 
     fn check(q: &str, words: &[&str], prefixes: &[&str]) {
         let (w, p) = render(&query::parse(q));
-        assert_eq!((w, p), (words.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            prefixes.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "{q:?}");
+        assert_eq!(
+            (w, p),
+            (
+                words.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                prefixes.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+            ),
+            "{q:?}"
+        );
     }
 
     #[test]

@@ -7,7 +7,11 @@ use super::*;
 fn store_urls_split_off_the_schema() {
     let check = |url: &str, conn: &str, schema: &str| {
         let u = PgUrl::parse(url).expect(url);
-        assert_eq!((u.conn.as_str(), u.schema.as_str()), (conn, schema), "{url}");
+        assert_eq!(
+            (u.conn.as_str(), u.schema.as_str()),
+            (conn, schema),
+            "{url}"
+        );
     };
     check("postgres://h/db", "postgres://h/db", DEFAULT_SCHEMA);
     check("postgres://h/db?schema=t_1", "postgres://h/db", "t_1");

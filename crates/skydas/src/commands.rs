@@ -224,7 +224,7 @@ fn detect(store: &dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
         "corpus loaded"
     );
     let t = std::time::Instant::now();
-    let findings = skydas_detect::run_all(&corpus, cfg);
+    let findings = run_detectors(&corpus, cfg);
     tracing::info!(
         findings = findings.len(),
         secs = t.elapsed().as_secs_f64(),
@@ -244,7 +244,7 @@ fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
     let cfg = detect_config(&a.detect, None)?;
     let corpus = target.finish();
     let t = std::time::Instant::now();
-    let findings = skydas_detect::run_all(&corpus, &cfg);
+    let findings = run_detectors(&corpus, &cfg);
     tracing::info!(
         items = corpus.len(),
         findings = findings.len(),
@@ -715,4 +715,28 @@ fn export(g: &cli::Global, what: cli::ExportWhat) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every detector over the corpus, in parallel, each timed (logged at `-v`), in the order of
+/// `skydas_detect::run_all`.
+fn run_detectors(corpus: &skydas_model::Corpus, cfg: &DetectConfig) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let detectors = skydas_detect::registry(cfg);
+    let mut out: Vec<Finding> = detectors
+        .par_iter()
+        .flat_map(|d| {
+            let t = std::time::Instant::now();
+            let found = d.run(corpus);
+            tracing::info!(
+                detector = d.code(),
+                version = d.version(),
+                findings = found.len(),
+                secs = t.elapsed().as_secs_f64(),
+                "detector ran"
+            );
+            found
+        })
+        .collect();
+    skydas_detect::sort_findings(&mut out);
+    out
 }

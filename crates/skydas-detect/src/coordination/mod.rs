@@ -220,6 +220,11 @@ impl crate::Detector for Coordination {
             slow_min_keys: p.slow_min_keys.max(1),
             alpha: p.alpha,
         };
+        if std::env::var_os("SKYDAS_COORD_DEBUG").is_some() {
+            for (i, a) in corpus.actors.iter().enumerate() {
+                eprintln!("DBG actor {i} {}", a.actor.platform_id);
+            }
+        }
         let edges = null::significant_edges(&joined, &tp);
         let ctx = graph::Ctx {
             corpus,

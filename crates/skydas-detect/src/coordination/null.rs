@@ -269,6 +269,19 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
             break;
         }
     }
+    if std::env::var_os("SKYDAS_COORD_DEBUG").is_some() {
+        eprintln!("DBG family {family}");
+        for (i, c) in j.cells.iter().enumerate() {
+            eprintln!("DBG cell {i} {} {} {}", c.total, c.fast, c.slow);
+        }
+        for (i, c) in cands.iter().enumerate() {
+            let (a, b) = pair_actors(c.pair);
+            eprintln!(
+                "DBG cand {a} {b} {} {} {} {:e} {:e} {:?}",
+                c.fast, c.slow, c.shared, pq.0[i], pq.1[i], c.cells
+            );
+        }
+    }
     cands
         .iter()
         .enumerate()

