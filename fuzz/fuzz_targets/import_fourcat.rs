@@ -2,4 +2,4 @@
 
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("fourcat", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("4cat", data));

@@ -2,4 +2,4 @@
 
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("toolkit", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| skydas_fuzz::run("cnt-csv", data));

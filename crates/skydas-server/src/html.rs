@@ -51,7 +51,7 @@ pub fn page(title: &str, user: Option<(&User, &str)>, body: &str) -> String {
     let nav = match user {
         Some((u, csrf)) => format!(
             "<nav><a href=\"/\" class=\"brand\">Skydas</a><a href=\"/\">Overview</a>\
-             <a href=\"/findings\">Findings</a><a href=\"/search\">Search</a>{}\
+             <a href=\"/findings\">Findings</a><a href=\"/search\">Search</a><a href=\"/partner\">Partner</a>{}\
              <span class=\"who\">{} ({}, {})</span>\
              <form method=\"post\" action=\"/logout\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Log out</button></form></nav>",

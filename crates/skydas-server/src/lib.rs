@@ -12,6 +12,7 @@ mod error;
 mod graph;
 mod html;
 mod pages;
+pub mod taxii;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use skydas_store::accounts::{Accounts, AuditEvent, User};
 use skydas_store::browse::{Browse, Overview};
+use skydas_store::sharing::Sharing;
 use skydas_store::{OpenOptions, SqliteStore};
 
 pub use error::ApiError;
@@ -34,6 +36,8 @@ pub struct Db {
     pub store: SqliteStore,
     pub accounts: Accounts,
     pub browse: Browse,
+    /// TAXII collections, shared objects and partner intelligence.
+    pub sharing: Sharing,
     /// The overview scans every item; it is kept until the item count changes.
     overview: Option<(u64, Arc<Overview>)>,
 }
@@ -53,11 +57,13 @@ impl App {
         let store = SqliteStore::open(dir, OpenOptions::default())?;
         let accounts = store.accounts()?;
         let browse = Browse::open(dir)?;
+        let sharing = store.sharing()?;
         Ok(Arc::new(App {
             db: Mutex::new(Db {
                 store,
                 accounts,
                 browse,
+                sharing,
                 overview: None,
             }),
             limiter: Mutex::new(auth::RateLimiter::default()),
@@ -119,6 +125,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/domains/{domain}", get(pages::domain))
         .route("/originals/{sha256}", get(pages::original))
         .route("/users", get(pages::users).post(pages::add_user))
+        .route("/partner", get(taxii::partner::page))
         .route("/logout", post(pages::logout))
         .route("/static/app.js", get(pages::app_js))
         .route("/api/v1/findings", get(api::findings))
@@ -134,6 +141,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/static/style.css", get(pages::style_css))
         .merge(protected)
+        .merge(taxii::routes())
         .fallback(pages::not_found)
         .with_state(app)
 }
@@ -154,6 +162,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
         "/originals/0000000000000000000000000000000000000000000000000000000000000000",
     ),
     ("GET", "/users"),
+    ("GET", "/partner"),
     ("POST", "/users"),
     ("POST", "/logout"),
     ("GET", "/static/app.js"),

@@ -834,9 +834,10 @@ pub async fn actor(
     let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
     let items = db.browse.actor_items(platform, &id, 100)?;
     let found = db.browse.findings_with_actor(platform, &id)?;
+    let watch = db.sharing.watch_for_actor(&id, actor.handle.as_deref())?;
     drop(db);
     let s = format!(
-        "<h1>{} <small>{platform}:{}</small></h1><p>{}{}</p><section><h2>Findings</h2>{}</section>\
+        "<h1>{} <small>{platform}:{}</small></h1><p>{}{}</p>{}<section><h2>Findings</h2>{}</section>\
          <section><h2>Latest items</h2>{}</section>",
         esc(actor.handle.as_deref().unwrap_or(&id)),
         esc(&id),
@@ -845,6 +846,7 @@ pub async fn actor(
             .created_at
             .map(|t| format!(" · created {}", when(t)))
             .unwrap_or_default(),
+        crate::taxii::partner::watch_section(&watch),
         summaries_table(&found),
         items_table(&items)
     );
@@ -860,10 +862,12 @@ pub async fn domain(
     let db = app.db();
     let items = db.browse.domain_items(&domain, 100)?;
     let found = db.browse.findings_with_domain(&domain)?;
+    let watch = db.sharing.watch_for_domain(&domain)?;
     drop(db);
     let s = format!(
-        "<h1>{}</h1><section><h2>Findings</h2>{}</section><section><h2>Latest items linking it</h2>{}</section>",
+        "<h1>{}</h1>{}<section><h2>Findings</h2>{}</section><section><h2>Latest items linking it</h2>{}</section>",
         esc(&domain),
+        crate::taxii::partner::watch_section(&watch),
         summaries_table(&found),
         items_table(&items)
     );

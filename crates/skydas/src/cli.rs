@@ -27,6 +27,14 @@ pub struct Global {
         default_value = "skydas-data"
     )]
     pub data: PathBuf,
+    /// The store: a `postgres://` URL selects the PostgreSQL backend (shared by many
+    /// processes); anything else is the embedded store's directory. Default: `--data`.
+    #[arg(long, global = true, env = "SKYDAS_STORE")]
+    pub store: Option<String>,
+    /// NATS server with JetStream (`nats://host:4222`): `import` and `analyze` then hand the
+    /// work to `skydas worker` processes.
+    #[arg(long, global = true, env = "SKYDAS_NATS")]
+    pub nats: Option<String>,
     /// Print one JSON document on stdout.
     #[arg(long, global = true)]
     pub json: bool,
@@ -69,6 +77,9 @@ pub enum Command {
     },
     /// Serve the analyst web app and the JSON API.
     Serve(ServeArgs),
+    /// Take import batches and detection tasks from NATS and write them into the PostgreSQL
+    /// store (any number of processes, on any hosts).
+    Worker(crate::scale::WorkerArgs),
     /// Manage web-app users.
     User {
         #[command(subcommand)]
@@ -83,6 +94,16 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// TAXII 2.1 client: pull partners' collections as partner intelligence.
+    Taxii {
+        #[command(subcommand)]
+        action: crate::share_cmd::TaxiiAction,
+    },
+    /// TAXII collections served by `skydas serve`: add, list, grant, publish.
+    Collection {
+        #[command(subcommand)]
+        action: crate::share_cmd::CollectionAction,
     },
 }
 

@@ -14,6 +14,7 @@ use crate::cli::{self, Cli, Command, FindingsAction, ProtectAction};
 use crate::pipeline::{self, ImportReport, ImportSettings};
 use crate::render;
 use crate::serve;
+use crate::share_cmd;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
@@ -31,20 +32,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Convert(a) => convert(g, &a),
         Command::Export { what } => export(g, what),
         Command::Serve(a) => serve::serve(g, &a),
+        Command::Worker(a) => crate::scale::worker(g, &a),
         Command::User { action } => serve::user(g, &action),
         Command::Token { action } => serve::token(g, &action),
         Command::Audit { action } => serve::audit(g, &action),
+        Command::Taxii { action } => share_cmd::taxii(g, &action),
+        Command::Collection { action } => share_cmd::collection(g, &action),
     }
 }
 
-fn open_store(g: &cli::Global) -> Result<SqliteStore> {
-    SqliteStore::open(&g.data, OpenOptions::default())
-        .with_context(|| format!("cannot open the store in {}", g.data.display()))
+/// The store `--store` selects (see [`crate::scale::open_store`]).
+fn open_store(g: &cli::Global) -> Result<crate::scale::AnyStore> {
+    crate::scale::open_store(g)
 }
 
-/// The store, for the web-app commands.
+/// The embedded store at `--data`, for the web-app commands (accounts and the audit log).
 pub(crate) fn open_store_pub(g: &cli::Global) -> Result<SqliteStore> {
-    open_store(g)
+    SqliteStore::open(&g.data, OpenOptions::default())
+        .with_context(|| format!("cannot open the store in {}", g.data.display()))
 }
 
 /// The audit detail of an import.
@@ -58,14 +63,14 @@ fn import_audit(report: &ImportReport) -> serde_json::Value {
     })
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
     Ok(())
 }
 
-fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
+pub(crate) fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
     let mut map = ColumnMap {
         platform: a.platform.clone(),
         ..ColumnMap::default()
@@ -117,11 +122,23 @@ fn import_exit(report: &ImportReport) -> ExitCode {
 }
 
 fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
+    if g.nats.is_some() {
+        return crate::scale::import(g, a);
+    }
     let mut store = open_store(g)?;
-    let report = run_import(&mut store, &a.paths, &a.input, true, g.json)?;
+    // STIX 2.1 bundles (detected by content) are partners' intelligence, not items.
+    let (bundles, paths) = share_cmd::split_bundles(&a.paths);
+    if !bundles.is_empty() {
+        // Partners' intelligence lives with the accounts, in the embedded store.
+        share_cmd::import_bundles(g, &mut open_store_pub(g)?, &bundles)?;
+        if paths.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let report = run_import(&mut store, &paths, &a.input, true, g.json)?;
     let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
-    serve::record(
-        &mut store,
+    crate::scale::record(
+        g,
         "import",
         &target.join(" "),
         import_audit(&report),
@@ -178,7 +195,7 @@ fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+pub(crate) fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
     if let Some(p) = &a.protected {
         let text =
@@ -261,13 +278,16 @@ fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
 }
 
 fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
+    if g.nats.is_some() {
+        return crate::scale::analyze(g, a);
+    }
     let mut store = open_store(g)?;
     let cfg = detect_config(a, Some(&store))?;
     let findings = detect(&store, &cfg)?;
     let kinds = ["coordination", "lookalike_domain", "automation"];
     store.replace_findings(&kinds, &findings)?;
-    serve::record(
-        &mut store,
+    crate::scale::record(
+        g,
         "analyze",
         "store",
         serde_json::json!({"findings": findings.len()}),
@@ -620,7 +640,7 @@ fn share_tlp(t: skydas_store::Tlp) -> skydas_share::tlp::Tlp {
 
 /// Stored findings with their markings; a finding whose review row is missing has no marking
 /// and is therefore blocked by the exporters.
-fn marked_findings(
+pub(crate) fn marked_findings(
     store: &dyn Store,
     ids: &[String],
 ) -> Result<Vec<(Finding, Option<skydas_share::tlp::Tlp>)>> {

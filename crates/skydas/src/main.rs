@@ -6,7 +6,9 @@ mod cli;
 mod commands;
 mod pipeline;
 mod render;
+mod scale;
 mod serve;
+mod share_cmd;
 
 use std::process::ExitCode;
 

@@ -179,7 +179,7 @@ pub(crate) fn join(
     corpus: &Corpus,
     events: &[Vec<KeyEvent>],
     signal_weights: &[f64],
-    episodic: &[bool],
+    episodic: &(dyn Fn(u8, u64) -> bool + Sync),
     excluded: &[bool],
     p: &JoinParams,
 ) -> Joined {
@@ -206,10 +206,7 @@ pub(crate) fn join(
     let mut s = 0;
     while s < evs.len() {
         let mut e = s + 1;
-        let split = episodic
-            .get(evs[s].signal as usize)
-            .copied()
-            .unwrap_or(false);
+        let split = episodic(evs[s].signal, evs[s].key);
         while e < evs.len()
             && evs[e].key == evs[s].key
             && evs[e].signal == evs[s].signal
@@ -252,7 +249,7 @@ pub(crate) fn join(
     for (signal, key, m) in per_key.into_iter().flatten() {
         out.groups.push(Group {
             signal,
-            episodic: episodic.get(signal as usize).copied().unwrap_or(false),
+            episodic: episodic(signal, key),
             key,
             start: out.members.len() as u32,
             len: m.len() as u32,

@@ -62,6 +62,7 @@ mod graph;
 mod join;
 pub mod louvain;
 mod null;
+pub mod partition;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -98,6 +99,12 @@ pub trait Signal: Send + Sync {
     /// for longer than the slow window, and each burst counts as a key of its own.
     fn episodic(&self) -> bool {
         false
+    }
+    /// Whether one key of the signal is episodic (see [`Signal::episodic`]); by default every
+    /// key is as the signal is.
+    fn episodic_key(&self, key: u64) -> bool {
+        let _ = key;
+        self.episodic()
     }
     /// What a key is, for an analyst: the URL, a text excerpt, the repost target, `#a #b`.
     /// `item` is one item that acted on the key.
@@ -204,7 +211,11 @@ impl crate::Detector for Coordination {
         let signals = self.signals();
         let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
-        let episodic: Vec<bool> = signals.iter().map(|s| s.episodic()).collect();
+        let episodic = |signal: u8, key: u64| {
+            signals
+                .get(signal as usize)
+                .is_some_and(|s| s.episodic_key(key))
+        };
         let jp = join::JoinParams {
             fast_s: p.window_s,
             slow_s: p.slow_window_s.max(p.window_s),

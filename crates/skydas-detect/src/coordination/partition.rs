@@ -34,6 +34,8 @@ pub fn partition_of(signal: u8, key: u64, parts: u32) -> u32 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartGroup {
     pub signal: u8,
+    /// A burst of an episodic signal's key.
+    pub episodic: bool,
     pub key: u64,
     pub weight: f64,
     pub members: Vec<(i64, u32, u32)>,
@@ -94,7 +96,11 @@ pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> Par
         })
         .collect();
     let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
-    let episodic: Vec<bool> = signals.iter().map(|s| s.episodic()).collect();
+    let episodic = |signal: u8, key: u64| {
+        signals
+            .get(signal as usize)
+            .is_some_and(|s| s.episodic_key(key))
+    };
     let j = join::join(
         corpus,
         &events,
@@ -110,6 +116,7 @@ pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> Par
             .enumerate()
             .map(|(g, grp)| PartGroup {
                 signal: grp.signal,
+                episodic: grp.episodic,
                 key: grp.key,
                 weight: j.weights[g],
                 members: j
@@ -150,17 +157,18 @@ fn merge(parts: &[PartJoin], signals: usize) -> Joined {
         let grp = &parts[p].groups[g];
         out.groups.push(Group {
             signal: grp.signal,
+            episodic: grp.episodic,
             key: grp.key,
             start: out.members.len() as u32,
             len: grp.members.len() as u32,
         });
         out.weights.push(grp.weight);
         out.members
-            .extend(grp.members.iter().map(|&(time, actor, item)| Member {
-                time,
-                actor,
-                item,
-            }));
+            .extend(
+                grp.members
+                    .iter()
+                    .map(|&(time, actor, item)| Member { time, actor, item }),
+            );
     }
     for pj in parts {
         for (c, &(total, fast, slow)) in pj.cells.iter().enumerate() {
@@ -229,16 +237,142 @@ mod tests {
         assert_eq!(partition_of(3, 12345, 0), 0);
     }
 
+    /// Background users sharing popular links at random, a network of six posting the same
+    /// rare links within seconds, and copypasta by a second network.
+    fn corpus() -> Corpus {
+        use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Platform, Provenance};
+        let mut b = CorpusBuilder::new();
+        let mut n = 0u64;
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % m
+        };
+        let mut post =
+            |b: &mut CorpusBuilder, actor: &str, t: i64, text: &str, link: Option<&str>| {
+                n += 1;
+                let prov = Provenance {
+                    file_sha256: "00".repeat(32),
+                    importer: "test".into(),
+                    importer_version: 1,
+                    locator: Locator::Line(n),
+                };
+                let a = Actor {
+                    platform_id: actor.into(),
+                    ..Actor::default()
+                };
+                let mut it = Item::new(Platform::X, format!("i{n}"), a, t, text, prov);
+                it.match_text = text.to_lowercase();
+                if let Some(u) = link {
+                    it.urls.push(ItemUrl {
+                        raw: u.into(),
+                        canonical: u.into(),
+                        host: "x.lt".into(),
+                        domain: "x.lt".into(),
+                        ..ItemUrl::default()
+                    });
+                }
+                b.push(&it);
+            };
+        let t0 = 1_700_000_000;
+        let mut plan = Vec::new();
+        for u in 0..60 {
+            for k in 0..15 {
+                let t = t0 + next(7 * 86_400) as i64;
+                let a = next(40) * next(40) / 40;
+                let link = (k % 2 == 0).then(|| format!("https://news.lt/a/{a}"));
+                plan.push((
+                    format!("user{u}"),
+                    t,
+                    format!("post {u} {k} {}", next(1000)),
+                    link,
+                ));
+            }
+        }
+        for k in 0..8 {
+            let base = t0 + 40_000 + k * 17 * 3600;
+            for bot in 0..6 {
+                let t = base + next(20) as i64;
+                plan.push((
+                    format!("bot{bot}"),
+                    t,
+                    format!("look {k}"),
+                    Some(format!("https://clone.ltd/{k}")),
+                ));
+            }
+        }
+        let copy =
+            "the elections were stolen by foreign agents say the people of the country today";
+        for k in 0..6 {
+            let base = t0 + 90_000 + k * 23 * 3600;
+            for c in 0..4 {
+                plan.push((
+                    format!("copy{c}"),
+                    base + next(30) as i64,
+                    format!("{copy} {k}"),
+                    None,
+                ));
+            }
+        }
+        plan.sort_by_key(|p| p.1);
+        for (a, t, text, link) in &plan {
+            post(&mut b, a, *t, text, link.as_deref());
+        }
+        b.finish()
+    }
+
+    fn actor_sets(f: &[Finding]) -> Vec<Vec<String>> {
+        let mut v: Vec<Vec<String>> = f
+            .iter()
+            .map(|f| {
+                let mut a: Vec<String> = f.actors.iter().map(|a| a.id.clone()).collect();
+                a.sort();
+                a
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn partitioned_join_gives_the_whole_corpus_findings() {
-        let cfg = skydas_sim::Config::default();
-        let _ = cfg;
+        let c = corpus();
+        let p = Params::default();
+        let whole = Coordination::new(p.clone()).run(&c);
+        assert!(
+            actor_sets(&whole)
+                .iter()
+                .any(|a| a.iter().all(|x| x.starts_with("bot")) && a.len() == 6),
+            "the scenario has a network: {:?}",
+            actor_sets(&whole)
+        );
+        for parts in [1u32, 2, 3, 7] {
+            let joins: Vec<PartJoin> = (0..parts)
+                .map(|i| join_partition(&c, &p, i, parts))
+                .collect();
+            // Through JSON, as the workers ship them.
+            let joins: Vec<PartJoin> = joins
+                .iter()
+                .map(|j| serde_json::from_str(&serde_json::to_string(j).unwrap()).unwrap())
+                .collect();
+            let got = findings_from_parts(&c, &p, &joins);
+            assert_eq!(
+                serde_json::to_value(&got).unwrap(),
+                serde_json::to_value(&whole).unwrap(),
+                "{parts} partitions"
+            );
+        }
     }
 
     #[test]
     fn empty_corpus_gives_nothing() {
         let c = skydas_model::CorpusBuilder::with_capacity(0).finish();
-        assert_eq!(join_partition(&c, &Params::default(), 0, 2), PartJoin::default());
+        assert_eq!(
+            join_partition(&c, &Params::default(), 0, 2),
+            PartJoin::default()
+        );
         assert!(findings_from_parts(&c, &Params::default(), &[]).is_empty());
         assert!(Coordination::new(Params::default()).run(&c).is_empty());
     }

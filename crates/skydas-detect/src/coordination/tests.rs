@@ -369,6 +369,46 @@ fn telegram_forward_network_is_found_by_co_repost() {
     );
 }
 
+/// A source channel and its forwarders, as Telegram exports show them: some forwards name the
+/// source by id and others by title only, a third of the source's posts are media without
+/// text, and the forwarders take up to ten minutes.
+#[test]
+fn forward_network_with_mixed_source_names_and_media_posts_includes_its_source() {
+    let mut s = Scenario::new(17);
+    s.background(200);
+    for k in 0..24 {
+        let base = T0 + DAY / 2 + k * 6 * 3600 + s.rng.below(3600) as i64;
+        let text = if k % 3 == 0 {
+            String::new()
+        } else {
+            format!("{} {k}", s.words(10))
+        };
+        let mut src = s.item(Platform::Telegram, "555", base, &text);
+        src.actor.name = Some("Source Channel".into());
+        src.actor.kind = ActorKind::Channel;
+        s.b.push(&src);
+        for ch in 0..7 {
+            if s.rng.below(5) == 0 {
+                continue;
+            }
+            let time = base + 5 + s.rng.below(600) as i64;
+            let mut it = s.item(Platform::Telegram, &format!("fwd{ch}"), time, &text);
+            it.kind = ItemKind::Forward;
+            it.repost_of = Some(if s.rng.below(3) == 0 {
+                "from:name:Source Channel".into()
+            } else {
+                "from:channel555".into()
+            });
+            s.b.push(&it);
+        }
+    }
+    let mut want = names("fwd", 7);
+    want.push("555".into());
+    want.sort();
+    let f = check(&s.corpus(), Params::default(), &[want]);
+    assert!(f[0].signals.get("co-repost").is_some_and(|&n| n >= 20), "{:?}", f[0].signals);
+}
+
 fn slow_network(s: &mut Scenario) {
     for k in 0..12 {
         let base = T0 + DAY / 3 + k * 11 * 3600;

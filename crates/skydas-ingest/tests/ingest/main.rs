@@ -3,6 +3,7 @@
 mod framework;
 mod properties;
 mod telegram;
+mod tidy;
 mod x_v2;
 
 use std::path::{Path, PathBuf};

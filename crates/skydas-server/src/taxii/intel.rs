@@ -46,7 +46,11 @@ pub fn looks_like_bundle(text: &str) -> bool {
     }
     // The head decides for the usual layout; a full parse only confirms a candidate, so that a
     // large export that merely mentions a bundle is not read whole here.
-    let head: String = t.chars().take(4096).filter(|c| !c.is_whitespace()).collect();
+    let head: String = t
+        .chars()
+        .take(4096)
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if head.starts_with("{\"type\":\"bundle\"") {
         return true;
     }
@@ -159,7 +163,11 @@ pub fn record(
                 .map(|l| format!("@{}", l.trim_start_matches('@').to_lowercase())),
         ];
         let before = watch.len();
-        for value in keys.into_iter().flatten().filter(|v| !v.is_empty() && v != "@") {
+        for value in keys
+            .into_iter()
+            .flatten()
+            .filter(|v| !v.is_empty() && v != "@")
+        {
             watch.push(WatchItem {
                 kind: "actor".into(),
                 value,
@@ -192,10 +200,17 @@ mod tests {
 
     #[test]
     fn bundles_are_recognised_by_content() {
-        let check = |text: &str, expected: bool| assert_eq!(looks_like_bundle(text), expected, "{text}");
-        check(r#"{"type": "bundle", "id": "bundle--1", "objects": []}"#, true);
+        let check =
+            |text: &str, expected: bool| assert_eq!(looks_like_bundle(text), expected, "{text}");
+        check(
+            r#"{"type": "bundle", "id": "bundle--1", "objects": []}"#,
+            true,
+        );
         check("\u{feff}  {\n  \"type\" : \"bundle\" }", true);
-        check(r#"{"id": "bundle--1", "objects": [], "type": "bundle"}"#, true);
+        check(
+            r#"{"id": "bundle--1", "objects": [], "type": "bundle"}"#,
+            true,
+        );
         check(r#"{"type": "message", "text": "bundle"}"#, false);
         check(r#"[{"type": "bundle"}]"#, false);
         check("type,bundle\n", false);

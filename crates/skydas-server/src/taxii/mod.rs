@@ -13,7 +13,10 @@
 
 pub mod client;
 pub mod intel;
+pub(crate) mod partner;
 mod query;
+
+pub use query::{fmt_micros, parse_micros};
 
 use std::sync::Arc;
 
@@ -88,7 +91,11 @@ impl TaxiiError {
     }
     fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!("taxii request failed: {e}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            "internal error",
+        )
     }
 }
 
@@ -138,7 +145,9 @@ fn is_taxii_type(mt: &str) -> bool {
         return false;
     }
     parts.all(|p| match p.split_once('=') {
-        Some((k, v)) if k.trim().eq_ignore_ascii_case("version") => v.trim().trim_matches('"') == "2.1",
+        Some((k, v)) if k.trim().eq_ignore_ascii_case("version") => {
+            v.trim().trim_matches('"') == "2.1"
+        }
         // Other parameters (q=…) do not change the type.
         _ => true,
     })
@@ -274,7 +283,9 @@ fn need_read(g: &Grant) -> TResult<()> {
     if g.can_read {
         Ok(())
     } else {
-        Err(TaxiiError::forbidden("your organisation may not read this collection"))
+        Err(TaxiiError::forbidden(
+            "your organisation may not read this collection",
+        ))
     }
 }
 
@@ -282,7 +293,9 @@ fn need_write(g: &Grant) -> TResult<()> {
     if g.can_write {
         Ok(())
     } else {
-        Err(TaxiiError::forbidden("your organisation may not write to this collection"))
+        Err(TaxiiError::forbidden(
+            "your organisation may not write to this collection",
+        ))
     }
 }
 
@@ -322,12 +335,18 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/fimi/collections/", get(collections))
         .route("/fimi/collections/{cid}/", get(collection))
         .route("/fimi/collections/{cid}/manifest/", get(manifest))
-        .route("/fimi/collections/{cid}/objects/", get(objects).post(add_objects))
+        .route(
+            "/fimi/collections/{cid}/objects/",
+            get(objects).post(add_objects),
+        )
         .route(
             "/fimi/collections/{cid}/objects/{oid}/",
             get(object).delete(delete_object),
         )
-        .route("/fimi/collections/{cid}/objects/{oid}/versions/", get(versions))
+        .route(
+            "/fimi/collections/{cid}/objects/{oid}/versions/",
+            get(versions),
+        )
         .route("/taxii2/{*rest}", axum::routing::any(unknown))
         .route("/fimi/{*rest}", axum::routing::any(unknown))
         // POST bodies are limited by max_content_length below, with a TAXII 413.
@@ -446,8 +465,12 @@ fn paged(sel: &Selected, key: &str, items: Vec<Value>) -> Value {
 
 fn audit_read(app: &App, u: &User, cid: &str, what: &str, n: usize) {
     if n > 0 {
-        app.db()
-            .audit(u, "taxii_read", cid, json!({ "resource": what, "objects": n }));
+        app.db().audit(
+            u,
+            "taxii_read",
+            cid,
+            json!({ "resource": what, "objects": n }),
+        );
     }
 }
 
@@ -460,7 +483,18 @@ async fn objects(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(&p, &["added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]"])?;
+    let q = ListQuery::parse(
+        &p,
+        &[
+            "added_after",
+            "limit",
+            "next",
+            "match[id]",
+            "match[type]",
+            "match[version]",
+            "match[spec_version]",
+        ],
+    )?;
     let sel = query::select(&app, &u, &c, &g, "objects", &q, None)?;
     let items: Vec<Value> = sel
         .rows
@@ -480,7 +514,18 @@ async fn manifest(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(&p, &["added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]"])?;
+    let q = ListQuery::parse(
+        &p,
+        &[
+            "added_after",
+            "limit",
+            "next",
+            "match[id]",
+            "match[type]",
+            "match[version]",
+            "match[spec_version]",
+        ],
+    )?;
     let sel = query::select(&app, &u, &c, &g, "manifest", &q, None)?;
     let items: Vec<Value> = sel
         .rows
@@ -506,7 +551,16 @@ async fn object(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(&p, &["added_after", "limit", "next", "match[version]", "match[spec_version]"])?;
+    let q = ListQuery::parse(
+        &p,
+        &[
+            "added_after",
+            "limit",
+            "next",
+            "match[version]",
+            "match[spec_version]",
+        ],
+    )?;
     let sel = query::select(&app, &u, &c, &g, "object", &q, Some(&oid))?;
     let items: Vec<Value> = sel
         .rows
@@ -576,21 +630,32 @@ async fn delete_object(
     Ok(r)
 }
 
-/// A new status id: a random UUIDv4.
-fn status_id() -> TResult<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(TaxiiError::internal)?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = skydas_store::accounts::hex(&b);
+/// A random UUIDv4, lowercase: status and collection ids. Fails only when the OS has no
+/// randomness.
+pub fn random_uuid() -> Result<String, crate::auth::HashError> {
+    let t = crate::auth::random_token()?;
+    // 64 hex digits: take 32, then stamp the version and variant nibbles.
+    let mut h: Vec<u8> = t.bytes().take(32).collect();
+    h[12] = b'4';
+    h[16] = match h[16] {
+        b'0'..=b'3' => b'8',
+        b'4'..=b'7' => b'9',
+        b'8' | b'9' | b'a' | b'b' => b'a',
+        _ => b'b',
+    };
+    let h = String::from_utf8_lossy(&h).into_owned();
     Ok(format!(
         "{}-{}-{}-{}-{}",
         &h[..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
-        &h[20..]
+        &h[20..32]
     ))
+}
+
+fn status_id() -> TResult<String> {
+    random_uuid().map_err(TaxiiError::internal)
 }
 
 /// Whether an id is `<type>--<uuid>` for the object's own type.
@@ -622,8 +687,7 @@ async fn add_objects(
             format!("the body exceeds max_content_length ({MAX_CONTENT_LENGTH} bytes)"),
         )
     };
-    if h
-        .get(header::CONTENT_LENGTH)
+    if h.get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > MAX_CONTENT_LENGTH)
@@ -635,16 +699,23 @@ async fn add_objects(
         .map_err(|_| too_large())?;
     let env: Value = serde_json::from_slice(&body)
         .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
-    let unprocessable = |d: String| TaxiiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable entity", d);
+    let unprocessable =
+        |d: String| TaxiiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable entity", d);
     let Some(list) = env.get("objects").and_then(Value::as_array) else {
-        return Err(unprocessable("the body is not an envelope with an objects array".into()));
+        return Err(unprocessable(
+            "the body is not an envelope with an objects array".into(),
+        ));
     };
     for (i, o) in list.iter().enumerate() {
         let ty = o.get("type").and_then(Value::as_str);
         let id = o.get("id").and_then(Value::as_str);
         match (ty, id) {
             (Some(ty), Some(id)) if well_formed_id(ty, id) => {}
-            _ => return Err(unprocessable(format!("object {i} has no valid type and id"))),
+            _ => {
+                return Err(unprocessable(format!(
+                    "object {i} has no valid type and id"
+                )));
+            }
         }
     }
     let imported = skydas_share::stix::import_bundle(&json!({ "objects": list }))
@@ -655,9 +726,13 @@ async fn add_objects(
     for (o, tlp) in &imported.objects {
         let id = o.get("id").and_then(Value::as_str).unwrap_or_default();
         let ty = o.get("type").and_then(Value::as_str).unwrap_or_default();
-        let spec = o.get("spec_version").and_then(Value::as_str).unwrap_or("2.1");
+        let spec = o
+            .get("spec_version")
+            .and_then(Value::as_str)
+            .unwrap_or("2.1");
         if spec != "2.1" {
-            failures.push(json!({ "id": id, "message": format!("spec_version {spec} is not 2.1") }));
+            failures
+                .push(json!({ "id": id, "message": format!("spec_version {spec} is not 2.1") }));
             continue;
         }
         let version = ["modified", "created"]
@@ -668,7 +743,8 @@ async fn add_objects(
             None => None,
             Some(Ok(v)) => Some(v),
             Some(Err(t)) => {
-                failures.push(json!({ "id": id, "message": format!("unreadable timestamp {t:?}") }));
+                failures
+                    .push(json!({ "id": id, "message": format!("unreadable timestamp {t:?}") }));
                 continue;
             }
         };

@@ -47,7 +47,11 @@ pub fn parse_micros(s: &str) -> Option<i64> {
         if digits.is_empty() {
             return None;
         }
-        let six: String = digits.chars().chain(std::iter::repeat('0')).take(6).collect();
+        let six: String = digits
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(6)
+            .collect();
         six.parse::<i64>().ok()?
     } else {
         0
@@ -78,7 +82,10 @@ pub struct ListQuery {
 }
 
 fn list(v: &str) -> impl Iterator<Item = String> + '_ {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl ListQuery {
@@ -106,7 +113,9 @@ impl ListQuery {
                         .parse::<usize>()
                         .ok()
                         .filter(|n| *n > 0)
-                        .ok_or_else(|| TaxiiError::bad_request("limit must be a positive integer"))?;
+                        .ok_or_else(|| {
+                            TaxiiError::bad_request("limit must be a positive integer")
+                        })?;
                     q.limit = Some(n);
                 }
                 "next" => q.next = Some(v.clone()),
@@ -290,11 +299,31 @@ mod tests {
                 assert_eq!(fmt_micros(us), back, "{s}");
             }
         };
-        check("2025-03-02T10:00:00.000Z", Some(1_740_909_600_000_000), "2025-03-02T10:00:00.000Z");
-        check("2025-03-02T10:00:00Z", Some(1_740_909_600_000_000), "2025-03-02T10:00:00.000Z");
-        check("2025-03-02T10:00:00.123456Z", Some(1_740_909_600_123_456), "2025-03-02T10:00:00.123456Z");
-        check("2025-03-02T10:00:00.1234569Z", Some(1_740_909_600_123_456), "2025-03-02T10:00:00.123456Z");
-        check("2025-03-02T12:00:00.5+02:00", Some(1_740_909_600_500_000), "2025-03-02T10:00:00.500Z");
+        check(
+            "2025-03-02T10:00:00.000Z",
+            Some(1_740_909_600_000_000),
+            "2025-03-02T10:00:00.000Z",
+        );
+        check(
+            "2025-03-02T10:00:00Z",
+            Some(1_740_909_600_000_000),
+            "2025-03-02T10:00:00.000Z",
+        );
+        check(
+            "2025-03-02T10:00:00.123456Z",
+            Some(1_740_909_600_123_456),
+            "2025-03-02T10:00:00.123456Z",
+        );
+        check(
+            "2025-03-02T10:00:00.1234569Z",
+            Some(1_740_909_600_123_456),
+            "2025-03-02T10:00:00.123456Z",
+        );
+        check(
+            "2025-03-02T12:00:00.5+02:00",
+            Some(1_740_909_600_500_000),
+            "2025-03-02T10:00:00.500Z",
+        );
         check("2025-03-02", None, "");
         check("2025-03-02T10:00:00.Z", None, "");
         check("yesterday", None, "");
@@ -307,18 +336,38 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            ListQuery::parse(&v, &["limit", "added_after", "match[type]", "match[version]", "match[id]"])
+            ListQuery::parse(
+                &v,
+                &[
+                    "limit",
+                    "added_after",
+                    "match[type]",
+                    "match[version]",
+                    "match[id]",
+                ],
+            )
         };
-        let q = p(&[("match[type]", "indicator, note"), ("match[version]", "first,last"), ("limit", "5")]).unwrap();
+        let q = p(&[
+            ("match[type]", "indicator, note"),
+            ("match[version]", "first,last"),
+            ("limit", "5"),
+        ])
+        .unwrap();
         assert_eq!(q.types, vec!["indicator", "note"]);
         assert_eq!(q.versions, vec![VersionSel::First, VersionSel::Last]);
         assert_eq!(q.limit, Some(5));
-        assert_eq!(p(&[("match[id]", "Indicator--A")]).unwrap().ids, vec!["indicator--a"]);
+        assert_eq!(
+            p(&[("match[id]", "Indicator--A")]).unwrap().ids,
+            vec!["indicator--a"]
+        );
         assert!(p(&[("limit", "0")]).is_err());
         assert!(p(&[("limit", "-1")]).is_err());
         assert!(p(&[("added_after", "soon")]).is_err());
         assert!(p(&[("match[version]", "newest")]).is_err());
-        assert!(p(&[("match[spec_version]", "2.1")]).is_err(), "not allowed here");
+        assert!(
+            p(&[("match[spec_version]", "2.1")]).is_err(),
+            "not allowed here"
+        );
         assert!(p(&[("unrelated", "x")]).is_ok());
     }
 
@@ -326,7 +375,11 @@ mod tests {
     fn version_selectors() {
         let vs = [1, 5, 9];
         let check = |sel: &[VersionSel], expected: &[i64]| {
-            let got: Vec<i64> = vs.iter().copied().filter(|v| version_selected(sel, &vs, *v)).collect();
+            let got: Vec<i64> = vs
+                .iter()
+                .copied()
+                .filter(|v| version_selected(sel, &vs, *v))
+                .collect();
             assert_eq!(got, expected, "{sel:?}");
         };
         check(&[], &[9]);
