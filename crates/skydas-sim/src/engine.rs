@@ -266,6 +266,8 @@ struct Sim {
     items: u64,
     by_platform: BTreeMap<String, u64>,
     lookalikes: Vec<LookalikeDomain>,
+    /// Hosts of every link written to a file, so that truth names only clones that appear.
+    linked_hosts: BTreeSet<String>,
 }
 
 /// Runs the simulation described by `cfg` and writes it under `out`.
@@ -380,6 +382,7 @@ fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
         items: 0,
         by_platform: BTreeMap::new(),
         lookalikes: Vec::new(),
+        linked_hosts: BTreeSet::new(),
     };
     let mut orng = rng.fork(3);
     plant_operations(&mut sim, cfg, &mut names, &mut orng, n_items, sf);
@@ -1496,6 +1499,13 @@ impl Sim {
                 )
             );
             let (s, e) = push(&mut text, &tco);
+            for u in std::iter::once(&l.expanded).chain(l.unwound.as_ref()) {
+                if let Some(host) = u.split("://").nth(1).and_then(|r| r.split('/').next())
+                    && !self.linked_hosts.contains(host)
+                {
+                    self.linked_hosts.insert(host.to_string());
+                }
+            }
             urls.push(UrlEnt {
                 s,
                 e,
@@ -2384,6 +2394,15 @@ impl Sim {
                 decoys.push(op)
             } else {
                 operations.push(op)
+            }
+        }
+        // A clone that no written post links to is not in the data: truth leaves it out.
+        let linked = std::mem::take(&mut self.linked_hosts);
+        self.lookalikes.retain(|l| linked.contains(&l.host));
+        let shown: BTreeSet<String> = self.lookalikes.iter().map(|l| l.domain.clone()).collect();
+        for op in &mut operations {
+            if op.kind == kinds::DOPPELGANGER {
+                op.domains.retain(|d| shown.contains(d));
             }
         }
         // An operation member that also takes part in an organic cascade (its cover traffic)

@@ -298,6 +298,19 @@ fn truth_matches_the_files_and_formats_parse() {
             );
         }
     }
+    // Every clone in the truth is linked from the files (as the preview or the direct link).
+    let x_text: String = files(&dir.path().join("data/x"))
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(!truth.lookalike_domains.is_empty());
+    for l in &truth.lookalike_domains {
+        assert!(
+            x_text.contains(&format!("https://{}/", l.host)),
+            "clone {} is in the truth but no post links to it",
+            l.host
+        );
+    }
     for op in &truth.operations {
         assert!(
             !op.items.is_empty() && !op.actors.is_empty() && !op.disarm.is_empty(),

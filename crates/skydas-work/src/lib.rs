@@ -148,7 +148,11 @@ impl Bus {
                     .connect(url),
             )
             .map_err(nats)?;
-        let js = jetstream::new(client);
+        // The context spawns its acknowledgement task on the runtime it is created in.
+        let js = {
+            let _in_runtime = rt.enter();
+            jetstream::new(client)
+        };
         let bus = Bus {
             rt,
             js,

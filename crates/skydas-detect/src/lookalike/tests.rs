@@ -411,3 +411,9 @@ fn every_builtin_entry_is_indexed() {
         .collect();
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+#[test]
+fn probe_private_suffix_and_idn() {
+    check("spiegel.de.com", Some(("spiegel.de", &["tld-swap"])));
+    check("xn--siegel-brf.de", Some(("spiegel.de", &["homoglyph"])));
+}
