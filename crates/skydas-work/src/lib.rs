@@ -227,9 +227,8 @@ impl Bus {
         let id = task.msg_id();
         self.retry(|b| {
             b.rt.block_on(async {
-                let ack = b
-                    .js
-                    .send_publish(
+                let ack =
+                    b.js.send_publish(
                         b.subject(q),
                         PublishMessage::build()
                             .payload(payload.clone())
@@ -599,7 +598,10 @@ pub fn wait_run(store: &mut PgStore, run: &RunInfo, timeout: Duration) -> Result
                 tracing::warn!("waiting for run {}: {e}", run.run);
                 std::thread::sleep(Duration::from_secs(1));
                 if store.is_closed() {
-                    *store = connect_store(&format!("{}?schema={}", url.conn, url.schema), &PathBuf::new())?;
+                    *store = connect_store(
+                        &format!("{}?schema={}", url.conn, url.schema),
+                        &PathBuf::new(),
+                    )?;
                 }
                 continue;
             }
@@ -651,4 +653,3 @@ pub fn delete_streams(nats_url: &str, schema: &str) -> Result<()> {
     });
     Ok(())
 }
-

@@ -240,11 +240,12 @@ pub struct SearchArgs {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct DetectArgs {
-    /// Extra protected domains, one per line (optionally `domain,country,kind,name`).
-    #[arg(long)]
+    /// Extra protected domains, one per line (optionally `domain,country,kind,name`). Added to
+    /// the shipped set and to the stored list (`skydas protect`).
+    #[arg(long, env = "SKYDAS_PROTECTED")]
     pub protected: Option<PathBuf>,
     /// Extra allowlisted domains (legitimate near-matches), one per line.
-    #[arg(long)]
+    #[arg(long, env = "SKYDAS_ALLOWLIST")]
     pub allow: Option<PathBuf>,
 }
 

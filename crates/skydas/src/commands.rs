@@ -137,12 +137,7 @@ fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
     }
     let report = run_import(&mut store, &paths, &a.input, true, g.json)?;
     let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
-    crate::scale::record(
-        g,
-        "import",
-        &target.join(" "),
-        import_audit(&report),
-    );
+    crate::scale::record(g, "import", &target.join(" "), import_audit(&report));
     if g.json {
         print_json(&report)?;
     } else {
@@ -195,7 +190,10 @@ fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn detect_config(a: &cli::DetectArgs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+pub(crate) fn detect_config(
+    a: &cli::DetectArgs,
+    store: Option<&dyn Store>,
+) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
     if let Some(p) = &a.protected {
         let text =

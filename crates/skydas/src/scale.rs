@@ -38,12 +38,8 @@ fn open_embedded(dir: &Path) -> Result<SqliteStore> {
 }
 
 fn open_pg(g: &cli::Global, url: &str) -> Result<PgStore> {
-    PgStore::connect(url, &g.data).with_context(|| {
-        format!(
-            "cannot open the store at {}",
-            skydas_store_pg::redact(url)
-        )
-    })
+    PgStore::connect(url, &g.data)
+        .with_context(|| format!("cannot open the store at {}", skydas_store_pg::redact(url)))
 }
 
 fn pg_url(g: &cli::Global) -> Result<&str> {
@@ -293,7 +289,10 @@ pub fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
         .map_or(Duration::from_secs(3600), Duration::from_secs);
     let parts = skydas_work::wait_run(&mut store, &run, timeout)?;
     let findings = distributed_findings(&corpus, &cfg, &parts);
-    store.replace_findings(&["coordination", "lookalike_domain", "automation"], &findings)?;
+    store.replace_findings(
+        &["coordination", "lookalike_domain", "automation"],
+        &findings,
+    )?;
     skydas_work::forget_run(&mut store, &run)?;
     record(
         g,

@@ -355,7 +355,7 @@ pub fn taxii(g: &cli::Global, action: &TaxiiAction) -> Result<ExitCode> {
 }
 
 /// Whether a file is a STIX bundle, by content: the head decides, the whole file is read only
-/// when the head mentions a bundle without starting with one.
+/// when the head looks like a bundle without starting with `{"type": "bundle"`.
 fn is_bundle_file(p: &Path) -> bool {
     let Ok(f) = std::fs::File::open(p) else {
         return false;
@@ -373,7 +373,10 @@ fn is_bundle_file(p: &Path) -> bool {
     if compact.starts_with("{\"type\":\"bundle\"") {
         return true;
     }
-    if !compact.starts_with('{') || !compact.contains("\"type\":\"bundle\"") {
+    // Exporters that sort keys put `id` first and `type` last.
+    let candidate =
+        compact.starts_with("{\"id\":\"bundle--") || compact.contains("\"type\":\"bundle\"");
+    if !compact.starts_with('{') || !candidate {
         return false;
     }
     std::fs::read_to_string(p).is_ok_and(|t| intel::looks_like_bundle(&t))

@@ -430,3 +430,89 @@ fn red_findings_never_leave_and_markings_gate_exports() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn scan_flags_clones_of_protected_domains_and_leaves_real_outlets_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("posts.jsonl");
+    let mut lines = Vec::new();
+    let links = [
+        ("https://t.co/a1", "https://spiegel.ltd/politik/a-1.html"),
+        ("https://t.co/a2", "https://xn--dlfi-v4d.lt/naujienos/1"),
+        ("https://t.co/a3", "https://www.lrytas.lt/lietuvosdiena/1"),
+        ("https://t.co/a4", "https://www.lrt.lt/naujienos/2"),
+        ("https://t.co/a5", "https://kaunodiena-news.online/str/3"),
+        ("https://t.co/a6", "https://www.delfi.lv/news/4"),
+    ];
+    for (i, (tco, url)) in links.iter().enumerate() {
+        for k in 0..3 {
+            let id = i * 10 + k;
+            lines.push(format!(
+                r#"{{"id":"{id}","text":"Skaitykite {tco}","author_id":"{a}","created_at":"2024-02-24T06:{m:02}:00.000Z","author":{{"id":"{a}","username":"user{a}"}},"entities":{{"urls":[{{"start":11,"end":26,"url":"{tco}","expanded_url":"{url}"}}]}}}}"#,
+                a = 100 + k,
+                m = i * 3 + k
+            ));
+        }
+    }
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let protected = tmp.path().join("mine.txt");
+    std::fs::write(
+        &protected,
+        "# our own outlets\nkaunodiena.lt,lt,media,Kauno diena\n",
+    )
+    .unwrap();
+    let data = tmp.path().join("unused");
+    let lookalikes = |extra: &[&str]| -> Vec<(String, String)> {
+        let mut args = vec!["scan", "--json"];
+        args.extend_from_slice(extra);
+        args.push(f.to_str().unwrap());
+        let o = run(&args, &data);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut v: Vec<(String, String)> = json(&o)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "lookalike_domain")
+            .map(|x| {
+                assert!(
+                    x["disarm"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|d| d == "T0149.003")
+                );
+                (
+                    x["domain"].as_str().unwrap().to_string(),
+                    x["impersonates"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let base = lookalikes(&[]);
+    assert!(
+        base.contains(&("spiegel.ltd".into(), "spiegel.de".into())),
+        "{base:?}"
+    );
+    assert!(
+        base.contains(&("xn--dlfi-v4d.lt".into(), "delfi.lt".into())),
+        "homoglyph: {base:?}"
+    );
+    for legit in ["lrytas.lt", "lrt.lt", "delfi.lv"] {
+        assert!(
+            base.iter().all(|(d, _)| d != legit),
+            "{legit} is real: {base:?}"
+        );
+    }
+    assert!(
+        base.iter().all(|(d, _)| !d.starts_with("kaunodiena")),
+        "not protected yet: {base:?}"
+    );
+    let p = protected.to_str().unwrap();
+    let with = lookalikes(&["--protected", p]);
+    assert!(
+        with.contains(&("kaunodiena-news.online".into(), "kaunodiena.lt".into())),
+        "{with:?}"
+    );
+}

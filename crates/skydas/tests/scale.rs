@@ -20,11 +20,16 @@ fn nats() -> String {
 
 fn skydas(data: &Path, store: Option<&str>, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--data").arg(data).env_remove("SKYDAS_STORE").env_remove("SKYDAS_NATS");
+    c.arg("--data")
+        .arg(data)
+        .env_remove("SKYDAS_STORE")
+        .env_remove("SKYDAS_NATS");
     if let Some(s) = store {
         c.arg("--store").arg(s).arg("--nats").arg(nats());
     }
-    c.env("SKYDAS_ACK_WAIT", "2").env("SKYDAS_PARTITIONS", "5").args(args);
+    c.env("SKYDAS_ACK_WAIT", "2")
+        .env("SKYDAS_PARTITIONS", "5")
+        .args(args);
     c
 }
 
@@ -87,7 +92,14 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
     json(skydas(
         &dir.path().join("sim"),
         None,
-        &["simulate", "--json", "--scale", "0.05", "--out", scen.to_str().expect("utf-8")],
+        &[
+            "simulate",
+            "--json",
+            "--scale",
+            "0.05",
+            "--out",
+            scen.to_str().expect("utf-8"),
+        ],
     ));
     let data = scen.join("data");
     let data = data.to_str().expect("utf-8");
@@ -109,11 +121,15 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
         workers: Vec::new(),
     };
     let spawn = |name: &str| {
-        skydas(&pgd, Some(&url), &["worker", "--name", name, "--idle-exit", "30"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn worker")
+        skydas(
+            &pgd,
+            Some(&url),
+            &["worker", "--name", name, "--idle-exit", "30"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn worker")
     };
     guard.workers.push(spawn("w1"));
     guard.workers.push(spawn("w2"));
@@ -135,7 +151,14 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
         assert!(Instant::now() < deadline, "workers did not finish: {s}");
         std::thread::sleep(Duration::from_millis(200));
     };
-    for k in ["items", "actors", "files", "provenance", "by_platform", "by_language"] {
+    for k in [
+        "items",
+        "actors",
+        "files",
+        "provenance",
+        "by_platform",
+        "by_language",
+    ] {
         assert_eq!(stats[k], emb_stats[k], "{k}: no loss, no duplicates");
     }
 

@@ -143,6 +143,7 @@ fn may_be_substantial(match_text: &str) -> bool {
 /// Clusters of near-duplicate texts: for each item, the cluster's root item, or `None` when the
 /// item has no comparable text.
 pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
+    let ts = std::time::Instant::now();
     let sigs: Vec<(u32, Sig)> = corpus
         .items
         .par_iter()
@@ -159,6 +160,9 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
             Some((i as u32, signature(&content)?))
         })
         .collect();
+    let t0 = std::time::Instant::now();
+    let dbg = std::env::var_os("SKYDAS_COORD_TIME").is_some();
+    let (mut tsort, mut tcmp, mut tun, mut npairs) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::time::Duration::ZERO, 0usize);
     let mut parent: Vec<u32> = (0..sigs.len() as u32).collect();
     let mut buckets: Vec<(u64, u32)> = Vec::with_capacity(sigs.len());
     for band in 0..BANDS {
@@ -169,6 +173,7 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
                 .map(|(k, (_, s))| (band_key(s, band), k as u32)),
         );
         buckets.par_sort_unstable();
+        let t1 = std::time::Instant::now();
         let runs: Vec<(usize, usize)> = runs_of(&buckets);
         let pairs: Vec<(u32, u32)> = runs
             .par_iter()
@@ -189,10 +194,14 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
                 v
             })
             .collect();
+        let t2 = std::time::Instant::now();
+        npairs += pairs.len();
         for (a, b) in pairs {
             union(&mut parent, a, b);
         }
+        tcmp += t2 - t1; tun += t2.elapsed();
     }
+    if dbg { eprintln!("T cotext sigs {} took {:?}; bands total {:?} cmp {:?} union {:?} pairs {}", sigs.len(), t0 - ts, t0.elapsed(), tcmp, tun, npairs); let _ = tsort; }
     // Positions in `sigs` follow item order, so the smallest position is the earliest item.
     let mut out = vec![None; corpus.items.len()];
     for k in 0..sigs.len() as u32 {

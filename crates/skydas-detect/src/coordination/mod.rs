@@ -200,6 +200,7 @@ impl crate::Detector for Coordination {
         if corpus.is_empty() {
             return Vec::new();
         }
+        let ta = std::time::Instant::now();
         let mut excluded = vec![false; corpus.actors.len()];
         if p.exclude_aggregators {
             for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
@@ -208,8 +209,12 @@ impl crate::Detector for Coordination {
                 }
             }
         }
+        if std::env::var_os("SKYDAS_COORD_TIME").is_some() { eprintln!("T automation {:?}", ta.elapsed()); }
         let signals = self.signals();
-        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
+        let dbg = std::env::var_os("SKYDAS_COORD_TIME").is_some();
+        let t0 = std::time::Instant::now();
+        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| { let t = std::time::Instant::now(); let e = s.events(corpus); if dbg { eprintln!("T {} {:?} {}", s.code(), t.elapsed(), e.len()); } e }).collect();
+        if dbg { eprintln!("T events {:?}", t0.elapsed()); }
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
         let episodic = |signal: u8, key: u64| {
             signals
@@ -224,6 +229,7 @@ impl crate::Detector for Coordination {
         };
         let joined = join::join(corpus, &events, &weights, &episodic, &excluded, &jp);
         drop(events);
+        if dbg { eprintln!("T join {:?} groups {} hits {}", t0.elapsed(), joined.groups.len(), joined.hits.len()); }
         let tp = null::TestParams {
             fast_s: jp.fast_s,
             slow_s: jp.slow_s,
@@ -237,6 +243,7 @@ impl crate::Detector for Coordination {
             }
         }
         let edges = null::significant_edges(&joined, &tp);
+        if dbg { eprintln!("T null {:?} edges {}", t0.elapsed(), edges.len()); }
         let ctx = graph::Ctx {
             corpus,
             signals: &signals,

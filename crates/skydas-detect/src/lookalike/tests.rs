@@ -416,4 +416,5 @@ fn every_builtin_entry_is_indexed() {
 fn probe_private_suffix_and_idn() {
     check("spiegel.de.com", Some(("spiegel.de", &["tld-swap"])));
     check("xn--siegel-brf.de", Some(("spiegel.de", &["homoglyph"])));
+    check("xn--dlfi-v4d.lt", Some(("delfi.lt", &["homoglyph"])));
 }

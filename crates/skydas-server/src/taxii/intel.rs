@@ -54,7 +54,8 @@ pub fn looks_like_bundle(text: &str) -> bool {
     if head.starts_with("{\"type\":\"bundle\"") {
         return true;
     }
-    if !head.contains("\"type\":\"bundle\"") {
+    // Exporters that sort keys put `id` first and `type` last.
+    if !head.starts_with("{\"id\":\"bundle--") && !head.contains("\"type\":\"bundle\"") {
         return false;
     }
     serde_json::from_str::<Value>(t)
@@ -212,6 +213,11 @@ mod tests {
             true,
         );
         check(r#"{"type": "message", "text": "bundle"}"#, false);
+        check(
+            r#"{"id": "bundle--1", "objects": [{"type": "note"}], "type": "bundle"}"#,
+            true,
+        );
+        check(r#"{"id": "bundle--1", "type": "report"}"#, false);
         check(r#"[{"type": "bundle"}]"#, false);
         check("type,bundle\n", false);
         check("", false);
