@@ -93,6 +93,12 @@ impl PgUrl {
         Ok(PgUrl { conn, schema })
     }
 
+    /// The store URL this was parsed from, in a canonical form: `conn` plus `schema=NAME`.
+    pub fn store_url(&self) -> String {
+        let sep = if self.conn.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.conn, self.schema)
+    }
+
     /// The URL without a password, for messages.
     pub fn display(&self) -> String {
         redact(&self.conn)
@@ -133,13 +139,11 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// Turns a driver error into a store error naming the database.
-fn db_err(url: &PgUrl, e: postgres::Error) -> StoreError {
-    // The store error type has no variant of its own for a server database; an I/O error at the
-    // database's address reads right ("postgres://host/db: db error: ...").
-    StoreError::Io {
-        path: PathBuf::from(url.display()),
-        source: std::io::Error::other(e),
+/// Turns a driver error into a store error naming the database (without password).
+pub fn db_err(url: &PgUrl, e: postgres::Error) -> StoreError {
+    StoreError::Backend {
+        backend: format!("postgresql {}", url.display()),
+        message: e.to_string(),
     }
 }
 
@@ -316,11 +320,10 @@ fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
         if current >= version {
             continue;
         }
-        tx.batch_execute(sql)
-            .map_err(|e| StoreError::InvalidInput {
-                what: "migration",
-                value: format!("{version} ({name}): {e}"),
-            })?;
+        tx.batch_execute(sql).map_err(|e| StoreError::Backend {
+            backend: format!("postgresql {}", url.display()),
+            message: format!("applying migration {version} ({name}): {e}"),
+        })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             &[&version, &name, &unix_now()],

@@ -20,6 +20,14 @@ fn store_urls_split_off_the_schema() {
         "postgres://h/db?sslmode=disable",
         "s",
     );
+    for url in ["postgres://h/db?schema=t_1", "postgres://h/db?sslmode=disable&schema=s"] {
+        let u = PgUrl::parse(url).expect(url);
+        assert_eq!(u.store_url(), url, "round trip");
+    }
+    assert_eq!(
+        PgUrl::parse("postgres://h/db").map(|u| u.store_url()).ok(),
+        Some(format!("postgres://h/db?schema={DEFAULT_SCHEMA}"))
+    );
     for bad in ["x?schema=", "x?schema=a-b", "x?schema=1a", "x?schema=a\"b"] {
         assert!(PgUrl::parse(bad).is_err(), "{bad}");
     }

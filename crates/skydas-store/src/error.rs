@@ -55,6 +55,11 @@ pub enum StoreError {
 
     #[error("stored {what} is unreadable: {detail}")]
     Corrupt { what: &'static str, detail: String },
+
+    /// A server database failed or could not be reached. `backend` names it (driver and
+    /// address, without password); a restart of the server shows up as this error.
+    #[error("{backend}: {message}")]
+    Backend { backend: String, message: String },
 }
 
 /// Results of store operations.

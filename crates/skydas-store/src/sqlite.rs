@@ -38,6 +38,10 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "fts_tuning",
         include_str!("../migrations/0002_fts_tuning.sql"),
     ),
+    // Idempotent: a store opened by an older build may already have them, applied on first use
+    // by `Accounts` and `Sharing`.
+    (3, "accounts", crate::accounts::SCHEMA),
+    (4, "sharing", crate::sharing::SCHEMA),
 ];
 
 /// How to open a [`SqliteStore`].

@@ -303,6 +303,11 @@ impl Bus {
     }
 }
 
+/// First delay after a failed fetch from NATS; it doubles up to [`RETRY_MAX`].
+const FETCH_RETRY_MIN: Duration = Duration::from_millis(100);
+/// Longest delay between retries of a failing service.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
 /// Settings of a worker.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -352,23 +357,25 @@ pub fn run_worker(store_url: &str, nats_url: &str, opts: &WorkerOptions) -> Resu
     let mut corpora: HashMap<String, Corpus> = HashMap::new();
     let mut idle_since = Instant::now();
     let mut failures = 0u32;
+    let mut fetch_delay = FETCH_RETRY_MIN;
     loop {
-        let msg = match bus.next(Queue::Import, Duration::from_millis(200)) {
-            Ok(Some(m)) => Some(m),
-            Ok(None) => match bus.next(Queue::Detect, Duration::from_millis(200)) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!("fetch: {e}");
-                    report.retries += 1;
-                    std::thread::sleep(Duration::from_millis(500));
-                    None
-                }
-            },
+        let msg = match bus.next(Queue::Import, Duration::from_millis(200)).and_then(|m| match m {
+            Some(m) => Ok(Some(m)),
+            None => bus.next(Queue::Detect, Duration::from_millis(200)),
+        }) {
+            Ok(m) => {
+                fetch_delay = FETCH_RETRY_MIN;
+                m
+            }
             Err(e) => {
-                tracing::warn!("fetch: {e}");
+                // NATS is down or restarting: back off, and do not count the outage as idle
+                // time (an idle worker may exit, and work is surely waiting).
+                tracing::warn!("fetch: {e}; retrying in {fetch_delay:?}");
                 report.retries += 1;
-                std::thread::sleep(Duration::from_millis(500));
-                None
+                std::thread::sleep(fetch_delay);
+                fetch_delay = (fetch_delay * 2).min(RETRY_MAX);
+                idle_since = Instant::now();
+                continue;
             }
         };
         let Some(msg) = msg else {
@@ -404,7 +411,7 @@ pub fn run_worker(store_url: &str, nats_url: &str, opts: &WorkerOptions) -> Resu
                 let delay = Duration::from_millis(200 * 2u64.pow(failures.min(5)));
                 tracing::warn!("task {}: {e}; retrying in {delay:?}", task.msg_id());
                 let _ = bus.ack(&msg, AckKind::Nak(Some(delay)));
-                if store.is_closed() || matches!(e, WorkError::Store(StoreError::Io { .. })) {
+                if store.is_closed() || matches!(e, WorkError::Store(StoreError::Backend { .. })) {
                     std::thread::sleep(delay);
                     store = connect_store(store_url, &opts.data)?;
                 }
@@ -531,10 +538,7 @@ fn handle(
 }
 
 fn pg(url: &PgUrl, e: postgres::Error) -> WorkError {
-    WorkError::Store(StoreError::Io {
-        path: PathBuf::from(url.display()),
-        source: std::io::Error::other(e),
-    })
+    WorkError::Store(skydas_store_pg::db_err(url, e))
 }
 
 fn unix_now() -> i64 {
@@ -598,10 +602,7 @@ pub fn wait_run(store: &mut PgStore, run: &RunInfo, timeout: Duration) -> Result
                 tracing::warn!("waiting for run {}: {e}", run.run);
                 std::thread::sleep(Duration::from_secs(1));
                 if store.is_closed() {
-                    *store = connect_store(
-                        &format!("{}?schema={}", url.conn, url.schema),
-                        &PathBuf::new(),
-                    )?;
+                    *store = connect_store(&url.store_url(), &PathBuf::new())?;
                 }
                 continue;
             }
