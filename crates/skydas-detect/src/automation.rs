@@ -95,6 +95,8 @@ struct Stats {
     feed_links: usize,
     /// Link posts per day over the active span (at least one day).
     links_per_day: f64,
+    /// Link posts whose links all go to rare domains (see [`is_aggregator`]).
+    rare_links: usize,
 }
 
 /// Strength of each reason, for the score.
@@ -114,12 +116,16 @@ fn strength(reason: &str) -> f64 {
 /// detector leaves these out.
 ///
 /// Volume is required because link-pushing bots of a network also post links only and round
-/// the clock, but at a few dozen posts a week; leaving them out would hide the network.
+/// the clock, but at a few dozen posts a week; leaving them out would hide the network. Even at
+/// volume, an account whose links mostly go to rare domains (`rare-domains`: linked by at most
+/// 20 actors or 1 % of all actors) is not an aggregator: aggregators relay what outlets publish,
+/// domains many others link too, while a network's bots push the campaign's own few sites.
 pub fn is_aggregator(reasons: &[&str]) -> bool {
     let has = |r: &str| reasons.contains(&r);
     has("feed-mirror")
         || (has("link-only")
             && has("high-volume")
+            && !has("rare-domains")
             && (has("24-7") || has("fixed-cadence") || has("fixed-second")))
 }
 
@@ -141,7 +147,17 @@ fn items_by_actor(corpus: &Corpus) -> (Vec<usize>, Vec<u32>) {
     (offsets, order)
 }
 
-fn measure(corpus: &Corpus, items: &[u32], web_first: &[i64], p: &Params) -> Stats {
+/// What `measure` reads besides the actor's items.
+struct Context {
+    /// Earliest web item of each URL.
+    web_first: Vec<i64>,
+    /// Distinct actors per domain, and the most a rare domain has.
+    audience: Vec<u32>,
+    rare_limit: u32,
+}
+
+fn measure(corpus: &Corpus, items: &[u32], ctx: &Context, p: &Params) -> Stats {
+    let web_first = &ctx.web_first;
     let c = corpus;
     let n = items.len();
     let times: Vec<i64> = items.iter().map(|&i| c.items[i as usize].time).collect();
@@ -189,6 +205,14 @@ fn measure(corpus: &Corpus, items: &[u32], web_first: &[i64], p: &Params) -> Sta
             if follows {
                 s.feed_links += 1;
             }
+            let rare = it.urls.iter().all(|u| {
+                ctx.audience
+                    .get(u.domain as usize)
+                    .is_some_and(|&n| n <= ctx.rare_limit)
+            });
+            if rare {
+                s.rare_links += 1;
+            }
         }
     }
     s.links_per_day = s.links as f64 / span_days.max(1.0);
@@ -225,6 +249,9 @@ fn reasons(s: &Stats, p: &Params, second_precision: bool) -> Vec<&'static str> {
     if s.links_per_day >= p.daily_links {
         r.push("high-volume");
     }
+    if s.links > 0 && 2 * s.rare_links >= s.links {
+        r.push("rare-domains");
+    }
     r
 }
 
@@ -247,6 +274,12 @@ fn assess(corpus: &Corpus, p: &Params) -> Vec<(u32, Vec<&'static str>, Stats)> {
         .count();
     let second_precision = on_minute * 2 < corpus.items.len();
     let (offsets, order) = items_by_actor(corpus);
+    let (audience, rare_limit) = crate::coordination::domain_audience(corpus);
+    let ctx = Context {
+        web_first,
+        audience,
+        rare_limit,
+    };
     (0..corpus.actors.len() as u32)
         .into_par_iter()
         .filter_map(|a| {
@@ -257,7 +290,7 @@ fn assess(corpus: &Corpus, p: &Params) -> Vec<(u32, Vec<&'static str>, Stats)> {
             if items.len() < p.min_posts.max(2) {
                 return None;
             }
-            let s = measure(corpus, items, &web_first, p);
+            let s = measure(corpus, items, &ctx, p);
             let r = reasons(&s, p, second_precision);
             (!r.is_empty()).then_some((a, r, s))
         })
@@ -308,6 +341,10 @@ fn describe(s: &Stats, reasons: &[&str]) -> String {
                 s.feed_links, s.links
             ),
             "link-only" => format!("{} of {} posts carry a link", s.links, s.posts),
+            "rare-domains" => format!(
+                "{} of {} link posts link only domains few others link",
+                s.rare_links, s.links
+            ),
             "high-volume" => format!("{:.0} link posts a day", s.links_per_day),
             other => other.to_string(),
         })
@@ -345,6 +382,7 @@ impl crate::Detector for Automation {
                             "pure-repost" => s.reposts,
                             "feed-mirror" => s.feed_links,
                             "link-only" => s.links,
+                            "rare-domains" => s.rare_links,
                             "24-7" => s.hours,
                             _ => s.posts,
                         };
@@ -524,5 +562,12 @@ mod tests {
         assert!(!is_aggregator(&["24-7", "link-only"]));
         assert!(!is_aggregator(&["fixed-cadence"]));
         assert!(!is_aggregator(&["pure-repost", "link-only"]));
+        assert!(!is_aggregator(&[
+            "24-7",
+            "link-only",
+            "high-volume",
+            "rare-domains"
+        ]));
+        assert!(is_aggregator(&["feed-mirror", "rare-domains"]));
     }
 }

@@ -14,7 +14,6 @@ use skydas_model::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
 };
 use skydas_server::{App, router};
-use skydas_store::Store;
 use skydas_store::accounts::{Role, secret_hash};
 use tower::ServiceExt;
 

@@ -11,7 +11,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skydas_model::FindingsDoc;
-use skydas_store::Store;
 
 use crate::auth::Authed;
 use crate::pages::{apply_status, finding_filter, search_query};

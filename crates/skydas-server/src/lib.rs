@@ -21,25 +21,42 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
-use skydas_store::accounts::{Accounts, AuditEvent, User};
-use skydas_store::browse::{Browse, Overview};
+use skydas_store::accounts::{AccountStore, AuditEvent, User};
+use skydas_store::browse::{Browse, BrowseStore, Overview};
 use skydas_store::sharing::Sharing;
-use skydas_store::{OpenOptions, SqliteStore};
+use skydas_store::{OpenOptions, SqliteStore, Store};
 
 pub use error::ApiError;
 pub use graph::{Layout, layout};
 
-/// The store handles a request works with. One lock: the app serves a small team, and SQLite
-/// serialises writers anyway.
-#[derive(Debug)]
+/// The store handles a request works with, on any backend. One lock: the app serves a small
+/// team, and SQLite serialises writers anyway.
 pub struct Db {
-    pub store: SqliteStore,
-    pub accounts: Accounts,
-    pub browse: Browse,
+    pub store: Box<dyn Store>,
+    /// Accounts and the audit log live in the same database as the items.
+    pub accounts: Box<dyn AccountStore>,
+    pub browse: Box<dyn BrowseStore>,
     /// TAXII collections, shared objects and partner intelligence.
     pub sharing: Sharing,
     /// The overview scans every item; it is kept until the item count changes.
     overview: Option<(u64, Arc<Overview>)>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("accounts", &self.accounts)
+            .field("browse", &self.browse)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The handles of one backend, from which [`App::new`] builds the app.
+pub struct Backend {
+    pub store: Box<dyn Store>,
+    pub accounts: Box<dyn AccountStore>,
+    pub browse: Box<dyn BrowseStore>,
+    pub sharing: Sharing,
 }
 
 /// Shared state of the app.
@@ -52,23 +69,36 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the store in `dir` (creating the accounts schema when new).
+    /// Opens the embedded store in `dir` (creating the accounts schema when new).
     pub fn open(dir: &Path, tls: bool) -> Result<Arc<App>, skydas_store::StoreError> {
         let store = SqliteStore::open(dir, OpenOptions::default())?;
         let accounts = store.accounts()?;
         let browse = Browse::open(dir)?;
         let sharing = store.sharing()?;
-        Ok(Arc::new(App {
-            db: Mutex::new(Db {
-                store,
-                accounts,
-                browse,
+        Ok(App::new(
+            Backend {
+                store: Box::new(store),
+                accounts: Box::new(accounts),
+                browse: Box::new(browse),
                 sharing,
+            },
+            tls,
+        ))
+    }
+
+    /// The app over any backend's handles.
+    pub fn new(b: Backend, tls: bool) -> Arc<App> {
+        Arc::new(App {
+            db: Mutex::new(Db {
+                store: b.store,
+                accounts: b.accounts,
+                browse: b.browse,
+                sharing: b.sharing,
                 overview: None,
             }),
             limiter: Mutex::new(auth::RateLimiter::default()),
             tls,
-        }))
+        })
     }
 
     /// The store handles. A panic while holding them poisons nothing that matters: the
@@ -85,7 +115,7 @@ impl App {
 impl Db {
     /// The overview, computed at most once per item count.
     pub fn overview(&mut self) -> Result<Arc<Overview>, ApiError> {
-        let items = skydas_store::Store::stats(&self.store)?.items;
+        let items = self.store.stats()?.items;
         if let Some((n, o)) = &self.overview
             && *n == items
         {
@@ -195,9 +225,13 @@ pub enum ServeError {
     },
 }
 
-/// Serves the app of the store in `dir` until Ctrl-C. Blocks; runs its own runtime.
+/// Serves the app of the embedded store in `dir` until Ctrl-C. Blocks; runs its own runtime.
 pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<(), ServeError> {
-    let app = App::open(dir, opts.tls.is_some())?;
+    serve_app(App::open(dir, opts.tls.is_some())?, opts)
+}
+
+/// Serves an app (over any backend) until Ctrl-C. Blocks; runs its own runtime.
+pub fn serve_app(app: Arc<App>, opts: &ServeOptions) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

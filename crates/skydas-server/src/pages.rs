@@ -15,7 +15,7 @@ use serde::Deserialize;
 use skydas_model::{Finding, FindingKind, Platform};
 use skydas_store::accounts::{Role, secret_hash};
 use skydas_store::browse::{FindingFilter, FindingSummary, ItemRow};
-use skydas_store::{Review, ReviewStatus, SearchQuery, Store};
+use skydas_store::{Review, ReviewStatus, SearchQuery};
 
 use crate::auth::{self, Authed};
 use crate::html::{self, esc, url_part, when};

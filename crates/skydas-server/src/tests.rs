@@ -8,7 +8,6 @@ use http_body_util::BodyExt;
 use skydas_model::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
 };
-use skydas_store::Store;
 use skydas_store::accounts::{Role, secret_hash};
 use tower::ServiceExt;
 
@@ -17,6 +16,8 @@ use crate::{App, PROTECTED_ROUTES, auth, router};
 struct Fixture {
     _dir: tempfile::TempDir,
     app: Arc<App>,
+    /// The PostgreSQL schema of a fixture over that backend, dropped with it.
+    _pg: Option<pg::Schema>,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -74,6 +75,16 @@ fn finding() -> Finding {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path(), false).unwrap();
+    populate(&app);
+    Fixture {
+        _dir: dir,
+        app,
+        _pg: None,
+    }
+}
+
+/// One coordination finding and three users (admin, analyst, viewer) with API tokens.
+fn populate(app: &App) {
     {
         let mut db = app.db();
         db.store
@@ -91,7 +102,6 @@ fn fixture() -> Fixture {
                 .unwrap();
         }
     }
-    Fixture { _dir: dir, app }
 }
 
 struct Resp {
@@ -566,3 +576,5 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
         .await;
     assert!(!none.body.contains("/findings/co-1"));
 }
+
+mod pg;

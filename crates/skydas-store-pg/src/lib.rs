@@ -15,12 +15,15 @@
 //! Original files are kept in a local directory, as the embedded store does: they are evidence
 //! kept where the import ran, not rows.
 
+mod blocking;
 mod search;
+mod web;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use blocking::Blocking;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
@@ -28,6 +31,8 @@ use skydas_model::{
     Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Locator, Platform,
     Provenance,
 };
+pub use web::{PgAccounts, PgBrowse};
+
 use skydas_store::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SearchHit,
     SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, normalise_domain,
@@ -37,6 +42,11 @@ use skydas_store::{
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "work", include_str!("../migrations/0002_work.sql")),
+    (
+        3,
+        "accounts",
+        include_str!("../migrations/0003_accounts.sql"),
+    ),
 ];
 
 /// The schema used when the URL names none.
@@ -147,7 +157,7 @@ pub fn db_err(url: &PgUrl, e: postgres::Error) -> StoreError {
     }
 }
 
-trait PgResultExt<T> {
+pub(crate) trait PgResultExt<T> {
     fn at(self, url: &PgUrl) -> Result<T>;
 }
 
@@ -162,13 +172,7 @@ impl PgStore {
     /// keeps original files under `originals_dir`.
     pub fn connect(url: &str, originals_dir: &Path) -> Result<PgStore> {
         let url = PgUrl::parse(url)?;
-        let mut client = Client::connect(&url.conn, NoTls).at(&url)?;
-        let schema = &url.schema;
-        client
-            .batch_execute(&format!(
-                "SET search_path = \"{schema}\", public; SET client_min_messages = warning;"
-            ))
-            .at(&url)?;
+        let mut client = open_client(&url)?;
         migrate(&mut client, &url)?;
         Ok(PgStore {
             client: Mutex::new(client),
@@ -191,6 +195,17 @@ impl PgStore {
     /// The underlying connection, for the work bus's own bookkeeping tables.
     pub fn client(&mut self) -> &mut Client {
         self.client_mut()
+    }
+
+    /// Whether the server answers on this store's connection: `false` when it went away
+    /// (restarted, shut down) and the caller should reconnect.
+    pub fn is_healthy(&self) -> bool {
+        !self.is_closed() && self.conn().simple_query("SELECT 1").is_ok()
+    }
+
+    /// Where original files are kept.
+    pub fn originals_dir(&self) -> &Path {
+        &self.originals
     }
 
     /// The parsed URL.
@@ -246,6 +261,18 @@ impl PgStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A new session on the store's schema (which [`PgStore::connect`] has brought up to date).
+pub(crate) fn open_client(url: &PgUrl) -> Result<Client> {
+    let mut client = Client::connect(&url.conn, NoTls).at(url)?;
+    let schema = &url.schema;
+    client
+        .batch_execute(&format!(
+            "SET search_path = \"{schema}\", public; SET client_min_messages = warning;"
+        ))
+        .at(url)?;
+    Ok(client)
 }
 
 fn load_actors(client: &mut Client, url: &PgUrl) -> Result<HashMap<i64, Actor>> {
@@ -333,7 +360,7 @@ fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
     tx.commit().at(url)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

@@ -20,7 +20,10 @@ fn store_urls_split_off_the_schema() {
         "postgres://h/db?sslmode=disable",
         "s",
     );
-    for url in ["postgres://h/db?schema=t_1", "postgres://h/db?sslmode=disable&schema=s"] {
+    for url in [
+        "postgres://h/db?schema=t_1",
+        "postgres://h/db?sslmode=disable&schema=s",
+    ] {
         let u = PgUrl::parse(url).expect(url);
         assert_eq!(u.store_url(), url, "round trip");
     }

@@ -169,6 +169,168 @@ pub(crate) fn open_conn(dir: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Accounts, sessions, tokens and the audit log, whatever the backend: the web app and the
+/// commands hold a `Box<dyn AccountStore>` that lives in the same database as the items.
+/// [`Accounts`] is the embedded implementation; its methods document the contract.
+pub trait AccountStore: Send + std::fmt::Debug {
+    /// See [`Accounts::add_user`].
+    fn add_user(&mut self, name: &str, role: Role, org: &str, password_hash: &str) -> Result<User>;
+    /// See [`Accounts::set_password`].
+    fn set_password(&mut self, name: &str, password_hash: &str) -> Result<bool>;
+    /// See [`Accounts::user_for_login`].
+    fn user_for_login(&self, name: &str) -> Result<Option<(User, String)>>;
+    /// See [`Accounts::user`].
+    fn user(&self, name: &str) -> Result<Option<User>>;
+    /// See [`Accounts::users`].
+    fn users(&self) -> Result<Vec<User>>;
+    /// See [`Accounts::orgs`].
+    fn orgs(&self) -> Result<Vec<String>>;
+    /// See [`Accounts::create_session`].
+    fn create_session(
+        &mut self,
+        user_id: i64,
+        token_hash: &str,
+        csrf: &str,
+        ttl_s: i64,
+    ) -> Result<()>;
+    /// See [`Accounts::session`].
+    fn session(&self, token_hash: &str) -> Result<Option<(User, String)>>;
+    /// See [`Accounts::delete_session`].
+    fn delete_session(&mut self, token_hash: &str) -> Result<()>;
+    /// See [`Accounts::add_token`].
+    fn add_token(&mut self, user: &str, token_hash: &str, label: &str) -> Result<bool>;
+    /// See [`Accounts::user_by_token`].
+    fn user_by_token(&self, token_hash: &str) -> Result<Option<User>>;
+    /// See [`Accounts::audit`].
+    fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord>;
+    /// See [`Accounts::audit_list`].
+    fn audit_list(&self, limit: usize) -> Result<Vec<AuditRecord>>;
+    /// See [`Accounts::audit_verify`].
+    fn audit_verify(&self) -> Result<AuditCheck>;
+}
+
+/// Checks a new user's name and organisation as every backend must; returns them trimmed.
+pub fn check_new_user<'a>(name: &'a str, org: &'a str) -> Result<(&'a str, &'a str)> {
+    let name = name.trim();
+    let org = org.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        return Err(StoreError::InvalidInput {
+            what: "user name",
+            value: name.chars().take(80).collect(),
+        });
+    }
+    if org.is_empty() || org.len() > 64 {
+        return Err(StoreError::InvalidInput {
+            what: "organisation",
+            value: org.chars().take(80).collect(),
+        });
+    }
+    Ok((name, org))
+}
+
+/// Recomputes an audit chain, rows in `seq` order, against the recorded head `(seq, hash)`
+/// (`None` when no head is recorded). Shared by every backend so that they judge alike.
+pub fn verify_chain(
+    rows: impl IntoIterator<Item = Result<AuditRecord>>,
+    head: Option<(i64, String)>,
+) -> Result<AuditCheck> {
+    let mut expected_seq = 1u64;
+    let mut prev = AUDIT_GENESIS.to_string();
+    for rec in rows {
+        let rec = rec?;
+        if rec.seq != expected_seq {
+            return Ok(AuditCheck::Broken {
+                seq: expected_seq,
+                reason: format!("row {expected_seq} is missing (next row is {})", rec.seq),
+            });
+        }
+        if rec.prev_hash != prev {
+            return Ok(AuditCheck::Broken {
+                seq: rec.seq,
+                reason: "its previous hash does not match the row before".into(),
+            });
+        }
+        if rec.compute_hash() != rec.hash {
+            return Ok(AuditCheck::Broken {
+                seq: rec.seq,
+                reason: "its content does not match its hash".into(),
+            });
+        }
+        prev = rec.hash;
+        expected_seq += 1;
+    }
+    let rows_seen = expected_seq - 1;
+    let (head_seq, head_hash) = head.unwrap_or((0, AUDIT_GENESIS.to_string()));
+    let head_seq = u64::try_from(head_seq).unwrap_or(0);
+    if head_seq != rows_seen {
+        return Ok(AuditCheck::Broken {
+            seq: rows_seen.min(head_seq) + 1,
+            reason: format!("the head records {head_seq} rows but {rows_seen} are present"),
+        });
+    }
+    if head_hash != prev {
+        return Ok(AuditCheck::Broken {
+            seq: head_seq,
+            reason: "the last row does not match the recorded head".into(),
+        });
+    }
+    Ok(AuditCheck::Ok {
+        rows: rows_seen,
+        head: prev,
+    })
+}
+
+impl AccountStore for Accounts {
+    fn add_user(&mut self, name: &str, role: Role, org: &str, password_hash: &str) -> Result<User> {
+        Accounts::add_user(self, name, role, org, password_hash)
+    }
+    fn set_password(&mut self, name: &str, password_hash: &str) -> Result<bool> {
+        Accounts::set_password(self, name, password_hash)
+    }
+    fn user_for_login(&self, name: &str) -> Result<Option<(User, String)>> {
+        Accounts::user_for_login(self, name)
+    }
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        Accounts::user(self, name)
+    }
+    fn users(&self) -> Result<Vec<User>> {
+        Accounts::users(self)
+    }
+    fn orgs(&self) -> Result<Vec<String>> {
+        Accounts::orgs(self)
+    }
+    fn create_session(
+        &mut self,
+        user_id: i64,
+        token_hash: &str,
+        csrf: &str,
+        ttl_s: i64,
+    ) -> Result<()> {
+        Accounts::create_session(self, user_id, token_hash, csrf, ttl_s)
+    }
+    fn session(&self, token_hash: &str) -> Result<Option<(User, String)>> {
+        Accounts::session(self, token_hash)
+    }
+    fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        Accounts::delete_session(self, token_hash)
+    }
+    fn add_token(&mut self, user: &str, token_hash: &str, label: &str) -> Result<bool> {
+        Accounts::add_token(self, user, token_hash, label)
+    }
+    fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
+        Accounts::user_by_token(self, token_hash)
+    }
+    fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
+        Accounts::audit(self, ev)
+    }
+    fn audit_list(&self, limit: usize) -> Result<Vec<AuditRecord>> {
+        Accounts::audit_list(self, limit)
+    }
+    fn audit_verify(&self) -> Result<AuditCheck> {
+        Accounts::audit_verify(self)
+    }
+}
+
 /// Accounts, sessions, tokens and the audit log of one store. See the module docs.
 #[derive(Debug)]
 pub struct Accounts {
@@ -193,20 +355,7 @@ impl Accounts {
         org: &str,
         password_hash: &str,
     ) -> Result<User> {
-        let name = name.trim();
-        let org = org.trim();
-        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
-            return Err(StoreError::InvalidInput {
-                what: "user name",
-                value: name.chars().take(80).collect(),
-            });
-        }
-        if org.is_empty() || org.len() > 64 {
-            return Err(StoreError::InvalidInput {
-                what: "organisation",
-                value: org.chars().take(80).collect(),
-            });
-        }
+        let (name, org) = check_new_user(name, org)?;
         let now = unix_now();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -400,57 +549,16 @@ impl Accounts {
             "SELECT seq, time, user, org, action, target, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq",
         )?;
-        let mut rows = stmt.query([])?;
-        let mut expected_seq = 1u64;
-        let mut prev = AUDIT_GENESIS.to_string();
-        while let Some(r) = rows.next()? {
-            let rec = audit_row(r)?;
-            if rec.seq != expected_seq {
-                return Ok(AuditCheck::Broken {
-                    seq: expected_seq,
-                    reason: format!("row {expected_seq} is missing (next row is {})", rec.seq),
-                });
-            }
-            if rec.prev_hash != prev {
-                return Ok(AuditCheck::Broken {
-                    seq: rec.seq,
-                    reason: "its previous hash does not match the row before".into(),
-                });
-            }
-            if rec.compute_hash() != rec.hash {
-                return Ok(AuditCheck::Broken {
-                    seq: rec.seq,
-                    reason: "its content does not match its hash".into(),
-                });
-            }
-            prev = rec.hash;
-            expected_seq += 1;
-        }
-        let rows_seen = expected_seq - 1;
+        let rows = stmt
+            .query_map([], audit_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         let head: Option<(i64, String)> = self
             .conn
             .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let (head_seq, head_hash) = head.unwrap_or((0, AUDIT_GENESIS.to_string()));
-        let head_seq = u64::try_from(head_seq).unwrap_or(0);
-        if head_seq != rows_seen {
-            return Ok(AuditCheck::Broken {
-                seq: rows_seen.min(head_seq) + 1,
-                reason: format!("the head records {head_seq} rows but {rows_seen} are present"),
-            });
-        }
-        if head_hash != prev {
-            return Ok(AuditCheck::Broken {
-                seq: head_seq,
-                reason: "the last row does not match the recorded head".into(),
-            });
-        }
-        Ok(AuditCheck::Ok {
-            rows: rows_seen,
-            head: prev,
-        })
+        verify_chain(rows.into_iter().map(Ok), head)
     }
 }
 

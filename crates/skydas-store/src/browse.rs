@@ -89,6 +89,49 @@ pub struct ItemRow {
     pub text: String,
 }
 
+/// The browsing queries, whatever the backend: the web app holds a `Box<dyn BrowseStore>`.
+/// [`Browse`] is the embedded implementation; its methods document the contract.
+pub trait BrowseStore: Send + std::fmt::Debug {
+    /// See [`Browse::finding_summaries`].
+    fn finding_summaries(&self, f: &FindingFilter) -> Result<(Vec<FindingSummary>, u64)>;
+    /// See [`Browse::findings_with_actor`].
+    fn findings_with_actor(&self, platform: Platform, id: &str) -> Result<Vec<FindingSummary>>;
+    /// See [`Browse::findings_with_domain`].
+    fn findings_with_domain(&self, domain: &str) -> Result<Vec<FindingSummary>>;
+    /// See [`Browse::actor`].
+    fn actor(&self, platform: Platform, id: &str) -> Result<Option<Actor>>;
+    /// See [`Browse::actor_items`].
+    fn actor_items(&self, platform: Platform, id: &str, limit: usize) -> Result<Vec<ItemRow>>;
+    /// See [`Browse::domain_items`].
+    fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>>;
+    /// See [`Browse::overview`].
+    fn overview(&self, n: usize) -> Result<Overview>;
+}
+
+impl BrowseStore for Browse {
+    fn finding_summaries(&self, f: &FindingFilter) -> Result<(Vec<FindingSummary>, u64)> {
+        Browse::finding_summaries(self, f)
+    }
+    fn findings_with_actor(&self, platform: Platform, id: &str) -> Result<Vec<FindingSummary>> {
+        Browse::findings_with_actor(self, platform, id)
+    }
+    fn findings_with_domain(&self, domain: &str) -> Result<Vec<FindingSummary>> {
+        Browse::findings_with_domain(self, domain)
+    }
+    fn actor(&self, platform: Platform, id: &str) -> Result<Option<Actor>> {
+        Browse::actor(self, platform, id)
+    }
+    fn actor_items(&self, platform: Platform, id: &str, limit: usize) -> Result<Vec<ItemRow>> {
+        Browse::actor_items(self, platform, id, limit)
+    }
+    fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>> {
+        Browse::domain_items(self, domain, limit)
+    }
+    fn overview(&self, n: usize) -> Result<Overview> {
+        Browse::overview(self, n)
+    }
+}
+
 /// Browsing queries over one store, on a connection of their own. See the module docs.
 #[derive(Debug)]
 pub struct Browse {

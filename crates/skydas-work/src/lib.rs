@@ -203,18 +203,18 @@ impl Bus {
         })
     }
 
-    /// Runs `f` until it succeeds, backing off from 100 ms to 5 s, for at most two minutes:
-    /// long enough for a NATS or PostgreSQL restart.
+    /// Runs `f` until it succeeds, backing off from 100 ms to [`RETRY_MAX`], for at most
+    /// [`RECONNECT_FOR`]: long enough for a NATS or PostgreSQL restart.
     fn retry<T>(&self, mut f: impl FnMut(&Bus) -> Result<T>) -> Result<T> {
         let start = Instant::now();
         let mut delay = Duration::from_millis(100);
         loop {
             match f(self) {
                 Ok(v) => return Ok(v),
-                Err(e) if start.elapsed() < Duration::from_secs(120) => {
+                Err(e) if start.elapsed() < RECONNECT_FOR => {
                     tracing::warn!("bus: {e}; retrying in {delay:?}");
                     std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(5));
+                    delay = (delay * 2).min(RETRY_MAX);
                 }
                 Err(e) => return Err(e),
             }
@@ -330,17 +330,44 @@ pub struct WorkerReport {
     pub retries: u64,
 }
 
-/// Connects to the store, retrying with back-off for up to two minutes (a restart).
-fn connect_store(url: &str, data: &std::path::Path) -> Result<PgStore> {
+/// How long a service may be unreachable before the work gives up: long enough for a restart.
+const RECONNECT_FOR: Duration = Duration::from_secs(120);
+
+/// Connects to the store, retrying with back-off for up to [`RECONNECT_FOR`] (a restart).
+pub fn connect_store(url: &str, data: &std::path::Path) -> Result<PgStore> {
     let start = Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {
         match PgStore::connect(url, data) {
             Ok(s) => return Ok(s),
-            Err(e) if start.elapsed() < Duration::from_secs(120) => {
+            Err(e) if start.elapsed() < RECONNECT_FOR => {
                 tracing::warn!("store: {e}; retrying in {delay:?}");
                 std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
+                delay = (delay * 2).min(RETRY_MAX);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Runs `f` on the store; when it fails because the database went away (a restart of
+/// PostgreSQL), reconnects with back-off and runs it again. An error while the database answers
+/// is returned as it is. `f` must be safe to repeat: a transaction that failed was rolled back.
+pub fn with_store<T>(
+    store: &mut PgStore,
+    mut f: impl FnMut(&mut PgStore) -> std::result::Result<T, StoreError>,
+) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        match f(store) {
+            Ok(v) => return Ok(v),
+            Err(e @ StoreError::Backend { .. })
+                if start.elapsed() < RECONNECT_FOR && !store.is_healthy() =>
+            {
+                tracing::warn!("store: {e}; reconnecting");
+                let url = store.url().store_url();
+                let data = store.originals_dir().to_path_buf();
+                *store = connect_store(&url, &data)?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -359,10 +386,12 @@ pub fn run_worker(store_url: &str, nats_url: &str, opts: &WorkerOptions) -> Resu
     let mut failures = 0u32;
     let mut fetch_delay = FETCH_RETRY_MIN;
     loop {
-        let msg = match bus.next(Queue::Import, Duration::from_millis(200)).and_then(|m| match m {
-            Some(m) => Ok(Some(m)),
-            None => bus.next(Queue::Detect, Duration::from_millis(200)),
-        }) {
+        let msg = match bus
+            .next(Queue::Import, Duration::from_millis(200))
+            .and_then(|m| match m {
+                Some(m) => Ok(Some(m)),
+                None => bus.next(Queue::Detect, Duration::from_millis(200)),
+            }) {
             Ok(m) => {
                 fetch_delay = FETCH_RETRY_MIN;
                 m
@@ -567,14 +596,16 @@ pub fn start_run(store: &mut PgStore, bus: &Bus, items: u64, parts: u32) -> Resu
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos())
     );
-    let url = store.url().clone();
-    store
-        .client()
-        .execute(
-            "INSERT INTO coord_runs (run, partitions, created_at) VALUES ($1, $2, $3)",
-            &[&run, &i32::try_from(parts).unwrap_or(i32::MAX), &unix_now()],
-        )
-        .map_err(|e| pg(&url, e))?;
+    with_store(store, |st| {
+        let url = st.url().clone();
+        st.client()
+            .execute(
+                "INSERT INTO coord_runs (run, partitions, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run) DO NOTHING",
+                &[&run, &i32::try_from(parts).unwrap_or(i32::MAX), &unix_now()],
+            )
+            .map_err(|e| skydas_store_pg::db_err(&url, e))
+    })?;
     let tasks: Vec<Task> = (0..parts)
         .map(|part| Task::Detect {
             run: run.clone(),
@@ -591,23 +622,17 @@ pub fn start_run(store: &mut PgStore, bus: &Bus, items: u64, parts: u32) -> Resu
 /// partition order. Gives up after `timeout`.
 pub fn wait_run(store: &mut PgStore, run: &RunInfo, timeout: Duration) -> Result<Vec<PartJoin>> {
     let start = Instant::now();
-    let url = store.url().clone();
     loop {
-        let done: i64 = match store.client().query_one(
-            "SELECT count(*) FROM coord_parts WHERE run = $1",
-            &[&run.run],
-        ) {
-            Ok(r) => r.get(0),
-            Err(e) if start.elapsed() < timeout => {
-                tracing::warn!("waiting for run {}: {e}", run.run);
-                std::thread::sleep(Duration::from_secs(1));
-                if store.is_closed() {
-                    *store = connect_store(&url.store_url(), &PathBuf::new())?;
-                }
-                continue;
-            }
-            Err(e) => return Err(pg(&url, e)),
-        };
+        let done: i64 = with_store(store, |st| {
+            let url = st.url().clone();
+            st.client()
+                .query_one(
+                    "SELECT count(*) FROM coord_parts WHERE run = $1",
+                    &[&run.run],
+                )
+                .map(|r| r.get(0))
+                .map_err(|e| skydas_store_pg::db_err(&url, e))
+        })?;
         if u64::try_from(done).unwrap_or(0) >= u64::from(run.parts) {
             break;
         }
@@ -622,26 +647,31 @@ pub fn wait_run(store: &mut PgStore, run: &RunInfo, timeout: Duration) -> Result
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let rows = store
-        .client()
-        .query(
-            "SELECT body FROM coord_parts WHERE run = $1 ORDER BY part",
-            &[&run.run],
-        )
-        .map_err(|e| pg(&url, e))?;
-    rows.iter()
-        .map(|r| Ok(serde_json::from_slice(r.get::<_, &[u8]>(0))?))
+    let bodies: Vec<Vec<u8>> = with_store(store, |st| {
+        let url = st.url().clone();
+        st.client()
+            .query(
+                "SELECT body FROM coord_parts WHERE run = $1 ORDER BY part",
+                &[&run.run],
+            )
+            .map(|rows| rows.iter().map(|r| r.get::<_, Vec<u8>>(0)).collect())
+            .map_err(|e| skydas_store_pg::db_err(&url, e))
+    })?;
+    bodies
+        .iter()
+        .map(|b| Ok(serde_json::from_slice(b)?))
         .collect()
 }
 
 /// Removes a finished run's partition results (they are only needed to merge).
 pub fn forget_run(store: &mut PgStore, run: &RunInfo) -> Result<()> {
-    let url = store.url().clone();
-    store
-        .client()
-        .execute("DELETE FROM coord_parts WHERE run = $1", &[&run.run])
-        .map_err(|e| pg(&url, e))?;
-    Ok(())
+    with_store(store, |st| {
+        let url = st.url().clone();
+        st.client()
+            .execute("DELETE FROM coord_parts WHERE run = $1", &[&run.run])
+            .map(|_| ())
+            .map_err(|e| skydas_store_pg::db_err(&url, e))
+    })
 }
 
 /// Deletes the streams of a schema (tests, benchmarks).

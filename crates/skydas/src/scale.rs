@@ -1,6 +1,7 @@
 //! Scale-out: choosing the store backend from `--store`, and the commands that run over the
 //! NATS JetStream work bus (`worker`, `import --nats`, `analyze --nats`).
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,11 +9,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use skydas_model::{Corpus, Finding, FindingsDoc, Item, Platform};
+use skydas_store::accounts::{AccountStore, AuditEvent};
 use skydas_store::{
     FileRecord, FileStatus, InsertOutcome, OpenOptions, ProtectedRow, Review, SearchHit,
     SearchQuery, SqliteStore, Stats, Store, StoredItem,
 };
-use skydas_store_pg::{PgStore, is_postgres_url};
+use skydas_store_pg::{Blocking, PgStore, is_postgres_url};
 use skydas_work::{Bus, MAX_PAYLOAD, Queue, Task, WorkerOptions};
 
 use crate::cli;
@@ -55,12 +57,68 @@ fn nats_url(g: &cli::Global) -> Result<&str> {
         .context("no NATS server: --nats nats://host:4222 (or SKYDAS_NATS)")
 }
 
-/// Appends a command-line action to the audit log, which lives with the web app's accounts in
-/// the embedded store at `--data` whichever store holds the items.
+/// The accounts and audit log of the store `--store` names: a PostgreSQL store keeps them in
+/// its own database; otherwise they are the embedded store's at `--data`.
+pub fn open_accounts(g: &cli::Global) -> Result<Box<dyn AccountStore>> {
+    match g.store.as_deref() {
+        Some(url) if is_postgres_url(url) => Ok(Box::new(open_pg(g, url)?.accounts()?)),
+        _ => Ok(Box::new(crate::commands::open_store_pub(g)?.accounts()?)),
+    }
+}
+
+/// The store `--store` names, for messages (no password).
+pub fn describe_store(g: &cli::Global) -> String {
+    match g.store.as_deref() {
+        Some(url) if is_postgres_url(url) => skydas_store_pg::redact(url),
+        _ => g.data.display().to_string(),
+    }
+}
+
+/// `skydas serve`: the web app over the store `--store` names. On PostgreSQL, accounts and the
+/// audit log are the database's own; TAXII sharing state stays in the embedded store at
+/// `--data`.
+pub fn serve(g: &cli::Global, opts: &skydas_server::ServeOptions) -> Result<()> {
+    match g.store.as_deref() {
+        Some(url) if is_postgres_url(url) => {
+            let store = open_pg(g, url)?;
+            let sharing = open_embedded(&g.data)?.sharing()?;
+            let app = skydas_server::App::new(
+                skydas_server::Backend {
+                    accounts: Box::new(Blocking::new(store.accounts()?)),
+                    browse: Box::new(Blocking::new(store.browse()?)),
+                    store: Box::new(Blocking::new(store)),
+                    sharing,
+                },
+                opts.tls.is_some(),
+            );
+            skydas_server::serve_app(app, opts)?;
+        }
+        _ => skydas_server::serve(&g.data, opts)?,
+    }
+    Ok(())
+}
+
+/// Appends a command-line action to the audit log, which lives with the web app's accounts:
+/// in PostgreSQL for a PostgreSQL store, else in the embedded store at `--data`.
 pub fn record(g: &cli::Global, action: &str, target: &str, detail: serde_json::Value) {
-    match open_embedded(&g.data) {
-        Ok(mut s) => crate::serve::record(&mut s, action, target, detail),
-        Err(e) => eprintln!("warning: cannot write the audit log: {e:#}"),
+    match g.store.as_deref() {
+        Some(url) if is_postgres_url(url) => {
+            let user = crate::serve::cli_user();
+            let ev = AuditEvent {
+                user: &user,
+                org: "local",
+                action,
+                target,
+                detail,
+            };
+            if let Err(e) = open_accounts(g).and_then(|mut a| Ok(a.audit(&ev)?)) {
+                eprintln!("warning: cannot write the audit log: {e:#}");
+            }
+        }
+        _ => match open_embedded(&g.data) {
+            Ok(mut s) => crate::serve::record(&mut s, action, target, detail),
+            Err(e) => eprintln!("warning: cannot write the audit log: {e:#}"),
+        },
     }
 }
 
@@ -111,8 +169,11 @@ pub fn worker(g: &cli::Global, a: &WorkerArgs) -> Result<ExitCode> {
 }
 
 /// Where `import --nats` puts what it parses: file bookkeeping in the store, items on the bus.
+/// Both are retried through a restart of either service.
 struct BusTarget {
-    store: PgStore,
+    /// In a cell because the pipeline asks for a file's status through `&self`, and a
+    /// reconnect replaces the store.
+    store: RefCell<PgStore>,
     bus: Bus,
     file: String,
     /// Batches published for the current file.
@@ -136,16 +197,21 @@ impl BusTarget {
 
 impl ImportTarget for BusTarget {
     fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>> {
-        Ok(Store::file_status(&self.store, sha256)?)
+        let mut store = self.store.borrow_mut();
+        Ok(skydas_work::with_store(&mut store, |s| {
+            Store::file_status(s, sha256)
+        })?)
     }
 
     fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()> {
-        Store::store_original(&mut self.store, path, sha256)?;
+        skydas_work::with_store(self.store.get_mut(), |s| {
+            Store::store_original(s, path, sha256)
+        })?;
         Ok(())
     }
 
     fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
-        Store::begin_file(&mut self.store, f)?;
+        skydas_work::with_store(self.store.get_mut(), |s| Store::begin_file(s, f))?;
         self.file = f.sha256.clone();
         self.seq = 0;
         Ok(())
@@ -190,7 +256,7 @@ pub fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
     let store = open_pg(g, url)?;
     let bus = Bus::connect(nats_url(g)?, &store.url().schema.clone())?;
     let mut target = BusTarget {
-        store,
+        store: RefCell::new(store),
         bus,
         file: String::new(),
         seq: 0,
@@ -280,7 +346,7 @@ pub fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
     let mut store = open_pg(g, url)?;
     let bus = Bus::connect(nats_url(g)?, &store.url().schema.clone())?;
     let cfg = crate::commands::detect_config(a, Some(&store))?;
-    let corpus = store.load_corpus()?;
+    let corpus = skydas_work::with_store(&mut store, |s| s.load_corpus())?;
     let run = skydas_work::start_run(&mut store, &bus, corpus.len() as u64, partitions())?;
     tracing::info!(run = run.run, parts = run.parts, "detection fanned out");
     let timeout = std::env::var("SKYDAS_RUN_TIMEOUT")
@@ -289,10 +355,12 @@ pub fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
         .map_or(Duration::from_secs(3600), Duration::from_secs);
     let parts = skydas_work::wait_run(&mut store, &run, timeout)?;
     let findings = distributed_findings(&corpus, &cfg, &parts);
-    store.replace_findings(
-        &["coordination", "lookalike_domain", "automation"],
-        &findings,
-    )?;
+    skydas_work::with_store(&mut store, |s| {
+        s.replace_findings(
+            &["coordination", "lookalike_domain", "automation"],
+            &findings,
+        )
+    })?;
     skydas_work::forget_run(&mut store, &run)?;
     record(
         g,

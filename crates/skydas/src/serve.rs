@@ -8,17 +8,17 @@ use anyhow::{Context, Result, bail};
 use skydas_server::ServeOptions;
 use skydas_server::auth;
 use skydas_store::SqliteStore;
-use skydas_store::accounts::{Accounts, AuditCheck, AuditEvent, Role, secret_hash};
+use skydas_store::accounts::{AccountStore, AuditCheck, AuditEvent, Role, secret_hash};
 
 use crate::cli::{self, AuditAction, TokenAction, UserAction};
 
-fn open_accounts(g: &cli::Global) -> Result<Accounts> {
-    let store = crate::commands::open_store_pub(g)?;
-    Ok(store.accounts()?)
+/// The accounts of the store `--store` names (they live with its data).
+fn open_accounts(g: &cli::Global) -> Result<Box<dyn AccountStore>> {
+    crate::scale::open_accounts(g)
 }
 
 /// Who runs the command, for the audit log of command-line actions.
-fn cli_user() -> String {
+pub(crate) fn cli_user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -52,10 +52,10 @@ pub fn serve(g: &cli::Global, a: &cli::ServeArgs) -> Result<ExitCode> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "serving {} on {scheme}://{} (Ctrl-C stops)",
-        g.data.display(),
+        crate::scale::describe_store(g),
         a.addr
     );
-    skydas_server::serve(&g.data, &ServeOptions { addr: a.addr, tls })?;
+    crate::scale::serve(g, &ServeOptions { addr: a.addr, tls })?;
     Ok(ExitCode::SUCCESS)
 }
 

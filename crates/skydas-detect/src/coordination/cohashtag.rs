@@ -78,6 +78,7 @@ impl Signal for CoHashtag {
                 Some(KeyEvent {
                     key: u64::from(*tag),
                     item: i as u32,
+                    class: 0,
                 })
             })
             .collect()

@@ -67,6 +67,7 @@ impl Signal for CoLink {
             .iter()
             .map(|(_, d)| matches!(d, "x.com" | "twitter.com"))
             .collect();
+        let (audience, limit) = domain_audience(corpus);
         let mut out: Vec<KeyEvent> = corpus
             .items
             .par_iter()
@@ -79,9 +80,11 @@ impl Signal for CoLink {
                     }
                     let key = u64::from(u.canonical);
                     if !v.iter().any(|e| e.key == key) {
+                        let rare = audience.get(u.domain as usize).is_some_and(|&n| n <= limit);
                         v.push(KeyEvent {
                             key,
                             item: i as u32,
+                            class: u8::from(rare),
                         });
                     }
                 }
@@ -205,9 +208,36 @@ fn telegram_sources(corpus: &Corpus) -> Vec<KeyEvent> {
             Some(KeyEvent {
                 key: u64::from(sym),
                 item,
+                class: 0,
             })
         })
         .collect()
+}
+
+/// Distinct actors linking each domain, and the most a domain may have to count as rare: 20
+/// actors or 1 % of all actors, whichever is more.
+///
+/// A link to a rare domain is a key of its own class for the null model (see `join.rs`):
+/// a mass outlet's article reaches its readers all at once and is shared in one long wave, so
+/// sharing it in the same session as others says little; a niche site's article is found by
+/// few, at their own pace, and the same few passing it on one after another is what a relay
+/// looks like.
+pub(crate) fn domain_audience(corpus: &Corpus) -> (Vec<u32>, u32) {
+    let mut da: Vec<(u32, u32)> = corpus
+        .items
+        .iter()
+        .flat_map(|it| it.urls.iter().map(move |u| (u.domain, it.actor)))
+        .collect();
+    da.par_sort_unstable();
+    da.dedup();
+    let mut actors_per_domain = vec![0u32; corpus.domains.len()];
+    for &(d, _) in &da {
+        if let Some(n) = actors_per_domain.get_mut(d as usize) {
+            *n += 1;
+        }
+    }
+    let limit = (corpus.actors.len() / 100).max(20) as u32;
+    (actors_per_domain, limit)
 }
 
 /// The `co-domain` signal.
@@ -224,18 +254,7 @@ impl Signal for CoDomain {
     }
 
     fn events(&self, corpus: &Corpus) -> Vec<KeyEvent> {
-        let mut da: Vec<(u32, u32)> = corpus
-            .items
-            .iter()
-            .flat_map(|it| it.urls.iter().map(move |u| (u.domain, it.actor)))
-            .collect();
-        da.par_sort_unstable();
-        da.dedup();
-        let mut actors_per_domain = vec![0u32; corpus.domains.len()];
-        for &(d, _) in &da {
-            actors_per_domain[d as usize] += 1;
-        }
-        let limit = (corpus.actors.len() / 100).max(20) as u32;
+        let (actors_per_domain, limit) = domain_audience(corpus);
         corpus
             .items
             .par_iter()
@@ -254,6 +273,7 @@ impl Signal for CoDomain {
                         v.push(KeyEvent {
                             key,
                             item: i as u32,
+                            class: 1,
                         });
                     }
                 }

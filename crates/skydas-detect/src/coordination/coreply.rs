@@ -39,6 +39,7 @@ impl Signal for CoReply {
             .enumerate()
             .filter_map(|(i, it)| {
                 it.reply_to.map(|r| KeyEvent {
+                    class: 0,
                     key: u64::from(r),
                     item: i as u32,
                 })

@@ -139,18 +139,21 @@ impl Signal for CoRepost {
             .filter_map(|(i, it)| {
                 let target = it.repost_of.or(it.quote_of)?;
                 let t = target as usize;
-                let (key, src) = if from_ref.get(t).copied().unwrap_or(false)
-                    || it.kind == ItemKind::Forward
-                {
-                    let src = resolved.get(t).copied().flatten();
-                    let source = src.map_or(Source::Ref(target), Source::Actor);
-                    (forward_key(source, &content_text(&corpus.match_texts[i])), src)
-                } else {
-                    (u64::from(target), None)
-                };
+                let (key, src) =
+                    if from_ref.get(t).copied().unwrap_or(false) || it.kind == ItemKind::Forward {
+                        let src = resolved.get(t).copied().flatten();
+                        let source = src.map_or(Source::Ref(target), Source::Actor);
+                        (
+                            forward_key(source, &content_text(&corpus.match_texts[i])),
+                            src,
+                        )
+                    } else {
+                        (u64::from(target), None)
+                    };
                 let event = KeyEvent {
                     key,
                     item: i as u32,
+                    class: 0,
                 };
                 Some((event, src))
             })
@@ -179,6 +182,7 @@ impl Signal for CoRepost {
                 forwarded.contains(&(it.actor, key)).then_some(KeyEvent {
                     key,
                     item: i as u32,
+                    class: 0,
                 })
             })
             .collect();

@@ -21,12 +21,30 @@
 //! so a burst of thousands costs `fanout` pairs per event, never a square.
 
 use rayon::prelude::*;
-use skydas_model::Corpus;
+use skydas_model::{Corpus, Platform};
 
 use super::KeyEvent;
 
 /// Number of key-popularity strata (distinct actors 2–3, 4–10, 11–50, 51–200, more).
 pub(crate) const STRATA: usize = 5;
+
+/// Number of key classes: the platform of the key's first act (X, Telegram, web, other) times
+/// the signal's own class of the key ([`super::KeyEvent::class`], 0 or 1).
+///
+/// The null model rates each class apart because timing norms differ: retweet cascades run
+/// within minutes, channel forwards and portal republishing take longer, and a mass outlet's
+/// links are shared in long waves that a niche site's are not. One rate for all would let the
+/// fast kind's organic timing hide the slow kind's coordination.
+pub(crate) const CLASSES: usize = 8;
+
+fn platform_class(p: Platform) -> u8 {
+    match p {
+        Platform::X => 0,
+        Platform::Telegram => 1,
+        Platform::Web => 2,
+        _ => 3,
+    }
+}
 
 /// The stratum of a key acted on by `n` distinct actors.
 pub(crate) fn stratum(n: usize) -> usize {
@@ -70,15 +88,17 @@ pub(crate) struct Group {
     pub signal: u8,
     /// Whether the group is a burst of an episodic signal (slow co-action is then pairwise).
     pub episodic: bool,
+    /// Key class, below [`CLASSES`].
+    pub class: u8,
     pub key: u64,
     pub start: u32,
     pub len: u32,
 }
 
 impl Group {
-    /// Index of the null-model cell (signal × stratum).
+    /// Index of the null-model cell (signal × class × stratum).
     pub fn cell(&self) -> usize {
-        self.signal as usize * STRATA + stratum(self.len as usize)
+        (self.signal as usize * CLASSES + self.class as usize) * STRATA + stratum(self.len as usize)
     }
 }
 
@@ -126,6 +146,7 @@ struct Ev {
     actor: u32,
     item: u32,
     signal: u8,
+    class: u8,
 }
 
 pub(crate) fn pair_key(a: u32, b: u32) -> u64 {
@@ -137,16 +158,16 @@ pub(crate) fn pair_actors(p: u64) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
-/// Pairs of positions `i < j` in a time-sorted slice with `t[j] − t[i] ≤ w`, counted exactly
-/// with two pointers.
-fn pairs_within(m: &[Member], w: i64) -> f64 {
+/// Pairs `i < j` of a time-sorted slice with `t[j] − t[i] ≤ w`, counted exactly with two
+/// pointers.
+fn pairs_within(t: &[(i64, u32)], w: i64) -> f64 {
     let mut j = 0;
     let mut n = 0u64;
-    for i in 0..m.len() {
+    for i in 0..t.len() {
         if j < i + 1 {
             j = i + 1;
         }
-        while j < m.len() && m[j].time - m[i].time <= w {
+        while j < t.len() && t[j].0 - t[i].0 <= w {
             j += 1;
         }
         n += (j - i - 1) as u64;
@@ -154,23 +175,83 @@ fn pairs_within(m: &[Member], w: i64) -> f64 {
     n as f64
 }
 
-/// Pairs of positions in the same session of a time-sorted slice, sessions cut at consecutive
-/// gaps longer than `w`.
-fn pairs_in_sessions(m: &[Member], w: i64) -> f64 {
+/// Pairs of a slice sorted by session that share a session.
+fn pairs_in_sessions(t: &[(i64, u32)]) -> f64 {
     let mut n = 0u64;
-    let mut run = 1u64;
-    for k in 1..m.len() {
-        if m[k].time - m[k - 1].time > w {
-            n += run * (run - 1) / 2;
-            run = 1;
-        } else {
-            run += 1;
+    let mut s = 0;
+    while s < t.len() {
+        let mut e = s + 1;
+        while e < t.len() && t[e].1 == t[s].1 {
+            e += 1;
         }
-    }
-    if !m.is_empty() {
-        n += run * (run - 1) / 2;
+        let c = (e - s) as u64;
+        n += c * (c - 1) / 2;
+        s = e;
     }
     n as f64
+}
+
+/// Null-model counts of one group (members by time), over the members whose actor `keep`
+/// accepts: all pairs, pairs within the fast window, and pairs co-acting in the slow sense.
+/// Sessions are cut on every member, kept or not, since the others' acts chain a session too.
+/// `buf` is scratch space.
+pub(crate) fn group_counts(
+    m: &[Member],
+    keep: &dyn Fn(u32) -> bool,
+    episodic: bool,
+    fast_s: i64,
+    slow_s: i64,
+    buf: &mut Vec<(i64, u32)>,
+) -> CellCounts {
+    buf.clear();
+    let mut session = 0u32;
+    for k in 0..m.len() {
+        if k > 0 && m[k].time - m[k - 1].time > slow_s {
+            session += 1;
+        }
+        if keep(m[k].actor) {
+            buf.push((m[k].time, session));
+        }
+    }
+    let n = buf.len() as f64;
+    CellCounts {
+        total: n * (n - 1.0) / 2.0,
+        fast: pairs_within(buf, fast_s),
+        slow: if episodic {
+            pairs_within(buf, slow_s)
+        } else {
+            pairs_in_sessions(buf)
+        },
+    }
+}
+
+/// Null-model cell counts over the actors `keep` accepts.
+pub(crate) fn cell_counts(
+    j: &Joined,
+    keep: &(dyn Fn(u32) -> bool + Sync),
+    fast_s: i64,
+    slow_s: i64,
+    cells: usize,
+) -> Vec<CellCounts> {
+    let counts: Vec<(usize, CellCounts)> = j
+        .groups
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::new, |buf, (g, grp)| {
+            let m = j.members_of(g as u32);
+            let c = group_counts(m, keep, grp.episodic, fast_s, slow_s, buf);
+            (grp.cell(), c)
+        })
+        .collect();
+    let mut out = vec![CellCounts::default(); cells];
+    for (cell, c) in counts {
+        if let Some(t) = out.get_mut(cell) {
+            t.total += c.total;
+            t.fast += c.fast;
+            t.slow += c.slow;
+        }
+    }
+    out
 }
 
 /// Joins the events of every signal (index-aligned with `signal_weights`), leaving out the
@@ -198,6 +279,7 @@ pub(crate) fn join(
                 actor: it.actor,
                 item: e.item,
                 signal: s as u8,
+                class: platform_class(it.platform) | ((e.class & 1) << 2),
             });
         }
     }
@@ -219,7 +301,9 @@ pub(crate) fn join(
         }
         s = e;
     }
-    let per_key: Vec<Option<(u8, u64, Vec<Member>)>> = ranges
+    // (signal, class, key, members) of each kept key.
+    type KeyMembers = (u8, u8, u64, Vec<Member>);
+    let per_key: Vec<Option<KeyMembers>> = ranges
         .par_iter()
         .map(|&(s, e)| {
             let run = &evs[s..e];
@@ -238,18 +322,18 @@ pub(crate) fn join(
                 return None;
             }
             m.sort_unstable_by_key(|x| (x.time, x.item));
-            Some((run[0].signal, run[0].key, m))
+            Some((run[0].signal, run[0].class, run[0].key, m))
         })
         .collect();
     drop(evs);
     let mut out = Joined {
-        cells: vec![CellCounts::default(); events.len() * STRATA],
         ..Joined::default()
     };
-    for (signal, key, m) in per_key.into_iter().flatten() {
+    for (signal, class, key, m) in per_key.into_iter().flatten() {
         out.groups.push(Group {
             signal,
             episodic: episodic(signal, key),
+            class,
             key,
             start: out.members.len() as u32,
             len: m.len() as u32,
@@ -258,31 +342,13 @@ pub(crate) fn join(
             .push(signal_weights[signal as usize] * key_weight(m.len()));
         out.members.extend(m);
     }
-    let counts: Vec<(usize, CellCounts)> = out
-        .groups
-        .par_iter()
-        .enumerate()
-        .map(|(g, grp)| {
-            let m = out.members_of(g as u32);
-            let n = m.len() as f64;
-            let c = CellCounts {
-                total: n * (n - 1.0) / 2.0,
-                fast: pairs_within(m, p.fast_s),
-                slow: if grp.episodic {
-                    pairs_within(m, p.slow_s)
-                } else {
-                    pairs_in_sessions(m, p.slow_s)
-                },
-            };
-            (grp.cell(), c)
-        })
-        .collect();
-    for (cell, c) in counts {
-        let t = &mut out.cells[cell];
-        t.total += c.total;
-        t.fast += c.fast;
-        t.slow += c.slow;
-    }
+    out.cells = cell_counts(
+        &out,
+        &|_| true,
+        p.fast_s,
+        p.slow_s,
+        events.len() * CLASSES * STRATA,
+    );
     let mut hits: Vec<Hit> = (0..out.groups.len() as u32)
         .into_par_iter()
         .flat_map_iter(|g| {
@@ -330,26 +396,34 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn pairs_within_counts_exactly() {
-        let check =
-            |t: &[i64], w: i64, e: f64| assert_eq!(pairs_within(&members(t), w), e, "{t:?}");
-        check(&[0, 10, 20], 10, 2.0);
-        check(&[0, 10, 20], 20, 3.0);
-        check(&[0, 100, 200], 10, 0.0);
-        check(&[5, 5, 5, 5], 0, 6.0);
+    fn counts(t: &[i64], keep: &[u32], episodic: bool) -> (f64, f64, f64) {
+        let c = group_counts(
+            &members(t),
+            &|a| keep.contains(&a),
+            episodic,
+            60,
+            1800,
+            &mut Vec::new(),
+        );
+        (c.total, c.fast, c.slow)
     }
 
     #[test]
-    fn sessions_chain_consecutive_gaps() {
-        let check = |t: &[i64], w: i64, e: f64| {
-            assert_eq!(pairs_in_sessions(&members(t), w), e, "{t:?}");
+    fn group_counts_are_exact() {
+        let check = |t: &[i64], keep: &[u32], episodic: bool, e: (f64, f64, f64)| {
+            assert_eq!(counts(t, keep, episodic), e, "{t:?} {keep:?}");
         };
-        // A relay: every step within the window, the ends far apart: one session.
-        check(&[0, 1000, 2000, 3000], 1800, 6.0);
-        check(&[0, 1000, 5000, 6000], 1800, 2.0);
-        check(&[0, 5000, 10_000], 1800, 0.0);
-        check(&[], 1800, 0.0);
+        let all = [0, 1, 2, 3];
+        // A relay: every step within 30 min, the ends far apart: one session.
+        check(&[0, 1000, 2000, 3000], &all, false, (6.0, 0.0, 6.0));
+        // Pairwise within 30 min for bursts of episodic signals.
+        check(&[0, 1000, 2000, 3000], &all, true, (6.0, 0.0, 3.0));
+        check(&[0, 30, 5000, 5040], &all, false, (6.0, 2.0, 2.0));
+        check(&[5, 5, 5, 5], &all, false, (6.0, 6.0, 6.0));
+        // Left-out actors still chain the session, but their pairs are not counted.
+        check(&[0, 1000, 2000, 3000], &[0, 3], false, (1.0, 0.0, 1.0));
+        check(&[0, 1000, 2000, 3000], &[0, 3], true, (1.0, 0.0, 0.0));
+        check(&[], &all, false, (0.0, 0.0, 0.0));
     }
 
     #[test]

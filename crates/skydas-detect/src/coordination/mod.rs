@@ -23,14 +23,18 @@
 //!
 //! # Method
 //! 1. Each [`Signal`] maps items to co-action keys ([`KeyEvent`]).
-//! 2. The windowed join (`join.rs`) pairs actors who acted on a key within the slow window
-//!    (keys of episodic signals, hashtags, are split into bursts first),
-//!    one event per actor and key, at most `fanout` partners per event, keys with more than
-//!    `max_key_actors` actors skipped. Key weight: `1 / ln(e + n − 2)`.
+//! 2. The windowed join (`join.rs`) pairs actors who acted on a key in the same session: the
+//!    key's acts cut wherever two consecutive ones are more than the slow window apart, so a
+//!    relay (each member 10–30 min after the previous one) is one session. Keys of episodic
+//!    signals (hashtags, media-only forwards) are split into bursts first and pair within the
+//!    slow window. One event per actor and key, at most `fanout` partners per event, keys with
+//!    more than `max_key_actors` actors skipped. Key weight: `1 / ln(e + n − 2)`.
 //! 3. A pair becomes a candidate with `min_keys` distinct keys within 60 s or `slow_min_keys`
-//!    within 30 min, all signals together. The null model (`null.rs`) tests it against the
-//!    corpus's own rate of close timing among pairs sharing similar keys; Benjamini–Hochberg at
-//!    `alpha` over every pair that co-acted at least once.
+//!    in the same session, all signals together. The null model (`null.rs`) tests it against
+//!    the corpus's own rate of such co-action among pairs sharing keys of the same signal, class
+//!    (platform; rare or common domain for links) and popularity, estimated without the
+//!    suspected actors; Benjamini–Hochberg at `alpha` over every pair that co-acted at least
+//!    once.
 //! 4. Louvain on the significant edges. A community needs `min_community` actors; a lone pair
 //!    is reported only when it shares at least `pair_min_keys` keys in the window.
 //!
@@ -47,11 +51,13 @@
 //!   links follow a web feed's publication within minutes, or link-only posting with a machine
 //!   cadence or round-the-clock activity, at volume) are left out of coordination and reported
 //!   as automation instead. A bot network that itself mirrors a feed at volume is therefore
-//!   reported as automated accounts, not as a network.
+//!   reported as automated accounts, not as a network. Link-only accounts whose links mostly go
+//!   to rare domains (campaign sites) are never taken for aggregators, however much they post.
 //! - Timing is all the null model sees: friends who always retweet each other within a minute
 //!   do coordinate by this definition.
 //! - Co-action on keys shared by more than `max_key_actors` actors is not counted at all.
-//! - A pair counts a key once, by each actor's first act on it.
+//! - A pair counts a key once, by each actor's first act on it. One post can count under two
+//!   signals (its link and its text), which the test treats as two keys.
 
 mod cohashtag;
 mod colink;
@@ -71,6 +77,7 @@ use rayon::prelude::*;
 use skydas_model::{Corpus, Finding};
 
 pub use cohashtag::CoHashtag;
+pub(crate) use colink::domain_audience;
 pub use colink::{CoDomain, CoLink};
 pub use coreply::CoReply;
 pub use corepost::CoRepost;
@@ -82,6 +89,9 @@ pub struct KeyEvent {
     pub key: u64,
     /// Corpus index of the item.
     pub item: u32,
+    /// A class of keys whose co-action the null model rates apart from the others (0 or 1),
+    /// e.g. links to rare domains; see `join.rs`.
+    pub class: u8,
 }
 
 /// A kind of co-action, one per file, with a stable code.
@@ -200,7 +210,6 @@ impl crate::Detector for Coordination {
         if corpus.is_empty() {
             return Vec::new();
         }
-        let ta = std::time::Instant::now();
         let mut excluded = vec![false; corpus.actors.len()];
         if p.exclude_aggregators {
             for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
@@ -209,12 +218,8 @@ impl crate::Detector for Coordination {
                 }
             }
         }
-        if std::env::var_os("SKYDAS_COORD_TIME").is_some() { eprintln!("T automation {:?}", ta.elapsed()); }
         let signals = self.signals();
-        let dbg = std::env::var_os("SKYDAS_COORD_TIME").is_some();
-        let t0 = std::time::Instant::now();
-        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| { let t = std::time::Instant::now(); let e = s.events(corpus); if dbg { eprintln!("T {} {:?} {}", s.code(), t.elapsed(), e.len()); } e }).collect();
-        if dbg { eprintln!("T events {:?}", t0.elapsed()); }
+        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
         let episodic = |signal: u8, key: u64| {
             signals
@@ -229,7 +234,6 @@ impl crate::Detector for Coordination {
         };
         let joined = join::join(corpus, &events, &weights, &episodic, &excluded, &jp);
         drop(events);
-        if dbg { eprintln!("T join {:?} groups {} hits {}", t0.elapsed(), joined.groups.len(), joined.hits.len()); }
         let tp = null::TestParams {
             fast_s: jp.fast_s,
             slow_s: jp.slow_s,
@@ -237,13 +241,7 @@ impl crate::Detector for Coordination {
             slow_min_keys: p.slow_min_keys.max(1),
             alpha: p.alpha,
         };
-        if std::env::var_os("SKYDAS_COORD_DEBUG").is_some() {
-            for (i, a) in corpus.actors.iter().enumerate() {
-                eprintln!("DBG actor {i} {}", a.actor.platform_id);
-            }
-        }
         let edges = null::significant_edges(&joined, &tp);
-        if dbg { eprintln!("T null {:?} edges {}", t0.elapsed(), edges.len()); }
         let ctx = graph::Ctx {
             corpus,
             signals: &signals,

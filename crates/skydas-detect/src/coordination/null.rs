@@ -1,7 +1,8 @@
 //! The null model: is a pair's co-action more often close in time than chance would make it?
 //!
-//! For each signal and key-popularity stratum, `p0` is the share of actor pairs sharing a key
-//! of that cell who acted on it within the window, estimated from the corpus itself. A pair
+//! For each null-model cell (signal × key class × key-popularity stratum, see `join.rs`), `p0`
+//! is the share of actor pairs sharing a key of that cell who co-acted on it (within the fast
+//! window; in the same session for the slow test), estimated from the corpus itself. A pair
 //! that shares `s` keys (at any time gap) and acted within the window on `c` of them is tested
 //! against `Binomial(s, p̄)`, `p̄` the mean `p0` over the cells of its shared keys. The binomial
 //! with the mean rate has at least the variance of the exact Poisson-binomial, so its upper tail
@@ -9,16 +10,19 @@
 //! p-value is Bonferroni-doubled. The false discovery rate is controlled with
 //! Benjamini–Hochberg over every pair that co-acted at least once within the slow window.
 //!
-//! The coordinated pairs themselves inflate `p0` in the cells they act in (in a small export
-//! they may be all of a cell), so `p0` is estimated from the pairs not under suspicion: first
-//! without any candidate pair, then with the candidates that tested not significant put back,
-//! repeating until the significant set settles.
+//! The coordinated actors themselves inflate `p0` in the cells they act in (in a small export
+//! they may be all of a cell), and not only through the pairs that become candidates: a relay's
+//! members who happen to share only a few keys are still in the same sessions. So `p0` is
+//! estimated without any pair that involves a suspect actor: first every actor of a candidate
+//! pair, then only the actors of pairs that tested significant, repeating until the
+//! significant set settles. Suspects' acts still cut and chain sessions; only their pairs are
+//! left out of the rate.
 //! Each cell's estimate is smoothed towards a prior of keys living one day (`2W / 86400`) with
 //! the weight of 20 pairs, so a cell with little data neither convicts nor acquits on its own.
 
 use rayon::prelude::*;
 
-use super::join::{CellCounts, Joined, pair_actors};
+use super::join::{CellCounts, Joined, cell_counts, pair_actors};
 
 /// Settings of the test.
 #[derive(Debug, Clone, Copy)]
@@ -206,35 +210,31 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
         })
         .collect();
 
-    // Start with every candidate out of the estimate (they are the suspects), then put back
-    // the ones that turn out not significant, until the significant set settles.
+    // Start with every candidate's actors out of the estimate (they are the suspects), then
+    // put back the ones that turn out not significant, until the significant set settles.
+    let actors = j
+        .members
+        .iter()
+        .map(|m| m.actor as usize + 1)
+        .max()
+        .unwrap_or(0);
     let mut significant: Vec<bool> = vec![true; cands.len()];
     let mut pq: (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
     for _round in 0..8 {
-        let mut removed = vec![CellCounts::default(); j.cells.len()];
+        let mut suspect = vec![false; actors];
         for (c, _) in cands.iter().zip(&significant).filter(|(_, s)| **s) {
-            for &(cell, sh, f, sl) in &c.cells {
-                let r = &mut removed[cell as usize];
-                r.total += f64::from(sh);
-                r.fast += f64::from(f);
-                r.slow += f64::from(sl);
+            let (a, b) = pair_actors(c.pair);
+            for x in [a, b] {
+                if let Some(s) = suspect.get_mut(x as usize) {
+                    *s = true;
+                }
             }
         }
-        let rates: Vec<(f64, f64)> = j
-            .cells
+        let keep = |a: u32| !suspect.get(a as usize).copied().unwrap_or(false);
+        let left = cell_counts(j, &keep, p.fast_s, p.slow_s, j.cells.len());
+        let rates: Vec<(f64, f64)> = left
             .iter()
-            .zip(&removed)
-            .map(|(c, r)| {
-                let left = CellCounts {
-                    total: c.total - r.total,
-                    fast: c.fast - r.fast,
-                    slow: c.slow - r.slow,
-                };
-                (
-                    p0(&left, left.fast, p.fast_s),
-                    p0(&left, left.slow, p.slow_s),
-                )
-            })
+            .map(|l| (p0(l, l.fast, p.fast_s), p0(l, l.slow, p.slow_s)))
             .collect();
         let pvals: Vec<f64> = cands
             .par_iter()
@@ -267,19 +267,6 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
         pq = (pvals, q);
         if settled {
             break;
-        }
-    }
-    if std::env::var_os("SKYDAS_COORD_DEBUG").is_some() {
-        eprintln!("DBG family {family}");
-        for (i, c) in j.cells.iter().enumerate() {
-            eprintln!("DBG cell {i} {} {} {}", c.total, c.fast, c.slow);
-        }
-        for (i, c) in cands.iter().enumerate() {
-            let (a, b) = pair_actors(c.pair);
-            eprintln!(
-                "DBG cand {a} {b} {} {} {} {:e} {:e} {:?}",
-                c.fast, c.slow, c.shared, pq.0[i], pq.1[i], c.cells
-            );
         }
     }
     cands

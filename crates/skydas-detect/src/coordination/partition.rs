@@ -36,6 +36,8 @@ pub struct PartGroup {
     pub signal: u8,
     /// A burst of an episodic signal's key.
     pub episodic: bool,
+    /// Null-model key class (see `join.rs`).
+    pub class: u8,
     pub key: u64,
     pub weight: f64,
     pub members: Vec<(i64, u32, u32)>,
@@ -117,6 +119,7 @@ pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> Par
             .map(|(g, grp)| PartGroup {
                 signal: grp.signal,
                 episodic: grp.episodic,
+                class: grp.class,
                 key: grp.key,
                 weight: j.weights[g],
                 members: j
@@ -149,7 +152,7 @@ fn merge(parts: &[PartJoin], signals: usize) -> Joined {
     });
     let mut new_index: Vec<Vec<u32>> = parts.iter().map(|pj| vec![0; pj.groups.len()]).collect();
     let mut out = Joined {
-        cells: vec![CellCounts::default(); signals * join::STRATA],
+        cells: vec![CellCounts::default(); signals * join::CLASSES * join::STRATA],
         ..Joined::default()
     };
     for (i, &(p, g)) in order.iter().enumerate() {
@@ -158,6 +161,7 @@ fn merge(parts: &[PartJoin], signals: usize) -> Joined {
         out.groups.push(Group {
             signal: grp.signal,
             episodic: grp.episodic,
+            class: grp.class,
             key: grp.key,
             start: out.members.len() as u32,
             len: grp.members.len() as u32,

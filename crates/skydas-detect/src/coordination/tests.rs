@@ -406,7 +406,11 @@ fn forward_network_with_mixed_source_names_and_media_posts_includes_its_source()
     want.push("555".into());
     want.sort();
     let f = check(&s.corpus(), Params::default(), &[want]);
-    assert!(f[0].signals.get("co-repost").is_some_and(|&n| n >= 20), "{:?}", f[0].signals);
+    assert!(
+        f[0].signals.get("co-repost").is_some_and(|&n| n >= 20),
+        "{:?}",
+        f[0].signals
+    );
 }
 
 fn slow_network(s: &mut Scenario) {
@@ -671,4 +675,41 @@ fn link_bots_posting_round_the_clock_stay_in_the_network() {
     }
     let c = s.corpus();
     check(&c, Params::default(), &[names("linkbot", 6)]);
+}
+
+#[test]
+fn high_volume_link_bots_pushing_clone_sites_stay_in_the_network() {
+    // Bots posting some 30 links a day, day and night, all to a campaign's clone sites: as
+    // automated and as voluminous as feed aggregators, but their links go to domains nobody else
+    // links, so they are a network, not aggregators.
+    let mut s = Scenario::new(18);
+    s.background(150);
+    for k in 0..200i64 {
+        let base = T0 + k * 3000 + s.rng.below(600) as i64;
+        let link = format!("https://clone{}.ltd/p/{k}", k % 4);
+        for b in 0..6 {
+            if s.rng.below(3) == 0 {
+                continue;
+            }
+            let t = base + s.rng.below(40) as i64;
+            let text = s.words(6);
+            s.post(&format!("pushbot{b}"), t, &text, &[&link]);
+        }
+    }
+    for b in 0..6 {
+        for k in 0..100i64 {
+            let t = T0 + k * 6000 + s.rng.below(3000) as i64;
+            let link = format!("https://clone{}.ltd/x/{b}/{k}", k % 4);
+            let text = s.words(6);
+            s.post(&format!("pushbot{b}"), t, &text, &[&link]);
+        }
+    }
+    let c = s.corpus();
+    let auto = automation::automated_actors(&c, &automation::Params::default());
+    assert!(
+        auto.iter()
+            .any(|(_, r)| r.contains(&"high-volume") && r.contains(&"rare-domains")),
+        "{auto:?}"
+    );
+    check(&c, Params::default(), &[names("pushbot", 6)]);
 }

@@ -1,0 +1,208 @@
+//! The router over the PostgreSQL backend (`SKYDAS_TEST_PG`, default
+//! `postgres://postgres@127.0.0.1:5432/test`): logins, tokens, the findings list and a
+//! finding's page read and write the same database as the items, accounts and audit included.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use skydas_store::accounts::AuditCheck;
+use skydas_store_pg::{Blocking, PgStore};
+
+use super::*;
+use crate::Backend;
+
+/// A schema of its own per fixture, dropped with it.
+pub(super) struct Schema(String);
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        // The driver blocks on a runtime of its own: not on the test's.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                if let Err(e) = PgStore::drop_schema(&self.0) {
+                    eprintln!("cannot drop {}: {e}", self.0);
+                }
+            });
+        });
+    }
+}
+
+/// A fixture over a fresh PostgreSQL schema, built on a thread of its own: the driver blocks
+/// on a runtime of its own, which may not start on the test's.
+fn pg_fixture() -> Fixture {
+    std::thread::spawn(build_pg_fixture).join().unwrap()
+}
+
+fn build_pg_fixture() -> Fixture {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = std::env::var("SKYDAS_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let schema = format!(
+        "skydas_test_server_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let url = format!("{base}?schema={schema}");
+    PgStore::drop_schema(&url).unwrap();
+    let guard = Schema(url.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let store = PgStore::connect(&url, dir.path()).unwrap();
+    // TAXII sharing stays in the embedded store beside the originals.
+    let sharing = skydas_store::SqliteStore::open(dir.path(), Default::default())
+        .unwrap()
+        .sharing()
+        .unwrap();
+    let app = App::new(
+        Backend {
+            accounts: Box::new(Blocking::new(store.accounts().unwrap())),
+            browse: Box::new(Blocking::new(store.browse().unwrap())),
+            store: Box::new(Blocking::new(store)),
+            sharing,
+        },
+        false,
+    );
+    populate(&app);
+    Fixture {
+        _dir: dir,
+        app,
+        _pg: Some(guard),
+    }
+}
+
+#[tokio::test]
+async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
+    let f = pg_fixture();
+    let r = f.login("ona", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = f.get("/", &[("cookie", &session)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Overview"));
+    assert_eq!(
+        f.login("ona", "nope").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let log = f.app.db().accounts.audit_list(10).unwrap();
+    let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["login_failed", "login"]);
+    assert_eq!(
+        f.app.db().accounts.audit_verify().unwrap(),
+        AuditCheck::Ok {
+            rows: 2,
+            head: log[0].hash.clone()
+        }
+    );
+    // Tokens: a good one reads, a wrong one is refused.
+    let ok = f
+        .get("/api/v1/stats", &[("authorization", &bearer("vik"))])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let bad = f
+        .get("/api/v1/stats", &[("authorization", "Bearer token-nobody")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn pg_findings_list_and_detail() {
+    let f = pg_fixture();
+    let auth = [("authorization", bearer("vik"))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let check = |path: &'static str, want: usize| {
+        let f = &f;
+        let auth = auth.clone();
+        async move {
+            let r = f.get(path, &auth).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let n = v["findings"].as_array().map_or(0, Vec::len);
+            assert_eq!(n, want, "{path}: {v}");
+            v
+        }
+    };
+    let v = check("/api/v1/findings", 1).await;
+    assert_eq!(v["findings"][0]["id"], "co-1");
+    assert_eq!(v["findings"][0]["first_seen"], "2023-11-14T22:13:20Z");
+    check("/api/v1/findings?kind=coordination", 1).await;
+    check("/api/v1/findings?kind=automation", 0).await;
+    let detail = f.get("/api/v1/findings/co-1", &auth).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    let d: serde_json::Value = serde_json::from_str(&detail.body).unwrap();
+    assert_eq!(d["id"], "co-1");
+    assert_eq!(d["actors"][0]["platform"], "telegram");
+    assert_eq!(
+        f.get("/api/v1/findings/co-404", &auth).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The pages: the list shows the finding, its page shows its actors, the actor's page
+    // lists the finding.
+    let list = f.get("/findings", &auth).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("co-1"), "{}", list.body);
+    let page = f.get("/findings/co-1", &auth).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("chan_1"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn pg_every_get_route_answers_and_forms_write_postgres() {
+    let f = pg_fixture();
+    for (method, path) in PROTECTED_ROUTES {
+        if *method != "GET" {
+            continue;
+        }
+        let r = f.get(path, &[("authorization", &bearer("vik"))]).await;
+        assert!(
+            r.status == StatusCode::OK
+                || (r.status == StatusCode::NOT_FOUND
+                    && (path.contains("/actors/") || path.contains("/originals/")))
+                || (r.status == StatusCode::FORBIDDEN && *path == "/users"),
+            "{path}: {} {}",
+            r.status,
+            r.body
+        );
+        let none = f.get(path, &[]).await;
+        assert!(
+            matches!(
+                none.status,
+                StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER
+            ),
+            "{path} without credentials: {}",
+            none.status
+        );
+    }
+    let (cookie, csrf) = f.session("ona").await;
+    let form = (
+        header::CONTENT_TYPE.as_str(),
+        "application/x-www-form-urlencoded",
+    );
+    let r = f
+        .post(
+            "/findings/co-1/status",
+            &[("cookie", &cookie), form],
+            &format!("status=confirmed&note=seen&csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let review = f.app.db().store.review("co-1").unwrap().unwrap();
+    assert_eq!(
+        (review.status.as_str(), review.note.as_str()),
+        ("confirmed", "seen")
+    );
+    let filtered = f
+        .get(
+            "/api/v1/findings?status=confirmed",
+            &[("authorization", &bearer("vik"))],
+        )
+        .await;
+    assert!(filtered.body.contains("co-1"), "{}", filtered.body);
+    assert_eq!(
+        f.app.db().accounts.audit_list(1).unwrap()[0].action,
+        "status"
+    );
+}
