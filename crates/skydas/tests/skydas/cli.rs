@@ -258,7 +258,7 @@ fn kill_during_import_then_reimport_gives_the_exact_count() {
 #[test]
 fn scan_finds_planted_operations_and_eval_scores_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let scn = scenario(tmp.path(), 3, 0.3);
+    let scn = scenario(tmp.path(), 1, 1.0);
     let data = tmp.path().join("unused");
     let o = run(
         &["scan", "--json", scn.join("data").to_str().unwrap()],
@@ -302,6 +302,34 @@ fn scan_finds_planted_operations_and_eval_scores_them() {
     let precision = ev["actors"]["precision"].as_f64().unwrap();
     assert!(recall >= 0.9, "actor recall {recall}: {ev}");
     assert!(precision >= 0.9, "actor precision {precision}: {ev}");
+    for op in ev["operations"].as_array().unwrap() {
+        assert!(
+            op["recall"].as_f64().unwrap() >= 0.9,
+            "operation missed: {op}"
+        );
+    }
+    let (decoys, flagged) = ev["decoys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .fold((0, 0), |(d, f), k| {
+            (
+                d + k["actors"].as_u64().unwrap(),
+                f + k["flagged"].as_u64().unwrap(),
+            )
+        });
+    assert!(
+        flagged * 100 <= decoys,
+        "{flagged} of {decoys} decoy actors flagged: {ev}"
+    );
+    assert_eq!(ev["lookalike"]["recall"], 1.0, "{ev}");
+    assert!(
+        ev["lookalike"]["false_alarms"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{ev}"
+    );
 }
 
 #[test]

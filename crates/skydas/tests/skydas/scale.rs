@@ -411,13 +411,9 @@ fn nats_restart_mid_run_loses_nothing() {
         outage.end();
         Service::Nats.wait(true);
     });
-    // Both workers poll NATS all the time: each met the outage and backed off.
-    assert!(
-        reports
-            .iter()
-            .all(|r| r["retries"].as_u64().unwrap_or(0) > 0),
-        "{reports:?}"
-    );
+    // The outage was met and backed off from (a worker busy in PostgreSQL at that moment may
+    // find the client already reconnected, so not necessarily by both).
+    assert!(retries(&reports) > 0, "{reports:?}");
 }
 
 #[test]
