@@ -22,6 +22,7 @@ type Params = Query<HashMap<String, String>>;
 /// paging `offset`, `limit` (default 50). Only the page's findings are read in full.
 pub async fn findings(
     State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let filter = finding_filter(&p)?;
@@ -29,6 +30,10 @@ pub async fn findings(
     let (rows, total) = db.browse.finding_summaries(&filter)?;
     let mut doc = FindingsDoc::default();
     for r in &rows {
+        let tlp = db.store.review(&r.id)?.unwrap_or_default().tlp;
+        if !crate::visible_to(&a.user, tlp) {
+            continue;
+        }
         if let Some(f) = db.store.finding(&r.id)? {
             doc.findings.push(f);
         }
@@ -42,11 +47,15 @@ pub async fn findings(
 /// `GET /api/v1/findings/{id}`: the finding with the analyst's `review`.
 pub async fn finding(
     State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let db = app.db();
     let f = db.store.finding(&id)?.ok_or(ApiError::NotFound)?;
     let review = db.store.review(&id)?.unwrap_or_default();
+    if !crate::visible_to(&a.user, review.tlp) {
+        return Err(ApiError::NotFound);
+    }
     drop(db);
     let mut v = serde_json::to_value(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
     v["review"] = serde_json::to_value(&review).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -27,6 +27,36 @@ use skydas_store::sharing::Sharing;
 use skydas_store::{OpenOptions, SqliteStore, Store};
 
 pub use error::ApiError;
+
+/// The organisation that runs this server: `SKYDAS_ORG`, else `local`. Users of any other
+/// organisation are partners, and TLP 2.0 applies to them as to any export: they see findings
+/// up to TLP:AMBER, never AMBER+STRICT (our organisation only) and never RED.
+pub fn home_org() -> String {
+    std::env::var("SKYDAS_ORG")
+        .ok()
+        .filter(|o| !o.trim().is_empty())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// Whether `user` may see a finding marked `tlp` (see [`home_org`]).
+pub fn visible_to(user: &skydas_store::accounts::User, tlp: skydas_store::Tlp) -> bool {
+    use skydas_share::tlp::{Audience, Tlp, may_release};
+    if user.org == home_org() {
+        // Our own analysts see everything, RED included: it is ours.
+        return true;
+    }
+    let Some(level) = Tlp::parse(tlp.as_str()) else {
+        return false;
+    };
+    may_release(
+        Some(level),
+        Audience {
+            max: Tlp::Amber,
+            same_org: false,
+        },
+    )
+    .is_ok()
+}
 pub use graph::{Layout, layout};
 
 /// The store handles a request works with, on any backend. One lock: the app serves a small

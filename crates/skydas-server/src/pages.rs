@@ -335,10 +335,11 @@ pub async fn overview(
     let mut db = app.db();
     let stats = db.store.stats()?;
     let o = db.overview()?;
-    let (latest, total) = db.browse.finding_summaries(&FindingFilter {
+    let (mut latest, total) = db.browse.finding_summaries(&FindingFilter {
         limit: 10,
         ..FindingFilter::default()
     })?;
+    retain_visible(&db, &a, &mut latest)?;
     drop(db);
     let mut s = format!(
         "<h1>Overview</h1><p class=\"stats\">{} items · {} actors · {} files · {} findings</p>",
@@ -395,7 +396,12 @@ pub async fn findings(
     Query(p): Params,
 ) -> Result<Html<String>, ApiError> {
     let filter = finding_filter(&p)?;
-    let (rows, total) = app.db().browse.finding_summaries(&filter)?;
+    let (rows, total) = {
+        let db = app.db();
+        let (mut rows, total) = db.browse.finding_summaries(&filter)?;
+        retain_visible(&db, &a, &mut rows)?;
+        (rows, total)
+    };
     let v = |k: &str| esc(param(&p, k).unwrap_or(""));
     let mut s = String::from(
         "<h1>Findings</h1><form method=\"get\" class=\"filters\"><label>Kind <select name=\"kind\"><option value=\"\">any</option>",
@@ -466,10 +472,33 @@ pub async fn findings(
     Ok(render(&a, "Findings", &s))
 }
 
-fn load_finding(app: &App, id: &str) -> Result<(Finding, Review), ApiError> {
+/// Drops the summaries a partner user may not see (their TLP is above what partners receive).
+fn retain_visible(
+    db: &crate::Db,
+    a: &Authed,
+    rows: &mut Vec<skydas_store::browse::FindingSummary>,
+) -> Result<(), ApiError> {
+    if a.user.org == crate::home_org() {
+        return Ok(());
+    }
+    let mut keep = Vec::with_capacity(rows.len());
+    for r in rows.drain(..) {
+        let tlp = db.store.review(&r.id)?.unwrap_or_default().tlp;
+        if crate::visible_to(&a.user, tlp) {
+            keep.push(r);
+        }
+    }
+    *rows = keep;
+    Ok(())
+}
+
+fn load_finding(app: &App, a: &Authed, id: &str) -> Result<(Finding, Review), ApiError> {
     let db = app.db();
     let f = db.store.finding(id)?.ok_or(ApiError::NotFound)?;
     let r = db.store.review(id)?.unwrap_or_default();
+    if !crate::visible_to(&a.user, r.tlp) {
+        return Err(ApiError::NotFound);
+    }
     Ok((f, r))
 }
 
@@ -481,7 +510,7 @@ pub async fn finding(
     Extension(a): Extension<Authed>,
     Path(id): Path<String>,
 ) -> Result<Html<String>, ApiError> {
-    let (f, review) = load_finding(&app, &id)?;
+    let (f, review) = load_finding(&app, &a, &id)?;
     let mut provenance = Vec::new();
     {
         let db = app.db();
@@ -676,7 +705,7 @@ pub async fn download(
     Extension(a): Extension<Authed>,
     Path((id, format)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (f, _) = load_finding(&app, &id)?;
+    let (f, _) = load_finding(&app, &a, &id)?;
     let (body, ctype, ext) = match format.as_str() {
         "json" => (
             serde_json::to_vec_pretty(&skydas_model::FindingsDoc {

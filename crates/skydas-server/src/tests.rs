@@ -577,4 +577,69 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
     assert!(!none.body.contains("/findings/co-1"));
 }
 
+/// Users of another organisation than ours are partners: TLP applies to them on every path.
+#[tokio::test]
+async fn partners_never_see_red_or_amber_strict_findings() {
+    let f = fixture();
+    {
+        let mut db = f.app.db();
+        let phc = auth::hash_password(PASSWORD).unwrap();
+        // The fixture's users belong to "cert-lt"; this one to the home organisation.
+        db.accounts
+            .add_user("hana", Role::Viewer, &crate::home_org(), &phc)
+            .unwrap();
+        db.accounts
+            .add_token("hana", &secret_hash("token-hana"), "test")
+            .unwrap();
+    }
+    for (tlp, partner_sees) in [
+        (skydas_store::Tlp::Green, true),
+        (skydas_store::Tlp::Amber, true),
+        (skydas_store::Tlp::AmberStrict, false),
+        (skydas_store::Tlp::Red, false),
+    ] {
+        {
+            let mut db = f.app.db();
+            let mut review = db.store.review("co-1").unwrap().unwrap();
+            review.tlp = tlp;
+            assert!(db.store.set_review("co-1", &review).unwrap());
+        }
+        for path in [
+            "/api/v1/findings/co-1",
+            "/findings/co-1",
+            "/findings/co-1/download/json",
+        ] {
+            let partner = f.get(path, &[("authorization", &bearer("vik"))]).await;
+            let want = if partner_sees {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(partner.status, want, "{path} at {tlp:?} for a partner");
+            let home = f.get(path, &[("authorization", &bearer("hana"))]).await;
+            assert_eq!(
+                home.status,
+                StatusCode::OK,
+                "{path} at {tlp:?} for our own analyst"
+            );
+        }
+        let list = f
+            .get("/api/v1/findings", &[("authorization", &bearer("vik"))])
+            .await;
+        assert_eq!(
+            list.body.contains("\"co-1\""),
+            partner_sees,
+            "list at {tlp:?}"
+        );
+        for page in ["/findings", "/"] {
+            let html = f.get(page, &[("authorization", &bearer("vik"))]).await;
+            assert_eq!(
+                html.body.contains("/findings/co-1"),
+                partner_sees,
+                "{page} at {tlp:?}"
+            );
+        }
+    }
+}
+
 mod pg;
