@@ -474,6 +474,26 @@ fn audit_read(app: &App, u: &User, cid: &str, what: &str, n: usize) {
     }
 }
 
+/// Query parameters of `objects/` and `manifest/` (INTEROP.md §3.1).
+const COLLECTION_LIST_PARAMS: &[&str] = &[
+    "added_after",
+    "limit",
+    "next",
+    "match[id]",
+    "match[type]",
+    "match[version]",
+    "match[spec_version]",
+];
+
+/// Query parameters of `objects/{id}/`.
+const OBJECT_LIST_PARAMS: &[&str] = &[
+    "added_after",
+    "limit",
+    "next",
+    "match[version]",
+    "match[spec_version]",
+];
+
 async fn objects(
     State(app): State<Arc<App>>,
     Path(cid): Path<String>,
@@ -483,18 +503,7 @@ async fn objects(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(
-        &p,
-        &[
-            "added_after",
-            "limit",
-            "next",
-            "match[id]",
-            "match[type]",
-            "match[version]",
-            "match[spec_version]",
-        ],
-    )?;
+    let q = ListQuery::parse(&p, COLLECTION_LIST_PARAMS)?;
     let sel = query::select(&app, &u, &c, &g, "objects", &q, None)?;
     let items: Vec<Value> = sel
         .rows
@@ -514,18 +523,7 @@ async fn manifest(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(
-        &p,
-        &[
-            "added_after",
-            "limit",
-            "next",
-            "match[id]",
-            "match[type]",
-            "match[version]",
-            "match[spec_version]",
-        ],
-    )?;
+    let q = ListQuery::parse(&p, COLLECTION_LIST_PARAMS)?;
     let sel = query::select(&app, &u, &c, &g, "manifest", &q, None)?;
     let items: Vec<Value> = sel
         .rows
@@ -551,16 +549,7 @@ async fn object(
     let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     need_read(&g)?;
-    let q = ListQuery::parse(
-        &p,
-        &[
-            "added_after",
-            "limit",
-            "next",
-            "match[version]",
-            "match[spec_version]",
-        ],
-    )?;
+    let q = ListQuery::parse(&p, OBJECT_LIST_PARAMS)?;
     let sel = query::select(&app, &u, &c, &g, "object", &q, Some(&oid))?;
     let items: Vec<Value> = sel
         .rows
