@@ -18,6 +18,14 @@ pub fn match_text(text: &str) -> String {
         // Latin letters only is left as it is.
         return ascii_match_text(text);
     }
+    if let Some(out) = simple_match_text(text) {
+        return out;
+    }
+    general_match_text(text)
+}
+
+/// The general path of [`match_text`]: one pass per step.
+fn general_match_text(text: &str) -> String {
     let visible: Cow<str> = if text.chars().any(is_invisible) {
         Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).collect())
     } else {
@@ -52,6 +60,84 @@ fn ascii_match_text(text: &str) -> String {
         out[start..].make_ascii_lowercase();
     }
     out
+}
+
+/// [`match_text`] in one pass, for text whose every character is in [`simple_lower`]'s
+/// ranges (nearly all posts in our languages); `None` sends the text to the general path.
+/// Those characters are their own NFKC, not invisible, and lowercase to one character, so
+/// only the per-word script fold is left, and only words that mix scripts need it.
+fn simple_match_text(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut word_start = 0usize;
+    let (mut lat, mut cyr) = (false, false);
+    for c in text.chars() {
+        if c.is_ascii_whitespace() || c == '\u{0B}' {
+            if lat && cyr {
+                refold(&mut out, word_start);
+            }
+            (lat, cyr) = (false, false);
+            word_start = out.len();
+            continue;
+        }
+        let l = simple_lower(c)?;
+        if out.len() == word_start && !out.is_empty() {
+            out.push(' ');
+            word_start = out.len();
+        }
+        match l {
+            'a'..='z' => lat = true,
+            '\u{00DF}'..='\u{017F}' => lat |= l != '÷',
+            '\u{0400}'..='\u{04FF}' => cyr = true,
+            _ => {}
+        }
+        out.push(l);
+    }
+    if lat && cyr {
+        refold(&mut out, word_start);
+    }
+    Some(out)
+}
+
+/// Folds the last word of `out` (from `start`) by its majority script.
+fn refold(out: &mut String, start: usize) {
+    let word = out.split_off(start);
+    fold_word(&word, out);
+}
+
+/// The lowercase of `c` when `c` is in the ranges [`simple_match_text`] handles: ASCII,
+/// Latin-1 and Latin Extended-A letters, Cyrillic, guillemets, common typographic punctuation
+/// and emoji, less every character that NFKC changes, that lowercases to more than one
+/// character or that is invisible.
+fn simple_lower(c: char) -> Option<char> {
+    Some(match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        '\u{0000}'..='\u{007F}' => c,
+        '«' | '»' => c,
+        '\u{00C0}'..='\u{00DE}' if c != '×' => char::from_u32(c as u32 + 0x20)?,
+        '\u{00D7}' | '\u{00DF}'..='\u{00FF}' => c,
+        // Ĳ ĳ Ŀ ŀ ŉ ſ have compatibility forms; İ lowercases to two characters.
+        '\u{0132}' | '\u{0133}' | '\u{013F}' | '\u{0140}' | '\u{0149}' | '\u{017F}' => {
+            return None;
+        }
+        '\u{0130}' => return None,
+        '\u{0100}'..='\u{017E}' => single_lower(c)?,
+        '\u{0410}'..='\u{042F}' => char::from_u32(c as u32 + 0x20)?,
+        '\u{0400}'..='\u{040F}' => char::from_u32(c as u32 + 0x50)?,
+        '\u{0430}'..='\u{045F}' => c,
+        '\u{0460}'..='\u{04FF}' => single_lower(c)?,
+        // Dashes, quotes, bullet and dagger; not the leaders and ellipsis (NFKC spells them
+        // with full stops) nor the non-breaking hyphen.
+        '\u{2010}' | '\u{2012}'..='\u{2023}' | '\u{2027}' => c,
+        '\u{1F300}'..='\u{1F64F}' | '\u{1F680}'..='\u{1F6FF}' | '\u{1F900}'..='\u{1F9FF}' => c,
+        _ => return None,
+    })
+}
+
+/// The lowercase of `c` when it is one character.
+fn single_lower(c: char) -> Option<char> {
+    let mut l = c.to_lowercase();
+    let first = l.next()?;
+    l.next().is_none().then_some(first)
 }
 
 /// Zero-width characters, soft hyphen, bidi controls, variation selectors and tag characters:
@@ -231,6 +317,17 @@ pub fn strip_diacritics(s: &str) -> String {
     out
 }
 
+/// `c.is_alphanumeric() || is_combining_mark(c)`, with fast paths for ASCII and basic
+/// Cyrillic (the general lookup is a binary search over Unicode tables).
+#[inline]
+fn is_word_char(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' | '\u{0400}'..='\u{045F}' => true,
+        '\u{0000}'..='\u{007F}' => false,
+        _ => c.is_alphanumeric() || is_combining_mark(c),
+    }
+}
+
 fn is_combining_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
         | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
@@ -255,7 +352,7 @@ pub fn content_text(match_text: &str) -> String {
             need_space = !out.is_empty();
             continue;
         }
-        let word_char = c.is_alphanumeric() || is_combining_mark(c);
+        let word_char = is_word_char(c);
         if word_char {
             if need_space && !prev_word {
                 out.push(' ');
@@ -336,6 +433,103 @@ mod tests {
         check("\u{200B}\u{200D}", "");
         // Equal counts: left alone.
         check("аa", "аa");
+    }
+
+    /// Text from the ranges the one-pass path handles, sometimes with a character from just
+    /// outside them (which must send it to the general path).
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let inside = prop_oneof![
+            Just("a"),
+            Just("Z"),
+            Just(" "),
+            Just("\t"),
+            Just("\u{0B}"),
+            Just("\n"),
+            Just("."),
+            Just("#"),
+            Just("@"),
+            Just("'"),
+            Just("5"),
+            Just("É"),
+            Just("ß"),
+            Just("×"),
+            Just("÷"),
+            Just("ÿ"),
+            Just("Ą"),
+            Just("ł"),
+            Just("Ž"),
+            Just("А"),
+            Just("я"),
+            Just("Ё"),
+            Just("ї"),
+            Just("Ґ"),
+            Just("Ѣ"),
+            Just("Ӏ"),
+            Just("ӏ"),
+            Just("Ӂ"),
+            Just("ԁ"),
+            Just("В"),
+            Just("Н"),
+            Just("о"),
+            Just("o"),
+            Just("р"),
+            Just("p"),
+            Just("с"),
+            Just("c"),
+            Just("«"),
+            Just("»"),
+            Just("—"),
+            Just("’"),
+            Just("🔥"),
+            Just("🙂"),
+        ];
+        let outside = prop_oneof![
+            Just("Ŀ"),
+            Just("İ"),
+            Just("ſ"),
+            Just("…"),
+            Just("\u{2011}"),
+            Just("\u{00A0}"),
+            Just("\u{00AD}"),
+            Just("\u{200B}"),
+            Just("\u{2009}"),
+            Just("ο"),
+            Just("Σ"),
+            Just("ﬁ"),
+            Just("Ｎ"),
+            Just("\u{0301}"),
+            Just("ǅ"),
+        ];
+        let piece = prop_oneof![20 => inside, 1 => outside];
+        proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_path_agrees_with_the_general_one(text in mixed_text()) {
+            if let Some(fast) = simple_match_text(&text) {
+                proptest::prop_assert_eq!(fast, general_match_text(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn the_one_pass_path_takes_the_common_text_and_leaves_the_rest() {
+        for text in [
+            "Укрaїна і Бiлорусь",
+            "Šalis ĄŽUOLAS Łódź",
+            "NATO — «правда» 🔥",
+        ] {
+            assert_eq!(
+                simple_match_text(text),
+                Some(general_match_text(text)),
+                "{text:?}"
+            );
+        }
+        for text in ["ＮＡＴＯ", "pro\u{200B}pa", "İstanbul", "wait…", "Σοφία"] {
+            assert_eq!(simple_match_text(text), None, "{text:?}");
+        }
     }
 
     #[test]

@@ -319,7 +319,9 @@ pub(crate) fn url_spans(text: &str) -> Vec<Range<usize>> {
         // an http(s) scheme anywhere and for a bare host at their start.
         let start = i;
         let end = token_end(text, start);
-        if end > start {
+        // Every host is dotted or a bracketed IPv6 address: most tokens are words that
+        // cannot hold a URL, and are not scanned further.
+        if end > start && memchr::memchr2(b'.', b'[', &bytes[start..end]).is_some() {
             scan_token(text, start, end, &mut out);
         }
         i = skip_space(text, end);
