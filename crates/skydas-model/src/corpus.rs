@@ -116,6 +116,18 @@ impl CorpusBuilder {
 
     /// Adds one normalised item. URLs without a canonical form are left out.
     pub fn push(&mut self, item: &Item) {
+        self.push_with(item, item.text.clone(), item.match_text.clone());
+    }
+
+    /// Like [`push`](Self::push), taking the item's texts instead of copying them (they are
+    /// left empty).
+    pub fn push_taking(&mut self, item: &mut Item) {
+        let text = std::mem::take(&mut item.text);
+        let match_text = std::mem::take(&mut item.match_text);
+        self.push_with(item, text, match_text);
+    }
+
+    fn push_with(&mut self, item: &Item, text: String, match_text: String) {
         let c = &mut self.corpus;
         self.key_buf.clear();
         self.key_buf.push_str(item.platform.as_str());
@@ -163,8 +175,8 @@ impl CorpusBuilder {
             }),
         };
         c.items.push(ci);
-        c.match_texts.push(item.match_text.clone());
-        c.texts.push(item.text.clone());
+        c.match_texts.push(match_text);
+        c.texts.push(text);
     }
 
     /// Sorts by time and returns the corpus.

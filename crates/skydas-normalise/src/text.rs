@@ -79,11 +79,16 @@ fn simple_match_text(text: &str) -> Option<String> {
             word_start = out.len();
             continue;
         }
-        let l = simple_lower(c)?;
         if out.len() == word_start && !out.is_empty() {
             out.push(' ');
             word_start = out.len();
         }
+        if c == '…' {
+            // The ellipsis of truncated reposts, which NFKC spells with three full stops.
+            out.push_str("...");
+            continue;
+        }
+        let l = simple_lower(c)?;
         match l {
             'a'..='z' => lat = true,
             '\u{00DF}'..='\u{017F}' => lat |= l != '÷',
@@ -127,7 +132,9 @@ fn simple_lower(c: char) -> Option<char> {
         '\u{0460}'..='\u{04FF}' => single_lower(c)?,
         // Dashes, quotes, bullet and dagger; not the leaders and ellipsis (NFKC spells them
         // with full stops) nor the non-breaking hyphen.
-        '\u{2010}' | '\u{2012}'..='\u{2023}' | '\u{2027}' => c,
+        '\u{2010}' | '\u{2012}'..='\u{2016}' | '\u{2018}'..='\u{2023}' | '\u{2027}' => c,
+        // Degree sign, symbols and dingbats, flags (regional indicators) and emoji.
+        '\u{00B0}' | '\u{2600}'..='\u{27BF}' | '\u{1F1E6}'..='\u{1F1FF}' => c,
         '\u{1F300}'..='\u{1F64F}' | '\u{1F680}'..='\u{1F6FF}' | '\u{1F900}'..='\u{1F9FF}' => c,
         _ => return None,
     })
@@ -435,73 +442,23 @@ mod tests {
         check("аa", "аa");
     }
 
-    /// Text from the ranges the one-pass path handles, sometimes with a character from just
-    /// outside them (which must send it to the general path).
+    /// Characters the one-pass path handles, some of them rare in it.
+    const INSIDE: &[&str] = &[
+        "a", "Z", " ", "\t", "\u{0B}", "\n", ".", "#", "@", "'", "5", "É", "ß", "×", "÷", "ÿ", "Ą",
+        "ł", "Ž", "А", "я", "Ё", "ї", "Ґ", "Ѣ", "Ӏ", "ӏ", "Ӂ", "ԁ", "В", "Н", "о", "o", "р", "p",
+        "с", "c", "«", "»", "—", "’", "🔥", "🙂", "…", "°", "⚡", "🇺",
+    ];
+    /// Characters just outside, which must send the text to the general path.
+    const OUTSIDE: &[&str] = &[
+        "Ŀ", "İ", "ſ", "‗", "‼", "\u{2011}", "\u{00A0}", "\u{00AD}", "\u{200B}", "\u{2009}", "ο",
+        "Σ", "ﬁ", "Ｎ", "\u{0301}", "ǅ",
+    ];
+
+    /// Text mostly from [`INSIDE`], sometimes with a character from [`OUTSIDE`].
     fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
-        let inside = prop_oneof![
-            Just("a"),
-            Just("Z"),
-            Just(" "),
-            Just("\t"),
-            Just("\u{0B}"),
-            Just("\n"),
-            Just("."),
-            Just("#"),
-            Just("@"),
-            Just("'"),
-            Just("5"),
-            Just("É"),
-            Just("ß"),
-            Just("×"),
-            Just("÷"),
-            Just("ÿ"),
-            Just("Ą"),
-            Just("ł"),
-            Just("Ž"),
-            Just("А"),
-            Just("я"),
-            Just("Ё"),
-            Just("ї"),
-            Just("Ґ"),
-            Just("Ѣ"),
-            Just("Ӏ"),
-            Just("ӏ"),
-            Just("Ӂ"),
-            Just("ԁ"),
-            Just("В"),
-            Just("Н"),
-            Just("о"),
-            Just("o"),
-            Just("р"),
-            Just("p"),
-            Just("с"),
-            Just("c"),
-            Just("«"),
-            Just("»"),
-            Just("—"),
-            Just("’"),
-            Just("🔥"),
-            Just("🙂"),
-        ];
-        let outside = prop_oneof![
-            Just("Ŀ"),
-            Just("İ"),
-            Just("ſ"),
-            Just("…"),
-            Just("\u{2011}"),
-            Just("\u{00A0}"),
-            Just("\u{00AD}"),
-            Just("\u{200B}"),
-            Just("\u{2009}"),
-            Just("ο"),
-            Just("Σ"),
-            Just("ﬁ"),
-            Just("Ｎ"),
-            Just("\u{0301}"),
-            Just("ǅ"),
-        ];
-        let piece = prop_oneof![20 => inside, 1 => outside];
+        use proptest::sample::select;
+        let piece = prop_oneof![20 => select(INSIDE), 1 => select(OUTSIDE)];
         proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
     }
 
@@ -527,7 +484,7 @@ mod tests {
                 "{text:?}"
             );
         }
-        for text in ["ＮＡＴＯ", "pro\u{200B}pa", "İstanbul", "wait…", "Σοφία"] {
+        for text in ["ＮＡＴＯ", "pro\u{200B}pa", "İstanbul", "wait‼", "Σοφία"] {
             assert_eq!(simple_match_text(text), None, "{text:?}");
         }
     }

@@ -85,7 +85,9 @@ pub trait ImportTarget {
     fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>>;
     fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()>;
     fn begin_file(&mut self, f: &FileRecord) -> Result<()>;
-    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome>;
+    /// Stores a batch. A target may take the items' strings rather than copy them: the batch
+    /// is only freed afterwards.
+    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome>;
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()>;
 }
 
@@ -100,7 +102,7 @@ impl<S: Store + ?Sized> ImportTarget for S {
     fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
         Ok(Store::begin_file(self, f)?)
     }
-    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
         Ok(Store::insert_items(self, items)?)
     }
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()> {
@@ -143,7 +145,7 @@ impl ImportTarget for CorpusTarget {
     fn begin_file(&mut self, _f: &FileRecord) -> Result<()> {
         Ok(())
     }
-    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
         let mut out = InsertOutcome::default();
         for it in items {
             self.key.clear();
@@ -152,7 +154,7 @@ impl ImportTarget for CorpusTarget {
             self.key.push_str(&it.platform_id);
             let before = self.keys.len();
             if self.keys.intern(&self.key) as usize == before {
-                self.builder.push(it);
+                self.builder.push_taking(it);
                 out.new_items += 1;
             } else {
                 out.duplicates += 1;
@@ -397,11 +399,11 @@ impl Run<'_> {
         for msg in rx {
             match msg {
                 Msg::Begin(i) => cur = Some(self.begin(store, i)?),
-                Msg::Batch(items) => {
+                Msg::Batch(mut items) => {
                     let Some(c) = cur.as_mut().filter(|c| !c.skipping) else {
                         continue;
                     };
-                    let out = store.insert_items(&items)?;
+                    let out = store.insert_items(&mut items)?;
                     let n = items.len() as u64;
                     // Once the normaliser has finished, the batch is simply freed here.
                     let _ = spent.send(items);

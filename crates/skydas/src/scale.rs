@@ -219,7 +219,7 @@ impl ImportTarget for BusTarget {
 
     /// Publishes the items in messages under the bus's size limit. What they add is known
     /// only when a worker stores them, so the outcome is empty.
-    fn insert_items(&mut self, items: &[Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
         let mut chunk = Vec::new();
         let mut size = 0;
         for it in items {

@@ -219,7 +219,22 @@ impl crate::Detector for Coordination {
             }
         }
         let signals = self.signals();
-        let events: Vec<Vec<KeyEvent>> = signals.par_iter().map(|s| s.events(corpus)).collect();
+        let mut phase = Phase::start();
+        let events: Vec<Vec<KeyEvent>> = signals
+            .par_iter()
+            .map(|s| {
+                let t = std::time::Instant::now();
+                let ev = s.events(corpus);
+                tracing::debug!(
+                    signal = s.code(),
+                    events = ev.len(),
+                    secs = t.elapsed().as_secs_f64(),
+                    "co-action events"
+                );
+                ev
+            })
+            .collect();
+        phase.done("events");
         let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
         let episodic = |signal: u8, key: u64| {
             signals
@@ -234,6 +249,7 @@ impl crate::Detector for Coordination {
         };
         let joined = join::join(corpus, &events, &weights, &episodic, &excluded, &jp);
         drop(events);
+        phase.done("windowed join");
         let tp = null::TestParams {
             fast_s: jp.fast_s,
             slow_s: jp.slow_s,
@@ -242,6 +258,7 @@ impl crate::Detector for Coordination {
             alpha: p.alpha,
         };
         let edges = null::significant_edges(&joined, &tp);
+        phase.done("null model");
         let ctx = graph::Ctx {
             corpus,
             signals: &signals,
@@ -249,6 +266,22 @@ impl crate::Detector for Coordination {
             params: p,
             version: VERSION,
         };
-        graph::findings(&ctx, &edges)
+        let findings = graph::findings(&ctx, &edges);
+        phase.done("communities and evidence");
+        findings
+    }
+}
+
+/// Logs the time of each phase of a run (`-vv`).
+struct Phase(std::time::Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    fn done(&mut self, name: &str) {
+        tracing::debug!(phase = name, secs = self.0.elapsed().as_secs_f64(), "coordination");
+        self.0 = std::time::Instant::now();
     }
 }
