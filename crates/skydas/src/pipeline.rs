@@ -2,17 +2,19 @@
 //!
 //! Every file is hashed first, on all cores, so that files the store already holds completely
 //! are never parsed. The rest flow through three stages joined by bounded channels, so memory
-//! stays bounded whatever the file size and both cores stay busy: one thread parses file after
-//! file into batches, a second normalises each batch on the rayon pool, and the calling thread
-//! writes one transaction per batch. The stages never wait for one another at file boundaries:
-//! the begin and end of each file travel down the channels with its batches. A bad record is
-//! counted and reported but never stops its file; a file that cannot be read is named and the
-//! others still land.
+//! stays bounded whatever the file size and both cores stay busy: parser threads (one per core,
+//! up to [`PARSERS`]) take the files one at a time and turn them into batches, a normalise
+//! thread normalises each batch on the rayon pool, and the calling thread writes one
+//! transaction per batch. The stages never wait for one another at file boundaries: the begin
+//! and end of each file travel down the channels with its batches, tagged with the file, so
+//! the batches of files parsed side by side may interleave. A bad record is counted and
+//! reported but never stops its file; a file that cannot be read is named and the others still
+//! land.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
@@ -30,6 +32,9 @@ use skydas_store::{FileRecord, FileStatus, InsertOutcome, Store};
 const BATCH: usize = 16384;
 /// Batches waiting between two stages. Two keep each stage fed without holding much memory.
 const QUEUE: usize = 2;
+/// Most parser threads. Parsing is the heaviest stage on a single thread; two files parsed
+/// side by side keep two cores busy.
+const PARSERS: usize = 2;
 
 /// What happened to one file.
 #[derive(Debug, Serialize)]
@@ -69,13 +74,14 @@ pub struct ImportSettings {
     pub progress: bool,
 }
 
-/// What flows down the pipeline, in file order.
+/// What flows down the pipeline. Each message names its file, `jobs[i]`; the messages of one
+/// file arrive in order, those of different files may interleave.
 enum Msg {
-    /// The file `jobs[i]` starts.
+    /// The file starts.
     Begin(usize),
-    Batch(Vec<Item>),
-    Errors(Vec<RecordError>),
-    /// The file `jobs[i]` ends, with its importer's verdict.
+    Batch(usize, Vec<Item>),
+    Errors(usize, Vec<RecordError>),
+    /// The file ends, with its importer's verdict.
     End(usize, Result<FileSummary, FileError>),
 }
 
@@ -177,9 +183,6 @@ struct Job {
     size: u64,
 }
 
-/// No file is being skipped.
-const NO_SKIP: usize = usize::MAX;
-
 /// Imports `paths` into `store`.
 pub fn import(
     store: &mut dyn ImportTarget,
@@ -212,6 +215,9 @@ pub fn import(
         .collect();
     let mut slots: Vec<Option<FileReport>> = Vec::with_capacity(files.len());
     let mut jobs = Vec::new();
+    // A second copy of the same bytes in this run is unchanged once the first lands; telling
+    // it now keeps two copies from being parsed side by side.
+    let mut scheduled = std::collections::HashSet::new();
     for (slot, (path, hash)) in files.iter().zip(hashes).enumerate() {
         let mut fr = file_report(path.display().to_string());
         match hash {
@@ -220,11 +226,15 @@ pub fn import(
                 fr.status = "failed";
                 fr.failure = Some(format!("cannot read: {e}"));
             }
-            Ok((sha, _)) if store.file_status(&sha)? == Some(FileStatus::Complete) => {
+            Ok((sha, _))
+                if scheduled.contains(&sha)
+                    || store.file_status(&sha)? == Some(FileStatus::Complete) =>
+            {
                 fr.sha256 = sha;
                 fr.status = "unchanged";
             }
             Ok((sha, size)) => {
+                scheduled.insert(sha.clone());
                 jobs.push(Job {
                     slot,
                     path: path.clone(),
@@ -240,7 +250,8 @@ pub fn import(
     }
 
     let normaliser = Normaliser::new();
-    let skip = AtomicUsize::new(NO_SKIP);
+    let skip: Vec<AtomicBool> = jobs.iter().map(|_| AtomicBool::new(false)).collect();
+    let next_job = AtomicUsize::new(0);
     let run = Run {
         s,
         bar: &bar,
@@ -248,25 +259,40 @@ pub fn import(
         skip: &skip,
         started: Instant::now(),
     };
+    let parsers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, PARSERS)
+        .min(jobs.len().max(1));
     std::thread::scope(|scope| -> Result<()> {
         let (parsed_tx, parsed_rx) = sync_channel::<Msg>(QUEUE);
         let (ready_tx, ready_rx) = sync_channel::<Msg>(QUEUE);
         let (spent_tx, spent_rx) = channel::<Vec<Item>>();
         // Named, so that profiles and `top -H` show the stages.
-        let parser = std::thread::Builder::new()
-            .name("parse".into())
-            .spawn_scoped(scope, || parse_stage(&jobs, &s.options, &skip, parsed_tx))?;
-        let norm = std::thread::Builder::new()
-            .name("normalise".into())
-            .spawn_scoped(scope, || {
-                normalise_stage(&normaliser, parsed_rx, ready_tx, spent_rx)
-            })?;
+        let mut threads = Vec::new();
+        for _ in 0..parsers {
+            let tx = parsed_tx.clone();
+            let (jobs, options, skip, next_job) = (&jobs, &s.options, &skip, &next_job);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("parse".into())
+                    .spawn_scoped(scope, move || {
+                        parse_stage(jobs, options, skip, next_job, tx);
+                    })?,
+            );
+        }
+        drop(parsed_tx);
+        threads.push(
+            std::thread::Builder::new()
+                .name("normalise".into())
+                .spawn_scoped(scope, || {
+                    normalise_stage(&normaliser, parsed_rx, ready_tx, spent_rx);
+                })?,
+        );
         let stored = run.store_stage(store, ready_rx, &spent_tx, &mut slots, &mut report);
-        // The store stage returned, so its receiver is gone and both stages end soon.
-        let parser_ok = parser.join().is_ok();
-        let norm_ok = norm.join().is_ok();
+        // The store stage returned, so its receiver is gone and the other stages end soon.
+        let all_ok = threads.into_iter().all(|t| t.join().is_ok());
         stored?;
-        if !parser_ok || !norm_ok {
+        if !all_ok {
             anyhow::bail!("the import pipeline failed unexpectedly");
         }
         Ok(())
@@ -301,9 +327,20 @@ fn file_report(path: String) -> FileReport {
     }
 }
 
-/// Parses every job in order into batches. Stops when the next stage is gone.
-fn parse_stage(jobs: &[Job], options: &ImportOptions, skip: &AtomicUsize, tx: SyncSender<Msg>) {
-    for (i, job) in jobs.iter().enumerate() {
+/// Takes the next job until none is left and parses it into batches. Stops when the next
+/// stage is gone.
+fn parse_stage(
+    jobs: &[Job],
+    options: &ImportOptions,
+    skip: &[AtomicBool],
+    next_job: &AtomicUsize,
+    tx: SyncSender<Msg>,
+) {
+    loop {
+        let i = next_job.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(i) else {
+            return;
+        };
         if tx.send(Msg::Begin(i)).is_err() {
             return;
         }
@@ -313,7 +350,7 @@ fn parse_stage(jobs: &[Job], options: &ImportOptions, skip: &AtomicUsize, tx: Sy
         let mut sink = |ev: Event| {
             // The store found this file complete after all (a copy imported earlier in this
             // run): nothing of it is wanted.
-            if closed || skip.load(Ordering::Relaxed) == i {
+            if closed || skip[i].load(Ordering::Relaxed) {
                 return;
             }
             match ev {
@@ -321,13 +358,13 @@ fn parse_stage(jobs: &[Job], options: &ImportOptions, skip: &AtomicUsize, tx: Sy
                     batch.push(*it);
                     if batch.len() >= BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        closed = tx.send(Msg::Batch(full)).is_err();
+                        closed = tx.send(Msg::Batch(i, full)).is_err();
                     }
                 }
                 Event::Error(e) => {
                     errors.push(e);
                     if errors.len() >= 1024 {
-                        closed = tx.send(Msg::Errors(std::mem::take(&mut errors))).is_err();
+                        closed = tx.send(Msg::Errors(i, std::mem::take(&mut errors))).is_err();
                     }
                 }
             }
@@ -337,8 +374,8 @@ fn parse_stage(jobs: &[Job], options: &ImportOptions, skip: &AtomicUsize, tx: Sy
             return;
         }
         let tail = [
-            (!batch.is_empty()).then_some(Msg::Batch(batch)),
-            (!errors.is_empty()).then_some(Msg::Errors(errors)),
+            (!batch.is_empty()).then_some(Msg::Batch(i, batch)),
+            (!errors.is_empty()).then_some(Msg::Errors(i, errors)),
             Some(Msg::End(i, res)),
         ];
         for msg in tail.into_iter().flatten() {
@@ -359,7 +396,7 @@ fn normalise_stage(
     spent: Receiver<Vec<Item>>,
 ) {
     for mut msg in rx {
-        if let Msg::Batch(items) = &mut msg {
+        if let Msg::Batch(_, items) = &mut msg {
             items.par_iter_mut().for_each(|it| normaliser.normalise(it));
         }
         if tx.send(msg).is_err() {
@@ -374,13 +411,12 @@ struct Run<'a> {
     s: &'a ImportSettings,
     bar: &'a ProgressBar,
     jobs: &'a [Job],
-    skip: &'a AtomicUsize,
+    skip: &'a [AtomicBool],
     started: Instant,
 }
 
-/// The file the store stage is in.
+/// A file the store stage is in.
 struct Current {
-    job: usize,
     fr: FileReport,
     /// Complete in the store by the time it came up: its batches are dropped.
     skipping: bool,
@@ -395,12 +431,16 @@ impl Run<'_> {
         slots: &mut [Option<FileReport>],
         report: &mut ImportReport,
     ) -> Result<()> {
-        let mut cur: Option<Current> = None;
+        // The files begun and not yet ended, by job.
+        let mut open: BTreeMap<usize, Current> = BTreeMap::new();
         for msg in rx {
             match msg {
-                Msg::Begin(i) => cur = Some(self.begin(store, i)?),
-                Msg::Batch(mut items) => {
-                    let Some(c) = cur.as_mut().filter(|c| !c.skipping) else {
+                Msg::Begin(i) => {
+                    let c = self.begin(store, i)?;
+                    open.insert(i, c);
+                }
+                Msg::Batch(i, mut items) => {
+                    let Some(c) = open.get_mut(&i).filter(|c| !c.skipping) else {
                         continue;
                     };
                     let out = store.insert_items(&mut items)?;
@@ -420,8 +460,8 @@ impl Run<'_> {
                         report.records as f64 / secs
                     ));
                 }
-                Msg::Errors(errs) => {
-                    let Some(c) = cur.as_mut().filter(|c| !c.skipping) else {
+                Msg::Errors(i, errs) => {
+                    let Some(c) = open.get_mut(&i).filter(|c| !c.skipping) else {
                         continue;
                     };
                     for e in errs {
@@ -434,7 +474,7 @@ impl Run<'_> {
                     }
                 }
                 Msg::End(i, res) => {
-                    let Some(mut c) = cur.take().filter(|c| c.job == i) else {
+                    let Some(mut c) = open.remove(&i) else {
                         anyhow::bail!("the import pipeline lost track of its files");
                     };
                     let job = &self.jobs[i];
@@ -446,7 +486,7 @@ impl Run<'_> {
                 }
             }
         }
-        if let Some(c) = cur {
+        if let Some(c) = open.values().next() {
             anyhow::bail!("importer of {} stopped unexpectedly", c.fr.path);
         }
         Ok(())
@@ -458,13 +498,9 @@ impl Run<'_> {
         fr.sha256.clone_from(&job.sha);
         // Asked again: the same bytes may have come in under another name since the hashing.
         if store.file_status(&job.sha)? == Some(FileStatus::Complete) {
-            self.skip.store(i, Ordering::Relaxed);
+            self.skip[i].store(true, Ordering::Relaxed);
             fr.status = "unchanged";
-            return Ok(Current {
-                job: i,
-                fr,
-                skipping: true,
-            });
+            return Ok(Current { fr, skipping: true });
         }
         if self.s.keep_originals {
             store.store_original(&job.path, &job.sha)?;
@@ -482,7 +518,6 @@ impl Run<'_> {
             importer_version: 0,
         })?;
         Ok(Current {
-            job: i,
             fr,
             skipping: false,
         })
