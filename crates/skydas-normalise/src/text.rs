@@ -344,9 +344,16 @@ fn is_combining_mark(c: char) -> bool {
 /// words separated by single spaces. Apostrophes and hyphens inside words are kept (`don't`,
 /// `по-русски`, `п'ять`).
 pub fn content_text(match_text: &str) -> String {
-    let spans = crate::url::url_spans(match_text);
     let mut out = String::with_capacity(match_text.len());
+    for_each_content_char(match_text, |c| out.push(c));
+    out
+}
+
+/// The characters of [`content_text`], one by one, without building the string.
+pub fn for_each_content_char(match_text: &str, mut emit: impl FnMut(char)) {
+    let spans = crate::url::url_spans(match_text);
     let mut chars = match_text.char_indices().peekable();
+    let mut emitted = false; // anything emitted yet
     let mut prev_word = false; // previous char was part of a word
     let mut need_space = false;
     let mut span_i = 0;
@@ -356,16 +363,17 @@ pub fn content_text(match_text: &str) -> String {
         }
         if span_i < spans.len() && spans[span_i].contains(&i) {
             prev_word = false;
-            need_space = !out.is_empty();
+            need_space = emitted;
             continue;
         }
         let word_char = is_word_char(c);
         if word_char {
             if need_space && !prev_word {
-                out.push(' ');
+                emit(' ');
             }
             need_space = false;
-            out.push(c);
+            emit(c);
+            emitted = true;
             prev_word = true;
             continue;
         }
@@ -379,22 +387,21 @@ pub fn content_text(match_text: &str) -> String {
                 }
             }
             prev_word = false;
-            need_space = !out.is_empty();
+            need_space = emitted;
             continue;
         }
         if matches!(c, '\'' | '’' | 'ʼ' | '-')
             && prev_word
             && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric())
         {
-            out.push(c);
+            emit(c);
             prev_word = false; // the next char continues the same word
             need_space = false;
             continue;
         }
         prev_word = false;
-        need_space = !out.is_empty();
+        need_space = emitted;
     }
-    out
 }
 
 #[cfg(test)]

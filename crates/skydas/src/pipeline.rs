@@ -364,7 +364,9 @@ fn parse_stage(
                 Event::Error(e) => {
                     errors.push(e);
                     if errors.len() >= 1024 {
-                        closed = tx.send(Msg::Errors(i, std::mem::take(&mut errors))).is_err();
+                        closed = tx
+                            .send(Msg::Errors(i, std::mem::take(&mut errors)))
+                            .is_err();
                     }
                 }
             }

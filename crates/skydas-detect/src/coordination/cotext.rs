@@ -33,7 +33,9 @@
 use rayon::prelude::*;
 use skydas_model::{Corpus, ItemKind};
 
-use super::text::{SEED, content_text, excerpt, is_substantial};
+use super::text::{SEED, excerpt, for_each_content_char};
+#[cfg(test)]
+use super::text::{content_text, is_substantial};
 use super::{KeyEvent, Signal};
 
 const BINS: usize = 64;
@@ -59,15 +61,55 @@ impl Default for CoText {
 
 /// One-permutation MinHash of the character 4-grams of a content text; `None` when it is too
 /// short to compare.
+#[cfg(test)]
 pub(crate) fn signature(content: &str) -> Option<Sig> {
-    let mut mins = [u64::MAX; BINS];
-    // The last three code points, oldest first, so no per-text buffer is needed.
-    let mut win = [0u32; 3];
-    let mut n = 0usize;
-    for c in content.chars().take(MAX_CHARS) {
+    let mut b = SigBuilder::new();
+    content.chars().take(MAX_CHARS).for_each(|c| b.push(c));
+    b.finish()
+}
+
+/// The signature of a match text's content, read straight from the match text (no content
+/// string is built); `None` when the content is too short to compare or not substantial.
+fn content_signature(match_text: &str) -> Option<Sig> {
+    let mut b = SigBuilder::new();
+    let (mut chars, mut words) = (0usize, 1usize);
+    for_each_content_char(match_text, |c| {
+        chars += 1;
+        words += usize::from(c == ' ');
+        if chars <= MAX_CHARS {
+            b.push(c);
+        }
+    });
+    // `is_substantial` of the content text, from its counts.
+    if words < 4 && chars < 20 {
+        return None;
+    }
+    b.finish()
+}
+
+/// Builds a signature one code point at a time.
+struct SigBuilder {
+    mins: [u64; BINS],
+    /// The last three code points, oldest first, so no per-text buffer is needed.
+    win: [u32; 3],
+    n: usize,
+}
+
+impl SigBuilder {
+    fn new() -> Self {
+        Self {
+            mins: [u64::MAX; BINS],
+            win: [0; 3],
+            n: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, c: char) {
         let c = u32::from(c);
-        n += 1;
-        if n >= 4 {
+        let win = self.win;
+        self.n += 1;
+        if self.n >= 4 {
             // Four code points (21 bits each): the first three spread by an odd multiplier
             // (a bijection), the fourth xored in, then one SplitMix64 finaliser. Fixed,
             // portable and several times faster than a general hash on such short input;
@@ -76,27 +118,32 @@ pub(crate) fn signature(content: &str) -> Option<Sig> {
             let h = mix((lo ^ SEED).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(c));
             let bin = (h >> 58) as usize;
             let v = h & ((1 << 58) - 1);
-            if v < mins[bin] {
-                mins[bin] = v;
+            if v < self.mins[bin] {
+                self.mins[bin] = v;
             }
         }
-        win = [win[1], win[2], c];
+        self.win = [win[1], win[2], c];
     }
-    if n < 4 {
-        return None;
-    }
-    // Rotation densification: an empty bin borrows the next filled bin's value, offset by the
-    // distance, so short texts still get 64 comparable values.
-    let mut sig = [0u16; BINS];
-    for b in 0..BINS {
-        let mut d = 0;
-        while mins[(b + d) % BINS] == u64::MAX {
-            d += 1;
+
+    fn finish(self) -> Option<Sig> {
+        if self.n < 4 {
+            return None;
         }
-        let v = mins[(b + d) % BINS].wrapping_add((d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        sig[b] = (v ^ (v >> 29)) as u16;
+        let mins = self.mins;
+        // Rotation densification: an empty bin borrows the next filled bin's value, offset by
+        // the distance, so short texts still get 64 comparable values.
+        let mut sig = [0u16; BINS];
+        for b in 0..BINS {
+            let mut d = 0;
+            while mins[(b + d) % BINS] == u64::MAX {
+                d += 1;
+            }
+            let v =
+                mins[(b + d) % BINS].wrapping_add((d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            sig[b] = (v ^ (v >> 29)) as u16;
+        }
+        Some(sig)
     }
-    Some(sig)
 }
 
 /// The SplitMix64 finaliser.
@@ -183,11 +230,7 @@ pub(crate) fn clusters(corpus: &Corpus, jaccard: f64) -> Vec<Option<u32>> {
             if matches!(it.kind, ItemKind::Repost | ItemKind::Forward) || !may_be_substantial(mt) {
                 return None;
             }
-            let content = content_text(mt);
-            if !is_substantial(&content) {
-                return None;
-            }
-            Some((i as u32, signature(&content)?))
+            Some((i as u32, content_signature(mt)?))
         })
         .collect();
     let digests: Vec<Digest> = sigs.par_iter().map(|(_, s)| digest(s)).collect();
@@ -308,6 +351,27 @@ mod tests {
             return 0.0;
         };
         similarity(&x, &y)
+    }
+
+    #[test]
+    fn the_signature_read_from_the_match_text_is_the_content_texts() {
+        let long = "слово ".repeat(500);
+        for mt in [
+            "нато готовит провокацию у границы беларуси 🔥 #правда https://t.co/x @rt",
+            "#only #tags 🙂",
+            "one two three",
+            "one two three four",
+            "abcdefghijklmnopqrst",
+            "don't panic: п'ять по-русски e-mail www.fake.ltd/x",
+            long.as_str(),
+            "",
+        ] {
+            let content = content_text(mt);
+            let expected = is_substantial(&content)
+                .then(|| signature(&content))
+                .flatten();
+            assert_eq!(content_signature(mt), expected, "{mt:?}");
+        }
     }
 
     #[test]

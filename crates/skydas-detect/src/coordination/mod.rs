@@ -281,7 +281,11 @@ impl Phase {
     }
 
     fn done(&mut self, name: &str) {
-        tracing::debug!(phase = name, secs = self.0.elapsed().as_secs_f64(), "coordination");
+        tracing::debug!(
+            phase = name,
+            secs = self.0.elapsed().as_secs_f64(),
+            "coordination"
+        );
         self.0 = std::time::Instant::now();
     }
 }

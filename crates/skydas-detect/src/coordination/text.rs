@@ -6,7 +6,7 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-pub(crate) use skydas_normalise::text::content_text;
+pub(crate) use skydas_normalise::text::{content_text, for_each_content_char};
 
 /// Seed of every text hash; fixed so fingerprints are stable across runs and machines.
 pub(crate) const SEED: u64 = 0x5eed_5c1d_a5c0_de01;
