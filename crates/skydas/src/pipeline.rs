@@ -91,9 +91,10 @@ pub trait ImportTarget {
     fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>>;
     fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()>;
     fn begin_file(&mut self, f: &FileRecord) -> Result<()>;
-    /// Stores a batch. A target may take the items' strings rather than copy them: the batch
-    /// is only freed afterwards.
-    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome>;
+    /// Stores a batch of the file `sha256` (begun and not yet finished; batches of several
+    /// files may interleave). A target may take the items' strings rather than copy them: the
+    /// batch is only freed afterwards.
+    fn insert_items(&mut self, sha256: &str, items: &mut [Item]) -> Result<InsertOutcome>;
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()>;
 }
 
@@ -108,7 +109,7 @@ impl<S: Store + ?Sized> ImportTarget for S {
     fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
         Ok(Store::begin_file(self, f)?)
     }
-    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, _sha256: &str, items: &mut [Item]) -> Result<InsertOutcome> {
         Ok(Store::insert_items(self, items)?)
     }
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()> {
@@ -151,7 +152,7 @@ impl ImportTarget for CorpusTarget {
     fn begin_file(&mut self, _f: &FileRecord) -> Result<()> {
         Ok(())
     }
-    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, _sha256: &str, items: &mut [Item]) -> Result<InsertOutcome> {
         let mut out = InsertOutcome::default();
         for it in items {
             self.key.clear();
@@ -445,7 +446,7 @@ impl Run<'_> {
                     let Some(c) = open.get_mut(&i).filter(|c| !c.skipping) else {
                         continue;
                     };
-                    let out = store.insert_items(&mut items)?;
+                    let out = store.insert_items(&self.jobs[i].sha, &mut items)?;
                     let n = items.len() as u64;
                     // Once the normaliser has finished, the batch is simply freed here.
                     let _ = spent.send(items);

@@ -2,6 +2,7 @@
 //! NATS JetStream work bus (`worker`, `import --nats`, `analyze --nats`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -175,21 +176,21 @@ struct BusTarget {
     /// reconnect replaces the store.
     store: RefCell<PgStore>,
     bus: Bus,
-    file: String,
-    /// Batches published for the current file.
-    seq: u64,
+    /// Batches published so far for each file begun and not finished (files interleave).
+    seq: HashMap<String, u64>,
     batches: u64,
 }
 
 impl BusTarget {
-    fn publish_chunk(&mut self, items: Vec<Item>) -> Result<()> {
+    fn publish_chunk(&mut self, file: &str, items: Vec<Item>) -> Result<()> {
+        let seq = self.seq.entry(file.to_string()).or_default();
         let task = Task::Batch {
-            id: format!("{}:{}", self.file, self.seq),
-            file: self.file.clone(),
+            id: format!("{file}:{seq}"),
+            file: file.to_string(),
             items,
         };
         self.bus.publish(Queue::Import, &task)?;
-        self.seq += 1;
+        *seq += 1;
         self.batches += 1;
         Ok(())
     }
@@ -212,27 +213,26 @@ impl ImportTarget for BusTarget {
 
     fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
         skydas_work::with_store(self.store.get_mut(), |s| Store::begin_file(s, f))?;
-        self.file = f.sha256.clone();
-        self.seq = 0;
+        self.seq.insert(f.sha256.clone(), 0);
         Ok(())
     }
 
     /// Publishes the items in messages under the bus's size limit. What they add is known
     /// only when a worker stores them, so the outcome is empty.
-    fn insert_items(&mut self, items: &mut [Item]) -> Result<InsertOutcome> {
+    fn insert_items(&mut self, sha256: &str, items: &mut [Item]) -> Result<InsertOutcome> {
         let mut chunk = Vec::new();
         let mut size = 0;
         for it in items {
             let n = serde_json::to_vec(it)?.len() + 1;
             if !chunk.is_empty() && size + n > MAX_PAYLOAD - 1024 {
-                self.publish_chunk(std::mem::take(&mut chunk))?;
+                self.publish_chunk(sha256, std::mem::take(&mut chunk))?;
                 size = 0;
             }
             chunk.push(it.clone());
             size += n;
         }
         if !chunk.is_empty() {
-            self.publish_chunk(chunk)?;
+            self.publish_chunk(sha256, chunk)?;
         }
         Ok(InsertOutcome::default())
     }
@@ -240,7 +240,7 @@ impl ImportTarget for BusTarget {
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()> {
         let task = Task::Finish {
             file: sha256.to_string(),
-            batches: self.seq,
+            batches: self.seq.remove(sha256).unwrap_or(0),
             records: items,
             errors,
         };
@@ -258,8 +258,7 @@ pub fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
     let mut target = BusTarget {
         store: RefCell::new(store),
         bus,
-        file: String::new(),
-        seq: 0,
+        seq: HashMap::new(),
         batches: 0,
     };
     let settings = pipeline::ImportSettings {
