@@ -2,8 +2,8 @@
 //! time, and the per-stratum counts the null model needs.
 //!
 //! Events are sorted by `(signal, key, time)`. Keys of episodic signals are cut into bursts at
-//! every gap longer than the slow window; each burst is a group of its own. Each group keeps one
-//! event per actor (its first),
+//! every gap longer than the slow window, and after `MAX_BURST_WINDOWS` slow windows of unbroken
+//! use; each burst is a group of its own. Each group keeps one event per actor (its first),
 //! because what matters is how many distinct keys a pair shares, not how often one actor
 //! repeats itself. Keys acted on by one actor, or by more than `max_key_actors`, are dropped:
 //! the former link nobody, the latter would weigh almost nothing and cost quadratic work.
@@ -254,6 +254,12 @@ pub(crate) fn cell_counts(
     out
 }
 
+/// Longest burst of an episodic key, in slow windows: a key in unbroken use for longer (a
+/// flood that never pauses, or a busy tag) is cut there, so that acting together in burst
+/// after burst still counts as many co-actions. Long enough that a burst's pairs rarely fall
+/// within the slow window by chance, which keeps the null model's background rate low.
+const MAX_BURST_WINDOWS: i64 = 12;
+
 /// Joins the events of every signal (index-aligned with `signal_weights`), leaving out the
 /// actors marked in `excluded`.
 pub(crate) fn join(
@@ -292,7 +298,9 @@ pub(crate) fn join(
         while e < evs.len()
             && evs[e].key == evs[s].key
             && evs[e].signal == evs[s].signal
-            && !(split && evs[e].time - evs[e - 1].time > p.slow_s)
+            && !(split
+                && (evs[e].time - evs[e - 1].time > p.slow_s
+                    || evs[e].time - evs[s].time > MAX_BURST_WINDOWS * p.slow_s))
         {
             e += 1;
         }

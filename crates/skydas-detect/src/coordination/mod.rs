@@ -26,8 +26,9 @@
 //! 2. The windowed join (`join.rs`) pairs actors who acted on a key in the same session: the
 //!    key's acts cut wherever two consecutive ones are more than the slow window apart, so a
 //!    relay (each member 10–30 min after the previous one) is one session. Keys of episodic
-//!    signals (hashtags, media-only forwards) are split into bursts first and pair within the
-//!    slow window. One event per actor and key, at most `fanout` partners per event, keys with
+//!    signals (hashtags, media-only forwards) are split into bursts first (at gaps longer than
+//!    the slow window, and after 12 slow windows of unbroken use) and pair within the slow
+//!    window. One event per actor and key, at most `fanout` partners per event, keys with
 //!    more than `max_key_actors` actors skipped. Key weight: `1 / ln(e + n − 2)`.
 //! 3. A pair becomes a candidate with `min_keys` distinct keys within 60 s or `slow_min_keys`
 //!    in the same session, all signals together. The null model (`null.rs`) tests it against

@@ -607,6 +607,28 @@ fn hashtag_flood_in_bursts_is_found_by_co_hashtag() {
 }
 
 #[test]
+fn a_hashtag_flood_that_never_pauses_is_still_found() {
+    let mut s = Scenario::new(13);
+    s.background(200);
+    hashtag_background(&mut s, 30);
+    // A burst every 15 minutes for three days: the tag is never unused for a slow window, so
+    // without a longest burst all of it would be one co-action.
+    for k in 0..(3 * 24 * 4) {
+        let base = T0 + k * 900;
+        for b in 0..10 {
+            if s.rng.below(10) < 5 {
+                continue;
+            }
+            let t = base + s.rng.below(600) as i64;
+            let text = format!("{} #natoout #balticapartheid", s.words(7));
+            s.post(&format!("flood{b}"), t, &text, &[]);
+        }
+    }
+    let f = check(&s.corpus(), Params::default(), &[names("flood", 10)]);
+    assert!(f[0].disarm.contains(&"T0049.002".to_string()));
+}
+
+#[test]
 fn popular_hashtags_flag_nobody() {
     let mut s = Scenario::new(12);
     s.background(100);
