@@ -9,8 +9,8 @@
 //! # Why it matters
 //! Hashtag-flooding networks push the same tags burst after burst. The tag stays the same, so
 //! the burst is what tells one co-action from the next: the join splits a hashtag's uses into
-//! bursts wherever it goes unused for longer than the slow window (and after six hours of
-//! unbroken use, so a flood that never pauses is still burst after burst), and each burst is a
+//! bursts wherever it goes unused for longer than the slow window (and after twelve slow
+//! windows of unbroken use, so a flood that never pauses is still burst after burst), and each burst is a
 //! key of its own. A pair that turns up together in burst after burst of a rare tag is what floods
 //! look like; a popular tag in constant use forms one huge burst that weighs almost nothing.
 //!
