@@ -328,6 +328,8 @@ pub struct WorkerReport {
     pub files_finished: u64,
     pub partitions: u64,
     pub retries: u64,
+    /// Acknowledgements that did not reach NATS (it was down): their messages come again.
+    pub acks_lost: u64,
 }
 
 /// How long a service may be unreachable before the work gives up: long enough for a restart.
@@ -429,17 +431,25 @@ pub fn run_worker(store_url: &str, nats_url: &str, opts: &WorkerOptions) -> Resu
                 if let Err(e) = bus.ack(&msg, AckKind::Ack) {
                     // The write is committed and idempotent: a redelivery is harmless.
                     tracing::warn!("ack: {e}");
+                    report.acks_lost += 1;
                 }
             }
             Ok(Outcome::NotYet) => {
-                let _ = bus.ack(&msg, AckKind::Nak(Some(Duration::from_millis(300))));
+                if bus
+                    .ack(&msg, AckKind::Nak(Some(Duration::from_millis(300))))
+                    .is_err()
+                {
+                    report.acks_lost += 1;
+                }
             }
             Err(e) => {
                 failures += 1;
                 report.retries += 1;
                 let delay = Duration::from_millis(200 * 2u64.pow(failures.min(5)));
                 tracing::warn!("task {}: {e}; retrying in {delay:?}", task.msg_id());
-                let _ = bus.ack(&msg, AckKind::Nak(Some(delay)));
+                if bus.ack(&msg, AckKind::Nak(Some(delay))).is_err() {
+                    report.acks_lost += 1;
+                }
                 if store.is_closed() || matches!(e, WorkError::Store(StoreError::Backend { .. })) {
                     std::thread::sleep(delay);
                     store = connect_store(store_url, &opts.data)?;

@@ -156,14 +156,15 @@ pub fn worker(g: &cli::Global, a: &WorkerArgs) -> Result<ExitCode> {
     } else {
         eprintln!(
             "worker {}: {} batches ({} items, {} already stored), {} files finished, \
-             {} partitions, {} retries",
+             {} partitions, {} retries, {} acknowledgements lost",
             opts.name,
             report.batches,
             report.items,
             report.skipped_batches,
             report.files_finished,
             report.partitions,
-            report.retries
+            report.retries,
+            report.acks_lost
         );
     }
     Ok(ExitCode::SUCCESS)
