@@ -28,14 +28,13 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Locator, Platform,
-    Provenance,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform, Provenance,
 };
 pub use web::{PgAccounts, PgBrowse};
 
 use skydas_store::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SearchHit,
-    SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, normalise_domain,
+    SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, codec, normalise_domain,
 };
 
 /// Numbered migrations, applied in order and recorded in `schema_migrations`.
@@ -466,30 +465,6 @@ fn merge_actor(into: &mut Actor, a: &Actor) {
     }
 }
 
-fn json_list(list: &[String]) -> Result<Option<String>> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(list)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidInput {
-            what: "list",
-            value: e.to_string(),
-        })
-}
-
-fn json_urls(urls: &[ItemUrl]) -> Result<Option<String>> {
-    if urls.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(urls)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidInput {
-            what: "urls",
-            value: e.to_string(),
-        })
-}
-
 fn locator_to_db(l: Locator) -> (i16, i64) {
     match l {
         Locator::Line(n) => (0, clamp_u64(n)),
@@ -813,9 +788,9 @@ impl<'a> ItemColumns<'a> {
         self.repost_of.push(it.repost_of.as_deref());
         self.reply_to.push(it.reply_to.as_deref());
         self.quote_of.push(it.quote_of.as_deref());
-        self.urls.push(json_urls(&it.urls)?);
-        self.hashtags.push(json_list(&it.hashtags)?);
-        self.mentions.push(json_list(&it.mentions)?);
+        self.urls.push(codec::urls_to_json(&it.urls)?);
+        self.hashtags.push(codec::list_to_json(&it.hashtags)?);
+        self.mentions.push(codec::list_to_json(&it.mentions)?);
         Ok(())
     }
 }
@@ -869,14 +844,10 @@ fn item_from_row(r: &Row, actors: &HashMap<i64, Actor>) -> Result<Item> {
     it.reply_to = r.get(11);
     it.quote_of = r.get(12);
     if let Some(s) = r.get::<_, Option<&str>>(13) {
-        it.urls = serde_json::from_str(s).map_err(|e| StoreError::corrupt_pg("urls", e))?;
+        codec::urls_from_json(s, &mut it.urls)?;
     }
-    if let Some(s) = r.get::<_, Option<&str>>(14) {
-        it.hashtags = serde_json::from_str(s).map_err(|e| StoreError::corrupt_pg("list", e))?;
-    }
-    if let Some(s) = r.get::<_, Option<&str>>(15) {
-        it.mentions = serde_json::from_str(s).map_err(|e| StoreError::corrupt_pg("list", e))?;
-    }
+    codec::list_from_json(r.get(14), &mut it.hashtags)?;
+    codec::list_from_json(r.get(15), &mut it.mentions)?;
     Ok(it)
 }
 

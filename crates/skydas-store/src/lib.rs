@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod browse;
+pub mod codec;
 pub mod conformance;
 mod error;
 mod originals;

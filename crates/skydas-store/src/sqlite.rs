@@ -6,17 +6,16 @@
 //! a lookup before each insert, and in-memory caches of actor and file ids. The caches only
 //! ever hold ids of committed rows: a failed batch clears them.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Locator, Platform,
-    Provenance, UrlSource,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform, Provenance,
 };
 
+use crate::codec::{list_from_json, list_to_json, set_opt, set_str, urls_from_json, urls_to_json};
 use crate::query::{self, Term};
 use crate::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SNIPPET_END,
@@ -534,114 +533,6 @@ fn locator_from_db(kind: i64, n: i64) -> Result<Locator> {
     })
 }
 
-/// A URL row in the `urls` JSON column: `[raw, expanded, source, canonical, host, domain]`,
-/// with `canonical` null when it equals the expanded (or raw) URL, the common case.
-type UrlRow<'a> = (
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    &'a str,
-);
-
-fn urls_to_json(urls: &[ItemUrl]) -> Result<Option<String>> {
-    if urls.is_empty() {
-        return Ok(None);
-    }
-    let rows: Vec<UrlRow<'_>> = urls
-        .iter()
-        .map(|u| {
-            let effective = u.expanded.as_deref().unwrap_or(&u.raw);
-            let canonical = (u.canonical != effective).then_some(u.canonical.as_str());
-            (
-                u.raw.as_str(),
-                u.expanded.as_deref(),
-                u.source.as_str(),
-                canonical,
-                u.host.as_str(),
-                u.domain.as_str(),
-            )
-        })
-        .collect();
-    serde_json::to_string(&rows)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidInput {
-            what: "urls",
-            value: e.to_string(),
-        })
-}
-
-/// A URL row as read back: strings borrow from the JSON text unless it had escapes.
-#[derive(serde::Deserialize)]
-struct UrlRowIn<'a>(
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-);
-
-/// Decodes the `urls` column into `out`, reusing its allocations: the corpus load decodes a
-/// million of these.
-fn urls_from_json(s: &str, out: &mut Vec<ItemUrl>) -> Result<()> {
-    let rows: Vec<UrlRowIn<'_>> =
-        serde_json::from_str(s).map_err(|e| StoreError::corrupt("urls", e))?;
-    out.truncate(rows.len());
-    for (i, UrlRowIn(raw, expanded, source, canonical, host, domain)) in
-        rows.into_iter().enumerate()
-    {
-        let source =
-            UrlSource::parse(&source).ok_or_else(|| StoreError::corrupt("url source", &source))?;
-        if i == out.len() {
-            out.push(ItemUrl::default());
-        }
-        let u = &mut out[i];
-        set_str(&mut u.raw, &raw);
-        set_opt(&mut u.expanded, expanded.as_deref());
-        u.source = source;
-        let canonical = canonical.as_deref().or(expanded.as_deref()).unwrap_or(&raw);
-        set_str(&mut u.canonical, canonical);
-        set_str(&mut u.host, &host);
-        set_str(&mut u.domain, &domain);
-    }
-    Ok(())
-}
-
-fn list_to_json(list: &[String]) -> Result<Option<String>> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(list)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidInput {
-            what: "list",
-            value: e.to_string(),
-        })
-}
-
-/// A JSON list of strings, borrowed where it can be.
-#[derive(serde::Deserialize)]
-struct ListIn<'a>(#[serde(borrow)] Vec<Cow<'a, str>>);
-
-/// Decodes a list column into `out`, reusing its allocations.
-fn list_from_json(s: Option<&str>, out: &mut Vec<String>) -> Result<()> {
-    let Some(s) = s else {
-        out.clear();
-        return Ok(());
-    };
-    let ListIn(list) = serde_json::from_str(s).map_err(|e| StoreError::corrupt("list", e))?;
-    out.truncate(list.len());
-    for (i, v) in list.iter().enumerate() {
-        match out.get_mut(i) {
-            Some(d) => set_str(d, v),
-            None => out.push(v.to_string()),
-        }
-    }
-    Ok(())
-}
-
 fn text_at<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
     match r.get_ref(i)? {
         ValueRef::Text(t) => std::str::from_utf8(t).map_err(|e| StoreError::corrupt("text", e)),
@@ -657,18 +548,6 @@ fn opt_text_at<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
     match r.get_ref(i)? {
         ValueRef::Null => Ok(None),
         _ => text_at(r, i).map(Some),
-    }
-}
-
-fn set_str(dst: &mut String, src: &str) {
-    dst.clear();
-    dst.push_str(src);
-}
-
-fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
-    match (dst.as_mut(), src) {
-        (Some(d), Some(s)) => set_str(d, s),
-        (_, s) => *dst = s.map(str::to_string),
     }
 }
 

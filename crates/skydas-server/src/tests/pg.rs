@@ -206,3 +206,59 @@ async fn pg_every_get_route_answers_and_forms_write_postgres() {
         "status"
     );
 }
+
+#[tokio::test]
+async fn pg_domain_page_and_overview_read_stored_urls() {
+    use skydas_model::{Actor, Item, ItemUrl, Locator, Platform, Provenance};
+    let f = pg_fixture();
+    let sha = "ab".repeat(32);
+    {
+        let mut db = f.app.db();
+        db.store
+            .begin_file(&skydas_store::FileRecord {
+                sha256: sha.clone(),
+                path: "posts.jsonl".into(),
+                size: 1,
+                importer: "x-v2".into(),
+                importer_version: 1,
+            })
+            .unwrap();
+        let mut it = Item::new(
+            Platform::X,
+            "42",
+            Actor {
+                platform_id: "7".into(),
+                ..Actor::default()
+            },
+            1_700_000_000,
+            "read this https://clone-news.example/a",
+            Provenance {
+                file_sha256: sha.clone(),
+                importer: "x-v2".into(),
+                importer_version: 1,
+                locator: Locator::Line(1),
+            },
+        );
+        it.urls.push(ItemUrl {
+            raw: "https://clone-news.example/a".into(),
+            canonical: "https://clone-news.example/a".into(),
+            host: "clone-news.example".into(),
+            domain: "clone-news.example".into(),
+            ..ItemUrl::default()
+        });
+        db.store.insert_items(&[it]).unwrap();
+        db.store.finish_file(&sha, 1, 0).unwrap();
+    }
+    let auth = [("authorization", bearer("vik"))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = f.get("/domains/clone-news.example", &auth).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("read this"), "{}", page.body);
+    let overview = f.get("/", &auth).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    assert!(
+        overview.body.contains("clone-news.example"),
+        "{}",
+        overview.body
+    );
+}

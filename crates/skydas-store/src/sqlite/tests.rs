@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 use super::*;
 use crate::conformance::{self, MakeStore, file, item, rich_items, sha};
+use skydas_model::{ItemUrl, UrlSource};
 
 fn with_stores(check: fn(MakeStore<'_>)) {
     let dir = tempfile::tempdir().unwrap();
