@@ -395,7 +395,8 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Deletes versions of an object (all when `versions` is empty); returns how many went.
+    /// Deletes the given versions of an object (none when `versions` is empty, so a filter
+    /// that matched nothing deletes nothing); returns how many went.
     pub fn delete_object(
         &mut self,
         collection_id: &str,
@@ -405,7 +406,7 @@ impl Sharing {
         let v = serde_json::to_string(versions).unwrap_or_else(|_| "[]".into());
         Ok(self.conn.execute(
             "DELETE FROM taxii_objects WHERE collection_id = ?1 AND object_id = ?2 \
-             AND (json_array_length(?3) = 0 OR version IN (SELECT value FROM json_each(?3)))",
+             AND version IN (SELECT value FROM json_each(?3))",
             params![collection_id, object_id, v],
         )?)
     }

@@ -599,9 +599,11 @@ async fn delete_object(
         // Without a version filter DELETE removes every version.
         q.versions = vec![query::VersionSel::All];
     }
-    q.limit = Some(usize::MAX);
     let sel = query::select(&app, &u, &c, &g, "delete", &q, Some(&oid))?;
     let versions: Vec<i64> = sel.rows.iter().map(|r| r.version).collect();
+    if versions.is_empty() {
+        return Err(TaxiiError::not_found("no version of the object matches"));
+    }
     let mut db = app.db();
     let n = db.sharing.delete_object(&c.id, &oid, &versions)?;
     db.audit(
