@@ -27,13 +27,10 @@ pub async fn findings(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let filter = finding_filter(&p)?;
     let db = app.db();
-    let (rows, total) = db.browse.finding_summaries(&filter)?;
+    let (mut rows, total) = db.browse.finding_summaries(&filter)?;
+    crate::pages::retain_visible(&db, &a, &mut rows)?;
     let mut doc = FindingsDoc::default();
     for r in &rows {
-        let tlp = db.store.review(&r.id)?.unwrap_or_default().tlp;
-        if !crate::visible_to(&a.user, tlp) {
-            continue;
-        }
         if let Some(f) = db.store.finding(&r.id)? {
             doc.findings.push(f);
         }
@@ -50,13 +47,7 @@ pub async fn finding(
     Extension(a): Extension<Authed>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let db = app.db();
-    let f = db.store.finding(&id)?.ok_or(ApiError::NotFound)?;
-    let review = db.store.review(&id)?.unwrap_or_default();
-    if !crate::visible_to(&a.user, review.tlp) {
-        return Err(ApiError::NotFound);
-    }
-    drop(db);
+    let (f, review) = crate::pages::load_finding(&app, &a, &id)?;
     let mut v = serde_json::to_value(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
     v["review"] = serde_json::to_value(&review).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(v))
@@ -78,7 +69,6 @@ pub async fn set_status(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     a.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    a.need(skydas_store::accounts::Role::Analyst)?;
     let b: StatusBody = serde_json::from_slice(&body)
         .map_err(|_| ApiError::BadRequest("expected {\"status\": ..., \"note\": ...}".into()))?;
     let review = apply_status(&app, &a, &id, &b.status, b.note.as_deref())?;
@@ -99,13 +89,15 @@ pub async fn items(
 /// `GET /api/v1/actors/{platform}/{id}`: the actor, its latest items and its findings.
 pub async fn actor(
     State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
     Path((platform, id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let platform = skydas_model::Platform::parse(&platform).ok_or(ApiError::NotFound)?;
     let db = app.db();
     let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
     let items = db.browse.actor_items(platform, &id, 100)?;
-    let found = db.browse.findings_with_actor(platform, &id)?;
+    let mut found = db.browse.findings_with_actor(platform, &id)?;
+    crate::pages::retain_visible(&db, &a, &mut found)?;
     drop(db);
     Ok(Json(serde_json::json!({
         "platform": platform,

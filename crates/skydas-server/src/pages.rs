@@ -473,7 +473,7 @@ pub async fn findings(
 }
 
 /// Drops the summaries a partner user may not see (their TLP is above what partners receive).
-fn retain_visible(
+pub(crate) fn retain_visible(
     db: &crate::Db,
     a: &Authed,
     rows: &mut Vec<skydas_store::browse::FindingSummary>,
@@ -492,7 +492,7 @@ fn retain_visible(
     Ok(())
 }
 
-fn load_finding(app: &App, a: &Authed, id: &str) -> Result<(Finding, Review), ApiError> {
+pub(crate) fn load_finding(app: &App, a: &Authed, id: &str) -> Result<(Finding, Review), ApiError> {
     let db = app.db();
     let f = db.store.finding(id)?.ok_or(ApiError::NotFound)?;
     let r = db.store.review(id)?.unwrap_or_default();
@@ -674,6 +674,9 @@ pub(crate) fn apply_status(
         .ok_or_else(|| ApiError::BadRequest("status must be new, confirmed or dismissed".into()))?;
     let mut db = app.db();
     let mut review = db.store.review(id)?.ok_or(ApiError::NotFound)?;
+    if !crate::visible_to(&a.user, review.tlp) {
+        return Err(ApiError::NotFound);
+    }
     let before = review.status;
     review.status = status;
     if let Some(n) = note {
@@ -862,7 +865,8 @@ pub async fn actor(
     let db = app.db();
     let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
     let items = db.browse.actor_items(platform, &id, 100)?;
-    let found = db.browse.findings_with_actor(platform, &id)?;
+    let mut found = db.browse.findings_with_actor(platform, &id)?;
+    retain_visible(&db, &a, &mut found)?;
     let watch = db.sharing.watch_for_actor(&id, actor.handle.as_deref())?;
     drop(db);
     let s = format!(
@@ -890,7 +894,8 @@ pub async fn domain(
     let domain = domain.trim().to_lowercase();
     let db = app.db();
     let items = db.browse.domain_items(&domain, 100)?;
-    let found = db.browse.findings_with_domain(&domain)?;
+    let mut found = db.browse.findings_with_domain(&domain)?;
+    retain_visible(&db, &a, &mut found)?;
     let watch = db.sharing.watch_for_domain(&domain)?;
     drop(db);
     let s = format!(
