@@ -21,6 +21,9 @@ use tokio::net::TcpStream;
 use super::intel::{self, IntelError};
 use super::{TAXII_MEDIA_TYPE, is_taxii_type};
 
+/// Longest one request of a pull may take, connection and body included.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Why a pull failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -198,7 +201,20 @@ impl Client {
         })
     }
 
+    /// GET with a deadline on the whole exchange: a partner server that stalls mid-answer
+    /// must not hang a pull.
     async fn get(&self, url: &str) -> Result<Reply, ClientError> {
+        tokio::time::timeout(REQUEST_TIMEOUT, self.get_unbounded(url))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Connect {
+                    addr: url.to_string(),
+                    detail: format!("no complete answer within {REQUEST_TIMEOUT:?}"),
+                })
+            })
+    }
+
+    async fn get_unbounded(&self, url: &str) -> Result<Reply, ClientError> {
         let t = parse_url(url)?;
         let addr = format!("{}:{}", t.host, t.port);
         let conn_err = |detail: String| ClientError::Connect {
