@@ -442,6 +442,14 @@ pub fn run_worker(store_url: &str, nats_url: &str, opts: &WorkerOptions) -> Resu
                     report.acks_lost += 1;
                 }
             }
+            Err(e @ WorkError::Run { .. }) => {
+                // The run cannot succeed (the corpus changed under it): retrying would only
+                // come back to it forever. `analyze` waits out its timeout and names the run.
+                tracing::error!("task {} dropped: {e}", task.msg_id());
+                if bus.ack(&msg, AckKind::Term).is_err() {
+                    report.acks_lost += 1;
+                }
+            }
             Err(e) => {
                 failures += 1;
                 report.retries += 1;

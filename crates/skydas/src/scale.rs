@@ -330,12 +330,7 @@ fn distributed_findings(
             out.extend(d.run(corpus));
         }
     }
-    out.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then(b.score.total_cmp(&a.score))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    skydas_detect::sort_findings(&mut out);
     out
 }
 

@@ -201,6 +201,6 @@ pub fn demo_serve(g: &cli::Global, addr: std::net::SocketAddr) -> Result<()> {
     println!();
     println!("Open http://{addr}/ and log in as  demo / {password}");
     println!("(a one-time password: the next demo run replaces it)");
-    skydas_server::serve(&g.data, &ServeOptions { addr, tls: None })?;
-    Ok(())
+    // The store the demo imported into, PostgreSQL included.
+    crate::scale::serve(g, &ServeOptions { addr, tls: None })
 }

@@ -224,7 +224,9 @@ pub fn collection(g: &cli::Global, action: &CollectionAction) -> Result<ExitCode
             let c = sharing
                 .collection(collection)?
                 .with_context(|| format!("no collection {collection:?}"))?;
-            let marked = marked_findings(&store, findings)?;
+            // Findings come from the configured store (PostgreSQL included); only the sharing
+            // state is embedded.
+            let marked = marked_findings(&crate::scale::open_store(g)?, findings)?;
             // Published for our own organisation's ceiling; each reader is filtered again at
             // read time by its grant and organisation.
             let audience = Audience::own_org(max);
