@@ -128,7 +128,8 @@ pub(crate) struct Joined {
     pub members: Vec<Member>,
     /// Sorted by `(pair, group)`; each `(pair, group)` once.
     pub hits: Vec<Hit>,
-    pub cells: Vec<CellCounts>,
+    /// Number of null-model cells (signals × classes × strata); the null model counts them.
+    pub n_cells: usize,
     pub weights: Vec<f64>,
 }
 
@@ -350,13 +351,7 @@ pub(crate) fn join(
             .push(signal_weights[signal as usize] * key_weight(m.len()));
         out.members.extend(m);
     }
-    out.cells = cell_counts(
-        &out,
-        &|_| true,
-        p.fast_s,
-        p.slow_s,
-        events.len() * CLASSES * STRATA,
-    );
+    out.n_cells = events.len() * CLASSES * STRATA;
     let mut hits: Vec<Hit> = (0..out.groups.len() as u32)
         .into_par_iter()
         .flat_map_iter(|g| {

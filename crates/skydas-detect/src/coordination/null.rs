@@ -59,8 +59,8 @@ struct Candidate {
     fast: u32,
     slow: u32,
     shared: u32,
-    /// `(cell, shared, fast, slow)` per null-model cell of the shared keys.
-    cells: Vec<(u32, u32, u32, u32)>,
+    /// `(cell, shared keys)` per null-model cell of the shared keys.
+    cells: Vec<(u32, u32)>,
     weight: f64,
 }
 
@@ -169,14 +169,13 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
         .map(|(pair, s, e, fast, slow, weight)| {
             let (a, b) = pair_actors(pair);
             let (ka, kb) = (keys_of(a), keys_of(b));
-            let mut cells: Vec<(u32, u32, u32, u32)> = Vec::new();
-            let mut bump = |cell: u32, ds: u32, df: u32, dl: u32| {
+            // (cell, shared keys in it): the weights of the pair's background rate.
+            let mut cells: Vec<(u32, u32)> = Vec::new();
+            let mut bump = |cell: u32| {
                 if let Some(c) = cells.iter_mut().find(|c| c.0 == cell) {
-                    c.1 += ds;
-                    c.2 += df;
-                    c.3 += dl;
+                    c.1 += 1;
                 } else {
-                    cells.push((cell, ds, df, dl));
+                    cells.push((cell, 1));
                 }
             };
             let (mut x, mut y, mut shared) = (0, 0, 0u32);
@@ -186,15 +185,11 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                     std::cmp::Ordering::Greater => y += 1,
                     std::cmp::Ordering::Equal => {
                         shared += 1;
-                        bump(j.groups[ka[x].1 as usize].cell() as u32, 1, 0, 0);
+                        bump(j.groups[ka[x].1 as usize].cell() as u32);
                         x += 1;
                         y += 1;
                     }
                 }
-            }
-            for h in &j.hits[s..e] {
-                let fast_hit = u32::from(i64::from(h.gap) <= p.fast_s);
-                bump(j.groups[h.group as usize].cell() as u32, 0, fast_hit, 1);
             }
             cells.sort_unstable();
             Candidate {
@@ -231,7 +226,7 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
             }
         }
         let keep = |a: u32| !suspect.get(a as usize).copied().unwrap_or(false);
-        let left = cell_counts(j, &keep, p.fast_s, p.slow_s, j.cells.len());
+        let left = cell_counts(j, &keep, p.fast_s, p.slow_s, j.n_cells);
         let rates: Vec<(f64, f64)> = left
             .iter()
             .map(|l| (p0(l, l.fast, p.fast_s), p0(l, l.slow, p.slow_s)))

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 use skydas_model::{Corpus, Finding};
 
-use super::join::{self, CellCounts, Group, Hit, JoinParams, Joined, Member};
+use super::join::{self, Group, Hit, JoinParams, Joined, Member};
 use super::{Coordination, KeyEvent, Params, VERSION, graph, null};
 
 /// The partition (of `parts`) that joins key `key` of signal `signal`.
@@ -43,13 +43,12 @@ pub struct PartGroup {
     pub members: Vec<(i64, u32, u32)>,
 }
 
-/// The join of one key partition: its groups, the hits `(pair, group index in this part, gap)`
-/// and the null-model cell counts `(total, fast, slow)`.
+/// The join of one key partition: its groups and the hits `(pair, group index in this part,
+/// gap)`. The null model counts its cells over the merged groups.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PartJoin {
     pub groups: Vec<PartGroup>,
     pub hits: Vec<(u64, u32, u32)>,
-    pub cells: Vec<(f64, f64, f64)>,
 }
 
 impl PartJoin {
@@ -130,7 +129,6 @@ pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> Par
             })
             .collect(),
         hits: j.hits.iter().map(|h| (h.pair, h.group, h.gap)).collect(),
-        cells: j.cells.iter().map(|c| (c.total, c.fast, c.slow)).collect(),
     }
 }
 
@@ -152,7 +150,7 @@ fn merge(parts: &[PartJoin], signals: usize) -> Joined {
     });
     let mut new_index: Vec<Vec<u32>> = parts.iter().map(|pj| vec![0; pj.groups.len()]).collect();
     let mut out = Joined {
-        cells: vec![CellCounts::default(); signals * join::CLASSES * join::STRATA],
+        n_cells: signals * join::CLASSES * join::STRATA,
         ..Joined::default()
     };
     for (i, &(p, g)) in order.iter().enumerate() {
@@ -173,15 +171,6 @@ fn merge(parts: &[PartJoin], signals: usize) -> Joined {
                     .iter()
                     .map(|&(time, actor, item)| Member { time, actor, item }),
             );
-    }
-    for pj in parts {
-        for (c, &(total, fast, slow)) in pj.cells.iter().enumerate() {
-            if let Some(t) = out.cells.get_mut(c) {
-                t.total += total;
-                t.fast += fast;
-                t.slow += slow;
-            }
-        }
     }
     for (p, pj) in parts.iter().enumerate() {
         for &(pair, group, gap) in &pj.hits {
