@@ -6,8 +6,9 @@
 //! up to [`PARSERS`]) take the files one at a time and turn them into batches, a normalise
 //! thread normalises each batch on the rayon pool, and the calling thread writes one
 //! transaction per batch. The stages never wait for one another at file boundaries: the begin
-//! and end of each file travel down the channels with its batches, tagged with the file, so
-//! the batches of files parsed side by side may interleave. A bad record is counted and
+//! and end of each file travel down the channels with its batches, tagged with the file. Each
+//! file has its own bounded channel and the normalise thread reads them in file order, so the
+//! stages after parsing see the files one after the other whichever parser finished first. A bad record is counted and
 //! reported but never stops its file; a file that cannot be read is named and the others still
 //! land.
 
@@ -264,15 +265,24 @@ pub fn import(
         .map_or(1, usize::from)
         .clamp(1, PARSERS)
         .min(jobs.len().max(1));
+    // One bounded channel per file, read in file order: a parser runs at most `QUEUE`
+    // batches ahead on the next file, and everything downstream sees the files one after
+    // the other, as with one parser, so the corpus and the findings do not depend on
+    // which parser was faster.
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        jobs.iter().map(|_| sync_channel::<Msg>(QUEUE)).unzip();
+    let senders: Vec<std::sync::Mutex<Option<SyncSender<Msg>>>> = senders
+        .into_iter()
+        .map(|t| std::sync::Mutex::new(Some(t)))
+        .collect();
     std::thread::scope(|scope| -> Result<()> {
-        let (parsed_tx, parsed_rx) = sync_channel::<Msg>(QUEUE);
         let (ready_tx, ready_rx) = sync_channel::<Msg>(QUEUE);
         let (spent_tx, spent_rx) = channel::<Vec<Item>>();
         // Named, so that profiles and `top -H` show the stages.
         let mut threads = Vec::new();
         for _ in 0..parsers {
-            let tx = parsed_tx.clone();
-            let (jobs, options, skip, next_job) = (&jobs, &s.options, &skip, &next_job);
+            let (jobs, options, skip, next_job, tx) =
+                (&jobs, &s.options, &skip, &next_job, &senders);
             threads.push(
                 std::thread::Builder::new()
                     .name("parse".into())
@@ -281,12 +291,11 @@ pub fn import(
                     })?,
             );
         }
-        drop(parsed_tx);
         threads.push(
             std::thread::Builder::new()
                 .name("normalise".into())
                 .spawn_scoped(scope, || {
-                    normalise_stage(&normaliser, parsed_rx, ready_tx, spent_rx);
+                    normalise_stage(&normaliser, receivers, ready_tx, spent_rx);
                 })?,
         );
         let stored = run.store_stage(store, ready_rx, &spent_tx, &mut slots, &mut report);
@@ -335,11 +344,18 @@ fn parse_stage(
     options: &ImportOptions,
     skip: &[AtomicBool],
     next_job: &AtomicUsize,
-    tx: SyncSender<Msg>,
+    senders: &[std::sync::Mutex<Option<SyncSender<Msg>>>],
 ) {
     loop {
         let i = next_job.fetch_add(1, Ordering::Relaxed);
         let Some(job) = jobs.get(i) else {
+            return;
+        };
+        // Taken, so that the file's channel closes when this parser is done with it.
+        let Some(tx) = senders
+            .get(i)
+            .and_then(|m| m.lock().ok().and_then(|mut t| t.take()))
+        else {
             return;
         };
         if tx.send(Msg::Begin(i)).is_err() {
@@ -394,11 +410,11 @@ fn parse_stage(
 /// thread is the one every item waits for.
 fn normalise_stage(
     normaliser: &Normaliser,
-    rx: Receiver<Msg>,
+    files: Vec<Receiver<Msg>>,
     tx: SyncSender<Msg>,
     spent: Receiver<Vec<Item>>,
 ) {
-    for mut msg in rx {
+    for mut msg in files.iter().flatten() {
         if let Msg::Batch(_, items) = &mut msg {
             items.par_iter_mut().for_each(|it| normaliser.normalise(it));
         }
