@@ -128,11 +128,16 @@ fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
     let mut store = open_store(g)?;
     // STIX 2.1 bundles (detected by content) are partners' intelligence, not items.
     let (bundles, paths) = share_cmd::split_bundles(&a.paths);
+    let mut failed_bundles = 0;
     if !bundles.is_empty() {
         // Partners' intelligence lives with the accounts, in the embedded store.
-        share_cmd::import_bundles(g, &mut open_store_pub(g)?, &bundles)?;
+        failed_bundles = share_cmd::import_bundles(g, &mut open_store_pub(g)?, &bundles)?;
         if paths.is_empty() {
-            return Ok(ExitCode::SUCCESS);
+            return Ok(if failed_bundles > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
     }
     let report = run_import(&mut store, &paths, &a.input, true, g.json)?;
@@ -142,6 +147,9 @@ fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
         print_json(&report)?;
     } else {
         render::import_report(&report);
+    }
+    if failed_bundles > 0 {
+        return Ok(ExitCode::from(1));
     }
     Ok(import_exit(&report))
 }

@@ -395,21 +395,39 @@ pub fn split_bundles(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     })
 }
 
-/// Imports STIX bundle files as partner intelligence, audited one by one.
-pub fn import_bundles(g: &cli::Global, store: &mut SqliteStore, files: &[PathBuf]) -> Result<()> {
+/// Imports STIX bundle files as partner intelligence, audited one by one. A file that cannot be
+/// read or is not a bundle is named and skipped, the others still land; returns how many failed.
+pub fn import_bundles(
+    g: &cli::Global,
+    store: &mut SqliteStore,
+    files: &[PathBuf],
+) -> Result<usize> {
     let mut sharing = store.sharing()?;
     let mut summaries = Vec::new();
+    let mut failed = Vec::new();
     for p in files {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-        let v: Value =
-            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", p.display()))?;
         let name = p.file_name().map_or_else(
             || p.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let s = intel::record(&mut sharing, &v, &format!("file:{name}"), None)
-            .with_context(|| format!("{}: not a STIX 2.1 bundle", p.display()))?;
+        let recorded = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read {}", p.display()))
+            .and_then(|text| {
+                serde_json::from_str::<Value>(&text)
+                    .with_context(|| format!("{}: not JSON", p.display()))
+            })
+            .and_then(|v| {
+                intel::record(&mut sharing, &v, &format!("file:{name}"), None)
+                    .with_context(|| format!("{}: not a STIX 2.1 bundle", p.display()))
+            });
+        let s = match recorded {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed.push(json!({"file": p, "failure": format!("{e:#}")}));
+                continue;
+            }
+        };
         record(
             store,
             "import_stix",
@@ -431,7 +449,7 @@ pub fn import_bundles(g: &cli::Global, store: &mut SqliteStore, files: &[PathBuf
         summaries.push(json!({"file": p, "summary": s}));
     }
     if g.json {
-        print_json(&json!({ "bundles": summaries }))?;
+        print_json(&json!({ "bundles": summaries, "failed": failed }))?;
     }
-    Ok(())
+    Ok(failed.len())
 }

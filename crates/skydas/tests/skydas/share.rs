@@ -98,6 +98,44 @@ fn a_bundle_from_one_store_is_partner_intelligence_in_another() {
         0,
         "no items from a bundle"
     );
+    // A bundle that is not STIX 2.1 beside a good one: the bad one is named, the good one
+    // still lands, and the run exits 1.
+    let cut = tmp.path().join("cut.json");
+    std::fs::write(
+        &cut,
+        r#"{"type": "bundle", "id": "bundle--6d7f4e3a-1b7c-4c1e-9a1e-2f1f0c9f4b10", "objects": "none"}"#,
+    )
+    .unwrap();
+    let b2 = tmp.path().join("b2");
+    let o = run(
+        &[
+            "--json",
+            "import",
+            cut.to_str().unwrap(),
+            bundle.to_str().unwrap(),
+        ],
+        &b2,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cut.json"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["bundles"].as_array().map(Vec::len), Some(1));
+    assert!(
+        r["bundles"][0]["summary"]["new_objects"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    );
+    assert_eq!(r["failed"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]
