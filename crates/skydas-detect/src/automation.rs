@@ -35,7 +35,8 @@
 
 use rayon::prelude::*;
 use skydas_model::{
-    Corpus, Evidence, Finding, FindingActor, FindingKind, ItemKind, Platform, disarm, finding_id,
+    Corpus, Evidence, Finding, FindingActor, FindingKind, ItemKind, KindSpec, Platform, ShareAs,
+    disarm, finding_id,
 };
 use std::collections::BTreeMap;
 
@@ -274,7 +275,7 @@ fn assess(corpus: &Corpus, p: &Params) -> Vec<(u32, Vec<&'static str>, Stats)> {
         .count();
     let second_precision = on_minute * 2 < corpus.items.len();
     let (offsets, order) = items_by_actor(corpus);
-    let (audience, rare_limit) = crate::coordination::domain_audience(corpus);
+    let (audience, rare_limit) = crate::audience::domain_audience(corpus);
     let ctx = Context {
         web_first,
         audience,
@@ -352,9 +353,31 @@ fn describe(s: &Stats, reasons: &[&str]) -> String {
     parts.join("; ")
 }
 
+/// Findings of this detector: one actor whose behaviour is automated.
+pub static KIND: KindSpec = KindSpec {
+    name: "automation",
+    id_prefix: "au",
+    noun: "automated account",
+    plural: "automated accounts",
+    disarm: &[disarm::AUTOMATED_ACCOUNT, disarm::AUTOMATED_REPOSTING],
+    share: ShareAs::Actors {
+        sdo: "intrusion-set",
+    },
+};
+
+/// The detector's line in [`crate::REGISTRY`].
+pub const REGISTRATION: crate::Registration = crate::Registration {
+    kinds: &[&KIND],
+    build: |cfg| Box::new(Automation::new(cfg.automation.clone())),
+};
+
 impl crate::Detector for Automation {
     fn code(&self) -> &'static str {
         "automation"
+    }
+
+    fn kinds(&self) -> &'static [&'static KindSpec] {
+        REGISTRATION.kinds
     }
 
     fn version(&self) -> &'static str {
@@ -424,10 +447,10 @@ impl crate::Detector for Automation {
                 let last = items.last().map_or(0, |&i| corpus.items[i as usize].time);
                 Finding {
                     id: finding_id(
-                        FindingKind::Automation,
+                        &KIND,
                         &[&format!("{}:{}", ca.platform, ca.actor.platform_id)],
                     ),
-                    kind: FindingKind::Automation,
+                    kind: FindingKind::of(&KIND),
                     score: (score * 1e4).round() / 1e4,
                     disarm: disarm_ids,
                     first_seen: first,

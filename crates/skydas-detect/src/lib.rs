@@ -1,15 +1,18 @@
 //! Detectors: pure functions of a [`Corpus`] that return explained [`Finding`]s.
 //!
 //! A detector never does IO and never reads the clock: the same corpus and config give the same
-//! findings, byte for byte. Adding a detector means one module implementing [`Detector`] and one
-//! line in [`registry`].
+//! findings, byte for byte. Each detector owns its kinds of finding: it declares them as
+//! [`KindSpec`]s (name, id prefix, words, DISARM techniques, how they are shared), and no other
+//! crate names a kind. Adding a detector means one module implementing [`Detector`] and one
+//! line in [`REGISTRY`].
 
+pub(crate) mod audience;
 pub mod automation;
 pub mod coordination;
 pub mod lookalike;
 
 use rayon::prelude::*;
-use skydas_model::{Corpus, Finding};
+use skydas_model::{Corpus, Finding, KindSpec, Kinds};
 
 /// Configuration of every detector, as the command line and config give it.
 #[derive(Debug, Clone, Default)]
@@ -25,33 +28,98 @@ pub trait Detector: Send + Sync {
     fn code(&self) -> &'static str;
     /// Version of the method; bumped when the same corpus would give different findings.
     fn version(&self) -> &'static str;
+    /// The kinds of finding it makes (those it replaces in the store after a run).
+    fn kinds(&self) -> &'static [&'static KindSpec];
     /// Runs over the whole corpus.
     fn run(&self, corpus: &Corpus) -> Vec<Finding>;
+    /// The detector's work split by key partition, for a distributed run: the workers join
+    /// the partitions, the caller merges them. `None` (the default): the detector runs whole,
+    /// where the run was started.
+    fn partitioned(&self) -> Option<&dyn Partitioned> {
+        None
+    }
 }
+
+/// A detector whose work splits by key partition. Partition results travel as JSON between
+/// the workers and the caller; the merged findings equal those of [`Detector::run`].
+pub trait Partitioned {
+    /// The work of partition `part` of `parts`, and its size (the pairs it holds), for the
+    /// ledger.
+    fn join_part(&self, corpus: &Corpus, part: u32, parts: u32) -> (serde_json::Value, u64);
+    /// The findings of the whole corpus from every partition's result, in partition order.
+    fn merge_parts(
+        &self,
+        corpus: &Corpus,
+        parts: Vec<serde_json::Value>,
+    ) -> Result<Vec<Finding>, serde_json::Error>;
+}
+
+/// A registered detector: the kinds it declares, known without building it, and how it is
+/// built from the config.
+#[derive(Debug, Clone, Copy)]
+pub struct Registration {
+    pub kinds: &'static [&'static KindSpec],
+    pub build: fn(&DetectConfig) -> Box<dyn Detector>,
+}
+
+/// Every detector, one line each. Their order is the order findings are reported in.
+pub const REGISTRY: &[Registration] = &[
+    coordination::REGISTRATION,
+    lookalike::REGISTRATION,
+    automation::REGISTRATION,
+];
 
 /// Every detector, built from the config.
 pub fn registry(cfg: &DetectConfig) -> Vec<Box<dyn Detector>> {
-    vec![
-        Box::new(coordination::Coordination::new(cfg.coordination.clone())),
-        Box::new(lookalike::Lookalike::new(cfg.lookalike.clone())),
-        Box::new(automation::Automation::new(cfg.automation.clone())),
-    ]
+    REGISTRY.iter().map(|r| (r.build)(cfg)).collect()
 }
 
-/// Runs every detector (in parallel) and returns their findings sorted by kind, then score
-/// (highest first), then id.
+/// Every kind the detectors declare, in report order.
+pub fn kinds() -> Kinds {
+    Kinds::new(
+        REGISTRY
+            .iter()
+            .flat_map(|r| r.kinds.iter().copied())
+            .collect(),
+    )
+}
+
+/// Runs every detector (in parallel, each timed at `-v`) and returns their findings in report
+/// order (see [`sort_findings`]).
 pub fn run_all(corpus: &Corpus, cfg: &DetectConfig) -> Vec<Finding> {
-    let dets = registry(cfg);
-    let mut out: Vec<Finding> = dets.par_iter().flat_map(|d| d.run(corpus)).collect();
+    run_detectors(corpus, &registry(cfg))
+}
+
+/// Runs the given detectors (in parallel, each timed at `-v`) and returns their findings in
+/// report order.
+pub fn run_detectors(corpus: &Corpus, detectors: &[Box<dyn Detector>]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = detectors
+        .par_iter()
+        .flat_map(|d| {
+            let t = std::time::Instant::now();
+            let found = d.run(corpus);
+            tracing::info!(
+                detector = d.code(),
+                version = d.version(),
+                findings = found.len(),
+                secs = t.elapsed().as_secs_f64(),
+                "detector ran"
+            );
+            found
+        })
+        .collect();
     sort_findings(&mut out);
     out
 }
 
-/// The order findings are reported in: kind, then score (highest first), then id.
+/// The order findings are reported in: kind (in [`REGISTRY`] order), then score (highest
+/// first), then id.
 pub fn sort_findings(out: &mut [Finding]) {
+    let kinds = kinds();
     out.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
+        kinds
+            .rank(a.kind.as_str())
+            .cmp(&kinds.rank(b.kind.as_str()))
             .then(b.score.total_cmp(&a.score))
             .then_with(|| a.id.cmp(&b.id))
     });

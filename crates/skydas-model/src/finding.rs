@@ -6,37 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::item::Platform;
-
-/// Kinds of findings. New kinds may be added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// A group of actors who repeatedly act together within short windows.
-    Coordination,
-    /// A domain that impersonates a protected outlet or institution.
-    LookalikeDomain,
-    /// A single actor whose behaviour is automated (auto-posters, aggregators, bots).
-    Automation,
-}
-
-impl FindingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingKind::Coordination => "coordination",
-            FindingKind::LookalikeDomain => "lookalike_domain",
-            FindingKind::Automation => "automation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FindingKind> {
-        Some(match s {
-            "coordination" => FindingKind::Coordination,
-            "lookalike_domain" => FindingKind::LookalikeDomain,
-            "automation" => FindingKind::Automation,
-            _ => return None,
-        })
-    }
-}
+use crate::kind::{FindingKind, KindSpec};
 
 /// An actor named by a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,21 +122,16 @@ pub struct FindingsDoc {
 }
 
 /// A stable finding id from a kind and the keys that identify it (sorted actor ids, a domain).
-pub fn finding_id(kind: FindingKind, keys: &[&str]) -> String {
+pub fn finding_id(kind: &KindSpec, keys: &[&str]) -> String {
     // FNV-1a 64: stable across runs and machines, no dependency.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in kind
-        .as_str()
+        .name
         .bytes()
         .chain(keys.iter().flat_map(|k| k.bytes().chain([0u8])))
     {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    let prefix = match kind {
-        FindingKind::Coordination => "co",
-        FindingKind::LookalikeDomain => "ld",
-        FindingKind::Automation => "au",
-    };
-    format!("{prefix}-{h:016x}")
+    format!("{}-{h:016x}", kind.id_prefix)
 }

@@ -4,37 +4,17 @@
 //! hash and chains the rare collisions, so interning costs one hash, one probe and one compare,
 //! with no allocation per string.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::hash::PrehashedMap;
 
 /// An interned string id. Ids are dense, starting at 0, in insertion order.
 pub type Sym = u32;
-
-/// A hasher for keys that are already hashes.
-#[derive(Default, Clone, Copy)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in so the hasher stays total.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
 
 const NONE: u32 = u32::MAX;
 
 /// An append-only interner. Lookups by id are O(1); inserting is one hash and one probe.
 #[derive(Default, Clone)]
 pub struct Interner {
-    table: HashMap<u64, Sym, BuildHasherDefault<Prehashed>>,
+    table: PrehashedMap<Sym>,
     /// Next id with the same hash, or `NONE`.
     chain: Vec<u32>,
     /// End offsets of each string in `arena`.
@@ -51,7 +31,7 @@ impl std::fmt::Debug for Interner {
 }
 
 fn hash(s: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
+    crate::hash::xxh3(s)
 }
 
 impl Interner {
@@ -62,7 +42,7 @@ impl Interner {
     /// An interner with room for `n` strings of `bytes` total length.
     pub fn with_capacity(n: usize, bytes: usize) -> Self {
         Interner {
-            table: HashMap::with_capacity_and_hasher(n, Default::default()),
+            table: PrehashedMap::with_capacity_and_hasher(n, Default::default()),
             chain: Vec::with_capacity(n),
             ends: Vec::with_capacity(n),
             arena: String::with_capacity(bytes),

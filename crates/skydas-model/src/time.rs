@@ -46,6 +46,46 @@ pub fn format_rfc3339_millis(secs: i64) -> String {
     format!("{}.000Z", &s[..s.len() - 1])
 }
 
+/// RFC 3339 UTC with milliseconds when that is exact, else microseconds:
+/// `2025-03-02T10:00:00.000Z`, `2025-03-02T10:00:00.000123Z`.
+pub fn fmt_micros(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    let s = format_rfc3339(secs);
+    let base = s.strip_suffix('Z').unwrap_or(&s);
+    if frac % 1000 == 0 {
+        format!("{base}.{:03}Z", frac / 1000)
+    } else {
+        format!("{base}.{frac:06}Z")
+    }
+}
+
+/// Reads an RFC 3339 timestamp (`2025-03-02T10:00:00Z`, with up to nanoseconds, `Z` or an
+/// offset) as microseconds since the epoch.
+pub fn parse_micros(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    let secs = parse_datetime(s)?;
+    let frac = if b[19] == b'.' {
+        let digits: String = s[20..].chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return None;
+        }
+        let six: String = digits
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(6)
+            .collect();
+        six.parse::<i64>().ok()?
+    } else {
+        0
+    };
+    secs.checked_mul(1_000_000)?.checked_add(frac)
+}
+
 fn num(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;

@@ -10,10 +10,11 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
+use skydas_detect::coordination;
 use skydas_model::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
 };
-use skydas_server::{App, router};
+use skydas_server::{App, Settings, router};
 use skydas_store::accounts::{Role, secret_hash};
 use tower::ServiceExt;
 
@@ -59,7 +60,7 @@ fn synthetic(i: usize) -> Finding {
         .collect();
     Finding {
         id: format!("co-{i:016x}"),
-        kind: FindingKind::Coordination,
+        kind: FindingKind::of(&coordination::KIND),
         score: (i % 100) as f64 / 100.0,
         disarm: vec!["T0049.003".into(), "T0084.001".into()],
         first_seen: 1_700_000_000,
@@ -72,7 +73,7 @@ fn synthetic(i: usize) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
-        detector: "coordination".into(),
+        detector: coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),
     }
@@ -102,13 +103,13 @@ async fn main() {
     let dir = std::env::args_os()
         .nth(1)
         .map_or_else(|| tmp.path().to_path_buf(), Into::into);
-    let app = App::open(&dir, false).unwrap();
+    let app = App::open(&dir, Settings::new(skydas_detect::kinds())).unwrap();
     {
         let mut db = app.db();
         let findings: Vec<Finding> = (0..1000).map(synthetic).collect();
         let t = Instant::now();
         db.store
-            .replace_findings(&["coordination"], &findings)
+            .replace_findings(&[coordination::KIND.name], &findings)
             .unwrap();
         eprintln!(
             "stored 1000 findings in {:.0} ms",

@@ -25,7 +25,7 @@ pub async fn findings(
     Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let filter = finding_filter(&p)?;
+    let filter = finding_filter(&p, app.kinds())?;
     let db = app.db();
     let (mut rows, total) = db.browse.finding_summaries(&filter)?;
     crate::pages::retain_visible(&db, &a, &mut rows)?;

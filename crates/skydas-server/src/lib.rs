@@ -21,10 +21,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
+use skydas_app::Backend;
+use skydas_model::{Clock, Kinds, SystemClock, Tlp};
+use skydas_store::Store;
 use skydas_store::accounts::{AccountStore, AuditEvent, User};
-use skydas_store::browse::{Browse, BrowseStore, Overview};
+use skydas_store::browse::{BrowseStore, Overview};
 use skydas_store::sharing::Sharing;
-use skydas_store::{OpenOptions, SqliteStore, Store};
 
 pub use error::ApiError;
 
@@ -39,17 +41,14 @@ pub fn home_org() -> String {
 }
 
 /// Whether `user` may see a finding marked `tlp` (see [`home_org`]).
-pub fn visible_to(user: &skydas_store::accounts::User, tlp: skydas_store::Tlp) -> bool {
-    use skydas_share::tlp::{Audience, Tlp, may_release};
+pub fn visible_to(user: &skydas_store::accounts::User, tlp: Tlp) -> bool {
+    use skydas_share::tlp::{Audience, may_release};
     if user.org == home_org() {
         // Our own analysts see everything, RED included: it is ours.
         return true;
     }
-    let Some(level) = Tlp::parse(tlp.as_str()) else {
-        return false;
-    };
     may_release(
-        Some(level),
+        Some(tlp),
         Audience {
             max: Tlp::Amber,
             same_org: false,
@@ -81,12 +80,25 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// The handles of one backend, from which [`App::new`] builds the app.
-pub struct Backend {
-    pub store: Box<dyn Store>,
-    pub accounts: Box<dyn AccountStore>,
-    pub browse: Box<dyn BrowseStore>,
-    pub sharing: Sharing,
+/// How the app runs: over TLS or not, the kinds of finding the detectors declare, and the
+/// clock it reads the time from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Served over TLS: session cookies get `Secure`.
+    pub tls: bool,
+    pub kinds: Kinds,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Settings {
+    /// Plain HTTP, the system clock.
+    pub fn new(kinds: Kinds) -> Settings {
+        Settings {
+            tls: false,
+            kinds,
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 /// Shared state of the app.
@@ -94,30 +106,20 @@ pub struct Backend {
 pub struct App {
     db: Mutex<Db>,
     limiter: Mutex<auth::RateLimiter>,
-    /// Served over TLS: session cookies get `Secure`.
-    tls: bool,
+    settings: Settings,
 }
 
 impl App {
     /// Opens the embedded store in `dir` (creating the accounts schema when new).
-    pub fn open(dir: &Path, tls: bool) -> Result<Arc<App>, skydas_store::StoreError> {
-        let store = SqliteStore::open(dir, OpenOptions::default())?;
-        let accounts = store.accounts()?;
-        let browse = Browse::open(dir)?;
-        let sharing = store.sharing()?;
-        Ok(App::new(
-            Backend {
-                store: Box::new(store),
-                accounts: Box::new(accounts),
-                browse: Box::new(browse),
-                sharing,
-            },
-            tls,
-        ))
+    pub fn open(dir: &Path, settings: Settings) -> Result<Arc<App>, skydas_app::AppError> {
+        let spec = skydas_app::StoreSpec::Embedded {
+            dir: dir.to_path_buf(),
+        };
+        Ok(App::new(spec.backend()?, settings))
     }
 
     /// The app over any backend's handles.
-    pub fn new(b: Backend, tls: bool) -> Arc<App> {
+    pub fn new(b: Backend, settings: Settings) -> Arc<App> {
         Arc::new(App {
             db: Mutex::new(Db {
                 store: b.store,
@@ -127,8 +129,23 @@ impl App {
                 overview: None,
             }),
             limiter: Mutex::new(auth::RateLimiter::default()),
-            tls,
+            settings,
         })
+    }
+
+    /// The kinds of finding the detectors declare.
+    pub fn kinds(&self) -> &Kinds {
+        &self.settings.kinds
+    }
+
+    /// The clock the app reads the time from.
+    pub fn clock(&self) -> &dyn Clock {
+        self.settings.clock.as_ref()
+    }
+
+    /// Whether the app is served over TLS.
+    pub fn tls(&self) -> bool {
+        self.settings.tls
     }
 
     /// The store handles. A panic while holding them poisons nothing that matters: the
@@ -248,16 +265,13 @@ pub struct ServeOptions {
 pub enum ServeError {
     #[error(transparent)]
     Store(#[from] skydas_store::StoreError),
+    #[error(transparent)]
+    App(#[from] skydas_app::AppError),
     #[error("{what}: {source}")]
     Io {
         what: String,
         source: std::io::Error,
     },
-}
-
-/// Serves the app of the embedded store in `dir` until Ctrl-C. Blocks; runs its own runtime.
-pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<(), ServeError> {
-    serve_app(App::open(dir, opts.tls.is_some())?, opts)
 }
 
 /// Serves an app (over any backend) until Ctrl-C. Blocks; runs its own runtime.

@@ -12,7 +12,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use skydas_model::{Finding, FindingKind, Platform};
+use skydas_model::{Finding, Kinds, Platform};
 use skydas_store::accounts::{Role, secret_hash};
 use skydas_store::browse::{FindingFilter, FindingSummary, ItemRow};
 use skydas_store::{Review, ReviewStatus, SearchQuery};
@@ -51,11 +51,15 @@ fn time_param(p: &HashMap<String, String>, k: &str) -> Result<Option<i64>, ApiEr
 }
 
 /// The findings filter of the list page and the API, from query parameters.
-pub(crate) fn finding_filter(p: &HashMap<String, String>) -> Result<FindingFilter, ApiError> {
+pub(crate) fn finding_filter(
+    p: &HashMap<String, String>,
+    kinds: &Kinds,
+) -> Result<FindingFilter, ApiError> {
     let kind = param(p, "kind")
         .map(|k| {
-            FindingKind::parse(k)
-                .map(|k| k.as_str().to_string())
+            kinds
+                .get(k)
+                .map(|k| k.name.to_string())
                 .ok_or_else(|| ApiError::BadRequest("kind: unknown".into()))
         })
         .transpose()?;
@@ -201,7 +205,7 @@ fn login_response(app: &App, status: StatusCode, message: &str) -> Result<Respon
     let token = auth::random_token().map_err(|e| ApiError::Internal(e.to_string()))?;
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
-        if app.tls { "; Secure" } else { "" }
+        if app.tls() { "; Secure" } else { "" }
     );
     Ok((
         status,
@@ -264,7 +268,7 @@ pub async fn login(State(app): State<Arc<App>>, req: Request) -> Result<Response
                 serde_json::json!({"ip": ip.map(|i| i.to_string())}),
             );
             let mut r = Redirect::to("/").into_response();
-            let cookie = HeaderValue::from_str(&auth::session_cookie(&sid, app.tls))
+            let cookie = HeaderValue::from_str(&auth::session_cookie(&sid, app.tls()))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             r.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(r)
@@ -322,7 +326,7 @@ pub async fn logout(
         app.db().accounts.delete_session(&secret_hash(sid))?;
     }
     let mut r = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(app.tls)) {
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(app.tls())) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(r)
@@ -395,7 +399,7 @@ pub async fn findings(
     Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Html<String>, ApiError> {
-    let filter = finding_filter(&p)?;
+    let filter = finding_filter(&p, app.kinds())?;
     let (rows, total) = {
         let db = app.db();
         let (mut rows, total) = db.browse.finding_summaries(&filter)?;
@@ -406,7 +410,7 @@ pub async fn findings(
     let mut s = String::from(
         "<h1>Findings</h1><form method=\"get\" class=\"filters\"><label>Kind <select name=\"kind\"><option value=\"\">any</option>",
     );
-    for k in ["coordination", "lookalike_domain", "automation"] {
+    for k in app.kinds().names() {
         let sel = if filter.kind.as_deref() == Some(k) {
             " selected"
         } else {

@@ -40,7 +40,7 @@ fn finding() -> Finding {
     };
     Finding {
         id: "co-1".into(),
-        kind: FindingKind::Coordination,
+        kind: FindingKind::of(&skydas_detect::coordination::KIND),
         score: 0.9,
         disarm: vec!["T0049.003".into()],
         first_seen: 1_700_000_000,
@@ -74,7 +74,7 @@ fn finding() -> Finding {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path(), false).unwrap();
+    let app = App::open(dir.path(), crate::Settings::new(skydas_detect::kinds())).unwrap();
     populate(&app);
     Fixture {
         _dir: dir,
@@ -593,10 +593,10 @@ async fn partners_never_see_red_or_amber_strict_findings() {
             .unwrap();
     }
     for (tlp, partner_sees) in [
-        (skydas_store::Tlp::Green, true),
-        (skydas_store::Tlp::Amber, true),
-        (skydas_store::Tlp::AmberStrict, false),
-        (skydas_store::Tlp::Red, false),
+        (skydas_model::Tlp::Green, true),
+        (skydas_model::Tlp::Amber, true),
+        (skydas_model::Tlp::AmberStrict, false),
+        (skydas_model::Tlp::Red, false),
     ] {
         {
             let mut db = f.app.db();

@@ -48,7 +48,7 @@ fn ev(
 fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Finding {
     Finding {
         id: id.into(),
-        kind,
+        kind: kind.clone(),
         score: 0.91,
         disarm: disarm.iter().map(|s| s.to_string()).collect(),
         first_seen: T0,
@@ -61,7 +61,7 @@ fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Findi
         domain: None,
         impersonates: None,
         techniques: vec![],
-        detector: kind.as_str().into(),
+        detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),
     }
@@ -70,7 +70,7 @@ fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Findi
 fn coordination() -> Finding {
     let mut f = finding(
         "co-5f1e2d3c4b5a6978",
-        FindingKind::Coordination,
+        FindingKind::of(&skydas_detect::coordination::KIND),
         &["T0049.003", "T0084.001", "T0119.002"],
         "Three accounts posted the same link and text within 90 seconds, 14 times over two days.",
     );
@@ -132,7 +132,7 @@ fn coordination() -> Finding {
 fn lookalike(id: &str, domain: &str, real: &str) -> Finding {
     let mut f = finding(
         id,
-        FindingKind::LookalikeDomain,
+        FindingKind::of(&skydas_detect::lookalike::KIND),
         &["T0149.003", "T0143.003"],
         &format!("{domain} imitates {real} and was linked 6 times."),
     );
@@ -159,7 +159,7 @@ fn lookalike(id: &str, domain: &str, real: &str) -> Finding {
 fn automation() -> Finding {
     let mut f = finding(
         "au-0a1b2c3d4e5f6071",
-        FindingKind::Automation,
+        FindingKind::of(&skydas_detect::automation::KIND),
         &["T0146.007", "T0049.003"],
         "Forwards every post of two channels within 3 seconds, around the clock.",
     );
@@ -208,7 +208,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("own-org", Audience::own_org(Tlp::AmberStrict)),
     ];
     for (name, audience) in runs {
-        let r = export_bundle(&all, &org, audience, NOW);
+        let r = export_bundle(&all, &skydas_detect::kinds(), &org, audience, NOW);
         let problems = check_bundle_for(&r.bundle, audience);
         if !problems.is_empty() {
             return Err(format!("{name}: {problems:?}").into());
@@ -217,7 +217,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             out.join("stix").join(format!("{name}.json")),
             serde_json::to_string_pretty(&r.bundle)?,
         )?;
-        let m = export_event(&all, &org, audience, NOW);
+        let m = export_event(&all, &skydas_detect::kinds(), &org, audience, NOW);
         std::fs::write(
             out.join("misp").join(format!("{name}.json")),
             serde_json::to_string_pretty(&m.event)?,

@@ -250,7 +250,7 @@ mod tests {
         };
         Finding {
             id: "co-1".into(),
-            kind: FindingKind::Coordination,
+            kind: FindingKind::of(&skydas_detect::coordination::KIND),
             score: 0.9,
             disarm: vec![],
             first_seen: 0,

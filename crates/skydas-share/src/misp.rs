@@ -22,11 +22,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 use skydas_model::time::format_rfc3339_millis;
-use skydas_model::{Finding, FindingKind};
+use skydas_model::{Finding, Kinds, ShareAs};
 
 use crate::disarm;
 use crate::stix::{OrgIdentity, explain, our_uuid};
-use crate::tlp::{Audience, Tlp, Withheld, may_release, merge};
+use crate::tlp::{Audience, Marking, Tlp, Withheld, may_release, merge};
 
 /// The namespace of the fallback DISARM tag.
 pub const FALLBACK_TAG_PREFIX: &str = "fimi-platform:disarm-id=";
@@ -177,6 +177,7 @@ fn microblog(f: &Finding, e: &skydas_model::Evidence, tlp: Tlp) -> Option<Value>
 /// organisation and the released findings only, so a re-export updates the same event.
 pub fn export_event(
     findings: &[(Finding, Option<Tlp>)],
+    kinds: &Kinds,
     org: &OrgIdentity,
     audience: Audience,
     now: i64,
@@ -202,7 +203,9 @@ pub fn export_event(
             &format!("finding {} ({})", f.id, f.kind.as_str()),
             tlp,
         );
-        let lookalike = f.kind == FindingKind::LookalikeDomain;
+        let lookalike = kinds
+            .get(f.kind.as_str())
+            .is_some_and(|k| k.share == ShareAs::Domain);
         if lookalike && let Some(d) = f.domain.as_deref() {
             let comment = match &f.impersonates {
                 Some(i) => format!("lookalike of {i} (finding {})", f.id),
@@ -211,7 +214,7 @@ pub fn export_event(
             attrs.add(
                 "domain",
                 "Network activity",
-                &d.trim().trim_end_matches('.').to_lowercase(),
+                &skydas_model::normalise_domain(d).unwrap_or_else(|| d.trim().to_lowercase()),
                 true,
                 &comment,
                 tlp,
@@ -272,12 +275,9 @@ pub fn export_event(
     let mut key = vec!["misp-event", org_name.as_str()];
     key.extend(&ids);
     let stamp = format_rfc3339_millis(now.clamp(0, 253_402_300_799));
-    let n = |k: FindingKind| released.iter().filter(|r| r.0.kind == k).count();
     let info = format!(
-        "{org_name}: {} coordinated networks, {} lookalike domains, {} automated accounts",
-        n(FindingKind::Coordination),
-        n(FindingKind::LookalikeDomain),
-        n(FindingKind::Automation)
+        "{org_name}: {}",
+        kinds.counts(released.iter().map(|r| &r.0.kind))
     );
     let event = json!({
         "Event": {

@@ -12,9 +12,6 @@
 //! the TLP 1.0 ids that some STIX libraries still ship as constants. The 1.0 ids are known only
 //! for reading partners' data, with WHITE read as CLEAR.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde_json::{Value, json};
 
 /// The STIX extension-definition that TLP 2.0 marking-definitions use.
@@ -23,50 +20,22 @@ pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aa
 /// The `created` timestamp of every canonical TLP 2.0 marking-definition.
 pub const TLP2_CREATED: &str = "2022-10-01T00:00:00.000Z";
 
-/// A TLP 2.0 level. The order is by restrictiveness: `Clear < Green < Amber < AmberStrict < Red`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Tlp {
-    Clear,
-    Green,
-    Amber,
-    AmberStrict,
-    Red,
+pub use skydas_model::Tlp;
+pub use skydas_model::tlp::ParseTlpError;
+
+/// What a TLP level looks like in STIX 2.1 and MISP.
+pub trait Marking {
+    /// The canonical TLP 2.0 marking-definition id.
+    fn marking_id(self) -> &'static str;
+    /// The MISP `tlp` taxonomy tag, e.g. `tlp:amber+strict`.
+    fn misp_tag(self) -> &'static str;
+    /// The canonical TLP 2.0 marking-definition object, exactly as OASIS publishes it.
+    fn marking_definition(self) -> Value;
 }
 
-impl Tlp {
-    /// Every level, least restrictive first.
-    pub const ALL: [Tlp; 5] = [
-        Tlp::Clear,
-        Tlp::Green,
-        Tlp::Amber,
-        Tlp::AmberStrict,
-        Tlp::Red,
-    ];
-
-    /// The level's `tlp_2_0` value: `clear`, `green`, `amber`, `amber+strict`, `red`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tlp::Clear => "clear",
-            Tlp::Green => "green",
-            Tlp::Amber => "amber",
-            Tlp::AmberStrict => "amber+strict",
-            Tlp::Red => "red",
-        }
-    }
-
-    /// The canonical marking name, e.g. `TLP:AMBER+STRICT`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tlp::Clear => "TLP:CLEAR",
-            Tlp::Green => "TLP:GREEN",
-            Tlp::Amber => "TLP:AMBER",
-            Tlp::AmberStrict => "TLP:AMBER+STRICT",
-            Tlp::Red => "TLP:RED",
-        }
-    }
-
+impl Marking for Tlp {
     /// The canonical TLP 2.0 marking-definition id.
-    pub fn marking_id(self) -> &'static str {
+    fn marking_id(self) -> &'static str {
         match self {
             Tlp::Clear => "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
             Tlp::Green => "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
@@ -77,7 +46,7 @@ impl Tlp {
     }
 
     /// The MISP `tlp` taxonomy tag, e.g. `tlp:amber+strict`.
-    pub fn misp_tag(self) -> &'static str {
+    fn misp_tag(self) -> &'static str {
         match self {
             Tlp::Clear => "tlp:clear",
             Tlp::Green => "tlp:green",
@@ -88,7 +57,7 @@ impl Tlp {
     }
 
     /// The canonical TLP 2.0 marking-definition object, exactly as OASIS publishes it.
-    pub fn marking_definition(self) -> Value {
+    fn marking_definition(self) -> Value {
         json!({
             "type": "marking-definition",
             "spec_version": "2.1",
@@ -103,67 +72,49 @@ impl Tlp {
             }
         })
     }
+}
 
-    /// Parses `clear`, `white` (TLP 1.0, read as CLEAR), `green`, `amber`, `amber+strict`,
-    /// `red`, case-insensitive, with or without a `TLP:` prefix.
-    pub fn parse(s: &str) -> Option<Tlp> {
-        let s = s.trim();
-        let s = match s.get(..4) {
-            Some(p) if p.eq_ignore_ascii_case("tlp:") => &s[4..],
-            _ => s,
-        };
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "clear" | "white" => Tlp::Clear,
-            "green" => Tlp::Green,
-            "amber" => Tlp::Amber,
-            "amber+strict" => Tlp::AmberStrict,
-            "red" => Tlp::Red,
-            _ => return None,
-        })
+/// The level of a marking-definition id: the TLP 2.0 ids, and the TLP 1.0 ids for reading
+/// old data (WHITE → CLEAR). Ids are compared case-insensitively.
+pub fn from_marking_id(id: &str) -> Option<Tlp> {
+    let id = id.to_ascii_lowercase();
+    if let Some(t) = Tlp::ALL.into_iter().find(|t| t.marking_id() == id) {
+        return Some(t);
     }
+    TLP1_IDS
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|&(_, level)| level)
+}
 
-    /// The level of a marking-definition id: the TLP 2.0 ids, and the TLP 1.0 ids for reading
-    /// old data (WHITE → CLEAR). Ids are compared case-insensitively.
-    pub fn from_marking_id(id: &str) -> Option<Tlp> {
-        let id = id.to_ascii_lowercase();
-        if let Some(t) = Tlp::ALL.into_iter().find(|t| t.marking_id() == id) {
-            return Some(t);
-        }
-        TLP1_IDS
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|&(_, level)| level)
+/// The level a marking-definition object declares, by its content: a TLP 2.0 extension
+/// (`tlp_2_0`) or a TLP 1.0 definition (`definition_type: "tlp"`). `None` for any other
+/// marking (statements, unknown extensions).
+pub fn from_marking_object(obj: &Value) -> Option<Tlp> {
+    if obj.get("type").and_then(Value::as_str) != Some("marking-definition") {
+        return None;
     }
-
-    /// The level a marking-definition object declares, by its content: a TLP 2.0 extension
-    /// (`tlp_2_0`) or a TLP 1.0 definition (`definition_type: "tlp"`). `None` for any other
-    /// marking (statements, unknown extensions).
-    pub fn from_marking_object(obj: &Value) -> Option<Tlp> {
-        if obj.get("type").and_then(Value::as_str) != Some("marking-definition") {
-            return None;
-        }
-        if let Some(level) = obj
-            .get("extensions")
-            .and_then(|e| e.get(TLP2_EXTENSION_ID))
-            .and_then(|e| e.get("tlp_2_0"))
+    if let Some(level) = obj
+        .get("extensions")
+        .and_then(|e| e.get(TLP2_EXTENSION_ID))
+        .and_then(|e| e.get("tlp_2_0"))
+        .and_then(Value::as_str)
+    {
+        return Tlp::parse(level);
+    }
+    if obj.get("definition_type").and_then(Value::as_str) == Some("tlp") {
+        return obj
+            .get("definition")
+            .and_then(|d| d.get("tlp"))
             .and_then(Value::as_str)
-        {
-            return Tlp::parse(level);
-        }
-        if obj.get("definition_type").and_then(Value::as_str) == Some("tlp") {
-            return obj
-                .get("definition")
-                .and_then(|d| d.get("tlp"))
-                .and_then(Value::as_str)
-                .and_then(Tlp::parse);
-        }
-        None
+            .and_then(Tlp::parse);
     }
+    None
+}
 
-    /// Whether `obj` is exactly the canonical TLP 2.0 marking-definition of some level.
-    pub fn is_canonical_marking(obj: &Value) -> bool {
-        Tlp::ALL.iter().any(|t| t.marking_definition() == *obj)
-    }
+/// Whether `obj` is exactly the canonical TLP 2.0 marking-definition of some level.
+pub fn is_canonical_marking(obj: &Value) -> bool {
+    Tlp::ALL.iter().any(|t| t.marking_definition() == *obj)
 }
 
 /// TLP 1.0 marking-definition ids (STIX 2.1 §7.2.1.4), read only.
@@ -185,25 +136,6 @@ const TLP1_IDS: [(&str, Tlp); 4] = [
         Tlp::Red,
     ),
 ];
-
-impl fmt::Display for Tlp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The error of [`Tlp::from_str`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown tlp level {0:?} (expected clear, green, amber, amber+strict or red)")]
-pub struct ParseTlpError(pub String);
-
-impl FromStr for Tlp {
-    type Err = ParseTlpError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Tlp::parse(s).ok_or_else(|| ParseTlpError(s.to_owned()))
-    }
-}
 
 /// The most restrictive of two markings: what an object gets when two marked objects merge.
 pub fn merge(a: Tlp, b: Tlp) -> Tlp {
@@ -339,21 +271,21 @@ mod tests {
         assert!(m.get("definition_type").is_none());
         for t in Tlp::ALL {
             let m = t.marking_definition();
-            assert!(Tlp::is_canonical_marking(&m));
-            assert_eq!(Tlp::from_marking_object(&m), Some(t));
-            assert_eq!(Tlp::from_marking_id(t.marking_id()), Some(t));
+            assert!(is_canonical_marking(&m));
+            assert_eq!(from_marking_object(&m), Some(t));
+            assert_eq!(from_marking_id(t.marking_id()), Some(t));
             assert_eq!(Tlp::parse(t.name()), Some(t));
             assert_eq!(Tlp::parse(t.misp_tag()), Some(t));
         }
         let mut wrong_name = Tlp::Green.marking_definition();
         wrong_name["name"] = "TLP:green".into();
-        assert!(!Tlp::is_canonical_marking(&wrong_name));
+        assert!(!is_canonical_marking(&wrong_name));
     }
 
     #[test]
     fn reads_tlp1_ids_and_objects() {
         let check = |id: &str, expected: Option<Tlp>| {
-            assert_eq!(Tlp::from_marking_id(id), expected, "{id}");
+            assert_eq!(from_marking_id(id), expected, "{id}");
         };
         check(
             "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
@@ -377,10 +309,10 @@ mod tests {
         );
         let v1 = json!({"type": "marking-definition", "definition_type": "tlp",
             "definition": {"tlp": "white"}});
-        assert_eq!(Tlp::from_marking_object(&v1), Some(Tlp::Clear));
+        assert_eq!(from_marking_object(&v1), Some(Tlp::Clear));
         let statement = json!({"type": "marking-definition", "definition_type": "statement",
             "definition": {"statement": "CC-BY-SA-4.0"}});
-        assert_eq!(Tlp::from_marking_object(&statement), None);
+        assert_eq!(from_marking_object(&statement), None);
     }
 
     #[test]

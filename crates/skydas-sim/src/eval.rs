@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use skydas_model::{FindingKind, FindingsDoc, Platform};
+use skydas_detect::{automation, coordination, lookalike};
+use skydas_model::{FindingsDoc, KindSpec, Platform};
 
 use crate::truth::Truth;
 
@@ -101,11 +102,11 @@ fn f1(p: f64, r: f64) -> f64 {
 
 /// Scores `findings` against `truth`.
 pub fn evaluate(truth: &Truth, findings: &FindingsDoc) -> EvalReport {
-    let sets = |kind: FindingKind| -> Vec<(String, BTreeSet<Key>)> {
+    let sets = |kind: &KindSpec| -> Vec<(String, BTreeSet<Key>)> {
         findings
             .findings
             .iter()
-            .filter(|f| f.kind == kind)
+            .filter(|f| f.kind.is(kind))
             .map(|f| {
                 (
                     f.id.clone(),
@@ -117,7 +118,7 @@ pub fn evaluate(truth: &Truth, findings: &FindingsDoc) -> EvalReport {
             })
             .collect()
     };
-    let coord = sets(FindingKind::Coordination);
+    let coord = sets(&coordination::KIND);
     let predicted: BTreeSet<Key> = coord.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
     let op_sets: Vec<BTreeSet<Key>> = truth
         .operations
@@ -190,11 +191,12 @@ pub fn evaluate(truth: &Truth, findings: &FindingsDoc) -> EvalReport {
         })
         .collect();
 
-    let norm = |s: &str| s.trim().trim_end_matches('.').to_lowercase();
+    let norm =
+        |s: &str| skydas_model::normalise_domain(s).unwrap_or_else(|| s.trim().to_lowercase());
     let reported: Vec<(String, String)> = findings
         .findings
         .iter()
-        .filter(|f| f.kind == FindingKind::LookalikeDomain)
+        .filter(|f| f.kind.is(&lookalike::KIND))
         .filter_map(|f| {
             f.domain.as_deref().map(|d| {
                 (
@@ -246,7 +248,7 @@ pub fn evaluate(truth: &Truth, findings: &FindingsDoc) -> EvalReport {
         benign_flagged: benign_flagged.into_iter().collect(),
     };
 
-    let auto = sets(FindingKind::Automation);
+    let auto = sets(&automation::KIND);
     let auto_actors: BTreeSet<Key> = auto.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
     let automation = AutomationScore {
         findings: auto.len(),

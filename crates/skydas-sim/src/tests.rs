@@ -421,22 +421,42 @@ fn evaluation_gives_exact_numbers() {
     };
     let doc = FindingsDoc {
         findings: vec![
-            finding(FindingKind::Coordination, "c1", &["1", "2", "3", "7"], None),
-            finding(FindingKind::Coordination, "c2", &["5"], None),
             finding(
-                FindingKind::LookalikeDomain,
+                FindingKind::of(&skydas_detect::coordination::KIND),
+                "c1",
+                &["1", "2", "3", "7"],
+                None,
+            ),
+            finding(
+                FindingKind::of(&skydas_detect::coordination::KIND),
+                "c2",
+                &["5"],
+                None,
+            ),
+            finding(
+                FindingKind::of(&skydas_detect::lookalike::KIND),
                 "l1",
                 &[],
                 Some(("spiegel.ltd", "spiegel.de")),
             ),
             finding(
-                FindingKind::LookalikeDomain,
+                FindingKind::of(&skydas_detect::lookalike::KIND),
                 "l2",
                 &[],
                 Some(("lrytas.lt", "lrt.lt")),
             ),
-            finding(FindingKind::Automation, "a1", &["7"], None),
-            finding(FindingKind::Automation, "a2", &["8", "1"], None),
+            finding(
+                FindingKind::of(&skydas_detect::automation::KIND),
+                "a1",
+                &["7"],
+                None,
+            ),
+            finding(
+                FindingKind::of(&skydas_detect::automation::KIND),
+                "a2",
+                &["8", "1"],
+                None,
+            ),
         ],
     };
     let r = crate::evaluate(&truth, &doc);

@@ -16,8 +16,10 @@
 //! kept where the import ran, not rows.
 
 mod blocking;
+pub mod reconnect;
 mod search;
 mod web;
+mod work;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -28,13 +30,14 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform, Provenance,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform,
+    Provenance, Tlp, normalise_domain,
 };
 pub use web::{PgAccounts, PgBrowse};
 
 use skydas_store::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SearchHit,
-    SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, codec, normalise_domain,
+    SearchQuery, Stats, Store, StoreError, StoredItem, codec,
 };
 
 /// Numbered migrations, applied in order and recorded in `schema_migrations`.

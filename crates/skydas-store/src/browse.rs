@@ -394,13 +394,14 @@ impl Browse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conformance::{GROUP, SITE};
     use crate::{OpenOptions, SqliteStore, Store};
-    use skydas_model::{Finding, FindingActor, FindingKind};
+    use skydas_model::{Finding, FindingActor, FindingKind, KindSpec, ShareAs};
 
-    fn finding(id: &str, kind: FindingKind, score: f64, disarm: &[&str], t: i64) -> Finding {
+    fn finding(id: &str, kind: &'static KindSpec, score: f64, disarm: &[&str], t: i64) -> Finding {
         Finding {
             id: id.into(),
-            kind,
+            kind: FindingKind::of(kind),
             score,
             disarm: disarm.iter().map(|s| s.to_string()).collect(),
             first_seen: t,
@@ -416,7 +417,7 @@ mod tests {
             evidence: vec![],
             signals: Default::default(),
             edges: vec![],
-            domain: (kind == FindingKind::LookalikeDomain).then(|| "lrt.ltd".to_string()),
+            domain: (kind.share == ShareAs::Domain).then(|| "lrt.ltd".to_string()),
             impersonates: None,
             techniques: vec![],
             detector: "test".into(),
@@ -432,36 +433,18 @@ mod tests {
         // Stored before the summary schema exists: backfilled when it is created.
         store
             .replace_findings(
-                &["coordination"],
-                &[finding(
-                    "co-1",
-                    FindingKind::Coordination,
-                    0.9,
-                    &["T0049.003"],
-                    1000,
-                )],
+                &[GROUP.name],
+                &[finding("co-1", &GROUP, 0.9, &["T0049.003"], 1000)],
             )
             .unwrap();
         let b = Browse::open(dir.path()).unwrap();
         store
             .replace_findings(
-                &["coordination", "lookalike_domain"],
+                &[GROUP.name, SITE.name],
                 &[
-                    finding(
-                        "co-1",
-                        FindingKind::Coordination,
-                        0.8,
-                        &["T0049.003", "T0084.001"],
-                        1000,
-                    ),
-                    finding("co-2", FindingKind::Coordination, 0.5, &["T0084.001"], 5000),
-                    finding(
-                        "ld-1",
-                        FindingKind::LookalikeDomain,
-                        0.7,
-                        &["T0149.003"],
-                        9000,
-                    ),
+                    finding("co-1", &GROUP, 0.8, &["T0049.003", "T0084.001"], 1000),
+                    finding("co-2", &GROUP, 0.5, &["T0084.001"], 5000),
+                    finding("ld-1", &SITE, 0.7, &["T0149.003"], 9000),
                 ],
             )
             .unwrap();
@@ -475,8 +458,8 @@ mod tests {
             kind: Some(k.into()),
             ..FindingFilter::default()
         };
-        check(kind("coordination"), &["co-1", "co-2"], 2);
-        check(kind("automation"), &[], 0);
+        check(kind(GROUP.name), &["co-1", "co-2"], 2);
+        check(kind("other"), &[], 0);
         let f = |d: &str| FindingFilter {
             disarm: Some(d.into()),
             ..FindingFilter::default()
@@ -509,7 +492,7 @@ mod tests {
             &["ld-1"],
             3,
         );
-        let (rows, _) = b.finding_summaries(&kind("coordination")).unwrap();
+        let (rows, _) = b.finding_summaries(&kind(GROUP.name)).unwrap();
         assert_eq!(rows[0].summary, "summary of co-1");
         assert_eq!(rows[0].score, 0.8);
         assert_eq!(rows[0].disarm, vec!["T0049.003", "T0084.001"]);
@@ -518,7 +501,7 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(b.findings_with_domain("lrt.ltd").unwrap()[0].id, "ld-1");
 
-        store.replace_findings(&["coordination"], &[]).unwrap();
+        store.replace_findings(&[GROUP.name], &[]).unwrap();
         check(FindingFilter::default(), &["ld-1"], 1);
     }
 }

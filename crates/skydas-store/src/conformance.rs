@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use skydas_model::{
     Actor, ActorKind, Evidence, Finding, FindingActor, FindingKind, Item, ItemKind, ItemUrl,
-    Locator, Platform, Provenance, UrlSource,
+    KindSpec, Locator, Platform, Provenance, ShareAs, Tlp, UrlSource,
 };
 
 use crate::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Review, ReviewStatus, SearchQuery, Store,
-    StoreError, Tlp,
+    StoreError,
 };
 
 /// Makes a fresh, empty store.
@@ -702,11 +702,32 @@ pub fn corpus_round_trip(make: MakeStore<'_>) {
     }
 }
 
+/// A kind of finding about a group of actors, for tests: the store treats kinds as data and
+/// knows none of the detectors'.
+pub static GROUP: KindSpec = KindSpec {
+    name: "group",
+    id_prefix: "gr",
+    noun: "group",
+    plural: "groups",
+    disarm: &[],
+    share: ShareAs::Actors { sdo: "campaign" },
+};
+
+/// A kind of finding about a domain, for tests.
+pub static SITE: KindSpec = KindSpec {
+    name: "site",
+    id_prefix: "si",
+    noun: "site",
+    plural: "sites",
+    disarm: &[],
+    share: ShareAs::Domain,
+};
+
 /// A finding for tests.
-pub fn finding(kind: FindingKind, key: &str, score: f64) -> Finding {
+pub fn finding(kind: &'static KindSpec, key: &str, score: f64) -> Finding {
     Finding {
         id: skydas_model::finding_id(kind, &[key]),
-        kind,
+        kind: FindingKind::of(kind),
         score,
         disarm: vec!["T0049.003".into()],
         first_seen: 1_700_000_000,
@@ -729,10 +750,10 @@ pub fn finding(kind: FindingKind, key: &str, score: f64) -> Finding {
         }],
         signals: BTreeMap::from([("co-link".to_string(), 3)]),
         edges: Vec::new(),
-        domain: (kind == FindingKind::LookalikeDomain).then(|| key.to_string()),
+        domain: (kind.share == ShareAs::Domain).then(|| key.to_string()),
         impersonates: None,
         techniques: Vec::new(),
-        detector: kind.as_str().into(),
+        detector: kind.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({ "window_s": 60 }),
     }
@@ -741,18 +762,15 @@ pub fn finding(kind: FindingKind, key: &str, score: f64) -> Finding {
 /// Replacing findings of some kinds keeps the analyst's review of findings that survive, drops
 /// the ones that do not, and leaves other kinds alone.
 pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
-    use FindingKind::{Coordination as Co, LookalikeDomain as Ld};
+    let (co, ld) = (&GROUP, &SITE);
     let mut s = make();
     let (a, b, c) = (
-        finding(Co, "a", 0.5),
-        finding(Co, "b", 0.9),
-        finding(Ld, "c.example", 0.7),
+        finding(co, "a", 0.5),
+        finding(co, "b", 0.9),
+        finding(ld, "c.example", 0.7),
     );
-    s.replace_findings(
-        &["coordination", "lookalike_domain"],
-        &[a.clone(), b.clone(), c.clone()],
-    )
-    .unwrap();
+    s.replace_findings(&[GROUP.name, SITE.name], &[a.clone(), b.clone(), c.clone()])
+        .unwrap();
     let order: Vec<_> = s.findings().unwrap().into_iter().map(|f| f.id).collect();
     assert_eq!(
         order,
@@ -785,8 +803,8 @@ pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
     let mut a2 = a.clone();
     a2.score = 0.95;
     a2.summary = "rescored".into();
-    let d = finding(Co, "d", 0.1);
-    s.replace_findings(&["coordination"], &[a2.clone(), d.clone()])
+    let d = finding(co, "d", 0.1);
+    s.replace_findings(&[GROUP.name], &[a2.clone(), d.clone()])
         .unwrap();
     assert_eq!(
         s.finding(&a.id).unwrap(),
@@ -813,11 +831,11 @@ pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
     let order: Vec<_> = s.findings().unwrap().into_iter().map(|f| f.id).collect();
     assert_eq!(order, [a2.id.clone(), d.id.clone(), c.id.clone()]);
 
-    s.replace_findings(&["lookalike_domain"], &[]).unwrap();
+    s.replace_findings(&[SITE.name], &[]).unwrap();
     assert_eq!(s.findings().unwrap().len(), 2);
-    let mut bad = finding(Co, "nan", 0.0);
+    let mut bad = finding(co, "nan", 0.0);
     bad.score = f64::NAN;
-    assert!(s.replace_findings(&["coordination"], &[bad]).is_err());
+    assert!(s.replace_findings(&[GROUP.name], &[bad]).is_err());
     assert_eq!(
         s.findings().unwrap().len(),
         2,

@@ -15,12 +15,13 @@ mod originals;
 pub mod query;
 pub mod sharing;
 mod sqlite;
+pub mod work;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use skydas_model::{Corpus, Finding, Item, Platform, Provenance};
+use skydas_model::{Corpus, Finding, Item, Platform, Provenance, Tlp};
 
 pub use error::{Result, StoreError};
 pub use originals::{original_relpath, sha256_file};
@@ -214,47 +215,6 @@ impl ReviewStatus {
     }
 }
 
-/// Traffic Light Protocol 2.0 marking of a finding: the most it may be shared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
-pub enum Tlp {
-    #[serde(rename = "clear")]
-    Clear,
-    #[serde(rename = "green")]
-    Green,
-    #[default]
-    #[serde(rename = "amber")]
-    Amber,
-    #[serde(rename = "amber+strict")]
-    AmberStrict,
-    #[serde(rename = "red")]
-    Red,
-}
-
-impl Tlp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tlp::Clear => "clear",
-            Tlp::Green => "green",
-            Tlp::Amber => "amber",
-            Tlp::AmberStrict => "amber+strict",
-            Tlp::Red => "red",
-        }
-    }
-
-    /// Parses `clear`, `green`, `amber`, `amber+strict`, `red` (any case; `white` is TLP 1.0's
-    /// name for clear).
-    pub fn parse(s: &str) -> Option<Tlp> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "clear" | "white" => Tlp::Clear,
-            "green" => Tlp::Green,
-            "amber" => Tlp::Amber,
-            "amber+strict" | "amber-strict" => Tlp::AmberStrict,
-            "red" => Tlp::Red,
-            _ => return None,
-        })
-    }
-}
-
 /// What an analyst recorded about a finding. Survives re-running the detectors as long as the
 /// finding keeps its id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -335,13 +295,6 @@ pub trait Store: Send {
 
     /// The protected domains, sorted by domain.
     fn protected_list(&self) -> Result<Vec<ProtectedRow>>;
-}
-
-/// The form in which protected domains are kept and compared: trimmed, lowercase, no trailing
-/// dot. `None` when nothing is left.
-pub fn normalise_domain(domain: &str) -> Option<String> {
-    let d = domain.trim().trim_end_matches('.').to_lowercase();
-    (!d.is_empty()).then_some(d)
 }
 
 /// Checks that `s` is a SHA-256 in lowercase hex, the only form used as a key and a file name.

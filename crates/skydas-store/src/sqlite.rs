@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use skydas_model::normalise_domain;
 use skydas_model::{
     Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform, Provenance,
 };
@@ -19,8 +20,7 @@ use crate::codec::{list_from_json, list_to_json, set_opt, set_str, urls_from_jso
 use crate::query::{self, Term};
 use crate::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SNIPPET_END,
-    SNIPPET_START, SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, Tlp,
-    normalise_domain, originals,
+    SNIPPET_START, SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, originals,
 };
 
 #[cfg(test)]

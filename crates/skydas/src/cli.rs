@@ -79,7 +79,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Take import batches and detection tasks from NATS and write them into the PostgreSQL
     /// store (any number of processes, on any hosts).
-    Worker(crate::scale::WorkerArgs),
+    Worker(WorkerArgs),
     /// Manage web-app users.
     User {
         #[command(subcommand)]
@@ -98,12 +98,12 @@ pub enum Command {
     /// TAXII 2.1 client: pull partners' collections as partner intelligence.
     Taxii {
         #[command(subcommand)]
-        action: crate::share_cmd::TaxiiAction,
+        action: TaxiiAction,
     },
     /// TAXII collections served by `skydas serve`: add, list, grant, publish.
     Collection {
         #[command(subcommand)]
-        action: crate::share_cmd::CollectionAction,
+        action: CollectionAction,
     },
 }
 
@@ -349,4 +349,91 @@ pub struct DemoArgs {
     /// Address the demo serves on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,
+}
+
+/// `skydas worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Exit after this many seconds without work (default: run until stopped).
+    #[arg(long)]
+    pub idle_exit: Option<f64>,
+    /// Name of this worker in logs and in the store.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaxiiAction {
+    /// Pull a remote TAXII 2.1 collection's new objects (since the last pull) as partner
+    /// intelligence.
+    Pull(PullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The API root (e.g. https://cti.example.lt/fimi/) or the discovery URL (…/taxii2/).
+    pub url: String,
+    /// The collection id.
+    #[arg(long)]
+    pub collection: String,
+    #[arg(long)]
+    pub user: String,
+    /// The API token (the Basic password).
+    #[arg(long, env = "SKYDAS_TAXII_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// PEM CA certificate(s) for an https server.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Objects per request (the server may cap it).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// `none` pulls once; a number of seconds polls until stopped.
+    #[arg(long, default_value = "none")]
+    pub interval: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectionAction {
+    /// Add a collection (its id is printed).
+    Add {
+        title: String,
+        /// A lowercase UUID (default: a random one).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        alias: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List collections with their grants.
+    List,
+    /// Set what an organisation may do with a collection (replaces its earlier grant).
+    Grant {
+        /// Collection id or alias.
+        collection: String,
+        org: String,
+        #[arg(long)]
+        read: bool,
+        #[arg(long)]
+        write: bool,
+        /// Most restrictive marking the organisation may read: clear, green, amber,
+        /// amber+strict. RED is never served; AMBER+STRICT only to the object's own organisation.
+        #[arg(long, default_value = "amber+strict")]
+        max_tlp: String,
+    },
+    /// Export findings into a collection as new object versions (TLP enforced again per reader).
+    Publish {
+        /// Collection id or alias.
+        collection: String,
+        /// Only these findings (default: all stored findings).
+        #[arg(long = "finding", value_name = "ID")]
+        findings: Vec<String>,
+        /// Highest marking published: clear, green, amber, amber+strict. RED never leaves.
+        #[arg(long, default_value = "amber+strict")]
+        tlp: String,
+        /// Our organisation: the STIX identity, and the organisation that may read our
+        /// AMBER+STRICT objects (name it as `skydas user add --org` does).
+        #[arg(long, env = "SKYDAS_ORG", default_value = "local")]
+        org: String,
+    },
 }

@@ -1,76 +1,91 @@
-//! One function per command.
+//! One function per command: parse what the arguments mean, call the workflow in `skydas_app`,
+//! render its result.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use skydas_detect::DetectConfig;
+use skydas_app::StoreSpec;
+use skydas_app::analyze::{self, DetectInputs};
+use skydas_app::import::{ImportRun, ImportSettings};
+use skydas_app::share::{self, Format};
 use skydas_ingest::{ColumnMap, ImportOptions};
-use skydas_model::{Finding, FindingKind, FindingsDoc, Platform};
-use skydas_store::{OpenOptions, SearchQuery, SqliteStore, Store};
+use skydas_model::{Finding, FindingsDoc, Platform, SystemClock, Tlp};
+use skydas_store::SearchQuery;
 
 use crate::cli::{self, Cli, Command, FindingsAction, ProtectAction};
-use crate::pipeline::{self, ImportReport, ImportSettings};
-use crate::render;
-use crate::serve;
-use crate::share_cmd;
+use crate::{admin, render};
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    let g = &cli.global;
-    match cli.command {
-        Command::Import(a) => import(g, &a),
-        Command::Stats => stats(g),
-        Command::Search(a) => search(g, &a),
-        Command::Scan(a) => scan(g, &a),
-        Command::Analyze(a) => analyze(g, &a),
-        Command::Findings(a) => findings(g, &a),
-        Command::Protect { action } => protect(g, action),
-        Command::Simulate(a) => simulate(g, &a),
-        Command::Eval(a) => eval(g, &a),
-        Command::Demo(a) => demo(g, &a),
-        Command::Convert(a) => convert(g, &a),
-        Command::Export { what } => export(g, what),
-        Command::Serve(a) => serve::serve(g, &a),
-        Command::Worker(a) => crate::scale::worker(g, &a),
-        Command::User { action } => serve::user(g, &action),
-        Command::Token { action } => serve::token(g, &action),
-        Command::Audit { action } => serve::audit(g, &action),
-        Command::Taxii { action } => share_cmd::taxii(g, &action),
-        Command::Collection { action } => share_cmd::collection(g, &action),
+/// What every command works with: the global options, the store they name, and the clock.
+pub struct Ctx<'a> {
+    pub g: &'a cli::Global,
+    pub spec: StoreSpec,
+    pub clock: SystemClock,
+}
+
+impl Ctx<'_> {
+    /// Appends a command-line action to the audit log of the store. A failure to record is
+    /// reported, since an unaudited action must not pass unnoticed, but does not undo it.
+    pub fn audit(&self, action: &str, target: &str, detail: serde_json::Value) {
+        let user = admin::cli_user();
+        let ev = skydas_store::accounts::AuditEvent {
+            user: &user,
+            org: "local",
+            action,
+            target,
+            detail,
+        };
+        let res = self
+            .spec
+            .accounts()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut a| Ok(a.audit(&ev)?));
+        if let Err(e) = res {
+            eprintln!("warning: cannot write the audit log: {e:#}");
+        }
     }
 }
 
-/// The store `--store` selects (see [`crate::scale::open_store`]).
-fn open_store(g: &cli::Global) -> Result<crate::scale::AnyStore> {
-    crate::scale::open_store(g)
-}
-
-/// The embedded store at `--data`, for the web-app commands (accounts and the audit log).
-pub(crate) fn open_store_pub(g: &cli::Global) -> Result<SqliteStore> {
-    SqliteStore::open(&g.data, OpenOptions::default())
-        .with_context(|| format!("cannot open the store in {}", g.data.display()))
-}
-
-/// The audit detail of an import.
-fn import_audit(report: &ImportReport) -> serde_json::Value {
-    serde_json::json!({
-        "files": report.files.len(),
-        "records": report.records,
-        "new_items": report.new_items,
-        "record_errors": report.record_errors,
-        "failed_files": report.failed_files,
-    })
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let g = &cli.global;
+    let ctx = Ctx {
+        g,
+        spec: StoreSpec::from_args(g.store.as_deref(), &g.data),
+        clock: SystemClock,
+    };
+    match cli.command {
+        Command::Import(a) => import(&ctx, &a),
+        Command::Stats => stats(&ctx),
+        Command::Search(a) => search(&ctx, &a),
+        Command::Scan(a) => scan(&ctx, &a),
+        Command::Analyze(a) => analyze(&ctx, &a),
+        Command::Findings(a) => findings(&ctx, &a),
+        Command::Protect { action } => protect(&ctx, action),
+        Command::Simulate(a) => simulate(&ctx, &a),
+        Command::Eval(a) => eval(&ctx, &a),
+        Command::Demo(a) => demo(&ctx, &a),
+        Command::Convert(a) => convert(&ctx, &a),
+        Command::Export { what } => export(&ctx, what),
+        Command::Serve(a) => admin::serve(&ctx, &a),
+        Command::Worker(a) => admin::worker(&ctx, &a),
+        Command::User { action } => admin::user(&ctx, &action),
+        Command::Token { action } => admin::token(&ctx, &action),
+        Command::Audit { action } => admin::audit(&ctx, &action),
+        Command::Taxii { action } => admin::taxii(&ctx, &action),
+        Command::Collection { action } => admin::collection(&ctx, &action),
+    }
 }
 
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    use std::io::Write;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
     Ok(())
 }
 
-pub(crate) fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
+fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
     let mut map = ColumnMap {
         platform: a.platform.clone(),
         ..ColumnMap::default()
@@ -87,77 +102,91 @@ pub(crate) fn import_options(a: &cli::InputArgs) -> Result<ImportOptions> {
     {
         bail!("unknown platform {p:?}");
     }
-    Ok(ImportOptions {
-        format: a.format.clone(),
-        column_map: map,
-        ..ImportOptions::default()
+    Ok(ImportSettings {
+        options: ImportOptions {
+            format: a.format.clone(),
+            column_map: map,
+            ..ImportOptions::default()
+        },
+        keep_originals: true,
+        show_errors: a.show_errors,
     })
 }
 
-fn run_import(
-    store: &mut dyn pipeline::ImportTarget,
-    paths: &[PathBuf],
-    input: &cli::InputArgs,
-    keep_originals: bool,
-    json: bool,
-) -> Result<ImportReport> {
-    let settings = ImportSettings {
-        options: import_options(input)?,
-        keep_originals,
-        show_errors: input.show_errors,
-        progress: !json,
-    };
-    let report = pipeline::import(store, paths, &settings)?;
-    render::import_errors(&report, input.show_errors);
-    Ok(report)
+fn detect_inputs(a: &cli::DetectArgs) -> DetectInputs {
+    DetectInputs {
+        protected: a.protected.clone(),
+        allow: a.allow.clone(),
+    }
 }
 
 /// Exit 1 when a file could not be imported at all, after everything else has landed.
-fn import_exit(report: &ImportReport) -> ExitCode {
-    if report.failed_files > 0 {
+fn import_exit(failed_files: u64) -> ExitCode {
+    if failed_files > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
-fn import(g: &cli::Global, a: &cli::ImportArgs) -> Result<ExitCode> {
-    if g.nats.is_some() {
-        return crate::scale::import(g, a);
+fn run_import(ctx: &Ctx<'_>, paths: &[PathBuf], input: &cli::InputArgs) -> Result<ImportRun> {
+    let settings = import_settings(input)?;
+    let bar = render::Bar::new(!ctx.g.json);
+    let run = skydas_app::import::import(
+        &ctx.spec,
+        paths,
+        &settings,
+        ctx.g.nats.as_deref(),
+        &bar,
+        &ctx.clock,
+    )?;
+    for f in &run.failed_bundles {
+        eprintln!("error: {}", f.failure);
     }
-    let mut store = open_store(g)?;
-    // STIX 2.1 bundles (detected by content) are partners' intelligence, not items.
-    let (bundles, paths) = share_cmd::split_bundles(&a.paths);
-    let mut failed_bundles = 0;
-    if !bundles.is_empty() {
-        // Partners' intelligence lives with the accounts, in the embedded store.
-        failed_bundles = share_cmd::import_bundles(g, &mut open_store_pub(g)?, &bundles)?;
-        if paths.is_empty() {
-            return Ok(if failed_bundles > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            });
-        }
+    for b in &run.bundles {
+        ctx.audit(
+            "import_stix",
+            &b.file.display().to_string(),
+            serde_json::to_value(&b.summary)?,
+        );
     }
-    let report = run_import(&mut store, &paths, &a.input, true, g.json)?;
-    let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
-    crate::scale::record(g, "import", &target.join(" "), import_audit(&report));
-    if g.json {
-        print_json(&report)?;
-    } else {
-        render::import_report(&report);
-    }
-    if failed_bundles > 0 {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(import_exit(&report))
+    render::import_errors(&run.report, input.show_errors);
+    Ok(run)
 }
 
-fn stats(g: &cli::Global) -> Result<ExitCode> {
-    let store = open_store(g)?;
-    let s = store.stats()?;
-    if g.json {
+fn import(ctx: &Ctx<'_>, a: &cli::ImportArgs) -> Result<ExitCode> {
+    let run = run_import(ctx, &a.paths, &a.input)?;
+    let r = &run.report;
+    let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
+    let mut detail = serde_json::json!({
+        "files": r.files.len(),
+        "records": r.records,
+        "new_items": r.new_items,
+        "record_errors": r.record_errors,
+        "failed_files": r.failed_files,
+    });
+    if let Some(n) = run.enqueued_batches {
+        detail["batches_enqueued"] = n.into();
+    }
+    let only_bundles =
+        r.files.is_empty() && !(run.bundles.is_empty() && run.failed_bundles.is_empty());
+    if !only_bundles {
+        ctx.audit("import", &target.join(" "), detail);
+    }
+    if ctx.g.json {
+        print_json(&run)?;
+    } else {
+        render::bundles(&run.bundles);
+        if !only_bundles {
+            render::import_report(r, run.enqueued_batches);
+        }
+    }
+    Ok(import_exit(run.failed_files()))
+}
+
+fn stats(ctx: &Ctx<'_>) -> Result<ExitCode> {
+    let s = ctx.spec.open()?.stats()?;
+    if ctx.g.json {
         print_json(&s)?;
     } else {
         render::stats(&s);
@@ -174,8 +203,8 @@ fn parse_time(s: &Option<String>, what: &str) -> Result<Option<i64>> {
     }
 }
 
-fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
-    let store = open_store(g)?;
+fn search(ctx: &Ctx<'_>, a: &cli::SearchArgs) -> Result<ExitCode> {
+    let store = ctx.spec.open()?;
     let platform = match &a.platform {
         None => None,
         Some(p) => Some(Platform::parse(p).with_context(|| format!("unknown platform {p:?}"))?),
@@ -190,7 +219,7 @@ fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
         limit: a.limit,
     };
     let hits = store.search(&q)?;
-    if g.json {
+    if ctx.g.json {
         print_json(&serde_json::json!({ "query": a.query, "hits": hits }))?;
     } else {
         render::hits(&hits);
@@ -198,149 +227,100 @@ fn search(g: &cli::Global, a: &cli::SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn detect_config(
-    a: &cli::DetectArgs,
-    store: Option<&dyn Store>,
-) -> Result<DetectConfig> {
-    let mut cfg = DetectConfig::default();
-    if let Some(p) = &a.protected {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-        let entries = skydas_detect::lookalike::load_protected_file(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        cfg.lookalike.extra_protected.extend(entries);
+fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
+    let settings = import_settings(&a.input)?;
+    let cfg = analyze::detect_config(&detect_inputs(&a.detect), None)?;
+    let bar = render::Bar::new(!ctx.g.json);
+    let (report, findings) = analyze::scan(&a.paths, &settings, &cfg, &bar)?;
+    render::import_errors(&report, a.input.show_errors);
+    if !ctx.g.json {
+        render::import_report(&report, None);
     }
-    if let Some(p) = &a.allow {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-        cfg.lookalike.extra_allow.extend(
-            text.lines()
-                .map(|l| {
-                    l.split('#')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase()
-                })
-                .filter(|l| !l.is_empty()),
-        );
-    }
-    if let Some(store) = store {
-        let rows = store.protected_list()?;
-        let text: String = rows
-            .iter()
-            .map(|r| format!("{},{},{},{}\n", r.domain, r.country, r.kind, r.note))
-            .collect();
-        let entries = skydas_detect::lookalike::load_protected_file(&text)
-            .map_err(|e| anyhow::anyhow!("stored protected list: {e}"))?;
-        cfg.lookalike.extra_protected.extend(entries);
-    }
-    Ok(cfg)
+    show_findings(ctx, findings)?;
+    Ok(import_exit(report.failed_files))
 }
 
-fn detect(store: &dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
-    let t = std::time::Instant::now();
-    let corpus = store.load_corpus()?;
-    tracing::info!(
-        items = corpus.len(),
-        secs = t.elapsed().as_secs_f64(),
-        "corpus loaded"
-    );
-    let t = std::time::Instant::now();
-    let findings = run_detectors(&corpus, cfg);
-    tracing::info!(
-        findings = findings.len(),
-        secs = t.elapsed().as_secs_f64(),
-        "detectors ran"
-    );
-    Ok(findings)
-}
-
-fn scan(g: &cli::Global, a: &cli::ScanArgs) -> Result<ExitCode> {
-    // The temporary store of a one-shot scan is the detectors' corpus itself, in memory:
-    // nothing to write to disk and read back.
-    let mut target = pipeline::CorpusTarget::new();
-    let report = run_import(&mut target, &a.paths, &a.input, false, g.json)?;
-    if !g.json {
-        render::import_report(&report);
-    }
-    let cfg = detect_config(&a.detect, None)?;
-    let corpus = target.finish();
-    let t = std::time::Instant::now();
-    let findings = run_detectors(&corpus, &cfg);
-    tracing::info!(
-        items = corpus.len(),
-        findings = findings.len(),
-        secs = t.elapsed().as_secs_f64(),
-        "detectors ran"
-    );
+fn show_findings(ctx: &Ctx<'_>, findings: Vec<Finding>) -> Result<()> {
     let doc = FindingsDoc { findings };
-    if g.json {
-        print_json(&doc)?;
+    if ctx.g.json {
+        print_json(&doc)
     } else {
-        render::findings_list(&doc.findings);
+        render::findings_list(&doc.findings, &analyze::kinds());
+        Ok(())
     }
-    Ok(import_exit(&report))
 }
 
-fn analyze(g: &cli::Global, a: &cli::DetectArgs) -> Result<ExitCode> {
-    if g.nats.is_some() {
-        return crate::scale::analyze(g, a);
-    }
-    let mut store = open_store(g)?;
-    let cfg = detect_config(a, Some(&store))?;
-    let findings = detect(&store, &cfg)?;
-    let kinds = ["coordination", "lookalike_domain", "automation"];
-    store.replace_findings(&kinds, &findings)?;
-    crate::scale::record(
-        g,
-        "analyze",
-        "store",
-        serde_json::json!({"findings": findings.len()}),
-    );
-    let doc = FindingsDoc { findings };
-    if g.json {
-        print_json(&doc)?;
-    } else {
-        render::findings_list(&doc.findings);
-    }
+fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
+    let inputs = detect_inputs(a);
+    let findings = match ctx.g.nats.as_deref() {
+        Some(nats) => {
+            let store = ctx.spec.postgres()?;
+            let cfg = analyze::detect_config(&inputs, Some(&store))?;
+            drop(store);
+            let run = analyze::analyze_distributed(
+                &ctx.spec,
+                nats,
+                &cfg,
+                analyze::RunOptions::from_env(),
+            )?;
+            ctx.audit(
+                "analyze",
+                "store",
+                serde_json::json!({"findings": run.findings.len(), "run": run.run, "partitions": run.parts}),
+            );
+            run.findings
+        }
+        None => {
+            let mut store = ctx.spec.open()?;
+            let cfg = analyze::detect_config(&inputs, Some(store.as_ref()))?;
+            let findings = analyze::analyze(store.as_mut(), &cfg)?;
+            ctx.audit(
+                "analyze",
+                "store",
+                serde_json::json!({"findings": findings.len()}),
+            );
+            findings
+        }
+    };
+    show_findings(ctx, findings)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
-    let store = open_store(g)?;
+fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
+    let mut store = ctx.spec.open()?;
+    let kinds = analyze::kinds();
     match &a.action {
         None => {
             let mut all = store.findings()?;
             if let Some(k) = &a.kind {
-                let kind = FindingKind::parse(k).with_context(|| format!("unknown kind {k:?}"))?;
-                all.retain(|f| f.kind == kind);
+                let spec = kinds
+                    .get(k)
+                    .with_context(|| format!("unknown kind {k:?}"))?;
+                all.retain(|f| f.kind.is(spec));
             }
             let doc = FindingsDoc { findings: all };
-            if g.json {
+            if ctx.g.json {
                 print_json(&doc)?;
             } else {
-                render::findings_list(&doc.findings);
+                render::findings_list(&doc.findings, &kinds);
             }
         }
         Some(FindingsAction::Show { id }) => {
             let Some(f) = store.finding(id)? else {
                 bail!("no finding {id:?} (see `skydas findings`)");
             };
-            if g.json {
+            if ctx.g.json {
                 print_json(&f)?;
             } else {
-                render::finding_detail(&f, &store)?;
+                render::finding_detail(&f, store.as_ref())?;
             }
         }
         Some(FindingsAction::Mark { id, tlp }) => {
-            let level = skydas_share::tlp::Tlp::parse(tlp)
-                .with_context(|| format!("unknown TLP level {tlp:?}"))?;
-            let mut store = store;
+            let level = Tlp::parse(tlp).with_context(|| format!("unknown TLP level {tlp:?}"))?;
             let mut review = store
                 .review(id)?
                 .with_context(|| format!("no finding {id:?} (see `skydas findings`)"))?;
-            review.tlp = store_tlp(level);
+            review.tlp = level;
             store.set_review(id, &review)?;
             eprintln!("{id} is now {}", level.name());
         }
@@ -349,9 +329,8 @@ fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
                 .with_context(|| format!("unknown graph format {format:?} (gexf, graphml, csv)"))?;
             let all = store.findings()?;
             let chosen: Vec<&Finding> = if ids.is_empty() {
-                all.iter()
-                    .filter(|f| f.kind == FindingKind::Coordination)
-                    .collect()
+                // Every finding that is a graph of actors: it has edges to draw.
+                all.iter().filter(|f| !f.edges.is_empty()).collect()
             } else {
                 let mut v = Vec::new();
                 for id in ids {
@@ -363,28 +342,14 @@ fn findings(g: &cli::Global, a: &cli::FindingsArgs) -> Result<ExitCode> {
                 }
                 v
             };
-            match out {
-                Some(p) => {
-                    let mut w = std::io::BufWriter::new(
-                        std::fs::File::create(p)
-                            .with_context(|| format!("cannot create {}", p.display()))?,
-                    );
-                    skydas_share::graph::write_graph(&chosen, fmt, &mut w)?;
-                    w.flush()?;
-                    eprintln!("wrote {} findings' graph to {}", chosen.len(), p.display());
-                }
-                None => {
-                    let mut w = std::io::stdout().lock();
-                    skydas_share::graph::write_graph(&chosen, fmt, &mut w)?;
-                }
-            }
+            render::write_graph(&chosen, fmt, out.as_deref())?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn protect(g: &cli::Global, action: ProtectAction) -> Result<ExitCode> {
-    let mut store = open_store(g)?;
+fn protect(ctx: &Ctx<'_>, action: ProtectAction) -> Result<ExitCode> {
+    let mut store = ctx.spec.open()?;
     match action {
         ProtectAction::Add {
             domain,
@@ -392,22 +357,21 @@ fn protect(g: &cli::Global, action: ProtectAction) -> Result<ExitCode> {
             kind,
             note,
         } => {
-            let d = domain.trim().to_ascii_lowercase();
-            if d.is_empty() || !d.contains('.') {
-                bail!("{domain:?} is not a domain");
-            }
+            let d = skydas_model::normalise_domain(&domain)
+                .with_context(|| format!("{domain:?} is not a domain"))?;
             let added = store.protected_add(&d, &country, &kind, &note)?;
             eprintln!("{} {d}", if added { "added" } else { "updated" });
         }
         ProtectAction::Remove { domain } => {
-            if !store.protected_remove(&domain.trim().to_ascii_lowercase())? {
+            let d = skydas_model::normalise_domain(&domain).unwrap_or_else(|| domain.clone());
+            if !store.protected_remove(&d)? {
                 bail!("{domain} is not in the stored protected list");
             }
             eprintln!("removed {domain}");
         }
         ProtectAction::List => {
             let rows = store.protected_list()?;
-            if g.json {
+            if ctx.g.json {
                 print_json(&rows)?;
             } else {
                 for r in rows {
@@ -441,11 +405,11 @@ fn sim_config(
     Ok(cfg)
 }
 
-fn simulate(g: &cli::Global, a: &cli::SimulateArgs) -> Result<ExitCode> {
+fn simulate(ctx: &Ctx<'_>, a: &cli::SimulateArgs) -> Result<ExitCode> {
     let cfg = sim_config(a.seed, a.scale, &a.start, a.days)?;
     let t = std::time::Instant::now();
     let summary = skydas_sim::simulate(&cfg, &a.out)?;
-    if g.json {
+    if ctx.g.json {
         print_json(&summary)?;
     } else {
         println!(
@@ -478,11 +442,11 @@ fn read_truth(p: &Path) -> Result<skydas_sim::truth::Truth> {
     serde_json::from_str(&text).with_context(|| format!("{}: not a truth document", p.display()))
 }
 
-fn eval(g: &cli::Global, a: &cli::EvalArgs) -> Result<ExitCode> {
+fn eval(ctx: &Ctx<'_>, a: &cli::EvalArgs) -> Result<ExitCode> {
     let truth = read_truth(&a.truth)?;
     let doc = read_findings(&a.findings)?;
     let report = skydas_sim::eval::evaluate(&truth, &doc);
-    if g.json {
+    if ctx.g.json {
         print_json(&report)?;
     } else {
         print!("{}", skydas_sim::eval::render(&report));
@@ -490,7 +454,8 @@ fn eval(g: &cli::Global, a: &cli::EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
+fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
+    let g = ctx.g;
     let out = a
         .out
         .clone()
@@ -508,33 +473,42 @@ fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
         "  {} items by {} actors in {} files",
         summary.items, summary.actors, summary.files
     );
-    let mut store = open_store(g)?;
-    eprintln!("importing into the store at {} …", g.data.display());
+    eprintln!("importing into the store at {} …", ctx.spec.describe());
     let input = cli::InputArgs {
         format: None,
         map: vec![],
         platform: None,
         show_errors: 10,
     };
-    let report = run_import(&mut store, &[out.join("data")], &input, true, g.json)?;
+    // The demo imports directly, even when a work bus is configured.
+    let settings = import_settings(&input)?;
+    let bar = render::Bar::new(!g.json);
+    let run = skydas_app::import::import(
+        &ctx.spec,
+        &[out.join("data")],
+        &settings,
+        None,
+        &bar,
+        &ctx.clock,
+    )?;
+    let report = &run.report;
+    render::import_errors(report, input.show_errors);
     eprintln!(
         "  {} records, {} new items, {} already stored, {} record errors in {:.1} s",
         report.records, report.new_items, report.duplicates, report.record_errors, report.seconds
     );
     eprintln!("running every detector …");
-    let cfg = detect_config(&cli::DetectArgs::default(), Some(&store))?;
-    let findings = detect(&store, &cfg)?;
-    store.replace_findings(
-        &["coordination", "lookalike_domain", "automation"],
-        &findings,
-    )?;
+    let mut store = ctx.spec.open()?;
+    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()))?;
+    let findings = analyze::analyze(store.as_mut(), &cfg)?;
+    drop(store);
     let doc = FindingsDoc { findings };
     let truth = read_truth(&out.join("truth.json"))?;
     let ev = skydas_sim::eval::evaluate(&truth, &doc);
     if g.json {
         print_json(&serde_json::json!({ "findings": doc.findings, "eval": ev }))?;
     } else {
-        render::findings_list(&doc.findings);
+        render::findings_list(&doc.findings, &analyze::kinds());
         println!();
         println!(
             "Compared with the planted truth ({}):",
@@ -549,220 +523,60 @@ fn demo(g: &cli::Global, a: &cli::DemoArgs) -> Result<ExitCode> {
     }
     let serve_app = a.serve || (!a.no_serve && !g.json && std::io::stdout().is_terminal());
     if serve_app {
-        serve::demo_serve(g, a.addr)?;
+        admin::demo_serve(ctx, a.addr)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn convert(g: &cli::Global, a: &cli::ConvertArgs) -> Result<ExitCode> {
-    use skydas_ingest::formats::toolkit;
-    let options = import_options(&a.input)?;
-    let (files, errors) = skydas_ingest::discover(&a.paths);
-    let mut failed = errors.len() as u64;
-    for e in &errors {
-        eprintln!("error: {e}");
+fn convert(ctx: &Ctx<'_>, a: &cli::ConvertArgs) -> Result<ExitCode> {
+    let settings = import_settings(&a.input)?;
+    let c = skydas_app::convert::convert(&a.paths, &settings.options, &a.out, a.input.show_errors)?;
+    for m in &c.messages {
+        eprintln!("{m}");
     }
-    let file = std::fs::File::create(&a.out)
-        .with_context(|| format!("cannot create {}", a.out.display()))?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    toolkit::write_header(&mut w)?;
-    let normaliser = skydas_normalise::Normaliser::new();
-    let (mut written, mut bad) = (0u64, 0u64);
-    let mut seen = std::collections::HashSet::new();
-    for path in &files {
-        let (sha, _) = match skydas_ingest::hash_file(path) {
-            Ok(h) => h,
-            Err(e) => {
-                eprintln!("error: {}: cannot read: {e}", path.display());
-                failed += 1;
-                continue;
-            }
-        };
-        let mut write_err = None;
-        let res = skydas_ingest::import_file(path, &sha, &options, &mut |ev| match ev {
-            skydas_ingest::Event::Item(mut it) => {
-                normaliser.normalise(&mut it);
-                if write_err.is_none() && seen.insert((it.platform, it.platform_id.clone())) {
-                    match toolkit::write_record(&mut w, &it) {
-                        Ok(()) => written += 1,
-                        Err(e) => write_err = Some(e),
-                    }
-                }
-            }
-            skydas_ingest::Event::Error(e) => {
-                bad += 1;
-                if bad <= a.input.show_errors as u64 {
-                    eprintln!("warning: {e}");
-                }
-            }
-        });
-        if let Some(e) = write_err {
-            return Err(e).with_context(|| format!("cannot write {}", a.out.display()));
-        }
-        if let Err(e) = res {
-            eprintln!("error: {e}");
-            failed += 1;
-        }
-    }
-    w.flush()?;
-    if g.json {
-        print_json(
-            &serde_json::json!({ "written": written, "record_errors": bad, "failed_files": failed }),
-        )?;
+    if ctx.g.json {
+        print_json(&c)?;
     } else {
         println!(
-            "wrote {written} records to {} ({bad} record errors, {failed} files failed)",
-            a.out.display()
+            "wrote {} records to {} ({} record errors, {} files failed)",
+            c.written,
+            a.out.display(),
+            c.record_errors,
+            c.failed_files
         );
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(import_exit(c.failed_files))
 }
 
-fn store_tlp(t: skydas_share::tlp::Tlp) -> skydas_store::Tlp {
-    use skydas_share::tlp::Tlp as S;
-    match t {
-        S::Clear => skydas_store::Tlp::Clear,
-        S::Green => skydas_store::Tlp::Green,
-        S::Amber => skydas_store::Tlp::Amber,
-        S::AmberStrict => skydas_store::Tlp::AmberStrict,
-        S::Red => skydas_store::Tlp::Red,
-    }
-}
-
-fn share_tlp(t: skydas_store::Tlp) -> skydas_share::tlp::Tlp {
-    use skydas_share::tlp::Tlp as S;
-    match t {
-        skydas_store::Tlp::Clear => S::Clear,
-        skydas_store::Tlp::Green => S::Green,
-        skydas_store::Tlp::Amber => S::Amber,
-        skydas_store::Tlp::AmberStrict => S::AmberStrict,
-        skydas_store::Tlp::Red => S::Red,
-    }
-}
-
-/// Stored findings with their markings; a finding whose review row is missing has no marking
-/// and is therefore blocked by the exporters.
-pub(crate) fn marked_findings(
-    store: &dyn Store,
-    ids: &[String],
-) -> Result<Vec<(Finding, Option<skydas_share::tlp::Tlp>)>> {
-    let all = store.findings()?;
-    let chosen: Vec<Finding> = if ids.is_empty() {
-        all
-    } else {
-        let mut v = Vec::new();
-        for id in ids {
-            v.push(
-                all.iter()
-                    .find(|f| &f.id == id)
-                    .cloned()
-                    .with_context(|| format!("no finding {id:?}"))?,
-            );
-        }
-        v
+fn export(ctx: &Ctx<'_>, what: cli::ExportWhat) -> Result<ExitCode> {
+    let (a, format) = match &what {
+        cli::ExportWhat::Stix(a) => (a, Format::Stix),
+        cli::ExportWhat::Misp(a) => (a, Format::Misp),
     };
-    chosen
-        .into_iter()
-        .map(|f| {
-            let tlp = store.review(&f.id)?.map(|r| share_tlp(r.tlp));
-            Ok((f, tlp))
-        })
-        .collect()
-}
-
-fn export(g: &cli::Global, what: cli::ExportWhat) -> Result<ExitCode> {
-    use skydas_share::tlp::{Audience, Tlp};
-    let (a, stix) = match &what {
-        cli::ExportWhat::Stix(a) => (a, true),
-        cli::ExportWhat::Misp(a) => (a, false),
-    };
-    let max = Tlp::parse(&a.tlp).with_context(|| format!("unknown TLP level {:?}", a.tlp))?;
-    if max == Tlp::Red {
-        bail!("TLP:RED never leaves Skydas; choose clear, green, amber or amber+strict");
-    }
-    let audience = Audience {
-        max,
+    let audience = skydas_share::tlp::Audience {
+        max: share::ceiling(&a.tlp)?,
         same_org: a.own_org,
     };
-    let store = open_store(g)?;
-    let findings = marked_findings(&store, &a.findings)?;
+    let store = ctx.spec.open()?;
     let org = skydas_share::stix::OrgIdentity::new(&a.org);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (doc, exported, withheld) = if stix {
-        let r = skydas_share::stix::export_bundle(&findings, &org, audience, now);
-        let problems = skydas_share::stix::check_bundle_for(&r.bundle, audience);
-        if !problems.is_empty() {
-            bail!(
-                "refusing to write a bundle that fails its checks: {}",
-                problems.join("; ")
-            );
-        }
-        (r.bundle, r.counts.findings_exported, r.withheld)
-    } else {
-        let r = skydas_share::misp::export_event(&findings, &org, audience, now);
-        (r.event, r.findings_exported, r.withheld)
-    };
-    let text = serde_json::to_string_pretty(&doc)?;
+    let x = share::export(
+        store.as_ref(),
+        &a.findings,
+        format,
+        audience,
+        &org,
+        &ctx.clock,
+    )?;
+    let text = serde_json::to_string_pretty(&x.doc)?;
     std::fs::write(&a.out, text + "\n")
         .with_context(|| format!("cannot write {}", a.out.display()))?;
-    let mut reasons = std::collections::BTreeMap::<String, u64>::new();
-    for (_, why) in &withheld {
-        *reasons.entry(why.to_string()).or_default() += 1;
-    }
-    if g.json {
+    let reasons = x.withheld_by_reason();
+    if ctx.g.json {
         print_json(&serde_json::json!({
-            "out": a.out, "exported": exported, "withheld": withheld.len(), "withheld_by_reason": reasons,
+            "out": a.out, "exported": x.exported, "withheld": x.withheld.len(), "withheld_by_reason": reasons,
         }))?;
     } else {
-        println!(
-            "wrote {} findings to {}; {} withheld{}",
-            exported,
-            a.out.display(),
-            withheld.len(),
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({})",
-                    reasons
-                        .iter()
-                        .map(|(k, v)| format!("{v} {k}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        );
+        render::exported(x.exported, &a.out, x.withheld.len(), &reasons);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Every detector over the corpus, in parallel, each timed (logged at `-v`), in the order of
-/// `skydas_detect::run_all`.
-fn run_detectors(corpus: &skydas_model::Corpus, cfg: &DetectConfig) -> Vec<Finding> {
-    use rayon::prelude::*;
-    let detectors = skydas_detect::registry(cfg);
-    let mut out: Vec<Finding> = detectors
-        .par_iter()
-        .flat_map(|d| {
-            let t = std::time::Instant::now();
-            let found = d.run(corpus);
-            tracing::info!(
-                detector = d.code(),
-                version = d.version(),
-                findings = found.len(),
-                secs = t.elapsed().as_secs_f64(),
-                "detector ran"
-            );
-            found
-        })
-        .collect();
-    skydas_detect::sort_findings(&mut out);
-    out
 }

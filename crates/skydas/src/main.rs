@@ -2,13 +2,10 @@
 //! detectors and the exporters together, and prints. Results go to stdout, logs and progress to
 //! stderr; `--json` makes stdout one JSON document.
 
+mod admin;
 mod cli;
 mod commands;
-mod pipeline;
 mod render;
-mod scale;
-mod serve;
-mod share_cmd;
 
 use std::process::ExitCode;
 
@@ -29,7 +26,12 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::from(1)
+            // A value the caller got wrong is bad usage, like a bad flag.
+            let usage = matches!(
+                e.downcast_ref::<skydas_app::AppError>(),
+                Some(skydas_app::AppError::Usage(_))
+            );
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

@@ -1,11 +1,55 @@
 //! Human-readable output for the terminal. JSON output does not pass through here.
 
-use anyhow::Result;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use skydas_app::import::{BundleReport, ImportReport, Progress};
 use skydas_model::time::format_rfc3339;
-use skydas_model::{Finding, FindingKind, Platform};
+use skydas_model::{Finding, Kinds, Platform};
+use skydas_store::sharing::{Collection, Grant};
 use skydas_store::{SearchHit, Stats, Store};
 
-use crate::pipeline::ImportReport;
+/// The import's progress on stderr: a bar when stderr is a terminal, and every file that
+/// failed, as it fails.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    pub fn new(enabled: bool) -> Bar {
+        if !enabled || !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        self.0.set_length(total_bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn items(&self, records: u64, per_second: f64) {
+        self.0
+            .set_message(format!("{records} items, {per_second:.0} items/s"));
+    }
+    fn file_failed(&self, message: &str) {
+        self.0.suspend(|| eprintln!("error: {message}"));
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
 
 /// Record errors go to stderr: the first few one by one, then a summary by reason.
 pub fn import_errors(r: &ImportReport, show: usize) {
@@ -29,7 +73,36 @@ pub fn import_errors(r: &ImportReport, show: usize) {
     eprintln!("{} bad records skipped: {}", r.record_errors, by.join(", "));
 }
 
-pub fn import_report(r: &ImportReport) {
+/// STIX bundles recorded as partner intelligence.
+pub fn bundles(bundles: &[BundleReport]) {
+    for b in bundles {
+        let s = &b.summary;
+        {
+            println!(
+                "{}: {} partner objects from {} ({} new; {} unmarked, kept as TLP:AMBER+STRICT); watch items: {} domains, {} actors",
+                b.file.display(),
+                s.objects,
+                s.source_org,
+                s.new_objects,
+                s.unmarked,
+                s.watch_domains,
+                s.watch_actors
+            );
+        }
+    }
+}
+
+/// Per file on stderr, the totals on stdout; through the work bus, what was enqueued.
+pub fn import_report(r: &ImportReport, enqueued: Option<u64>) {
+    if let Some(batches) = enqueued {
+        eprintln!(
+            "{} records from {} files enqueued in {batches} batches in {:.1} s; workers store them",
+            r.records,
+            r.files.len(),
+            r.seconds
+        );
+        return;
+    }
     for f in &r.files {
         let short = if f.sha256.len() >= 12 {
             &f.sha256[..12]
@@ -119,7 +192,7 @@ fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
-pub fn findings_list(findings: &[Finding]) {
+pub fn findings_list(findings: &[Finding], kinds: &Kinds) {
     if findings.is_empty() {
         println!("no findings");
         return;
@@ -138,13 +211,10 @@ pub fn findings_list(findings: &[Finding]) {
             excerpt(&f.summary, 110)
         );
     }
-    let n = |k| findings.iter().filter(|f| f.kind == k).count();
     println!(
-        "{} findings: {} coordination, {} lookalike domains, {} automation",
+        "{} findings: {}",
         findings.len(),
-        n(FindingKind::Coordination),
-        n(FindingKind::LookalikeDomain),
-        n(FindingKind::Automation)
+        kinds.counts(findings.iter().map(|f| &f.kind))
     );
 }
 
@@ -256,4 +326,69 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes actor graphs to a file, or to stdout.
+pub fn write_graph(
+    chosen: &[&Finding],
+    fmt: skydas_share::graph::GraphFormat,
+    out: Option<&Path>,
+) -> Result<()> {
+    match out {
+        Some(p) => {
+            let mut w = std::io::BufWriter::new(
+                std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?,
+            );
+            skydas_share::graph::write_graph(chosen, fmt, &mut w)?;
+            w.flush()?;
+            eprintln!("wrote {} findings' graph to {}", chosen.len(), p.display());
+        }
+        None => {
+            let mut w = std::io::stdout().lock();
+            skydas_share::graph::write_graph(chosen, fmt, &mut w)?;
+        }
+    }
+    Ok(())
+}
+
+/// What an export wrote and withheld.
+pub fn exported(exported: usize, out: &Path, withheld: usize, reasons: &BTreeMap<String, u64>) {
+    println!(
+        "wrote {exported} findings to {}; {withheld} withheld{}",
+        out.display(),
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                reasons
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+}
+
+/// TAXII collections with their grants.
+pub fn collections(out: &[(Collection, Vec<Grant>)]) {
+    for (c, grants) in out {
+        println!(
+            "{}\t{}\t{}",
+            c.id,
+            c.alias.as_deref().unwrap_or("-"),
+            c.title
+        );
+        for gr in grants {
+            println!(
+                "\t{}\t{}{}\tmax {}",
+                gr.org,
+                if gr.can_read { "r" } else { "-" },
+                if gr.can_write { "w" } else { "-" },
+                gr.max_tlp
+            );
+        }
+    }
 }

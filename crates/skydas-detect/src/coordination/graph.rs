@@ -264,8 +264,8 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     );
     let p = ctx.params;
     Finding {
-        id: finding_id(FindingKind::Coordination, &key_refs),
-        kind: FindingKind::Coordination,
+        id: finding_id(&super::KIND, &key_refs),
+        kind: FindingKind::of(&super::KIND),
         score: (score * 1e4).round() / 1e4,
         disarm,
         first_seen: if first == i64::MAX { 0 } else { first },

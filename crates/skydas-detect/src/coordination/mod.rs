@@ -75,10 +75,9 @@ mod tests;
 mod text;
 
 use rayon::prelude::*;
-use skydas_model::{Corpus, Finding};
+use skydas_model::{Corpus, Finding, KindSpec, ShareAs, disarm};
 
 pub use cohashtag::CoHashtag;
-pub(crate) use colink::domain_audience;
 pub use colink::{CoDomain, CoLink};
 pub use coreply::CoReply;
 pub use corepost::CoRepost;
@@ -197,9 +196,63 @@ impl Coordination {
 
 const VERSION: &str = "1";
 
+/// Findings of this detector: a network of actors who act together.
+pub static KIND: KindSpec = KindSpec {
+    name: "coordination",
+    id_prefix: "co",
+    noun: "coordinated network",
+    plural: "coordinated networks",
+    disarm: &[
+        disarm::AUTOMATED_REPOSTING,
+        disarm::COPYPASTA,
+        disarm::HASHTAG_FLOODING,
+        disarm::SWARMING,
+        disarm::CROSS_POSTING,
+        disarm::POST_ACROSS_PLATFORM,
+        disarm::INAUTHENTIC_SITES_AMPLIFY,
+        disarm::FLOOD_INFORMATION_SPACE,
+    ],
+    share: ShareAs::Actors { sdo: "campaign" },
+};
+
+/// The detector's line in [`crate::REGISTRY`].
+pub const REGISTRATION: crate::Registration = crate::Registration {
+    kinds: &[&KIND],
+    build: |cfg| Box::new(Coordination::new(cfg.coordination.clone())),
+};
+
+impl crate::Partitioned for Coordination {
+    fn join_part(&self, corpus: &Corpus, part: u32, parts: u32) -> (serde_json::Value, u64) {
+        let pj = partition::join_partition(corpus, &self.params, part, parts);
+        let pairs = pj.pairs() as u64;
+        // A struct of numbers and vectors always serialises.
+        (serde_json::to_value(pj).unwrap_or_default(), pairs)
+    }
+
+    fn merge_parts(
+        &self,
+        corpus: &Corpus,
+        parts: Vec<serde_json::Value>,
+    ) -> Result<Vec<Finding>, serde_json::Error> {
+        let parts: Vec<partition::PartJoin> = parts
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()?;
+        Ok(partition::findings_from_parts(corpus, &self.params, &parts))
+    }
+}
+
 impl crate::Detector for Coordination {
     fn code(&self) -> &'static str {
         "coordination"
+    }
+
+    fn kinds(&self) -> &'static [&'static KindSpec] {
+        REGISTRATION.kinds
+    }
+
+    fn partitioned(&self) -> Option<&dyn crate::Partitioned> {
+        Some(self)
     }
 
     fn version(&self) -> &'static str {

@@ -2,8 +2,8 @@
 //! who the detector names.
 
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, FindingKind, Item, ItemKind, ItemUrl,
-    Locator, Platform, Provenance,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Locator, Platform,
+    Provenance,
 };
 
 use super::{Coordination, Params};
@@ -213,7 +213,7 @@ fn bot_network_sharing_rare_links_is_found_exactly() {
     let c = s.corpus();
     let f = check(&c, Params::default(), &[names("bot", 6)]);
     let f = &f[0];
-    assert_eq!(f.kind, FindingKind::Coordination);
+    assert!(f.kind.is(&super::KIND));
     assert_eq!(f.signals.get("co-link"), Some(&8));
     assert!(f.score > 0.9, "score {}", f.score);
     assert!(!f.edges.is_empty() && f.edges.iter().all(|e| !e.pairs.is_empty()));

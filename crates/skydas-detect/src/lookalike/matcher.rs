@@ -4,7 +4,6 @@
 //! protected set, and no permutation list is ever generated.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -302,26 +301,7 @@ pub struct Match {
     pub explanation: String,
 }
 
-/// Identity hasher for keys that are already xxh3 hashes.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else so the hasher stays total.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+type IdMap<V> = skydas_model::hash::PrehashedMap<V>;
 
 /// One distinct brand label of the protected set (`delfi` is shared by delfi.lt/lv/ee).
 #[derive(Debug)]

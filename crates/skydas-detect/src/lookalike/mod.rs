@@ -52,7 +52,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
 use skydas_model::disarm::{IMPERSONATED_PERSONA, LOOKALIKE_DOMAIN, REDIRECTING_DOMAIN};
-use skydas_model::{Corpus, Evidence, Finding, FindingActor, FindingKind, finding_id};
+use skydas_model::{
+    Corpus, Evidence, Finding, FindingActor, FindingKind, KindSpec, ShareAs, finding_id,
+};
 
 /// Configuration of the lookalike detector.
 #[derive(Debug, Clone)]
@@ -156,9 +158,29 @@ fn excerpt(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// Findings of this detector: a domain that imitates a protected one.
+pub static KIND: KindSpec = KindSpec {
+    name: "lookalike_domain",
+    id_prefix: "ld",
+    noun: "lookalike domain",
+    plural: "lookalike domains",
+    disarm: &[LOOKALIKE_DOMAIN, IMPERSONATED_PERSONA, REDIRECTING_DOMAIN],
+    share: ShareAs::Domain,
+};
+
+/// The detector's line in [`crate::REGISTRY`].
+pub const REGISTRATION: crate::Registration = crate::Registration {
+    kinds: &[&KIND],
+    build: |cfg| Box::new(Lookalike::new(cfg.lookalike.clone())),
+};
+
 impl crate::Detector for Lookalike {
     fn code(&self) -> &'static str {
         "lookalike-domain"
+    }
+
+    fn kinds(&self) -> &'static [&'static KindSpec] {
+        REGISTRATION.kinds
     }
 
     fn version(&self) -> &'static str {
@@ -352,8 +374,8 @@ impl Lookalike {
             "min_brand_len_combosquat": self.cfg.min_brand_len_combosquat,
         });
         Finding {
-            id: finding_id(FindingKind::LookalikeDomain, &[domain]),
-            kind: FindingKind::LookalikeDomain,
+            id: finding_id(&KIND, &[domain]),
+            kind: FindingKind::of(&KIND),
             score: m.score,
             disarm,
             first_seen: agg.first,

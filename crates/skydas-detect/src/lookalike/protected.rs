@@ -66,23 +66,7 @@ pub struct ProtectedEntry {
     pub name: String,
 }
 
-/// Lowercases a domain, drops a trailing dot and a leading `www.`, and converts IDNs to
-/// punycode. `None` when the text is not a plausible domain name.
-pub fn normalise_domain(raw: &str) -> Option<String> {
-    let d = raw.trim().trim_end_matches('.');
-    let d = if d.is_ascii() {
-        d.to_ascii_lowercase()
-    } else {
-        idna::domain_to_ascii(d).ok()?
-    };
-    let d = d.strip_prefix("www.").map(str::to_owned).unwrap_or(d);
-    let plausible = d.contains('.')
-        && !d.starts_with('.')
-        && !d.contains("..")
-        && d.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    plausible.then_some(d)
-}
+pub use skydas_model::normalise_domain;
 
 /// The first label of a domain: the brand part a clone keeps (`spiegel` of `spiegel.de`).
 fn first_label(domain: &str) -> &str {

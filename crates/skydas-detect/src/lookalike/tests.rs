@@ -2,9 +2,7 @@
 
 use super::*;
 use crate::Detector;
-use skydas_model::{
-    Actor, CorpusBuilder, FindingKind, Item, ItemUrl, Locator, Platform, Provenance,
-};
+use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Platform, Provenance};
 
 fn matcher() -> &'static Matcher {
     static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
@@ -365,7 +363,7 @@ fn detector_reports_clone_with_pushers_and_redirectors() {
         .unwrap();
     assert_eq!(
         s.id,
-        skydas_model::finding_id(FindingKind::LookalikeDomain, &["spiegel.ltd"])
+        skydas_model::finding_id(&super::KIND, &["spiegel.ltd"])
     );
     assert_eq!(s.impersonates.as_deref(), Some("spiegel.de"));
     assert_eq!(s.techniques, vec!["tld-swap"]);

@@ -18,8 +18,9 @@ use serde_json::Value;
 use skydas_store::sharing::Sharing;
 use tokio::net::TcpStream;
 
-use super::intel::{self, IntelError};
 use super::{TAXII_MEDIA_TYPE, is_taxii_type};
+use skydas_app::intel::{self, IntelError};
+use skydas_model::Clock;
 
 /// Longest one request of a pull may take, connection and body included.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -342,7 +343,11 @@ fn with_slash(s: &str) -> String {
 
 /// Pulls new objects of a remote collection into `sharing` as partner intelligence. Blocks; runs
 /// its own small runtime. The pull state advances page by page, so an interrupted pull resumes.
-pub fn pull(sharing: &mut Sharing, opts: &PullOptions) -> Result<PullReport, ClientError> {
+pub fn pull(
+    sharing: &mut Sharing,
+    opts: &PullOptions,
+    clock: &dyn Clock,
+) -> Result<PullReport, ClientError> {
     let t = parse_url(&opts.url)?;
     let client = Client::new(opts, t.https)?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -352,12 +357,13 @@ pub fn pull(sharing: &mut Sharing, opts: &PullOptions) -> Result<PullReport, Cli
             addr: opts.url.clone(),
             detail: e.to_string(),
         })?;
-    rt.block_on(pull_async(sharing, opts, &client))
+    rt.block_on(pull_async(sharing, opts, clock, &client))
 }
 
 async fn pull_async(
     sharing: &mut Sharing,
     opts: &PullOptions,
+    clock: &dyn Clock,
     client: &Client,
 ) -> Result<PullReport, ClientError> {
     let mut root = with_slash(&opts.url);
@@ -408,7 +414,7 @@ async fn pull_async(
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         if n > 0 {
-            let s = intel::record(sharing, &env, &source, None)?;
+            let s = intel::record(sharing, &env, &source, None, clock)?;
             report.objects += n;
             report.new_objects += s.new_objects;
             report.watch_domains += s.watch_domains;

@@ -8,11 +8,10 @@
 //! on each stored version: RED is never served, AMBER+STRICT only to the organisation the object
 //! came from, and nothing above the reader's granted maximum.
 //!
-//! [`intel`] turns partners' bundles (POSTed here, pulled by [`client`], or imported from files)
+//! `skydas_app::intel` turns partners' bundles (POSTed here, pulled by [`client`], or imported from files)
 //! into partner intelligence and watch items.
 
 pub mod client;
-pub mod intel;
 pub(crate) mod partner;
 mod query;
 
@@ -259,7 +258,7 @@ fn base_url(app: &App, h: &HeaderMap) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
         })
         .unwrap_or("127.0.0.1");
-    format!("{}://{host}", if app.tls { "https" } else { "http" })
+    format!("{}://{host}", if app.tls() { "https" } else { "http" })
 }
 
 /// The collection and the caller's grant on it; 404 when either is missing, so that a partner
@@ -764,11 +763,12 @@ async fn add_objects(
         }
         successes.push(s);
     }
-    let intel = intel::record(
+    let intel = skydas_app::intel::record(
         &mut db.sharing,
         &env,
         &format!("taxii-post:{}", c.id),
         Some(&u.org),
+        app.clock(),
     );
     if let Err(e) = &intel {
         tracing::error!("partner intelligence from a POST: {e}");

@@ -12,51 +12,11 @@ use skydas_store::sharing::{Collection, Grant, ObjectRow};
 use super::{NEXT_TTL_S, TResult, TaxiiError, max_page_size, reader_audience};
 use crate::App;
 
+pub use skydas_model::time::{fmt_micros, parse_micros};
+
 /// Microseconds since the epoch, now.
 pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-}
-
-/// RFC 3339 UTC with milliseconds when that is exact, else microseconds:
-/// `2025-03-02T10:00:00.000Z`, `2025-03-02T10:00:00.000123Z`.
-pub fn fmt_micros(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let frac = us.rem_euclid(1_000_000);
-    let s = skydas_model::time::format_rfc3339(secs);
-    let base = s.strip_suffix('Z').unwrap_or(&s);
-    if frac % 1000 == 0 {
-        format!("{base}.{:03}Z", frac / 1000)
-    } else {
-        format!("{base}.{frac:06}Z")
-    }
-}
-
-/// Reads an RFC 3339 timestamp (`2025-03-02T10:00:00Z`, with up to nanoseconds, `Z` or an
-/// offset) as microseconds since the epoch.
-pub fn parse_micros(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 20 || !matches!(b[10], b'T' | b't') {
-        return None;
-    }
-    let secs = skydas_model::time::parse_datetime(s)?;
-    let frac = if b[19] == b'.' {
-        let digits: String = s[20..].chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            return None;
-        }
-        let six: String = digits
-            .chars()
-            .chain(std::iter::repeat('0'))
-            .take(6)
-            .collect();
-        six.parse::<i64>().ok()?
-    } else {
-        0
-    };
-    secs.checked_mul(1_000_000)?.checked_add(frac)
+    skydas_model::Clock::now_micros(&skydas_model::SystemClock)
 }
 
 /// One `match[version]` selector.

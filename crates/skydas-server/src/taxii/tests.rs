@@ -46,7 +46,7 @@ fn grant(org: &str, r: bool, w: bool, max: &str) -> Grant {
 /// SECRET (cert-lt only).
 fn fixture() -> Fx {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path(), false).unwrap();
+    let app = App::open(dir.path(), crate::Settings::new(skydas_detect::kinds())).unwrap();
     {
         let mut db = app.db();
         for (name, org) in [("ana", "cert-lt"), ("eve", "cert-ee"), ("nob", "cert-lv")] {

@@ -5,10 +5,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use skydas_store::accounts::AuditCheck;
-use skydas_store_pg::{Blocking, PgStore};
+use skydas_store_pg::PgStore;
 
 use super::*;
-use crate::Backend;
 
 /// A schema of its own per fixture, dropped with it.
 pub(super) struct Schema(String);
@@ -45,20 +44,13 @@ fn build_pg_fixture() -> Fixture {
     PgStore::drop_schema(&url).unwrap();
     let guard = Schema(url.clone());
     let dir = tempfile::tempdir().unwrap();
-    let store = PgStore::connect(&url, dir.path()).unwrap();
-    // TAXII sharing stays in the embedded store beside the originals.
-    let sharing = skydas_store::SqliteStore::open(dir.path(), Default::default())
-        .unwrap()
-        .sharing()
-        .unwrap();
+    let spec = skydas_app::StoreSpec::Postgres {
+        url: url.clone(),
+        data: dir.path().to_path_buf(),
+    };
     let app = App::new(
-        Backend {
-            accounts: Box::new(Blocking::new(store.accounts().unwrap())),
-            browse: Box::new(Blocking::new(store.browse().unwrap())),
-            store: Box::new(Blocking::new(store)),
-            sharing,
-        },
-        false,
+        spec.backend().unwrap(),
+        crate::Settings::new(skydas_detect::kinds()),
     );
     populate(&app);
     Fixture {

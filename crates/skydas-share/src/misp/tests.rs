@@ -6,7 +6,7 @@ use super::*;
 use crate::stix::tests::{NOW, automation, coordination, lookalike, org};
 
 fn event(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> MispExport {
-    export_event(findings, &org(), audience, NOW)
+    export_event(findings, &skydas_detect::kinds(), &org(), audience, NOW)
 }
 
 fn tags(v: &Value) -> Vec<String> {
@@ -45,7 +45,7 @@ fn event_shape_and_tags() {
     assert!(
         e["info"]
             .as_str()
-            .is_some_and(|i| i.contains("1 coordinated networks"))
+            .is_some_and(|i| i.contains("1 coordinated network,"))
     );
     assert_eq!(
         tags(e),
@@ -183,7 +183,13 @@ fn deterministic_uuids() {
     ];
     let a = event(&input, Audience::default());
     assert_eq!(a, event(&input, Audience::default()));
-    let later = export_event(&input, &org(), Audience::default(), NOW + 86_400);
+    let later = export_event(
+        &input,
+        &skydas_detect::kinds(),
+        &org(),
+        Audience::default(),
+        NOW + 86_400,
+    );
     assert_eq!(a.event["Event"]["uuid"], later.event["Event"]["uuid"]);
     assert_ne!(
         a.event["Event"]["timestamp"],

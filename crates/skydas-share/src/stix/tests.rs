@@ -8,7 +8,11 @@ use skydas_model::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
 };
 
+use super::check::is_stix_timestamp;
+use super::import::pattern_domains;
 use super::*;
+use crate::disarm;
+use crate::tlp::{Audience, Marking, Tlp, Withheld};
 
 /// 2024-02-24T06:00:00Z.
 pub(crate) const T0: i64 = 1_708_754_400;
@@ -38,7 +42,7 @@ fn evidence(platform: Platform, id: &str, actor: &str, t: i64, url: Option<&str>
 fn base(id: &str, kind: FindingKind) -> Finding {
     Finding {
         id: id.into(),
-        kind,
+        kind: kind.clone(),
         score: 0.87,
         disarm: vec![],
         first_seen: T0,
@@ -51,7 +55,7 @@ fn base(id: &str, kind: FindingKind) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
-        detector: kind.as_str().into(),
+        detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),
     }
@@ -59,7 +63,7 @@ fn base(id: &str, kind: FindingKind) -> Finding {
 
 /// A coordinated network of two X accounts and a Telegram channel sharing one link.
 pub(crate) fn coordination(id: &str) -> Finding {
-    let mut f = base(id, FindingKind::Coordination);
+    let mut f = base(id, FindingKind::of(&skydas_detect::coordination::KIND));
     f.disarm = vec!["T0049.003".into(), "T0084.001".into(), "T0999.999".into()];
     f.actors = vec![
         actor(Platform::X, "1001", "alpha"),
@@ -103,7 +107,7 @@ pub(crate) fn coordination(id: &str) -> Finding {
 
 /// A lookalike of lrt.lt, with a quote in the domain to exercise pattern escaping when asked.
 pub(crate) fn lookalike(id: &str, domain: &str) -> Finding {
-    let mut f = base(id, FindingKind::LookalikeDomain);
+    let mut f = base(id, FindingKind::of(&skydas_detect::lookalike::KIND));
     f.disarm = vec!["T0149.003".into(), "T0143.003".into()];
     f.domain = Some(domain.into());
     f.impersonates = Some("lrt.lt".into());
@@ -120,7 +124,7 @@ pub(crate) fn lookalike(id: &str, domain: &str) -> Finding {
 }
 
 pub(crate) fn automation(id: &str) -> Finding {
-    let mut f = base(id, FindingKind::Automation);
+    let mut f = base(id, FindingKind::of(&skydas_detect::automation::KIND));
     f.disarm = vec!["T0146.007".into()];
     f.actors = vec![actor(Platform::Telegram, "-2001", "autoposter")];
     f.evidence = vec![evidence(Platform::Telegram, "-2001/1", "-2001", T0, None)];
@@ -170,7 +174,7 @@ fn rels(b: &Value) -> BTreeSet<(String, String, String)> {
 }
 
 fn export(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> ExportResult {
-    export_bundle(findings, &org(), audience, NOW)
+    export_bundle(findings, &skydas_detect::kinds(), &org(), audience, NOW)
 }
 
 #[test]
@@ -349,7 +353,13 @@ fn exports_are_deterministic_and_ids_stable() {
     let b = export(&input, Audience::default());
     assert_eq!(a, b);
     // A later export keeps every object id (and so de-duplicates at the partner).
-    let later = export_bundle(&input, &org(), Audience::default(), NOW + 86_400);
+    let later = export_bundle(
+        &input,
+        &skydas_detect::kinds(),
+        &org(),
+        Audience::default(),
+        NOW + 86_400,
+    );
     let ids =
         |r: &ExportResult| -> BTreeSet<String> { objects(&r.bundle).iter().map(id_of).collect() };
     assert_eq!(ids(&a), ids(&later));
@@ -743,9 +753,13 @@ fn imports_tlp1_markings_and_patterns() {
     assert_eq!(
         imp.domains,
         vec![
+            // `b'c.example` is read from its escaped pattern, but it is no host name.
             ("a.example".to_owned(), Tlp::Red),
-            ("b'c.example".to_owned(), Tlp::Clear)
         ]
+    );
+    assert_eq!(
+        pattern_domains("[domain-name:value = 'b\\'c.example']"),
+        vec!["b'c.example".to_string()]
     );
     assert_eq!(imp.actors.len(), 1);
     assert_eq!(imp.actors[0].tlp, UNMARKED_IMPORT);

@@ -13,14 +13,11 @@
 //! land.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
-use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use skydas_ingest::{Event, FileError, FileSummary, ImportOptions, RecordError};
@@ -28,6 +25,8 @@ use skydas_model::Item;
 use skydas_model::{Corpus, CorpusBuilder, Interner};
 use skydas_normalise::Normaliser;
 use skydas_store::{FileRecord, FileStatus, InsertOutcome, Store};
+
+use crate::error::{Result, failed};
 
 /// Items per batch, and so per store transaction.
 const BATCH: usize = 16384;
@@ -68,12 +67,37 @@ pub struct ImportReport {
     pub seconds: f64,
 }
 
+/// How to import.
+#[derive(Debug, Clone, Default)]
 pub struct ImportSettings {
     pub options: ImportOptions,
+    /// Keep an unchanged copy of every original file in the store.
     pub keep_originals: bool,
+    /// How many record errors the report keeps as samples (at least 1,000).
     pub show_errors: usize,
-    pub progress: bool,
 }
+
+/// What the caller sees of an import while it runs: bytes done out of the total, the item
+/// rate, and files that failed. The command line draws a progress bar; the default does
+/// nothing.
+pub trait Progress: Sync {
+    /// The bytes of all files to import, once, at the start.
+    fn start(&self, _total_bytes: u64) {}
+    /// Another `bytes` are done.
+    fn advance(&self, _bytes: u64) {}
+    /// Items stored so far and the rate.
+    fn items(&self, _records: u64, _per_second: f64) {}
+    /// A file could not be imported at all (the report names it too).
+    fn file_failed(&self, _message: &str) {}
+    /// The import ended.
+    fn finish(&self) {}
+}
+
+/// No progress shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet;
+
+impl Progress for Quiet {}
 
 /// What flows down the pipeline. Each message names its file, `jobs[i]`; the messages of one
 /// file arrive in order, those of different files may interleave.
@@ -83,7 +107,7 @@ enum Msg {
     Batch(usize, Vec<Item>),
     Errors(usize, Vec<RecordError>),
     /// The file ends, with its importer's verdict.
-    End(usize, Result<FileSummary, FileError>),
+    End(usize, std::result::Result<FileSummary, FileError>),
 }
 
 /// Where the pipeline puts what it imports: the store (`import`, `demo`), or the in-memory
@@ -99,22 +123,25 @@ pub trait ImportTarget {
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()>;
 }
 
-impl<S: Store + ?Sized> ImportTarget for S {
+/// The store as an import target.
+pub struct StoreTarget<'a>(pub &'a mut dyn Store);
+
+impl ImportTarget for StoreTarget<'_> {
     fn file_status(&self, sha256: &str) -> Result<Option<FileStatus>> {
-        Ok(Store::file_status(self, sha256)?)
+        Ok(self.0.file_status(sha256)?)
     }
     fn store_original(&mut self, path: &Path, sha256: &str) -> Result<()> {
-        Store::store_original(self, path, sha256)?;
+        self.0.store_original(path, sha256)?;
         Ok(())
     }
     fn begin_file(&mut self, f: &FileRecord) -> Result<()> {
-        Ok(Store::begin_file(self, f)?)
+        Ok(self.0.begin_file(f)?)
     }
     fn insert_items(&mut self, _sha256: &str, items: &mut [Item]) -> Result<InsertOutcome> {
-        Ok(Store::insert_items(self, items)?)
+        Ok(self.0.insert_items(items)?)
     }
     fn finish_file(&mut self, sha256: &str, items: u64, errors: u64) -> Result<()> {
-        Ok(Store::finish_file(self, sha256, items, errors)?)
+        Ok(self.0.finish_file(sha256, items, errors)?)
     }
 }
 
@@ -185,18 +212,20 @@ struct Job {
     size: u64,
 }
 
-/// Imports `paths` into `store`.
+/// Imports the discovered `files` into `store`; `discover_errors` are the paths that could
+/// not even be listed, reported as failed files.
 pub fn import(
     store: &mut dyn ImportTarget,
-    paths: &[PathBuf],
+    files: Vec<PathBuf>,
+    discover_errors: Vec<FileError>,
     s: &ImportSettings,
+    progress: &dyn Progress,
 ) -> Result<ImportReport> {
     let started = Instant::now();
-    let (files, discover_errors) = skydas_ingest::discover(paths);
     let mut report = ImportReport::default();
     for e in discover_errors {
         report.failed_files += 1;
-        eprintln!("error: {e}");
+        progress.file_failed(&e.to_string());
         let mut fr = file_report(error_path(&e));
         fr.status = "failed";
         fr.failure = Some(e.to_string());
@@ -207,7 +236,7 @@ pub fn import(
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
-    let bar = progress_bar(s.progress, total_bytes);
+    progress.start(total_bytes);
 
     // Hashing (SHA-NI where the CPU has it) is far cheaper than parsing, and knowing every hash
     // up front lets unchanged files skip the pipeline entirely.
@@ -224,7 +253,7 @@ pub fn import(
         let mut fr = file_report(path.display().to_string());
         match hash {
             Err(e) => {
-                eprintln!("error: {}: cannot read: {e}", fr.path);
+                progress.file_failed(&format!("{}: cannot read: {e}", fr.path));
                 fr.status = "failed";
                 fr.failure = Some(format!("cannot read: {e}"));
             }
@@ -247,7 +276,7 @@ pub fn import(
                 continue;
             }
         }
-        bar.inc(file_size(path));
+        progress.advance(file_size(path));
         slots.push(Some(fr));
     }
 
@@ -256,7 +285,7 @@ pub fn import(
     let next_job = AtomicUsize::new(0);
     let run = Run {
         s,
-        bar: &bar,
+        progress,
         jobs: &jobs,
         skip: &skip,
         started: Instant::now(),
@@ -288,7 +317,8 @@ pub fn import(
                     .name("parse".into())
                     .spawn_scoped(scope, move || {
                         parse_stage(jobs, options, skip, next_job, tx);
-                    })?,
+                    })
+                    .map_err(spawn_failed)?,
             );
         }
         threads.push(
@@ -296,14 +326,15 @@ pub fn import(
                 .name("normalise".into())
                 .spawn_scoped(scope, || {
                     normalise_stage(&normaliser, receivers, ready_tx, spent_rx);
-                })?,
+                })
+                .map_err(spawn_failed)?,
         );
         let stored = run.store_stage(store, ready_rx, &spent_tx, &mut slots, &mut report);
         // The store stage returned, so its receiver is gone and the other stages end soon.
         let all_ok = threads.into_iter().all(|t| t.join().is_ok());
         stored?;
         if !all_ok {
-            anyhow::bail!("the import pipeline failed unexpectedly");
+            return Err(failed("the import pipeline failed unexpectedly"));
         }
         Ok(())
     })?;
@@ -314,9 +345,13 @@ pub fn import(
         .filter(|f| f.status == "failed")
         .count() as u64;
     report.files.extend(slots.into_iter().flatten());
-    bar.finish_and_clear();
+    progress.finish();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+fn spawn_failed(e: std::io::Error) -> crate::AppError {
+    failed(format!("cannot start an import thread: {e}"))
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -428,7 +463,7 @@ fn normalise_stage(
 /// What the store stage needs to know about the run.
 struct Run<'a> {
     s: &'a ImportSettings,
-    bar: &'a ProgressBar,
+    progress: &'a dyn Progress,
     jobs: &'a [Job],
     skip: &'a [AtomicBool],
     started: Instant,
@@ -473,11 +508,8 @@ impl Run<'_> {
                     report.new_items += out.new_items;
                     report.duplicates += out.duplicates;
                     let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-                    self.bar.set_message(format!(
-                        "{} items, {:.0} items/s",
-                        report.records,
-                        report.records as f64 / secs
-                    ));
+                    self.progress
+                        .items(report.records, report.records as f64 / secs);
                 }
                 Msg::Errors(i, errs) => {
                     let Some(c) = open.get_mut(&i).filter(|c| !c.skipping) else {
@@ -494,19 +526,22 @@ impl Run<'_> {
                 }
                 Msg::End(i, res) => {
                     let Some(mut c) = open.remove(&i) else {
-                        anyhow::bail!("the import pipeline lost track of its files");
+                        return Err(failed("the import pipeline lost track of its files"));
                     };
                     let job = &self.jobs[i];
                     if !c.skipping {
                         self.end(store, &mut c.fr, &job.sha, res, report)?;
                     }
-                    self.bar.inc(job.size);
+                    self.progress.advance(job.size);
                     slots[job.slot] = Some(c.fr);
                 }
             }
         }
         if let Some(c) = open.values().next() {
-            anyhow::bail!("importer of {} stopped unexpectedly", c.fr.path);
+            return Err(failed(format!(
+                "importer of {} stopped unexpectedly",
+                c.fr.path
+            )));
         }
         Ok(())
     }
@@ -547,7 +582,7 @@ impl Run<'_> {
         store: &mut dyn ImportTarget,
         fr: &mut FileReport,
         sha: &str,
-        res: Result<FileSummary, FileError>,
+        res: std::result::Result<FileSummary, FileError>,
         report: &mut ImportReport,
     ) -> Result<()> {
         match res {
@@ -574,7 +609,7 @@ impl Run<'_> {
                 store.finish_file(sha, fr.records, fr.errors)?;
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                self.progress.file_failed(&e.to_string());
                 fr.status = "failed";
                 fr.failure = Some(e.to_string());
             }
@@ -591,18 +626,4 @@ fn error_path(e: &FileError) -> String {
         | FileError::Fatal { path, .. }
         | FileError::TooLarge { path, .. } => path.display().to_string(),
     }
-}
-
-fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
 }

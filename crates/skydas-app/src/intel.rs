@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use skydas_model::Clock;
 use skydas_share::disarm;
 use skydas_share::stix::{ImportError, import_bundle};
 use skydas_store::sharing::{PartnerObject, Sharing, WatchItem};
@@ -88,12 +89,6 @@ fn bundle_org(objects: &[Value]) -> Option<String> {
         .map(|n| n.trim().chars().take(64).collect())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Records a partner's bundle or envelope as partner intelligence. `source` says how it came
 /// (`taxii-post:<collection>`, `taxii-pull:<url>`, `file:<name>`); `org` is the organisation it
 /// is from when known for certain (an authenticated POST), else the bundle's creating identity
@@ -103,6 +98,7 @@ pub fn record(
     doc: &Value,
     source: &str,
     org: Option<&str>,
+    clock: &dyn Clock,
 ) -> Result<IntelSummary, IntelError> {
     let imported = import_bundle(doc)?;
     let raw: Vec<Value> = imported.objects.iter().map(|(o, _)| o.clone()).collect();
@@ -110,7 +106,7 @@ pub fn record(
         .map(str::to_string)
         .or_else(|| bundle_org(&raw))
         .unwrap_or_else(|| source.to_string());
-    let received_at = now();
+    let received_at = clock.now();
     let objects: Vec<PartnerObject> = imported
         .objects
         .iter()

@@ -1,0 +1,187 @@
+//! The detection workflows: `analyze` (the store's corpus, findings stored), `scan` (files in
+//! one shot, the corpus in memory) and the distributed run over the work bus.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use skydas_detect::DetectConfig;
+use skydas_model::{Corpus, Finding, Kinds};
+use skydas_store::Store;
+use skydas_store_pg::reconnect::with_store;
+use skydas_work::Bus;
+
+use crate::error::{AppError, Result, failed};
+use crate::import::{CorpusTarget, ImportReport, ImportSettings, Progress, pipeline};
+use crate::store::StoreSpec;
+use crate::worker;
+
+/// What the user adds to the detectors' built-in data.
+#[derive(Debug, Clone, Default)]
+pub struct DetectInputs {
+    /// Extra protected domains, one per line (optionally `domain,country,kind,name`).
+    pub protected: Option<PathBuf>,
+    /// Extra allowlisted domains (legitimate near-matches), one per line.
+    pub allow: Option<PathBuf>,
+}
+
+fn read(p: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(p).map_err(|e| AppError::io("read", p, e))
+}
+
+/// The detectors' configuration: the defaults, the user's files, and the store's protected
+/// list when there is a store.
+pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+    let mut cfg = DetectConfig::default();
+    if let Some(p) = &inputs.protected {
+        let entries = skydas_detect::lookalike::load_protected_file(&read(p)?)
+            .map_err(|e| failed(format!("{}: {e}", p.display())))?;
+        cfg.lookalike.extra_protected.extend(entries);
+    }
+    if let Some(p) = &inputs.allow {
+        cfg.lookalike.extra_allow.extend(
+            read(p)?
+                .lines()
+                .map(|l| {
+                    l.split('#')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .filter(|l| !l.is_empty()),
+        );
+    }
+    if let Some(store) = store {
+        let rows = store.protected_list()?;
+        let text: String = rows
+            .iter()
+            .map(|r| format!("{},{},{},{}\n", r.domain, r.country, r.kind, r.note))
+            .collect();
+        let entries = skydas_detect::lookalike::load_protected_file(&text)
+            .map_err(|e| failed(format!("stored protected list: {e}")))?;
+        cfg.lookalike.extra_protected.extend(entries);
+    }
+    Ok(cfg)
+}
+
+/// Every kind the detectors declare, in report order.
+pub fn kinds() -> Kinds {
+    skydas_detect::kinds()
+}
+
+/// Runs every detector over the store's corpus and stores the findings (replacing the earlier
+/// findings of every detector's kinds; reviews of findings that keep their id survive).
+pub fn analyze(store: &mut dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
+    let t = std::time::Instant::now();
+    let corpus = store.load_corpus()?;
+    tracing::info!(
+        items = corpus.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "corpus loaded"
+    );
+    let findings = detect(&corpus, cfg);
+    store.replace_findings(&kinds().names(), &findings)?;
+    Ok(findings)
+}
+
+fn detect(corpus: &Corpus, cfg: &DetectConfig) -> Vec<Finding> {
+    let t = std::time::Instant::now();
+    let findings = skydas_detect::run_all(corpus, cfg);
+    tracing::info!(
+        items = corpus.len(),
+        findings = findings.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "detectors ran"
+    );
+    findings
+}
+
+/// One shot: imports `paths` into a temporary store that is the detectors' corpus itself, in
+/// memory (nothing is written to disk and read back), and runs every detector.
+pub fn scan(
+    paths: &[PathBuf],
+    settings: &ImportSettings,
+    cfg: &DetectConfig,
+    progress: &dyn Progress,
+) -> Result<(ImportReport, Vec<Finding>)> {
+    let mut target = CorpusTarget::new();
+    let (files, errors) = skydas_ingest::discover(paths);
+    let settings = ImportSettings {
+        keep_originals: false,
+        ..settings.clone()
+    };
+    let report = pipeline::import(&mut target, files, errors, &settings, progress)?;
+    let corpus = target.finish();
+    Ok((report, detect(&corpus, cfg)))
+}
+
+/// How a distributed run is cut and how long it may take.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Key partitions of the work (`SKYDAS_PARTITIONS`, default 8).
+    pub partitions: u32,
+    /// How long to wait for the workers (`SKYDAS_RUN_TIMEOUT` seconds, default an hour).
+    pub timeout: Duration,
+}
+
+impl RunOptions {
+    /// The options from the environment.
+    pub fn from_env() -> RunOptions {
+        let env = |k: &str| std::env::var(k).ok().and_then(|s| s.parse::<u64>().ok());
+        RunOptions {
+            partitions: env("SKYDAS_PARTITIONS")
+                .filter(|&n| n > 0)
+                .map_or(8, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            timeout: env("SKYDAS_RUN_TIMEOUT")
+                .map_or(Duration::from_secs(3600), Duration::from_secs),
+        }
+    }
+}
+
+/// What a distributed run was.
+#[derive(Debug, Clone)]
+pub struct DistributedRun {
+    pub run: String,
+    pub parts: u32,
+    pub findings: Vec<Finding>,
+}
+
+/// `analyze` over the work bus: the partitioned detectors' work is fanned out to the workers
+/// by key partition and merged here; the other detectors run here. Findings equal those of
+/// [`analyze`] on the same store.
+pub fn analyze_distributed(
+    spec: &StoreSpec,
+    nats: &str,
+    cfg: &DetectConfig,
+    opts: RunOptions,
+) -> Result<DistributedRun> {
+    let mut store = spec.postgres()?;
+    let bus = Bus::connect(nats, &store.url().schema.clone())?;
+    let corpus = with_store(&mut store, |s| s.load_corpus())?;
+    let run = worker::start_run(&mut store, &bus, corpus.len() as u64, opts.partitions)?;
+    tracing::info!(run = run.run, parts = run.parts, "detection fanned out");
+    let parts = worker::wait_run(&mut store, &run, opts.timeout)?;
+    let mut findings = Vec::new();
+    for d in skydas_detect::registry(cfg) {
+        match d.partitioned() {
+            Some(p) => {
+                let mine = parts
+                    .iter()
+                    .map(|part| part.get(d.code()).cloned().unwrap_or_default())
+                    .collect();
+                findings.extend(p.merge_parts(&corpus, mine)?);
+            }
+            None => findings.extend(d.run(&corpus)),
+        }
+    }
+    skydas_detect::sort_findings(&mut findings);
+    with_store(&mut store, |s| {
+        s.replace_findings(&kinds().names(), &findings)
+    })?;
+    worker::forget_run(&mut store, &run)?;
+    Ok(DistributedRun {
+        run: run.run,
+        parts: run.parts,
+        findings,
+    })
+}

@@ -1,0 +1,429 @@
+//! The commands around the store rather than over its items: `serve`, `worker`, `user`,
+//! `token`, `audit`, `taxii pull` and `collection`, and the end of `demo` that serves the app.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+use skydas_app::worker::WorkerOptions;
+use skydas_model::Tlp;
+use skydas_server::auth;
+use skydas_server::taxii::client::{PullOptions, pull};
+use skydas_server::{ServeOptions, Settings};
+use skydas_store::accounts::{AccountStore, AuditCheck, AuditEvent, Role, secret_hash};
+use skydas_store::sharing::Grant;
+
+use crate::cli::{
+    AuditAction, CollectionAction, ServeArgs, TaxiiAction, TokenAction, UserAction, WorkerArgs,
+};
+use crate::commands::{Ctx, print_json};
+
+/// Who runs the command, for the audit log of command-line actions.
+pub(crate) fn cli_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map_or_else(|| "cli".to_string(), |u| format!("cli:{u}"))
+}
+
+/// Serves the web app over the store the command names until Ctrl-C.
+fn serve_store(ctx: &Ctx<'_>, opts: &ServeOptions) -> Result<()> {
+    let settings = Settings {
+        tls: opts.tls.is_some(),
+        kinds: skydas_app::analyze::kinds(),
+        clock: Arc::new(ctx.clock),
+    };
+    let app = skydas_server::App::new(ctx.spec.backend()?, settings);
+    skydas_server::serve_app(app, opts)?;
+    Ok(())
+}
+
+pub fn serve(ctx: &Ctx<'_>, a: &ServeArgs) -> Result<ExitCode> {
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some((c.clone(), k.clone())),
+        (None, None) => None,
+        _ => bail!("--tls-cert and --tls-key go together"),
+    };
+    // Create the schema before announcing the address.
+    drop(ctx.spec.accounts()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    eprintln!(
+        "serving {} on {scheme}://{} (Ctrl-C stops)",
+        ctx.spec.describe(),
+        a.addr
+    );
+    serve_store(ctx, &ServeOptions { addr: a.addr, tls })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The end of `demo`: a `demo` admin with a fresh random password, printed once, and the app.
+pub fn demo_serve(ctx: &Ctx<'_>, addr: std::net::SocketAddr) -> Result<()> {
+    let mut acc = ctx.spec.accounts()?;
+    let password = auth::random_token()?
+        .get(..20)
+        .map(str::to_string)
+        .context("short token")?;
+    let phc = auth::hash_password(&password)?;
+    if acc.user("demo")?.is_some() {
+        acc.set_password("demo", &phc)?;
+    } else {
+        acc.add_user("demo", Role::Admin, "local", &phc)?;
+    }
+    drop(acc);
+    println!();
+    println!("Open http://{addr}/ and log in as  demo / {password}");
+    println!("(a one-time password: the next demo run replaces it)");
+    serve_store(ctx, &ServeOptions { addr, tls: None })
+}
+
+pub fn worker(ctx: &Ctx<'_>, a: &WorkerArgs) -> Result<ExitCode> {
+    let skydas_app::StoreSpec::Postgres { url, data } = &ctx.spec else {
+        bail!("--nats needs a PostgreSQL store: --store postgres://… (or SKYDAS_STORE)");
+    };
+    let nats = ctx
+        .g
+        .nats
+        .as_deref()
+        .context("no NATS server: --nats nats://host:4222 (or SKYDAS_NATS)")?;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
+    let opts = WorkerOptions {
+        data: data.clone(),
+        idle_exit: a
+            .idle_exit
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64),
+        name: a
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{host}:{}", std::process::id())),
+    };
+    eprintln!("worker {} taking work from {nats}", opts.name);
+    let r = skydas_app::worker::run_worker(url, nats, &opts)?;
+    if ctx.g.json {
+        print_json(&r)?;
+    } else {
+        eprintln!(
+            "worker {}: {} batches ({} items, {} already stored), {} files finished, \
+             {} partitions, {} retries, {} acknowledgements lost",
+            opts.name,
+            r.batches,
+            r.items,
+            r.skipped_batches,
+            r.files_finished,
+            r.partitions,
+            r.retries,
+            r.acks_lost
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The password from `SKYDAS_PASSWORD`, else one line of stdin.
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("SKYDAS_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (it will be visible as you type; set SKYDAS_PASSWORD to avoid that): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn audit_event(
+    acc: &mut dyn AccountStore,
+    org: &str,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    acc.audit(&AuditEvent {
+        user: &cli_user(),
+        org,
+        action,
+        target,
+        detail,
+    })?;
+    Ok(())
+}
+
+pub fn user(ctx: &Ctx<'_>, action: &UserAction) -> Result<ExitCode> {
+    let mut acc = ctx.spec.accounts()?;
+    match action {
+        UserAction::Add { name, role, org } => {
+            let role = Role::parse(role)
+                .with_context(|| format!("unknown role {role:?}: admin, analyst or viewer"))?;
+            let password = read_password()?;
+            if password.chars().count() < 8 {
+                bail!("the password needs at least 8 characters");
+            }
+            let phc = auth::hash_password(&password)?;
+            let u = acc.add_user(name, role, org, &phc)?;
+            audit_event(
+                acc.as_mut(),
+                &u.org,
+                "user_add",
+                &u.name,
+                json!({"role": role.as_str()}),
+            )?;
+            println!("added {} ({}, {})", u.name, u.role.as_str(), u.org);
+        }
+        UserAction::List => {
+            let users = acc.users()?;
+            if ctx.g.json {
+                print_json(&json!({ "users": users }))?;
+            } else {
+                for u in users {
+                    println!("{}\t{}\t{}", u.name, u.role.as_str(), u.org);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn token(ctx: &Ctx<'_>, action: &TokenAction) -> Result<ExitCode> {
+    let mut acc = ctx.spec.accounts()?;
+    let TokenAction::Create { user, label } = action;
+    let Some(u) = acc.user(user)? else {
+        bail!("no user {user:?}");
+    };
+    let token = auth::random_token()?;
+    acc.add_token(&u.name, &secret_hash(&token), label)?;
+    audit_event(
+        acc.as_mut(),
+        &u.org,
+        "token_create",
+        &u.name,
+        json!({"label": label}),
+    )?;
+    eprintln!(
+        "API token for {} (shown once; only its hash is kept):",
+        u.name
+    );
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
+    let acc = ctx.spec.accounts()?;
+    match action {
+        AuditAction::Verify => {
+            let check = acc.audit_verify()?;
+            if ctx.g.json {
+                print_json(&check)?;
+            }
+            match check {
+                AuditCheck::Ok { rows, head } => {
+                    if !ctx.g.json {
+                        println!("audit log intact: {rows} rows, head {head}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuditCheck::Broken { seq, reason } => {
+                    eprintln!("audit log broken at seq {seq}: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        AuditAction::List { limit } => {
+            let rows = acc.audit_list(*limit)?;
+            if ctx.g.json {
+                print_json(&json!({ "audit": rows }))?;
+            } else {
+                for r in rows {
+                    println!(
+                        "{}\t{}\t{}@{}\t{}\t{}\t{}",
+                        r.seq,
+                        skydas_model::time::format_rfc3339(r.time),
+                        r.user,
+                        r.org,
+                        r.action,
+                        r.target,
+                        r.detail
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn taxii(ctx: &Ctx<'_>, action: &TaxiiAction) -> Result<ExitCode> {
+    let TaxiiAction::Pull(a) = action;
+    let interval = match a.interval.trim() {
+        "none" | "" => None,
+        s => Some(
+            s.parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("--interval takes none or seconds, not {s:?}"))?,
+        ),
+    };
+    let opts = PullOptions {
+        url: a.url.clone(),
+        collection: a.collection.clone(),
+        user: a.user.clone(),
+        token: a.token.clone(),
+        ca_cert: a.ca_cert.clone(),
+        limit: a.limit,
+    };
+    let mut sharing = ctx.spec.sharing()?;
+    loop {
+        let result = pull(&mut sharing, &opts, &ctx.clock);
+        let detail = match &result {
+            Ok(r) => serde_json::to_value(r)?,
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+        ctx.audit("taxii_pull", &format!("{}#{}", a.url, a.collection), detail);
+        let r = result?;
+        if ctx.g.json {
+            print_json(&r)?;
+        } else {
+            println!(
+                "pulled {} objects ({} new) in {} pages from {} collection {}; watch items: {} domains, {} actors; next pull after {}",
+                r.objects,
+                r.new_objects,
+                r.pages,
+                r.api_root,
+                r.collection,
+                r.watch_domains,
+                r.watch_actors,
+                r.added_last.as_deref().unwrap_or("the start")
+            );
+        }
+        match interval {
+            None => return Ok(ExitCode::SUCCESS),
+            Some(s) => std::thread::sleep(Duration::from_secs(s)),
+        }
+    }
+}
+
+pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> {
+    let mut sharing = ctx.spec.sharing()?;
+    match action {
+        CollectionAction::Add {
+            title,
+            id,
+            alias,
+            description,
+        } => {
+            let id = match id {
+                Some(i) => i.trim().to_lowercase(),
+                None => skydas_server::taxii::random_uuid()?,
+            };
+            let c = sharing.add_collection(&id, title, description, alias.as_deref())?;
+            ctx.audit(
+                "collection_add",
+                &c.id,
+                json!({"title": c.title, "alias": c.alias}),
+            );
+            if ctx.g.json {
+                print_json(&c)?;
+            } else {
+                println!("{}", c.id);
+            }
+        }
+        CollectionAction::List => {
+            let mut out = Vec::new();
+            for c in sharing.collections()? {
+                let grants = sharing.grants(&c.id)?;
+                out.push((c, grants));
+            }
+            if ctx.g.json {
+                let v: Vec<serde_json::Value> = out
+                    .iter()
+                    .map(|(c, gr)| json!({"collection": c, "grants": gr}))
+                    .collect();
+                print_json(&json!({ "collections": v }))?;
+            } else {
+                crate::render::collections(&out);
+            }
+        }
+        CollectionAction::Grant {
+            collection,
+            org,
+            read,
+            write,
+            max_tlp,
+        } => {
+            let level =
+                Tlp::parse(max_tlp).with_context(|| format!("unknown TLP level {max_tlp:?}"))?;
+            if level == Tlp::Red {
+                bail!("TLP:RED is never served; choose clear, green, amber or amber+strict");
+            }
+            let c = sharing
+                .collection(collection)?
+                .with_context(|| format!("no collection {collection:?}"))?;
+            let gr = Grant {
+                org: org.trim().to_string(),
+                can_read: *read,
+                can_write: *write,
+                max_tlp: level.as_str().to_string(),
+            };
+            sharing.grant(&c.id, &gr)?;
+            ctx.audit(
+                "collection_grant",
+                &c.id,
+                json!({"org": gr.org, "read": gr.can_read, "write": gr.can_write, "max_tlp": gr.max_tlp}),
+            );
+            eprintln!(
+                "{} may {} collection {} (up to {})",
+                gr.org,
+                match (gr.can_read, gr.can_write) {
+                    (true, true) => "read and write",
+                    (true, false) => "read",
+                    (false, true) => "write",
+                    (false, false) => "not use",
+                },
+                c.id,
+                level.name()
+            );
+        }
+        CollectionAction::Publish {
+            collection,
+            findings,
+            tlp,
+            org,
+        } => {
+            let max = skydas_app::share::ceiling(tlp)?;
+            // Findings come from the configured store (PostgreSQL included).
+            let store = ctx.spec.open()?;
+            let p = skydas_app::share::publish(
+                store.as_ref(),
+                &mut sharing,
+                collection,
+                findings,
+                max,
+                org,
+                &ctx.clock,
+            )?;
+            ctx.audit(
+                "taxii_publish",
+                &p.collection,
+                json!({
+                    "findings": p.findings,
+                    "withheld": p.withheld,
+                    "objects": p.objects,
+                    "new_versions": p.new_versions,
+                    "max_tlp": max.as_str(),
+                }),
+            );
+            if ctx.g.json {
+                print_json(&p)?;
+            } else {
+                println!(
+                    "published {} findings as {} objects ({} new versions) to {}; {} withheld",
+                    p.findings, p.objects, p.new_versions, p.collection, p.withheld
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
