@@ -1,6 +1,7 @@
 //! The application layer of Skydas: the workflows as library functions that the command line,
 //! the web server and the workers all call, so that none of them re-implements another's.
 //!
+//! - [`accounts`]: passwords, secrets, users and tokens, audited;
 //! - [`store`]: one [`StoreSpec`] that opens any backend and its handles;
 //! - [`import`]: files and folders into a store (directly or through the work bus), STIX
 //!   bundles among them as partner intelligence;
@@ -9,16 +10,19 @@
 //! - [`share`]: export and publish under the TLP release rules;
 //! - [`intel`]: partners' bundles recorded as intelligence;
 //! - [`worker`]: the `skydas worker` loop and the caller's side of a distributed run;
+//! - [`scenario`]: simulator configurations and scoring against planted truth;
 //! - [`convert`]: any input to the coordination-network-toolkit's CSV.
 //!
 //! The app layer knows no terminal and no HTTP: it returns reports, and the callers render
 //! them.
 
+pub mod accounts;
 pub mod analyze;
 pub mod convert;
 mod error;
 pub mod import;
 pub mod intel;
+pub mod scenario;
 pub mod share;
 pub mod store;
 pub mod worker;

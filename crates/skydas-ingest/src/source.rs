@@ -27,6 +27,30 @@ pub struct ColumnMap {
     pub platform: Option<String>,
 }
 
+impl ColumnMap {
+    /// A map from `FIELD=COLUMN` pairs, as the command line gives them, for inputs of
+    /// `platform` (`None`: the input says). The error names the pair that is not one.
+    pub fn from_pairs(pairs: &[String], platform: Option<&str>) -> Result<ColumnMap, String> {
+        let mut map = ColumnMap {
+            platform: platform.map(str::to_string),
+            ..ColumnMap::default()
+        };
+        for m in pairs {
+            let Some((k, v)) = m.split_once('=') else {
+                return Err(format!("--map takes FIELD=COLUMN, got {m:?}"));
+            };
+            map.fields
+                .insert(k.trim().to_string(), v.trim().to_string());
+        }
+        if let Some(p) = platform
+            && skydas_model::Platform::parse(p).is_none()
+        {
+            return Err(format!("unknown platform {p:?}"));
+        }
+        Ok(map)
+    }
+}
+
 /// Options for one import run.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {

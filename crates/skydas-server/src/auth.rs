@@ -6,8 +6,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
@@ -25,37 +23,7 @@ pub const MAX_FAILURES: usize = 5;
 /// The window of [`MAX_FAILURES`].
 pub const RATE_WINDOW: Duration = Duration::from_secs(300);
 
-/// Why a password could not be hashed.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot hash the password: {0}")]
-pub struct HashError(String);
-
-/// An argon2id PHC string for `password`, with a random salt.
-pub fn hash_password(password: &str) -> Result<String, HashError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| HashError(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
-}
-
-/// Whether `password` matches a PHC string; a malformed hash matches nothing.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// A new secret: 32 random bytes in lowercase hex. Fails only when the OS has no randomness.
-pub fn random_token() -> Result<String, HashError> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| HashError(e.to_string()))?;
-    Ok(skydas_store::accounts::hex(&b))
-}
+pub use skydas_app::accounts::{hash_password, random_token, verify_password};
 
 /// Compares secrets in time independent of where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {

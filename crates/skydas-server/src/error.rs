@@ -33,6 +33,15 @@ impl From<skydas_store::StoreError> for ApiError {
     }
 }
 
+impl From<skydas_app::AppError> for ApiError {
+    fn from(e: skydas_app::AppError) -> Self {
+        match e {
+            skydas_app::AppError::Usage(m) => ApiError::BadRequest(m),
+            e => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {

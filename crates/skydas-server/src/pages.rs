@@ -964,34 +964,23 @@ pub async fn add_user(
 ) -> Result<Response, ApiError> {
     a.check_csrf(Some(&form.csrf))?;
     a.need(Role::Admin)?;
-    let role =
-        Role::parse(&form.role).ok_or_else(|| ApiError::BadRequest("role: unknown".into()))?;
-    if form.password.chars().count() < 8 {
-        return Err(ApiError::BadRequest(
-            "the password needs at least 8 characters".into(),
-        ));
-    }
-    let phc = auth::hash_password(&form.password).map_err(|e| ApiError::Internal(e.to_string()))?;
     let org = if form.org.trim().is_empty() {
         a.user.org.clone()
     } else {
         form.org.clone()
     };
     let mut db = app.db();
-    let user = db
-        .accounts
-        .add_user(&form.name, role, &org, &phc)
-        .map_err(|e| match e {
-            skydas_store::StoreError::InvalidInput { what, .. } => {
-                ApiError::BadRequest(what.into())
-            }
-            e => e.into(),
-        })?;
-    db.audit(
-        &a.user,
-        "user_add",
-        &user.name,
-        serde_json::json!({"role": role.as_str(), "org": user.org}),
-    );
+    let by = skydas_app::accounts::Actor {
+        user: &a.user.name,
+        org: &a.user.org,
+    };
+    skydas_app::accounts::add_user(
+        db.accounts.as_mut(),
+        by,
+        &form.name,
+        &form.role,
+        &org,
+        &form.password,
+    )?;
     Ok(Redirect::to("/users").into_response())
 }

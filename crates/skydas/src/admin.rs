@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+use skydas_app::accounts;
 use skydas_app::worker::WorkerOptions;
 use skydas_model::Tlp;
-use skydas_server::auth;
 use skydas_server::taxii::client::{PullOptions, pull};
 use skydas_server::{ServeOptions, Settings};
-use skydas_store::accounts::{AccountStore, AuditCheck, AuditEvent, Role, secret_hash};
+use skydas_store::accounts::AuditCheck;
 use skydas_store::sharing::Grant;
 
 use crate::cli::{
@@ -27,6 +27,14 @@ pub(crate) fn cli_user() -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .map_or_else(|| "cli".to_string(), |u| format!("cli:{u}"))
+}
+
+/// The command line's user, acting for our own organisation.
+fn actor(who: &str) -> accounts::Actor<'_> {
+    accounts::Actor {
+        user: who,
+        org: "local",
+    }
 }
 
 /// Serves the web app over the store the command names until Ctrl-C.
@@ -61,18 +69,7 @@ pub fn serve(ctx: &Ctx<'_>, a: &ServeArgs) -> Result<ExitCode> {
 
 /// The end of `demo`: a `demo` admin with a fresh random password, printed once, and the app.
 pub fn demo_serve(ctx: &Ctx<'_>, addr: std::net::SocketAddr) -> Result<()> {
-    let mut acc = ctx.spec.accounts()?;
-    let password = auth::random_token()?
-        .get(..20)
-        .map(str::to_string)
-        .context("short token")?;
-    let phc = auth::hash_password(&password)?;
-    if acc.user("demo")?.is_some() {
-        acc.set_password("demo", &phc)?;
-    } else {
-        acc.add_user("demo", Role::Admin, "local", &phc)?;
-    }
-    drop(acc);
+    let password = accounts::demo_login(ctx.spec.accounts()?.as_mut())?;
     println!();
     println!("Open http://{addr}/ and log in as  demo / {password}");
     println!("(a one-time password: the next demo run replaces it)");
@@ -136,42 +133,13 @@ fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn audit_event(
-    acc: &mut dyn AccountStore,
-    org: &str,
-    action: &str,
-    target: &str,
-    detail: serde_json::Value,
-) -> Result<()> {
-    acc.audit(&AuditEvent {
-        user: &cli_user(),
-        org,
-        action,
-        target,
-        detail,
-    })?;
-    Ok(())
-}
-
 pub fn user(ctx: &Ctx<'_>, action: &UserAction) -> Result<ExitCode> {
     let mut acc = ctx.spec.accounts()?;
     match action {
         UserAction::Add { name, role, org } => {
-            let role = Role::parse(role)
-                .with_context(|| format!("unknown role {role:?}: admin, analyst or viewer"))?;
             let password = read_password()?;
-            if password.chars().count() < 8 {
-                bail!("the password needs at least 8 characters");
-            }
-            let phc = auth::hash_password(&password)?;
-            let u = acc.add_user(name, role, org, &phc)?;
-            audit_event(
-                acc.as_mut(),
-                &u.org,
-                "user_add",
-                &u.name,
-                json!({"role": role.as_str()}),
-            )?;
+            let who = cli_user();
+            let u = accounts::add_user(acc.as_mut(), actor(&who), name, role, org, &password)?;
             println!("added {} ({}, {})", u.name, u.role.as_str(), u.org);
         }
         UserAction::List => {
@@ -191,18 +159,8 @@ pub fn user(ctx: &Ctx<'_>, action: &UserAction) -> Result<ExitCode> {
 pub fn token(ctx: &Ctx<'_>, action: &TokenAction) -> Result<ExitCode> {
     let mut acc = ctx.spec.accounts()?;
     let TokenAction::Create { user, label } = action;
-    let Some(u) = acc.user(user)? else {
-        bail!("no user {user:?}");
-    };
-    let token = auth::random_token()?;
-    acc.add_token(&u.name, &secret_hash(&token), label)?;
-    audit_event(
-        acc.as_mut(),
-        &u.org,
-        "token_create",
-        &u.name,
-        json!({"label": label}),
-    )?;
+    let who = cli_user();
+    let (u, token) = accounts::create_token(acc.as_mut(), actor(&who), user, label)?;
     eprintln!(
         "API token for {} (shown once; only its hash is kept):",
         u.name
@@ -316,7 +274,7 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
         } => {
             let id = match id {
                 Some(i) => i.trim().to_lowercase(),
-                None => skydas_server::taxii::random_uuid()?,
+                None => accounts::random_uuid()?,
             };
             let c = sharing.add_collection(&id, title, description, alias.as_deref())?;
             ctx.audit(

@@ -2,14 +2,14 @@
 //! render its result.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use skydas_app::StoreSpec;
 use skydas_app::analyze::{self, DetectInputs};
 use skydas_app::import::{ImportRun, ImportSettings};
 use skydas_app::share::{self, Format};
+use skydas_app::{StoreSpec, scenario, usage};
 use skydas_ingest::{ColumnMap, ImportOptions};
 use skydas_model::{Finding, FindingsDoc, Platform, SystemClock, Tlp};
 use skydas_store::SearchQuery;
@@ -86,26 +86,11 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
-    let mut map = ColumnMap {
-        platform: a.platform.clone(),
-        ..ColumnMap::default()
-    };
-    for m in &a.map {
-        let Some((k, v)) = m.split_once('=') else {
-            bail!("--map takes FIELD=COLUMN, got {m:?}");
-        };
-        map.fields
-            .insert(k.trim().to_string(), v.trim().to_string());
-    }
-    if let Some(p) = &a.platform
-        && Platform::parse(p).is_none()
-    {
-        bail!("unknown platform {p:?}");
-    }
+    let column_map = ColumnMap::from_pairs(&a.map, a.platform.as_deref()).map_err(usage)?;
     Ok(ImportSettings {
         options: ImportOptions {
             format: a.format.clone(),
-            column_map: map,
+            column_map,
             ..ImportOptions::default()
         },
         keep_originals: true,
@@ -383,30 +368,8 @@ fn protect(ctx: &Ctx<'_>, action: ProtectAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sim_config(
-    seed: u64,
-    scale: f64,
-    start: &Option<String>,
-    days: u32,
-) -> Result<skydas_sim::SimConfig> {
-    let mut cfg = skydas_sim::SimConfig {
-        seed,
-        scale,
-        days,
-        ..skydas_sim::SimConfig::default()
-    };
-    if let Some(s) = start {
-        cfg.start = skydas_model::time::parse_any(s)
-            .with_context(|| format!("--start: cannot read {s:?}"))?;
-    }
-    if !(scale > 0.0 && scale <= 1000.0) {
-        bail!("--scale must be in (0, 1000]");
-    }
-    Ok(cfg)
-}
-
 fn simulate(ctx: &Ctx<'_>, a: &cli::SimulateArgs) -> Result<ExitCode> {
-    let cfg = sim_config(a.seed, a.scale, &a.start, a.days)?;
+    let cfg = scenario::config(a.seed, a.scale, a.start.as_deref(), a.days)?;
     let t = std::time::Instant::now();
     let summary = skydas_sim::simulate(&cfg, &a.out)?;
     if ctx.g.json {
@@ -425,27 +388,8 @@ fn simulate(ctx: &Ctx<'_>, a: &cli::SimulateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_findings(p: &Path) -> Result<FindingsDoc> {
-    let text = if p == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-        s
-    } else {
-        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?
-    };
-    serde_json::from_str(&text).with_context(|| format!("{}: not a findings document", p.display()))
-}
-
-fn read_truth(p: &Path) -> Result<skydas_sim::truth::Truth> {
-    let text =
-        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not a truth document", p.display()))
-}
-
 fn eval(ctx: &Ctx<'_>, a: &cli::EvalArgs) -> Result<ExitCode> {
-    let truth = read_truth(&a.truth)?;
-    let doc = read_findings(&a.findings)?;
-    let report = skydas_sim::eval::evaluate(&truth, &doc);
+    let report = scenario::evaluate_files(&a.truth, &a.findings)?;
     if ctx.g.json {
         print_json(&report)?;
     } else {
@@ -460,7 +404,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| g.data.join("demo-scenario"));
-    let cfg = sim_config(a.seed, a.scale, &None, 7)?;
+    let cfg = scenario::config(a.seed, a.scale, None, 7)?;
     let t = std::time::Instant::now();
     eprintln!(
         "simulating a scenario (seed {}, scale {}) into {} …",
@@ -503,8 +447,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
     let findings = analyze::analyze(store.as_mut(), &cfg)?;
     drop(store);
     let doc = FindingsDoc { findings };
-    let truth = read_truth(&out.join("truth.json"))?;
-    let ev = skydas_sim::eval::evaluate(&truth, &doc);
+    let ev = skydas_sim::eval::evaluate(&scenario::read_truth(&out.join("truth.json"))?, &doc);
     if g.json {
         print_json(&serde_json::json!({ "findings": doc.findings, "eval": ev }))?;
     } else {

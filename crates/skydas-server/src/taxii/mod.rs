@@ -620,29 +620,7 @@ async fn delete_object(
     Ok(r)
 }
 
-/// A random UUIDv4, lowercase: status and collection ids. Fails only when the OS has no
-/// randomness.
-pub fn random_uuid() -> Result<String, crate::auth::HashError> {
-    let t = crate::auth::random_token()?;
-    // 64 hex digits: take 32, then stamp the version and variant nibbles.
-    let mut h: Vec<u8> = t.bytes().take(32).collect();
-    h[12] = b'4';
-    h[16] = match h[16] {
-        b'0'..=b'3' => b'8',
-        b'4'..=b'7' => b'9',
-        b'8' | b'9' | b'a' | b'b' => b'a',
-        _ => b'b',
-    };
-    let h = String::from_utf8_lossy(&h).into_owned();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
-}
+pub use skydas_app::accounts::random_uuid;
 
 fn status_id() -> TResult<String> {
     random_uuid().map_err(TaxiiError::internal)

@@ -1,0 +1,62 @@
+//! Scenarios with planted truth: the simulator's configuration from what the user asked for,
+//! and scoring findings files against a scenario's truth.
+
+use std::path::Path;
+
+use skydas_model::FindingsDoc;
+use skydas_sim::{EvalReport, SimConfig, Truth};
+
+use crate::error::{AppError, Result, usage};
+
+/// Largest scale the simulator accepts (1.0 is about 100,000 items).
+pub const MAX_SCALE: f64 = 1000.0;
+
+/// A simulator configuration; `start` is an RFC 3339 date or time.
+pub fn config(seed: u64, scale: f64, start: Option<&str>, days: u32) -> Result<SimConfig> {
+    let mut cfg = SimConfig {
+        seed,
+        scale,
+        days,
+        ..SimConfig::default()
+    };
+    if let Some(s) = start {
+        cfg.start = skydas_model::time::parse_any(s)
+            .ok_or_else(|| usage(format!("--start: cannot read {s:?} as a date or time")))?;
+    }
+    if !(scale > 0.0 && scale <= MAX_SCALE) {
+        return Err(usage(format!(
+            "--scale must be in (0, {MAX_SCALE}], not {scale}"
+        )));
+    }
+    Ok(cfg)
+}
+
+fn read(p: &Path) -> Result<String> {
+    if p == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| AppError::io("read", p, e))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(p).map_err(|e| AppError::io("read", p, e))
+}
+
+/// A findings document (`scan --json` output); `-` reads stdin.
+pub fn read_findings(p: &Path) -> Result<FindingsDoc> {
+    serde_json::from_str(&read(p)?)
+        .map_err(|e| AppError::Failed(format!("{}: not a findings document: {e}", p.display())))
+}
+
+/// A scenario's `truth.json`.
+pub fn read_truth(p: &Path) -> Result<Truth> {
+    serde_json::from_str(&read(p)?)
+        .map_err(|e| AppError::Failed(format!("{}: not a truth document: {e}", p.display())))
+}
+
+/// Precision, recall and F1 of a findings file against a truth file.
+pub fn evaluate_files(truth: &Path, findings: &Path) -> Result<EvalReport> {
+    Ok(skydas_sim::eval::evaluate(
+        &read_truth(truth)?,
+        &read_findings(findings)?,
+    ))
+}
