@@ -10,6 +10,7 @@
 //! `skydas-normalise`.
 
 pub mod formats;
+mod kit;
 pub mod source;
 
 use std::path::{Path, PathBuf};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
-use skydas_model::{Locator, Provenance};
+use skydas_model::Locator;
 
 use crate::{Event, FileContext, FileError, Importer, RecordError};
 
@@ -200,56 +200,6 @@ fn emit_line(
         Ok(s) if s.trim().is_empty() => {}
         Ok(s) => f(line_no, Ok(s)),
         Err(_) => f(line_no, Err(LineError::InvalidUtf8)),
-    }
-}
-
-/// A record error event at `locator` of the file being read: `reason` is short and stable (it
-/// is used to group errors), `detail` carries the specifics (a field, a serde message).
-pub fn record_error(
-    ctx: &FileContext<'_>,
-    locator: Locator,
-    reason: impl Into<String>,
-    detail: impl Into<String>,
-) -> Event {
-    Event::Error(RecordError {
-        path: ctx.path.to_path_buf(),
-        locator,
-        reason: reason.into(),
-        detail: detail.into(),
-    })
-}
-
-/// The provenance of a record of the file being read.
-pub fn provenance(ctx: &FileContext<'_>, importer: &dyn Importer, locator: Locator) -> Provenance {
-    Provenance {
-        file_sha256: ctx.sha256.to_string(),
-        importer: importer.name().to_string(),
-        importer_version: importer.version(),
-        locator,
-    }
-}
-
-/// The [`FileError`] for a JSON document that stopped parsing: an I/O failure stays one, any
-/// other error is fatal at serde's line, with the column in the reason.
-pub fn json_fatal(ctx: &FileContext<'_>, e: &serde_json::Error) -> FileError {
-    if let Some(kind) = e.io_error_kind() {
-        return FileError::Io {
-            path: ctx.path.to_path_buf(),
-            source: io::Error::new(kind, e.to_string()),
-        };
-    }
-    let what = if e.is_eof() {
-        "truncated json"
-    } else {
-        "invalid json"
-    };
-    let msg = e.to_string();
-    // serde's message ends in " at line L column C"; the line goes to the locator.
-    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
-    FileError::Fatal {
-        path: ctx.path.to_path_buf(),
-        locator: Locator::Line(e.line() as u64),
-        reason: format!("{what} at column {}: {msg}", e.column()),
     }
 }
 

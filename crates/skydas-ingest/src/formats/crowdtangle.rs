@@ -10,7 +10,8 @@ use std::io::BufRead;
 use skydas_model::time::parse_datetime;
 use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
 
-use super::generic::{Header, Refusal, header_names, provenance, read_csv};
+use super::generic::{Header, header_names, read_csv};
+use crate::kit::{Refusal, provenance};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// CrowdTangle CSV importer (name `crowdtangle`).
@@ -71,7 +72,7 @@ impl Importer for CrowdTangle {
                 .iter()
                 .find_map(|&i| row.get(i))
                 .unwrap_or("");
-            let prov = provenance(ctx, NAME, VERSION, Locator::Line(row.line));
+            let prov = provenance(ctx, &CrowdTangle, Locator::Line(row.line));
             let mut item = Item::new(c.platform, post_id(url), actor, time, text, prov);
             // The Instagram export repeats the post's own URL as its `Link`.
             let link = get(c.link).filter(|l| l != url);

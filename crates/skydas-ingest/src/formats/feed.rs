@@ -15,7 +15,8 @@ use quick_xml::events::{BytesStart, Event as Xml};
 use skydas_model::time::{parse_any, parse_datetime, parse_rfc2822};
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use super::generic::{Capped, Refusal, fatal, provenance, record_error};
+use super::generic::Capped;
+use crate::kit::{Refusal, fatal, provenance};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// RSS / Atom importer (name `feed`).
@@ -57,9 +58,7 @@ impl Importer for Feed {
         let max = ctx.options.max_record;
         // The reader counts offsets after a byte order mark; skip it here so that locators are
         // offsets into the file as it is.
-        let head = input
-            .fill_buf()
-            .map_err(|e| super::generic::io_error(ctx, e))?;
+        let head = input.fill_buf().map_err(|e| crate::kit::io_error(ctx, e))?;
         let base: u64 = if head.starts_with(b"\xEF\xBB\xBF") {
             input.consume(3);
             3
@@ -333,7 +332,7 @@ impl State {
             let offset = entry.offset;
             return Some(match self.finish(entry, ctx) {
                 Ok(item) => Event::Item(Box::new(item)),
-                Err(r) => Event::Error(record_error(ctx, Locator::Offset(offset), r)),
+                Err(r) => r.at(ctx, Locator::Offset(offset)),
             });
         }
         None
@@ -420,7 +419,7 @@ impl State {
             kind: ActorKind::Site,
             ..Actor::default()
         };
-        let prov = provenance(ctx, NAME, VERSION, Locator::Offset(e.offset));
+        let prov = provenance(ctx, &Feed, Locator::Offset(e.offset));
         let mut item = Item::new(Platform::Web, id, actor, time, text, prov);
         item.kind = ItemKind::Article;
         let mut push = |raw: String, source: UrlSource| {

@@ -15,10 +15,10 @@ use skydas_model::time::{parse_any, parse_epoch, parse_rfc2822};
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
 use super::generic::{
-    Header, Refusal, Row, default_platform, field_url, first_line, first_non_space,
-    for_each_json_line, header_names, json_list, json_path, json_str, json_time, provenance,
-    read_csv, split_list,
+    Header, Row, default_platform, first_line, first_non_space, for_each_json_line, header_names,
+    json_list, json_path, json_str, json_time, read_csv,
 };
+use crate::kit::{Refusal, field_url, provenance, split_list};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// 4CAT / Zeeschuimer importer (name `4cat`).
@@ -67,13 +67,11 @@ impl Importer for FourCat {
         ctx: &FileContext<'_>,
         sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
-        let head = input
-            .fill_buf()
-            .map_err(|e| super::generic::io_error(ctx, e))?;
+        let head = input.fill_buf().map_err(|e| crate::kit::io_error(ctx, e))?;
         let fallback = default_platform(&ctx.options.column_map, Platform::Other);
         if first_non_space(head) == Some(b'{') {
             return for_each_json_line(input, ctx, sink, |v, line| {
-                let prov = provenance(ctx, NAME, VERSION, Locator::Line(line));
+                let prov = provenance(ctx, &FourCat, Locator::Line(line));
                 if v.get("source_platform").is_some() && v.get("data").is_some() {
                     zeeschuimer(v, prov)
                 } else {
@@ -88,7 +86,7 @@ impl Importer for FourCat {
             Ok(h.clone())
         };
         read_csv(input, ctx, b',', setup, sink, |h, row| {
-            let prov = provenance(ctx, NAME, VERSION, Locator::Line(row.line));
+            let prov = provenance(ctx, &FourCat, Locator::Line(row.line));
             mapped(&CsvRec { h, row }, fallback, prov)
         })
     }

@@ -11,9 +11,10 @@ use std::io::{self, BufRead, Read};
 
 use serde_json::Value;
 use skydas_model::time::{parse_any, parse_epoch};
-use skydas_model::{Actor, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, UrlSource};
+use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
 
-use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer, RecordError};
+use crate::kit::{Refusal, fatal, field_url, io_error, provenance, split_list};
+use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer};
 
 /// Generic CSV / JSONL importer (name `generic`).
 pub struct Generic;
@@ -174,7 +175,7 @@ fn build(f: Fields, ctx: &FileContext<'_>, line: u64) -> Result<Item, Refusal> {
         actor,
         time,
         text,
-        provenance(ctx, NAME, VERSION, Locator::Line(line)),
+        provenance(ctx, &Generic, Locator::Line(line)),
     );
     item.urls = f.urls.into_iter().map(field_url).collect();
     item.hashtags = f
@@ -288,86 +289,6 @@ fn import_jsonl(
 
 // ---------------------------------------------------------------------------------------------
 // Shared plumbing for the tabular and line-based importers.
-
-/// Why one record was refused: a short stable reason and a detail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Refusal {
-    pub reason: String,
-    pub detail: String,
-}
-
-impl Refusal {
-    pub(crate) fn new(reason: impl Into<String>, detail: impl Into<String>) -> Refusal {
-        Refusal {
-            reason: reason.into(),
-            detail: detail.into(),
-        }
-    }
-}
-
-/// Provenance of a record of this file.
-pub(crate) fn provenance(
-    ctx: &FileContext<'_>,
-    importer: &str,
-    version: u32,
-    locator: Locator,
-) -> Provenance {
-    Provenance {
-        file_sha256: ctx.sha256.to_string(),
-        importer: importer.to_string(),
-        importer_version: version,
-        locator,
-    }
-}
-
-/// A record error of this file.
-pub(crate) fn record_error(ctx: &FileContext<'_>, locator: Locator, r: Refusal) -> RecordError {
-    RecordError {
-        path: ctx.path.to_path_buf(),
-        locator,
-        reason: r.reason,
-        detail: r.detail,
-    }
-}
-
-/// The file error for an I/O failure of this file.
-pub(crate) fn io_error(ctx: &FileContext<'_>, source: io::Error) -> FileError {
-    FileError::Io {
-        path: ctx.path.to_path_buf(),
-        source,
-    }
-}
-
-/// A failure that stops this file at `locator`.
-pub(crate) fn fatal(
-    ctx: &FileContext<'_>,
-    locator: Locator,
-    reason: impl Into<String>,
-) -> FileError {
-    FileError::Fatal {
-        path: ctx.path.to_path_buf(),
-        locator,
-        reason: reason.into(),
-    }
-}
-
-/// A URL found in a column or field of the record.
-pub(crate) fn field_url(raw: String) -> ItemUrl {
-    ItemUrl {
-        raw,
-        source: UrlSource::Field,
-        ..ItemUrl::default()
-    }
-}
-
-/// Splits a list cell (`a b`, `a,b`, `a|b`, `a; b`, or a JSON-ish `["a", "b"]`).
-pub(crate) fn split_list(s: &str) -> Vec<String> {
-    s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '|' | ';'))
-        .map(|p| p.trim_matches(|c| matches!(c, '[' | ']' | '"' | '\'')))
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
-}
 
 /// A reader that refuses to hand out more than `limit` bytes after the last [`Capped::mark`].
 /// The CSV and XML parsers buffer a whole record or text node before handing it over; this keeps
@@ -595,7 +516,7 @@ pub(crate) fn read_csv<S>(
             Err(e) => return Err(csv_fail(&mut rdr, e)),
         }
         let line = rec.position().map_or(0, csv::Position::line);
-        let refuse = |r: Refusal| Event::Error(record_error(ctx, Locator::Line(line), r));
+        let refuse = |r: Refusal| r.at(ctx, Locator::Line(line));
         if rec.len() != header.len() {
             let detail = format!("expected {}, found {}", header.len(), rec.len());
             sink(refuse(Refusal::new("wrong number of fields", detail)));
@@ -648,7 +569,7 @@ pub(crate) fn for_each_json_line(
         };
         sink(match result {
             Ok(item) => Event::Item(Box::new(item)),
-            Err(r) => Event::Error(record_error(ctx, Locator::Line(line_no), r)),
+            Err(r) => r.at(ctx, Locator::Line(line_no)),
         });
     })
     .map_err(|e| io_error(ctx, e))
@@ -716,6 +637,7 @@ pub(crate) mod testutil {
     //! Runs an importer over bytes in memory.
 
     use super::*;
+    use crate::RecordError;
 
     /// What one import gave.
     pub(crate) struct Run {

@@ -31,7 +31,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::source::{JsonId, JsonReader, json_fatal, provenance, record_error};
+use crate::kit::{json_fatal, provenance, record_error};
+use crate::source::{JsonId, JsonReader};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Importer of Telegram Desktop JSON exports.

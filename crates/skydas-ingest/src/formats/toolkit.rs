@@ -11,9 +11,8 @@ use std::io::{BufRead, Write};
 use skydas_model::time::parse_epoch;
 use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
 
-use super::generic::{
-    Header, Refusal, default_platform, field_url, first_line, provenance, read_csv,
-};
+use super::generic::{Header, default_platform, first_line, read_csv};
+use crate::kit::{Refusal, field_url, provenance};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Coordination-network-toolkit CSV importer (name `cnt-csv`).
@@ -84,7 +83,7 @@ impl Importer for Toolkit {
                 handle: get(2).map(str::to_string),
                 ..Actor::default()
             };
-            let prov = provenance(ctx, NAME, VERSION, Locator::Line(row.line));
+            let prov = provenance(ctx, &Toolkit, Locator::Line(row.line));
             let mut item = Item::new(platform, id, actor, time, row.raw(cols[5]), prov);
             item.repost_of = get(3).map(str::to_string);
             item.reply_to = get(4).map(str::to_string);

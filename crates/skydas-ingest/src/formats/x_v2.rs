@@ -30,7 +30,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::source::{JsonId, JsonReader, for_each_line, json_fatal, provenance, record_error};
+use crate::kit::{json_fatal, provenance, record_error};
+use crate::source::{JsonId, JsonReader, for_each_line};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Importer of X API v2 JSON (page objects, JSONL of pages, twarc2 flattened lines).

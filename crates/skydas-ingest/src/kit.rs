@@ -1,0 +1,122 @@
+//! The one kit every importer builds its records and errors with: provenance, record
+//! refusals, file errors, URLs from fields and list cells.
+
+use std::io;
+
+use skydas_model::{ItemUrl, Locator, Provenance, UrlSource};
+
+use crate::{Event, FileContext, FileError, Importer, RecordError};
+
+/// Why one record was refused: a short stable reason (errors are grouped by it) and a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub reason: String,
+    pub detail: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(reason: impl Into<String>, detail: impl Into<String>) -> Refusal {
+        Refusal {
+            reason: reason.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The refusal as the error event of the record at `locator`.
+    pub(crate) fn at(self, ctx: &FileContext<'_>, locator: Locator) -> Event {
+        record_error(ctx, locator, self.reason, self.detail)
+    }
+}
+
+/// A record error event at `locator` of the file being read: `reason` is short and stable (it
+/// is used to group errors), `detail` carries the specifics (a field, a serde message).
+pub(crate) fn record_error(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+    detail: impl Into<String>,
+) -> Event {
+    Event::Error(RecordError {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+        detail: detail.into(),
+    })
+}
+
+/// The provenance of a record of the file being read.
+pub(crate) fn provenance(
+    ctx: &FileContext<'_>,
+    importer: &dyn Importer,
+    locator: Locator,
+) -> Provenance {
+    Provenance {
+        file_sha256: ctx.sha256.to_string(),
+        importer: importer.name().to_string(),
+        importer_version: importer.version(),
+        locator,
+    }
+}
+
+/// The file error for an I/O failure of the file being read.
+pub(crate) fn io_error(ctx: &FileContext<'_>, source: io::Error) -> FileError {
+    FileError::Io {
+        path: ctx.path.to_path_buf(),
+        source,
+    }
+}
+
+/// A failure that stops the file at `locator`.
+pub(crate) fn fatal(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+) -> FileError {
+    FileError::Fatal {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+    }
+}
+
+/// The [`FileError`] for a JSON document that stopped parsing: an I/O failure stays one, any
+/// other error is fatal at serde's line, with the column in the reason.
+pub(crate) fn json_fatal(ctx: &FileContext<'_>, e: &serde_json::Error) -> FileError {
+    if let Some(kind) = e.io_error_kind() {
+        return FileError::Io {
+            path: ctx.path.to_path_buf(),
+            source: io::Error::new(kind, e.to_string()),
+        };
+    }
+    let what = if e.is_eof() {
+        "truncated json"
+    } else {
+        "invalid json"
+    };
+    let msg = e.to_string();
+    // serde's message ends in " at line L column C"; the line goes to the locator.
+    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+    FileError::Fatal {
+        path: ctx.path.to_path_buf(),
+        locator: Locator::Line(e.line() as u64),
+        reason: format!("{what} at column {}: {msg}", e.column()),
+    }
+}
+
+/// A URL found in a column or field of the record.
+pub(crate) fn field_url(raw: String) -> ItemUrl {
+    ItemUrl {
+        raw,
+        source: UrlSource::Field,
+        ..ItemUrl::default()
+    }
+}
+
+/// Splits a list cell (`a b`, `a,b`, `a|b`, `a; b`, or a JSON-ish `["a", "b"]`).
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '|' | ';'))
+        .map(|p| p.trim_matches(|c| matches!(c, '[' | ']' | '"' | '\'')))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
