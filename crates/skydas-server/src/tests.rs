@@ -66,7 +66,7 @@ fn finding() -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
-        detector: "coordination".into(),
+        detector: skydas_detect::coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),
     }
@@ -88,7 +88,7 @@ fn populate(app: &App) {
     {
         let mut db = app.db();
         db.store
-            .replace_findings(&["coordination"], &[finding()])
+            .replace_findings(&[skydas_detect::coordination::KIND.name], &[finding()])
             .unwrap();
         let phc = auth::hash_password(PASSWORD).unwrap();
         for (name, role) in [
@@ -301,7 +301,7 @@ async fn api_findings_has_the_product_shape() {
     ] {
         assert!(!first[key].is_null(), "missing {key}");
     }
-    assert_eq!(first["kind"], "coordination");
+    assert_eq!(first["kind"], skydas_detect::coordination::KIND.name);
     assert_eq!(first["first_seen"], "2023-11-14T22:13:20Z");
     assert_eq!(first["actors"][0]["platform"], "telegram");
     assert_eq!(first["evidence"][0]["actor"], "1");

@@ -270,7 +270,7 @@ mod tests {
             domain: None,
             impersonates: None,
             techniques: vec![],
-            detector: "coordination".into(),
+            detector: skydas_detect::coordination::KIND.name.into(),
             detector_version: "1".into(),
             params: serde_json::Value::Null,
         }

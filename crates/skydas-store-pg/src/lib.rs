@@ -363,9 +363,7 @@ fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
 }
 
 pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    skydas_model::Clock::now(&skydas_model::SystemClock)
 }
 
 /// Counts beyond `i64::MAX` do not occur; clamping keeps hostile input from failing a batch.

@@ -140,9 +140,7 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    skydas_model::Clock::now(&skydas_model::SystemClock)
 }
 
 /// Opens a second connection to a store's database and makes sure the accounts schema exists.

@@ -116,9 +116,7 @@ pub struct WatchItem {
 }
 
 fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    skydas_model::Clock::now_micros(&skydas_model::SystemClock)
 }
 
 fn check_tlp(s: &str) -> Result<()> {

@@ -469,9 +469,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    skydas_model::Clock::now(&skydas_model::SystemClock)
 }
 
 /// SQLite stores NaN as NULL, which the schema rejects; a confidence that is not a number is

@@ -214,3 +214,18 @@ fn distribution_by_tlp() {
         "misp-galaxy:disarm-techniques=\"Use Copypasta\""
     );
 }
+
+/// One event of the three kinds at a fixed time, whole.
+#[test]
+fn snapshot_of_a_partner_event() {
+    let e = event(
+        &[
+            (coordination("co-1"), Some(Tlp::Green)),
+            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
+            (automation("au-1"), Some(Tlp::Clear)),
+            (coordination("co-red"), Some(Tlp::Red)),
+        ],
+        Audience::default(),
+    );
+    insta::assert_json_snapshot!("partner_event", e.event);
+}

@@ -848,3 +848,19 @@ proptest! {
         prop_assert_eq!(check_bundle(&r.bundle), Vec::<String>::new());
     }
 }
+
+/// One bundle of the three kinds at a fixed time, whole: any change to what we send partners
+/// shows in review.
+#[test]
+fn snapshot_of_a_partner_bundle() {
+    let r = export(
+        &[
+            (coordination("co-1"), Some(Tlp::Green)),
+            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
+            (automation("au-1"), Some(Tlp::Clear)),
+            (coordination("co-red"), Some(Tlp::Red)),
+        ],
+        Audience::default(),
+    );
+    insta::assert_json_snapshot!("partner_bundle", r.bundle);
+}

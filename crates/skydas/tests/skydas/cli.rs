@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_skydas"));
     c.env_remove("SKYDAS_DATA").env("SKYDAS_LOG", "warn");
     c
 }
 
-fn run(args: &[&str], data: &Path) -> Output {
+pub(crate) fn run(args: &[&str], data: &Path) -> Output {
     bin()
         .arg("--data")
         .arg(data)
@@ -19,15 +19,15 @@ fn run(args: &[&str], data: &Path) -> Output {
         .expect("the binary runs")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn json(o: &Output) -> serde_json::Value {
+pub(crate) fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -38,7 +38,7 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 /// A small simulated scenario, written once per test into its own folder.
-fn scenario(dir: &Path, seed: u64, scale: f64) -> PathBuf {
+pub(crate) fn scenario(dir: &Path, seed: u64, scale: f64) -> PathBuf {
     let out = dir.join("scn");
     let o = bin()
         .args(["simulate", "--out"])

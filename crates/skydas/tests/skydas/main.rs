@@ -4,3 +4,5 @@
 mod cli;
 mod scale;
 mod share;
+mod snapshots;
+mod tidy;
