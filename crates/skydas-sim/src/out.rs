@@ -8,9 +8,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use skydas_model::time::{civil_from_days, format_rfc3339};
+use skydas_model::time::{civil_from_days, format_rfc3339, format_rfc3339_millis};
 
 use crate::SimError;
+use crate::truth::Truth;
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
     move |source| SimError::Io {
@@ -266,6 +267,130 @@ impl XSink {
     }
 }
 
+/// A URL entity of a tweet: character offsets of its t.co link in the text and where it leads.
+pub struct UrlEnt {
+    pub s: usize,
+    pub e: usize,
+    pub tco: String,
+    pub expanded: String,
+    pub unwound: Option<String>,
+}
+
+/// Length in characters: X API entity offsets count characters, not bytes.
+pub fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Writes one X API v2 tweet object into `buf` (cleared first).
+#[allow(clippy::too_many_arguments)]
+pub fn tweet_json(
+    buf: &mut String,
+    id: u64,
+    text: &str,
+    author: u64,
+    t: i64,
+    lang: &str,
+    conv: u64,
+    urls: &[UrlEnt],
+    tags: &[(usize, usize, String)],
+    mentions: &[(usize, usize, String, u64)],
+    refs: &[(&str, u64)],
+    metrics: [u64; 4],
+) {
+    buf.clear();
+    let _ = write!(buf, "{{\"id\":\"{id}\",\"text\":");
+    json_str(buf, text);
+    let _ = write!(
+        buf,
+        ",\"author_id\":\"{author}\",\"created_at\":\"{}\",\"lang\":\"{lang}\",\"conversation_id\":\"{conv}\"",
+        format_rfc3339_millis(t)
+    );
+    if !(urls.is_empty() && tags.is_empty() && mentions.is_empty()) {
+        buf.push_str(",\"entities\":{");
+        let mut first = true;
+        if !urls.is_empty() {
+            buf.push_str("\"urls\":[");
+            for (i, u) in urls.iter().enumerate() {
+                if i > 0 {
+                    buf.push(',');
+                }
+                let display = u
+                    .expanded
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://");
+                let display: String = if chars(display) > 26 {
+                    display.chars().take(25).chain(['…']).collect()
+                } else {
+                    display.to_string()
+                };
+                let _ = write!(
+                    buf,
+                    "{{\"start\":{},\"end\":{},\"url\":\"{}\",\"expanded_url\":",
+                    u.s, u.e, u.tco
+                );
+                json_str(buf, &u.expanded);
+                buf.push_str(",\"display_url\":");
+                json_str(buf, &display);
+                if let Some(w) = &u.unwound {
+                    buf.push_str(",\"unwound_url\":");
+                    json_str(buf, w);
+                }
+                buf.push('}');
+            }
+            buf.push(']');
+            first = false;
+        }
+        if !tags.is_empty() {
+            if !first {
+                buf.push(',');
+            }
+            buf.push_str("\"hashtags\":[");
+            for (i, (s, e, tag)) in tags.iter().enumerate() {
+                if i > 0 {
+                    buf.push(',');
+                }
+                let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"tag\":");
+                json_str(buf, tag);
+                buf.push('}');
+            }
+            buf.push(']');
+            first = false;
+        }
+        if !mentions.is_empty() {
+            if !first {
+                buf.push(',');
+            }
+            buf.push_str("\"mentions\":[");
+            for (i, (s, e, u, uid)) in mentions.iter().enumerate() {
+                if i > 0 {
+                    buf.push(',');
+                }
+                let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"username\":");
+                json_str(buf, u);
+                let _ = write!(buf, ",\"id\":\"{uid}\"}}");
+            }
+            buf.push(']');
+        }
+        buf.push('}');
+    }
+    if !refs.is_empty() {
+        buf.push_str(",\"referenced_tweets\":[");
+        for (i, (k, rid)) in refs.iter().enumerate() {
+            if i > 0 {
+                buf.push(',');
+            }
+            let _ = write!(buf, "{{\"type\":\"{k}\",\"id\":\"{rid}\"}}");
+        }
+        buf.push(']');
+    }
+    let [rt, rep, like, q] = metrics;
+    let _ = write!(
+        buf,
+        ",\"public_metrics\":{{\"retweet_count\":{rt},\"reply_count\":{rep},\"like_count\":{like},\"quote_count\":{q},\"impression_count\":{}}},\"edit_history_tweet_ids\":[\"{id}\"]",
+        (like + 1) * 37
+    );
+}
+
 /// A part of a Telegram message text.
 #[derive(Debug, Clone)]
 pub enum Part {
@@ -430,6 +555,17 @@ pub fn write_full_account(
     }
     s.push_str("\n]}\n}\n");
     w.write_all(s.as_bytes()).map_err(io_err(path))?;
+    w.flush().map_err(io_err(path))
+}
+
+/// Writes `truth.json`, pretty-printed with a final newline.
+pub(crate) fn write_truth(path: &Path, truth: &Truth) -> Result<(), SimError> {
+    let mut w = create(path)?;
+    serde_json::to_writer_pretty(&mut w, truth).map_err(|e| SimError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    w.write_all(b"\n").map_err(io_err(path))?;
     w.flush().map_err(io_err(path))
 }
 

@@ -1,0 +1,201 @@
+//! Setting up the world: organic X accounts, Telegram channels and outlets, the planted
+//! operations and decoys on top, then the organic rates calibrated to the item budget.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::path::Path;
+
+use crate::domains::OUTLETS;
+use crate::lang::{self, LANGS};
+use crate::out::XSink;
+use crate::rng::{Alias, Rng};
+use crate::world::{self, Chan, Names, Site, XAcc};
+use crate::{SimConfig, SimError};
+
+use super::Sim;
+use super::decoys::plant_decoys;
+use super::operations::plant_operations;
+
+pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
+    let mut rng = Rng::new(cfg.seed);
+    let n_items = 100_000.0 * cfg.scale;
+    let week = f64::from(cfg.days);
+    let sf = cfg.scale.sqrt().clamp(0.25, 1.0);
+    let mut names = Names::default();
+    let end = cfg.start + i64::from(cfg.days) * 86_400;
+
+    // Organic X accounts.
+    let nx = ((5_000.0 * cfg.scale) as usize).max(250);
+    let mut wr = rng.fork(1);
+    let mut x: Vec<XAcc> = Vec::with_capacity(nx + 400);
+    for _ in 0..nx {
+        let l = world::pick_lang(&mut wr);
+        let u = names.organic_handle(&mut wr);
+        let n = world::display_name(l, &mut wr);
+        let created = world::organic_created(&mut wr);
+        let f = world::followers(&mut wr);
+        let rate = wr.lognormal(0.4, 1.5).min(400.0);
+        x.push(world::x_account(
+            &mut names, &mut wr, l, u, n, created, f, rate, false,
+        ));
+    }
+    // Telegram channels.
+    let nt = ((30.0 + 150.0 * cfg.scale.powf(0.6)) as usize).min(700);
+    let mut chans: Vec<Chan> = Vec::new();
+    for _ in 0..nt {
+        let l = world::pick_lang(&mut wr);
+        let rate = wr.lognormal(6.0, 1.0);
+        chans.push(new_chan(&mut names, &mut wr, l, rate, false));
+    }
+    // Sites.
+    let mut sites: Vec<Site> = Vec::new();
+    let wsum: f64 = OUTLETS.iter().map(|o| o.weight).sum();
+    for (i, o) in OUTLETS.iter().enumerate() {
+        sites.push(Site {
+            host: o.host.to_string(),
+            domain: o.domain.to_string(),
+            lang: o.lang,
+            name: o.name.to_string(),
+            atom: o.atom,
+            section: o.section.to_string(),
+            rate: 0.07 * n_items / week * o.weight / wsum,
+            tz: lang::LANG_TZ[o.lang].min(2),
+            next_id: wr.range(100_000, 2_500_000) as u64,
+            style: (i % 3) as u8,
+            written: 0,
+        });
+    }
+    let portals_from = sites.len();
+
+    let mut sim = Sim {
+        cfg_start: cfg.start,
+        end,
+        prng: rng.fork(2),
+        x,
+        chans,
+        sites,
+        portals_from,
+        x_alias: Vec::new(),
+        tg_alias: Vec::new(),
+        x_hour: [0.0; 10],
+        tg_hour: [0.0; 10],
+        chan_hooks: Vec::new(),
+        site_hooks: Vec::new(),
+        plans: Vec::new(),
+        groups: Vec::new(),
+        heap: BinaryHeap::new(),
+        seq: 0,
+        id_seq: 0,
+        recent: vec![Vec::new(); LANGS.len()],
+        trending: Vec::new(),
+        rt_k: 3.0,
+        p_viral: 0.0012,
+        xsink: XSink::new(data.join("x")),
+        tg: Vec::new(),
+        feeds: Vec::new(),
+        buf: String::new(),
+        items: 0,
+        by_platform: BTreeMap::new(),
+        lookalikes: Vec::new(),
+        linked_hosts: BTreeSet::new(),
+    };
+    let mut orng = rng.fork(3);
+    plant_operations(&mut sim, cfg, &mut names, &mut orng, n_items, sf);
+    plant_decoys(&mut sim, &mut names, &mut orng, cfg.scale);
+
+    // Organic rates per community, calibrated to the item budget.
+    let x_target = 0.42 * n_items / (week * 24.0);
+    let tg_target = 0.13 * n_items / (week * 24.0);
+    let xsum: f64 = sim.x.iter().filter(|a| a.rate > 0.0).map(|a| a.rate).sum();
+    let tsum: f64 = sim.chans.iter().map(|c| c.rate).sum();
+    for l in 0..LANGS.len() {
+        let idx: Vec<u32> = (0..sim.x.len() as u32)
+            .filter(|&i| sim.x[i as usize].lang == l && sim.x[i as usize].rate > 0.0)
+            .collect();
+        let w: Vec<f64> = idx.iter().map(|&i| sim.x[i as usize].rate).collect();
+        sim.x_hour[l] = x_target * w.iter().sum::<f64>() / xsum.max(1e-9);
+        sim.x_alias.push((Alias::new(&w), idx));
+        let idx: Vec<u32> = (0..sim.chans.len() as u32)
+            .filter(|&i| sim.chans[i as usize].lang == l && sim.chans[i as usize].rate > 0.0)
+            .collect();
+        let w: Vec<f64> = idx.iter().map(|&i| sim.chans[i as usize].rate).collect();
+        sim.tg_hour[l] = tg_target * w.iter().sum::<f64>() / tsum.max(1e-9);
+        sim.tg_alias.push((Alias::new(&w), idx));
+    }
+    for _ in 0..cfg.days {
+        let v = rng.sample(lang::TREND_POOL.len(), 3);
+        sim.trending.push([v[0], v[1], v[2]]);
+    }
+
+    sim.open_outputs(cfg.start, data)?;
+    Ok(sim)
+}
+
+pub(super) fn new_chan(
+    names: &mut Names,
+    rng: &mut Rng,
+    lang: usize,
+    rate: f64,
+    reserved: bool,
+) -> Chan {
+    let title = world::channel_title(lang, rng);
+    let base = names.organic_handle(rng);
+    let username = if rng.chance(0.5) {
+        base
+    } else {
+        names.unique(format!("{base}_news"), rng)
+    };
+    Chan {
+        id: names.id(1_000_000_000, 2_099_999_999, rng),
+        username,
+        title,
+        lang,
+        rate,
+        next_msg: rng.range(50, 40_000) as u64,
+        reserved,
+        written: 0,
+    }
+}
+
+impl Sim {
+    pub(super) fn bot_accounts(
+        &mut self,
+        names: &mut Names,
+        rng: &mut Rng,
+        n: usize,
+        lang: usize,
+        templated: bool,
+        cover: f64,
+    ) -> Vec<u32> {
+        let batch = rng.range(1_672_531_200, 1_704_000_000);
+        (0..n)
+            .map(|_| {
+                let l = if rng.chance(0.85) {
+                    lang
+                } else {
+                    world::pick_lang(rng)
+                };
+                let u = if templated && rng.chance(0.7) {
+                    names.templated_handle(rng)
+                } else {
+                    names.organic_handle(rng)
+                };
+                let name = world::display_name(l, rng);
+                let created = if templated {
+                    batch + rng.range(0, 6 * 86_400)
+                } else {
+                    world::organic_created(rng)
+                };
+                let f = (rng.lognormal(40.0, 1.2) as u64).min(20_000);
+                let rate = if cover > 0.0 {
+                    rng.lognormal(cover, 0.8)
+                } else {
+                    0.0
+                };
+                self.x.push(world::x_account(
+                    names, rng, l, u, name, created, f, rate, true,
+                ));
+                (self.x.len() - 1) as u32
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,236 @@
+//! The event queue: what can happen ([`Ev`]), when ([`Sched`], earliest first), what a post sets
+//! off ([`ChanHook`], [`SiteHook`]) and the waves of the planted operations ([`Plan`]), with the
+//! diurnal profiles that place them in the day.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::lang::Slots;
+use crate::out::{Part, UrlEnt};
+use crate::rng::Rng;
+
+use super::Sim;
+
+/// Hourly activity in local time, normalised to mean 1 at construction.
+pub(super) const DIURNAL: [f64; 24] = [
+    0.35, 0.2, 0.12, 0.08, 0.08, 0.15, 0.4, 0.8, 1.1, 1.3, 1.35, 1.3, 1.3, 1.25, 1.2, 1.2, 1.25,
+    1.35, 1.5, 1.6, 1.6, 1.4, 1.0, 0.62,
+];
+pub(super) const NEWS_DIURNAL: [f64; 24] = [
+    0.3, 0.2, 0.15, 0.15, 0.2, 0.5, 1.0, 1.4, 1.6, 1.6, 1.5, 1.4, 1.4, 1.4, 1.3, 1.3, 1.3, 1.3,
+    1.2, 1.1, 1.0, 0.8, 0.6, 0.4,
+];
+
+pub(super) fn profile(p: &[f64; 24], t: i64, tz: i64) -> f64 {
+    let mean: f64 = p.iter().sum::<f64>() / 24.0;
+    let local = t + tz * 3600;
+    let h = local.rem_euclid(86_400) / 3600;
+    // 1970-01-01 was a Thursday: day index 2 and 3 are Saturday and Sunday.
+    let wd = local.div_euclid(86_400).rem_euclid(7);
+    let weekend = if wd == 2 || wd == 3 { 0.82 } else { 1.0 };
+    p[h as usize] / mean * weekend
+}
+
+pub(super) struct Sched {
+    pub(super) t: i64,
+    pub(super) seq: u64,
+    pub(super) ev: Ev,
+}
+
+impl PartialEq for Sched {
+    fn eq(&self, o: &Self) -> bool {
+        self.t == o.t && self.seq == o.seq
+    }
+}
+impl Eq for Sched {}
+impl PartialOrd for Sched {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Sched {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we want the earliest event first.
+        (o.t, o.seq).cmp(&(self.t, self.seq))
+    }
+}
+
+pub(super) struct Link {
+    pub(super) expanded: String,
+    pub(super) unwound: Option<String>,
+}
+
+pub(super) struct TweetEv {
+    pub(super) author: u32,
+    pub(super) text: String,
+    pub(super) links: Vec<Link>,
+    pub(super) tags: Vec<String>,
+    pub(super) reply: bool,
+    pub(super) tag: u16,
+    /// Group whose members retweet this tweet (retweet rings), 0 for none.
+    pub(super) ring: u16,
+    pub(super) organic: bool,
+}
+
+pub(super) struct Orig {
+    pub(super) id: u64,
+    pub(super) author: u32,
+    pub(super) text: String,
+    pub(super) urls: Vec<UrlEnt>,
+    pub(super) tags: Vec<(usize, usize, String)>,
+    pub(super) json: String,
+}
+
+pub(super) struct TgEv {
+    pub(super) chan: u32,
+    pub(super) slots: Option<Slots>,
+    pub(super) parts: Vec<Part>,
+    pub(super) photo: bool,
+    pub(super) tag: u16,
+}
+
+pub(super) struct TgOrig {
+    pub(super) chan: u32,
+    pub(super) msg: u64,
+    pub(super) parts: Vec<Part>,
+    pub(super) text: String,
+    pub(super) slots: Option<Slots>,
+    pub(super) photo: bool,
+}
+
+pub(super) struct ArtEv {
+    pub(super) site: u32,
+    pub(super) slots: Slots,
+    pub(super) source: Option<String>,
+    pub(super) tag: u16,
+}
+
+pub(super) enum Ev {
+    Tweet(Box<TweetEv>),
+    Retweet {
+        author: u32,
+        orig: Rc<Orig>,
+        tag: u16,
+    },
+    Tg(Box<TgEv>),
+    Fwd {
+        chan: u32,
+        src: Rc<TgOrig>,
+        tag: u16,
+    },
+    Article(Box<ArtEv>),
+    Wave {
+        plan: u16,
+    },
+}
+
+pub(super) enum ChanHook {
+    Forward {
+        chan: u32,
+        p: f64,
+        mean: f64,
+        tag: u16,
+    },
+    Portal {
+        site: u32,
+        p: f64,
+        median: f64,
+        tag: u16,
+    },
+    Cross {
+        acc: u32,
+        p: f64,
+        lo: f64,
+        hi: f64,
+        tag: u16,
+    },
+}
+
+pub(super) enum SiteHook {
+    Auto {
+        acc: u32,
+        delay: f64,
+        tag: u16,
+    },
+    AutoTg {
+        chan: u32,
+        delay: f64,
+        tag: u16,
+    },
+    Aggr {
+        acc: u32,
+        base: f64,
+        tag: u16,
+    },
+    Fan {
+        acc: u32,
+        p: f64,
+        median: f64,
+        tag: u16,
+    },
+}
+
+pub(super) enum Plan {
+    Dop {
+        members: Vec<u32>,
+        clones: Vec<(String, usize)>,
+        redirs: Vec<String>,
+        part: f64,
+        jitter: f64,
+    },
+    Copy {
+        members: Vec<u32>,
+        lang: usize,
+        part: f64,
+        spread: f64,
+        mutation: f64,
+    },
+    Flood {
+        members: Vec<u32>,
+        lang: usize,
+        tags: Vec<String>,
+        part: f64,
+        window: f64,
+    },
+    Ring {
+        members: Vec<u32>,
+        seed: u32,
+        part: f64,
+        max_delay: f64,
+    },
+    Slow {
+        members: Vec<u32>,
+        domain: String,
+        lang: usize,
+        lo: usize,
+        hi: usize,
+    },
+    Source {
+        chan: u32,
+    },
+}
+
+impl Sim {
+    pub(super) fn push(&mut self, t: i64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Sched {
+            t,
+            seq: self.seq,
+            ev,
+        });
+    }
+
+    pub(super) fn waves(&mut self, plan: u16, n: usize, rng: &mut Rng, daytime: bool, tz: i64) {
+        let span = (self.end - self.cfg_start) as f64;
+        for _ in 0..n {
+            let mut t;
+            loop {
+                t = self.cfg_start + rng.uniform(0.0, span - 1800.0).max(0.0) as i64;
+                if !daytime || rng.f64() * 1.6 < profile(&DIURNAL, t, tz) {
+                    break;
+                }
+            }
+            self.push(t, Ev::Wave { plan });
+        }
+    }
+}
