@@ -99,7 +99,7 @@ pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
         linked_hosts: BTreeSet::new(),
     };
     let mut orng = rng.fork(3);
-    plant_operations(&mut sim, cfg, &mut names, &mut orng, n_items, sf);
+    plant_operations(&mut sim, &mut names, &mut orng, n_items, sf);
     plant_decoys(&mut sim, &mut names, &mut orng, cfg.scale);
 
     // Organic rates per community, calibrated to the item budget.
@@ -197,5 +197,18 @@ impl Sim {
                 (self.x.len() - 1) as u32
             })
             .collect()
+    }
+
+    /// Adds a channel reserved for a planted or decoy role and returns its index.
+    pub(super) fn add_chan(
+        &mut self,
+        names: &mut Names,
+        rng: &mut Rng,
+        lang: usize,
+        rate: f64,
+    ) -> u32 {
+        let c = new_chan(names, rng, lang, rate, true);
+        self.chans.push(c);
+        (self.chans.len() - 1) as u32
     }
 }

@@ -10,7 +10,7 @@ use crate::lang::LANGS;
 use crate::out::{self, UrlEnt, chars};
 
 use super::Sim;
-use super::schedule::{Ev, Orig, Plan, TweetEv};
+use super::schedule::{Ev, Orig, TweetEv};
 
 impl Sim {
     pub(super) fn snowflake(&mut self, t: i64) -> u64 {
@@ -154,32 +154,7 @@ impl Sim {
                 );
             }
             if ev.ring > 0 {
-                let ring = ev.ring;
-                if let Some((
-                    _,
-                    Plan::Ring {
-                        members,
-                        part,
-                        max_delay,
-                        ..
-                    },
-                )) = self.plans.iter().find(|p| p.0 == ring)
-                {
-                    let (members, part, max_delay) = (members.clone(), *part, *max_delay);
-                    for m in members {
-                        if m != ev.author && self.prng.chance(part) {
-                            let d = self.prng.uniform(2.0, max_delay) as i64;
-                            self.push(
-                                t + d,
-                                Ev::Retweet {
-                                    author: m,
-                                    orig: Rc::clone(&orig),
-                                    tag: ring,
-                                },
-                            );
-                        }
-                    }
-                }
+                self.ring_retweets(t, ev.ring, &orig);
             }
         }
         self.buf = buf;

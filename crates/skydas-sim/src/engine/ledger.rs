@@ -11,6 +11,8 @@ use crate::truth::{Operation, Truth, TruthActor, TruthItem, kinds};
 
 use super::Sim;
 
+/// One operation or decoy as truth will list it, with its actors by index until the end of the
+/// run, when only those that wrote something are named.
 pub(super) struct Group {
     pub(super) op: Operation,
     pub(super) decoy: bool,
@@ -18,6 +20,7 @@ pub(super) struct Group {
 }
 
 impl Sim {
+    /// Opens a truth group and returns its tag, the number its items and events carry.
     pub(super) fn group(
         &mut self,
         kind: &str,
@@ -44,6 +47,12 @@ impl Sim {
         n as u16
     }
 
+    /// The group of `tag` (tags count from 1; 0 is organic).
+    pub(super) fn group_mut(&mut self, tag: u16) -> &mut Group {
+        &mut self.groups[tag as usize - 1]
+    }
+
+    /// Counts one written item, and lists it in truth when it belongs to group `tag`.
     pub(super) fn count(&mut self, platform: Platform, tag: u16, id: String) {
         self.items += 1;
         *self
@@ -51,13 +60,14 @@ impl Sim {
             .entry(platform.as_str().to_string())
             .or_insert(0) += 1;
         if tag > 0 {
-            self.groups[tag as usize - 1]
+            self.group_mut(tag)
                 .op
                 .items
                 .push(TruthItem { platform, id });
         }
     }
 
+    /// The truth of the run, from the groups and what the files contain.
     pub(super) fn truth(&mut self, cfg: &SimConfig) -> Truth {
         let mut operations = Vec::new();
         let mut decoys = Vec::new();

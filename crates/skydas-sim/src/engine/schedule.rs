@@ -10,6 +10,7 @@ use crate::out::{Part, UrlEnt};
 use crate::rng::Rng;
 
 use super::Sim;
+use super::operations::{Copypasta, Doppelganger, HashtagFlood, RetweetRing, SlowCoordination};
 
 /// Hourly activity in local time, normalised to mean 1 at construction.
 pub(super) const DIURNAL: [f64; 24] = [
@@ -72,6 +73,39 @@ pub(super) struct TweetEv {
     pub(super) organic: bool,
 }
 
+impl Link {
+    /// A link posted as is (no redirect to unwind).
+    pub(super) fn to(url: String) -> Link {
+        Link {
+            expanded: url,
+            unwound: None,
+        }
+    }
+}
+
+impl TweetEv {
+    /// A post of an operation or decoy: no links or hashtags, not a reply, no ring, and not
+    /// organic (nobody retweets it by chance). Other shapes override fields of it.
+    pub(super) fn planted(author: u32, text: String, tag: u16) -> TweetEv {
+        TweetEv {
+            author,
+            text,
+            links: Vec::new(),
+            tags: Vec::new(),
+            reply: false,
+            tag,
+            ring: 0,
+            organic: false,
+        }
+    }
+}
+
+impl From<TweetEv> for Ev {
+    fn from(e: TweetEv) -> Ev {
+        Ev::Tweet(Box::new(e))
+    }
+}
+
 pub(super) struct Orig {
     pub(super) id: u64,
     pub(super) author: u32,
@@ -96,6 +130,12 @@ pub(super) struct TgOrig {
     pub(super) text: String,
     pub(super) slots: Option<Slots>,
     pub(super) photo: bool,
+}
+
+impl From<TgEv> for Ev {
+    fn from(e: TgEv) -> Ev {
+        Ev::Tg(Box::new(e))
+    }
 }
 
 pub(super) struct ArtEv {
@@ -170,41 +210,15 @@ pub(super) enum SiteHook {
     },
 }
 
+/// The waves of one planted operation; each kind's data is private to its file in
+/// `operations/`.
 pub(super) enum Plan {
-    Dop {
-        members: Vec<u32>,
-        clones: Vec<(String, usize)>,
-        redirs: Vec<String>,
-        part: f64,
-        jitter: f64,
-    },
-    Copy {
-        members: Vec<u32>,
-        lang: usize,
-        part: f64,
-        spread: f64,
-        mutation: f64,
-    },
-    Flood {
-        members: Vec<u32>,
-        lang: usize,
-        tags: Vec<String>,
-        part: f64,
-        window: f64,
-    },
-    Ring {
-        members: Vec<u32>,
-        seed: u32,
-        part: f64,
-        max_delay: f64,
-    },
-    Slow {
-        members: Vec<u32>,
-        domain: String,
-        lang: usize,
-        lo: usize,
-        hi: usize,
-    },
+    Doppelganger(Doppelganger),
+    Copypasta(Copypasta),
+    HashtagFlood(HashtagFlood),
+    RetweetRing(RetweetRing),
+    SlowCoordination(SlowCoordination),
+    /// A post of a Telegram source channel, which its hooks fan out.
     Source {
         chan: u32,
     },
@@ -231,6 +245,13 @@ impl Sim {
                 }
             }
             self.push(t, Ev::Wave { plan });
+        }
+    }
+
+    /// Gives every channel added since the last call its (empty) list of hooks.
+    pub(super) fn grow_chan_hooks(&mut self) {
+        while self.chan_hooks.len() < self.chans.len() {
+            self.chan_hooks.push(Vec::new());
         }
     }
 }
