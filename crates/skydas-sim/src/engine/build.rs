@@ -74,8 +74,8 @@ pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
         chans,
         sites,
         portals_from,
-        x_alias: Vec::new(),
-        tg_alias: Vec::new(),
+        x_pools: Vec::new(),
+        tg_pools: Vec::new(),
         x_hour: [0.0; 10],
         tg_hour: [0.0; 10],
         chan_hooks: Vec::new(),
@@ -107,19 +107,15 @@ pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
     let tg_target = 0.13 * n_items / (week * 24.0);
     let xsum: f64 = sim.x.iter().filter(|a| a.rate > 0.0).map(|a| a.rate).sum();
     let tsum: f64 = sim.chans.iter().map(|c| c.rate).sum();
+    let x_rates: Vec<(usize, f64)> = sim.x.iter().map(|a| (a.lang, a.rate)).collect();
+    let tg_rates: Vec<(usize, f64)> = sim.chans.iter().map(|c| (c.lang, c.rate)).collect();
     for l in 0..LANGS.len() {
-        let idx: Vec<u32> = (0..sim.x.len() as u32)
-            .filter(|&i| sim.x[i as usize].lang == l && sim.x[i as usize].rate > 0.0)
-            .collect();
-        let w: Vec<f64> = idx.iter().map(|&i| sim.x[i as usize].rate).collect();
-        sim.x_hour[l] = x_target * w.iter().sum::<f64>() / xsum.max(1e-9);
-        sim.x_alias.push((Alias::new(&w), idx));
-        let idx: Vec<u32> = (0..sim.chans.len() as u32)
-            .filter(|&i| sim.chans[i as usize].lang == l && sim.chans[i as usize].rate > 0.0)
-            .collect();
-        let w: Vec<f64> = idx.iter().map(|&i| sim.chans[i as usize].rate).collect();
-        sim.tg_hour[l] = tg_target * w.iter().sum::<f64>() / tsum.max(1e-9);
-        sim.tg_alias.push((Alias::new(&w), idx));
+        let pool = Pool::new(&x_rates, l);
+        sim.x_hour[l] = x_target * pool.weight / xsum.max(1e-9);
+        sim.x_pools.push(pool);
+        let pool = Pool::new(&tg_rates, l);
+        sim.tg_hour[l] = tg_target * pool.weight / tsum.max(1e-9);
+        sim.tg_pools.push(pool);
     }
     for _ in 0..cfg.days {
         let v = rng.sample(lang::TREND_POOL.len(), 3);
@@ -128,6 +124,43 @@ pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
 
     sim.open_outputs(cfg.start, data)?;
     Ok(sim)
+}
+
+/// The organic posters of one language community, drawn by their rates.
+pub(super) struct Pool {
+    alias: Alias,
+    members: Vec<u32>,
+    /// Sum of the members' rates.
+    weight: f64,
+}
+
+impl Pool {
+    /// The actors of language `lang` that post on their own, given each actor's
+    /// `(language, rate)` in index order.
+    fn new(rates: &[(usize, f64)], lang: usize) -> Pool {
+        let members: Vec<u32> = (0..rates.len() as u32)
+            .filter(|&i| rates[i as usize].0 == lang && rates[i as usize].1 > 0.0)
+            .collect();
+        let w: Vec<f64> = members.iter().map(|&i| rates[i as usize].1).collect();
+        Pool {
+            alias: Alias::new(&w),
+            members,
+            weight: w.iter().sum::<f64>(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// One member, more likely the higher its rate; `None`, with nothing drawn, when the
+    /// community is empty.
+    pub(super) fn pick(&self, rng: &mut Rng) -> Option<u32> {
+        if self.members.is_empty() {
+            return None;
+        }
+        Some(self.members[self.alias.sample(rng)])
+    }
 }
 
 pub(super) fn new_chan(

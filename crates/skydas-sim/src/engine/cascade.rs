@@ -12,10 +12,25 @@ use crate::truth::kinds;
 use crate::world;
 
 use super::Sim;
-use super::schedule::{Ev, Link, SiteHook, TgEv, TweetEv};
+use super::schedule::{SiteHook, TgEv, TweetEv};
+
+/// "Read" in each language, the label of a Telegram text link to an article.
+const READ: [&str; 10] = [
+    "Читать",
+    "Читати",
+    "Skaityti",
+    "Lasīt",
+    "Loe",
+    "Czytaj",
+    "Lue",
+    "Read",
+    "Чытаць",
+    "Lesen",
+];
 
 impl Sim {
-    pub(super) fn share_text(&mut self, lang: usize, title: &str) -> String {
+    /// What a sharer writes next to a link: a comment, the title, or nothing.
+    fn share_text(&mut self, lang: usize, title: &str) -> String {
         match self.prng.below(10) {
             0..=4 => Slots::random(&mut self.prng).render(lang),
             5..=7 => title.to_string(),
@@ -23,10 +38,12 @@ impl Sim {
         }
     }
 
+    /// Queues the shares of article `link` of outlet `s`, written at `t`, and what the site's
+    /// hooks make of it.
     pub(super) fn cascade(&mut self, t: i64, s: usize, lang: usize, link: &str, title: &str) {
         let viral = self.prng.chance(self.p_viral);
         let (k, viral_tag) = if viral {
-            let pool = self.x_alias[lang].1.len();
+            let pool = self.x_pools[lang].len();
             let k = (self.prng.range(150, 500) as usize).min(pool / 2);
             let tag = self.group(
                 kinds::VIRAL_CASCADE,
@@ -56,42 +73,27 @@ impl Sim {
                 self.prng.lognormal(2700.0, 1.3).min(129_600.0)
             } as i64;
             if viral || self.prng.chance(0.8) {
-                let (alias, idx) = &self.x_alias[l];
-                if idx.is_empty() {
+                let Some(who) = self.x_pools[l].pick(&mut self.prng) else {
                     continue;
-                }
-                let who = idx[alias.sample(&mut self.prng)];
+                };
                 if !seen.insert((0u8, who)) {
                     continue;
                 }
                 let text = self.share_text(l, title);
                 if viral_tag > 0 {
-                    self.groups[viral_tag as usize - 1]
+                    self.group_mut(viral_tag)
                         .actors
                         .push((Platform::X, who, "sharer"));
                 }
-                self.push(
-                    t + 5 + d,
-                    Ev::Tweet(Box::new(TweetEv {
-                        author: who,
-                        text,
-                        links: vec![Link {
-                            expanded: link.to_string(),
-                            unwound: None,
-                        }],
-                        tags: Vec::new(),
-                        reply: false,
-                        tag: viral_tag,
-                        ring: 0,
-                        organic: true,
-                    })),
-                );
+                let ev = TweetEv {
+                    organic: true,
+                    ..TweetEv::sharing(who, text, link, viral_tag)
+                };
+                self.push(t + 5 + d, ev.into());
             } else {
-                let (alias, idx) = &self.tg_alias[l];
-                if idx.is_empty() {
+                let Some(who) = self.tg_pools[l].pick(&mut self.prng) else {
                     continue;
-                }
-                let who = idx[alias.sample(&mut self.prng)];
+                };
                 if !seen.insert((1u8, who)) {
                     continue;
                 }
@@ -104,57 +106,24 @@ impl Sim {
                 } else {
                     vec![
                         Part::Plain(format!("{title}\n")),
-                        Part::TextLink(
-                            [
-                                "Читать",
-                                "Читати",
-                                "Skaityti",
-                                "Lasīt",
-                                "Loe",
-                                "Czytaj",
-                                "Lue",
-                                "Read",
-                                "Чытаць",
-                                "Lesen",
-                            ][lang]
-                                .to_string(),
-                            link.to_string(),
-                        ),
+                        Part::TextLink(READ[lang].to_string(), link.to_string()),
                     ]
                 };
-                self.push(
-                    t + 5 + d,
-                    Ev::Tg(Box::new(TgEv {
-                        chan: who,
-                        slots: None,
-                        parts,
-                        photo: false,
-                        tag: 0,
-                    })),
-                );
+                self.push(t + 5 + d, TgEv::sharing(who, parts, 0).into());
             }
         }
+        self.fire_site_hooks(t, s, lang, link, title);
+    }
+
+    /// Queues what the decoys hooked on outlet `s` make of its article `link`.
+    fn fire_site_hooks(&mut self, t: i64, s: usize, lang: usize, link: &str, title: &str) {
         let hooks = std::mem::take(&mut self.site_hooks[s]);
         for h in &hooks {
             match *h {
                 SiteHook::Auto { acc, delay, tag } => {
                     let d = (delay + self.prng.uniform(-3.0, 3.0)).max(1.0) as i64;
-                    self.push(
-                        t + d,
-                        Ev::Tweet(Box::new(TweetEv {
-                            author: acc,
-                            text: title.to_string(),
-                            links: vec![Link {
-                                expanded: link.to_string(),
-                                unwound: None,
-                            }],
-                            tags: Vec::new(),
-                            reply: false,
-                            tag,
-                            ring: 0,
-                            organic: false,
-                        })),
-                    );
+                    let ev = TweetEv::sharing(acc, title.to_string(), link, tag);
+                    self.push(t + d, ev.into());
                 }
                 SiteHook::AutoTg { chan, delay, tag } => {
                     let d = (delay + self.prng.uniform(-5.0, 5.0)).max(1.0) as i64;
@@ -163,37 +132,17 @@ impl Sim {
                         Part::Plain("\n\n".into()),
                         Part::Link(link.to_string()),
                     ];
-                    self.push(
-                        t + d,
-                        Ev::Tg(Box::new(TgEv {
-                            chan,
-                            slots: None,
-                            parts,
-                            photo: false,
-                            tag,
-                        })),
-                    );
+                    self.push(t + d, TgEv::sharing(chan, parts, tag).into());
                 }
                 SiteHook::Aggr { acc, base, tag } => {
                     if self.prng.chance(0.9) {
                         let d = (base + self.prng.exp(30.0)).min(600.0) as i64;
                         let tags = vec![lang::BIG_TAGS[lang][0].to_string()];
-                        self.push(
-                            t + d,
-                            Ev::Tweet(Box::new(TweetEv {
-                                author: acc,
-                                text: title.to_string(),
-                                links: vec![Link {
-                                    expanded: link.to_string(),
-                                    unwound: None,
-                                }],
-                                tags,
-                                reply: false,
-                                tag,
-                                ring: 0,
-                                organic: false,
-                            })),
-                        );
+                        let ev = TweetEv {
+                            tags,
+                            ..TweetEv::sharing(acc, title.to_string(), link, tag)
+                        };
+                        self.push(t + d, ev.into());
                     }
                 }
                 SiteHook::Fan {
@@ -205,22 +154,11 @@ impl Sim {
                     if self.prng.chance(p) {
                         let d = self.prng.lognormal(median, 1.0).min(129_600.0) as i64;
                         let text = self.share_text(lang, title);
-                        self.push(
-                            t + 30 + d,
-                            Ev::Tweet(Box::new(TweetEv {
-                                author: acc,
-                                text,
-                                links: vec![Link {
-                                    expanded: link.to_string(),
-                                    unwound: None,
-                                }],
-                                tags: Vec::new(),
-                                reply: false,
-                                tag,
-                                ring: 0,
-                                organic: true,
-                            })),
-                        );
+                        let ev = TweetEv {
+                            organic: true,
+                            ..TweetEv::sharing(acc, text, link, tag)
+                        };
+                        self.push(t + 30 + d, ev.into());
                     }
                 }
             }

@@ -14,7 +14,7 @@ use super::Sim;
 use super::schedule::{ArtEv, ChanHook, Ev, Link, TgEv, TgOrig, TweetEv};
 
 impl Sim {
-    pub(super) fn write_tg(&mut self, chan: usize, msg: &str) -> Result<(), SimError> {
+    fn write_tg(&mut self, chan: usize, msg: &str) -> Result<(), SimError> {
         match &mut self.tg[chan] {
             TgTarget::File { w, path, first } => {
                 if !*first {
@@ -30,7 +30,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn next_msg(&mut self, chan: usize) -> u64 {
+    fn next_msg(&mut self, chan: usize) -> u64 {
         let c = &mut self.chans[chan];
         let m = c.next_msg;
         // Deleted messages leave gaps in the numbering.
@@ -38,9 +38,19 @@ impl Sim {
         m
     }
 
-    pub(super) fn emit_tg(&mut self, t: i64, ev: TgEv) -> Result<(), SimError> {
-        let c = ev.chan as usize;
-        let msg = self.next_msg(c);
+    /// Writes message `msg` of channel `c` (a forward when `forwarded` names its source) and
+    /// counts it for group `tag`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_message(
+        &mut self,
+        t: i64,
+        c: usize,
+        msg: u64,
+        forwarded: Option<(&str, Option<u64>)>,
+        photo: bool,
+        parts: &[Part],
+        tag: u16,
+    ) -> Result<(), SimError> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         out::tg_message(
@@ -49,16 +59,23 @@ impl Sim {
             t,
             &self.chans[c].title,
             self.chans[c].id,
-            None,
-            ev.photo,
-            &ev.parts,
+            forwarded,
+            photo,
+            parts,
         );
         let r = self.write_tg(c, &buf);
         self.buf = buf;
         r?;
         self.chans[c].written += 1;
         let cid = self.chans[c].id;
-        self.count(Platform::Telegram, ev.tag, format!("{cid}/{msg}"));
+        self.count(Platform::Telegram, tag, format!("{cid}/{msg}"));
+        Ok(())
+    }
+
+    pub(super) fn emit_tg(&mut self, t: i64, ev: TgEv) -> Result<(), SimError> {
+        let c = ev.chan as usize;
+        let msg = self.next_msg(c);
+        self.write_message(t, c, msg, None, ev.photo, &ev.parts, ev.tag)?;
         let text: String = ev
             .parts
             .iter()
@@ -75,20 +92,32 @@ impl Sim {
             slots: ev.slots,
             photo: ev.photo,
         });
+        self.fire_chan_hooks(t, c, &src);
+        // Organic forwards: other channels of the community pick up a post hours later.
+        if ev.tag == 0 && !self.chans[c].reserved && self.prng.chance(0.05) {
+            let l = self.chans[c].lang;
+            for _ in 0..self.prng.range(1, 2) {
+                let Some(who) = self.tg_pools[l].pick(&mut self.prng) else {
+                    break;
+                };
+                if who as usize != c {
+                    let d = self.prng.lognormal(7200.0, 1.0).min(86_400.0) as i64;
+                    self.push(t + 60 + d, Ev::forward(who, &src, 0));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues what the planted hooks of channel `c` make of its message `src`, written at `t`.
+    fn fire_chan_hooks(&mut self, t: i64, c: usize, src: &Rc<TgOrig>) {
         let hooks = std::mem::take(&mut self.chan_hooks[c]);
         for h in &hooks {
             match *h {
                 ChanHook::Forward { chan, p, mean, tag } => {
                     if self.prng.chance(p) {
                         let d = 1 + self.prng.exp(mean).min(3600.0) as i64;
-                        self.push(
-                            t + d,
-                            Ev::Fwd {
-                                chan,
-                                src: Rc::clone(&src),
-                                tag,
-                            },
-                        );
+                        self.push(t + d, Ev::forward(chan, src, tag));
                     }
                 }
                 ChanHook::Portal {
@@ -100,17 +129,14 @@ impl Sim {
                     if self.prng.chance(p) {
                         let d = 30 + self.prng.lognormal(median, 0.5).min(3600.0) as i64;
                         let slots = src.slots.unwrap_or_else(|| Slots::random(&mut self.prng));
-                        let source =
-                            Some(format!("https://t.me/{}/{}", self.chans[c].username, msg));
-                        self.push(
-                            t + d,
-                            Ev::Article(Box::new(ArtEv {
-                                site,
-                                slots,
-                                source,
-                                tag,
-                            })),
-                        );
+                        let source = Some(self.post_url(c, src.msg));
+                        let ev = ArtEv {
+                            site,
+                            slots,
+                            source,
+                            tag,
+                        };
+                        self.push(t + d, Ev::Article(Box::new(ev)));
                     }
                 }
                 ChanHook::Cross {
@@ -122,52 +148,23 @@ impl Sim {
                 } => {
                     if self.prng.chance(p) {
                         let d = self.prng.uniform(lo, hi) as i64;
-                        let link = Link {
-                            expanded: format!("https://t.me/{}/{}", self.chans[c].username, msg),
-                            unwound: None,
-                        };
+                        let link = Link::to(self.post_url(c, src.msg));
                         let text = src.text.replace('\n', " ").trim().to_string();
-                        self.push(
-                            t + d,
-                            Ev::Tweet(Box::new(TweetEv {
-                                author: acc,
-                                text,
-                                links: vec![link],
-                                tags: Vec::new(),
-                                reply: false,
-                                tag,
-                                ring: 0,
-                                organic: false,
-                            })),
-                        );
+                        let ev = TweetEv {
+                            links: vec![link],
+                            ..TweetEv::planted(acc, text, tag)
+                        };
+                        self.push(t + d, ev.into());
                     }
                 }
             }
         }
         self.chan_hooks[c] = hooks;
-        // Organic forwards: other channels of the community pick up a post hours later.
-        if ev.tag == 0 && !self.chans[c].reserved && self.prng.chance(0.05) {
-            let l = self.chans[c].lang;
-            for _ in 0..self.prng.range(1, 2) {
-                let (alias, idx) = &self.tg_alias[l];
-                if idx.is_empty() {
-                    break;
-                }
-                let who = idx[alias.sample(&mut self.prng)];
-                if who as usize != c {
-                    let d = self.prng.lognormal(7200.0, 1.0).min(86_400.0) as i64;
-                    self.push(
-                        t + 60 + d,
-                        Ev::Fwd {
-                            chan: who,
-                            src: Rc::clone(&src),
-                            tag: 0,
-                        },
-                    );
-                }
-            }
-        }
-        Ok(())
+    }
+
+    /// The public link of message `msg` of channel `c`.
+    fn post_url(&self, c: usize, msg: u64) -> String {
+        format!("https://t.me/{}/{}", self.chans[c].username, msg)
     }
 
     pub(super) fn emit_fwd(
@@ -185,26 +182,7 @@ impl Sim {
         } else {
             None
         };
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
         let title = self.chans[s].title.clone();
-        out::tg_message(
-            &mut buf,
-            msg,
-            t,
-            &self.chans[c].title,
-            self.chans[c].id,
-            Some((&title, fid)),
-            src.photo,
-            &src.parts,
-        );
-        let r = self.write_tg(c, &buf);
-        self.buf = buf;
-        r?;
-        self.chans[c].written += 1;
-        let cid = self.chans[c].id;
-        self.count(Platform::Telegram, tag, format!("{cid}/{msg}"));
-        let _ = src.msg;
-        Ok(())
+        self.write_message(t, c, msg, Some((&title, fid)), src.photo, &src.parts, tag)
     }
 }

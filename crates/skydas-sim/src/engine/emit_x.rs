@@ -135,11 +135,9 @@ impl Sim {
                 json: buf.clone(),
             });
             for _ in 0..rts {
-                let (alias, idx) = &self.x_alias[lang];
-                if idx.is_empty() {
+                let Some(who) = self.x_pools[lang].pick(&mut self.prng) else {
                     break;
-                }
-                let who = idx[alias.sample(&mut self.prng)];
+                };
                 if who == ev.author {
                     continue;
                 }

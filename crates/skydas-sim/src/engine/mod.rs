@@ -25,11 +25,12 @@ use std::path::Path;
 
 use crate::lang::{self, EMOJI, LANGS, Slots};
 use crate::out::{self, FeedSink, Part, TgTarget, XSink, io_err};
-use crate::rng::{Alias, Rng};
+use crate::rng::Rng;
 use crate::truth::LookalikeDomain;
 use crate::world::{Chan, Site, XAcc};
 use crate::{SimConfig, SimError, SimSummary};
 
+use build::Pool;
 use ledger::Group;
 use schedule::{
     ArtEv, ChanHook, DIURNAL, Ev, NEWS_DIURNAL, Plan, Sched, SiteHook, TgEv, TweetEv, profile,
@@ -44,8 +45,8 @@ struct Sim {
     sites: Vec<Site>,
     /// Index of the first portal in `sites` (sites before it are real outlets).
     portals_from: usize,
-    x_alias: Vec<(Alias, Vec<u32>)>,
-    tg_alias: Vec<(Alias, Vec<u32>)>,
+    x_pools: Vec<Pool>,
+    tg_pools: Vec<Pool>,
     x_hour: [f64; 10],
     tg_hour: [f64; 10],
     chan_hooks: Vec<Vec<ChanHook>>,
@@ -98,17 +99,18 @@ pub fn run(cfg: &SimConfig, outdir: &Path) -> Result<SimSummary, SimError> {
 }
 
 impl Sim {
+    /// Queues the organic posts, messages and articles of the hour starting at `h0`, drawn from
+    /// `rng`, the organic generator: seeded apart from the post generator, so that what the
+    /// planted traffic draws does not move them.
     fn spawn_hour(&mut self, h0: i64, rng: &mut Rng) {
         let day = ((h0 - self.cfg_start) / 86_400) as usize;
         for l in 0..LANGS.len() {
             let f = profile(&DIURNAL, h0, lang::LANG_TZ[l]);
             let n = rng.poisson(self.x_hour[l] * f);
             for _ in 0..n {
-                let (alias, idx) = &self.x_alias[l];
-                if idx.is_empty() {
+                let Some(author) = self.x_pools[l].pick(rng) else {
                     break;
-                }
-                let author = idx[alias.sample(rng)];
+                };
                 let t = h0 + rng.below(3600) as i64;
                 let mut text = Slots::random(rng).render(l);
                 if rng.chance(0.35) {
@@ -135,27 +137,19 @@ impl Sim {
                     tags.push(lang::TREND_POOL[tr[rng.below(3)]].to_string());
                 }
                 let reply = rng.chance(0.12);
-                self.push(
-                    t,
-                    Ev::Tweet(Box::new(TweetEv {
-                        author,
-                        text,
-                        links: Vec::new(),
-                        tags,
-                        reply,
-                        tag: 0,
-                        ring: 0,
-                        organic: true,
-                    })),
-                );
+                let ev = TweetEv {
+                    tags,
+                    reply,
+                    organic: true,
+                    ..TweetEv::planted(author, text, 0)
+                };
+                self.push(t, ev.into());
             }
             let n = rng.poisson(self.tg_hour[l] * f);
             for _ in 0..n {
-                let (alias, idx) = &self.tg_alias[l];
-                if idx.is_empty() {
+                let Some(chan) = self.tg_pools[l].pick(rng) else {
                     break;
-                }
-                let chan = idx[alias.sample(rng)];
+                };
                 let t = h0 + rng.below(3600) as i64;
                 let slots = Slots::random(rng);
                 let mut parts = vec![Part::Plain(slots.render(l))];
@@ -168,16 +162,14 @@ impl Sim {
                     parts.push(Part::Hashtag(format!("#{}", bt[rng.below(bt.len())])));
                 }
                 let photo = rng.chance(0.3);
-                self.push(
-                    t,
-                    Ev::Tg(Box::new(TgEv {
-                        chan,
-                        slots: Some(slots),
-                        parts,
-                        photo,
-                        tag: 0,
-                    })),
-                );
+                let ev = TgEv {
+                    chan,
+                    slots: Some(slots),
+                    parts,
+                    photo,
+                    tag: 0,
+                };
+                self.push(t, ev.into());
             }
         }
         for s in 0..self.portals_from {
@@ -185,16 +177,13 @@ impl Sim {
             let n = rng.poisson(site.rate / 24.0 * profile(&NEWS_DIURNAL, h0, site.tz));
             for _ in 0..n {
                 let t = h0 + rng.below(3600) as i64;
-                let slots = Slots::random(rng);
-                self.push(
-                    t,
-                    Ev::Article(Box::new(ArtEv {
-                        site: s as u32,
-                        slots,
-                        source: None,
-                        tag: 0,
-                    })),
-                );
+                let ev = ArtEv {
+                    site: s as u32,
+                    slots: Slots::random(rng),
+                    source: None,
+                    tag: 0,
+                };
+                self.push(t, Ev::Article(Box::new(ev)));
             }
         }
     }

@@ -98,6 +98,14 @@ impl TweetEv {
             organic: false,
         }
     }
+
+    /// A planted post of `url`, the shape of every reaction to an article or post.
+    pub(super) fn sharing(author: u32, text: String, url: &str, tag: u16) -> TweetEv {
+        TweetEv {
+            links: vec![Link::to(url.to_string())],
+            ..TweetEv::planted(author, text, tag)
+        }
+    }
 }
 
 impl From<TweetEv> for Ev {
@@ -132,9 +140,33 @@ pub(super) struct TgOrig {
     pub(super) photo: bool,
 }
 
+impl TgEv {
+    /// A message passing on a link: no photo, and no slots (its text is not drawn from them).
+    pub(super) fn sharing(chan: u32, parts: Vec<Part>, tag: u16) -> TgEv {
+        TgEv {
+            chan,
+            slots: None,
+            parts,
+            photo: false,
+            tag,
+        }
+    }
+}
+
 impl From<TgEv> for Ev {
     fn from(e: TgEv) -> Ev {
         Ev::Tg(Box::new(e))
+    }
+}
+
+impl Ev {
+    /// A forward of `src` by channel `chan`.
+    pub(super) fn forward(chan: u32, src: &Rc<TgOrig>, tag: u16) -> Ev {
+        Ev::Fwd {
+            chan,
+            src: Rc::clone(src),
+            tag,
+        }
     }
 }
 
