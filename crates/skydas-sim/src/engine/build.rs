@@ -224,10 +224,8 @@ impl Sim {
                 } else {
                     0.0
                 };
-                self.x.push(world::x_account(
-                    names, rng, l, u, name, created, f, rate, true,
-                ));
-                (self.x.len() - 1) as u32
+                let a = world::x_account(names, rng, l, u, name, created, f, rate, true);
+                self.add_x(a)
             })
             .collect()
     }
@@ -243,5 +241,11 @@ impl Sim {
         let c = new_chan(names, rng, lang, rate, true);
         self.chans.push(c);
         (self.chans.len() - 1) as u32
+    }
+
+    /// Adds an X account and returns its index.
+    pub(super) fn add_x(&mut self, a: XAcc) -> u32 {
+        self.x.push(a);
+        (self.x.len() - 1) as u32
     }
 }

@@ -1,6 +1,8 @@
 //! The decoys: actors that look coordinated to a naive rule but are not an operation (news
-//! auto-posters, aggregators, fan communities, the most active users, real outlets with
-//! look-alike names). Truth lists them apart so that a detector flagging them is scored wrong.
+//! auto-posters, aggregators, fan communities, viral cascades, the most active users, real
+//! outlets with look-alike names). Truth lists them apart, so that a coordination detector
+//! flagging them is scored wrong (`automation` may rightly flag auto-posters and aggregators).
+//! Viral cascades are drawn as articles appear, in `cascade`.
 
 use serde_json::json;
 use skydas_model::Platform;
@@ -11,14 +13,26 @@ use crate::truth::kinds;
 use crate::world::{self, Names};
 
 use super::Sim;
-use super::build::new_chan;
 use super::schedule::SiteHook;
 
+/// Plants every decoy, after the operations and in the order that fixes each one's draws.
 pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scale: f64) {
     sim.site_hooks = (0..sim.sites.len()).map(|_| Vec::new()).collect();
-    let outlets = OUTLETS.len();
-    // News auto-posters.
-    for &s in &rng.sample(outlets, 4) {
+    auto_posters(sim, names, rng);
+    telegram_auto_poster(sim, names, rng);
+    aggregators(sim, names, rng);
+    fan_communities(sim, rng, scale);
+    very_active_users(sim);
+    legit_lookalikes(sim);
+    while sim.site_hooks.len() < sim.sites.len() {
+        sim.site_hooks.push(Vec::new());
+    }
+}
+
+/// News auto-posters: four outlets' own X accounts, each posting every article within a
+/// minute.
+fn auto_posters(sim: &mut Sim, names: &mut Names, rng: &mut Rng) {
+    for &s in &rng.sample(OUTLETS.len(), 4) {
         let o = &OUTLETS[s];
         let u = names.unique(
             format!("{}_feed", domains::brand(o.domain).replace('.', "")),
@@ -26,7 +40,7 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
         );
         let f = rng.range(2_000, 400_000) as u64;
         let created = world::organic_created(rng);
-        sim.x.push(world::x_account(
+        let a = world::x_account(
             names,
             rng,
             o.lang,
@@ -36,8 +50,8 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
             f,
             0.0,
             true,
-        ));
-        let acc = (sim.x.len() - 1) as u32;
+        );
+        let acc = sim.add_x(a);
         let delay = rng.uniform(15.0, 60.0);
         let tag = sim.group(
             kinds::AUTO_POSTER,
@@ -45,73 +59,79 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
             &[],
             json!({"site": o.host, "delay_s": delay}),
         );
-        sim.groups[tag as usize - 1].actors = vec![(Platform::X, acc, "auto_poster")];
+        sim.group_mut(tag).actors = vec![(Platform::X, acc, "auto_poster")];
         sim.site_hooks[s].push(SiteHook::Auto { acc, delay, tag });
     }
-    {
-        let s = rng.below(outlets);
-        let c = new_chan(names, rng, OUTLETS[s].lang, 0.0, true);
-        sim.chans.push(c);
-        sim.chan_hooks.push(Vec::new());
-        let chan = (sim.chans.len() - 1) as u32;
-        let delay = rng.uniform(30.0, 90.0);
-        let tag = sim.group(
-            kinds::AUTO_POSTER,
-            true,
-            &[],
-            json!({"site": OUTLETS[s].host, "delay_s": delay}),
+}
+
+/// One outlet's Telegram channel, posting every article within a minute or two.
+fn telegram_auto_poster(sim: &mut Sim, names: &mut Names, rng: &mut Rng) {
+    let s = rng.below(OUTLETS.len());
+    let chan = sim.add_chan(names, rng, OUTLETS[s].lang, 0.0);
+    sim.grow_chan_hooks();
+    let delay = rng.uniform(30.0, 90.0);
+    let tag = sim.group(
+        kinds::AUTO_POSTER,
+        true,
+        &[],
+        json!({"site": OUTLETS[s].host, "delay_s": delay}),
+    );
+    sim.group_mut(tag).actors = vec![(Platform::Telegram, chan, "auto_poster")];
+    sim.site_hooks[s].push(SiteHook::AutoTg { chan, delay, tag });
+}
+
+/// Aggregators: independent accounts following the same feeds, so that they post the same
+/// links seconds to minutes apart without coordinating.
+fn aggregators(sim: &mut Sim, names: &mut Names, rng: &mut Rng) {
+    let na = rng.range(3, 5) as usize;
+    let nf = rng.range(3, 5) as usize;
+    let feeds = rng.sample(OUTLETS.len(), nf);
+    let hosts: Vec<&str> = feeds.iter().map(|&s| OUTLETS[s].host).collect();
+    let tag = sim.group(
+        kinds::AGGREGATOR,
+        true,
+        &[],
+        json!({"accounts": na, "feeds": hosts, "post_probability": 0.9, "delay_s": [5, 180]}),
+    );
+    for k in 0..na {
+        let u = names.unique(
+            format!(
+                "{}news{}",
+                ["baltic", "euro", "daily", "world", "hot"][k % 5],
+                rng.range(1, 99)
+            ),
+            rng,
         );
-        sim.groups[tag as usize - 1].actors = vec![(Platform::Telegram, chan, "auto_poster")];
-        sim.site_hooks[s].push(SiteHook::AutoTg { chan, delay, tag });
-    }
-    // Aggregators: independent accounts following the same feeds.
-    {
-        let na = rng.range(3, 5) as usize;
-        let nf = rng.range(3, 5) as usize;
-        let feeds = rng.sample(outlets, nf);
-        let hosts: Vec<&str> = feeds.iter().map(|&s| OUTLETS[s].host).collect();
-        let tag = sim.group(
-            kinds::AGGREGATOR,
+        let created = world::organic_created(rng);
+        let f = rng.range(100, 20_000) as u64;
+        let a = world::x_account(
+            names,
+            rng,
+            7,
+            u,
+            format!("News aggregator {}", k + 1),
+            created,
+            f,
+            0.0,
             true,
-            &[],
-            json!({"accounts": na, "feeds": hosts, "post_probability": 0.9, "delay_s": [5, 180]}),
         );
-        for k in 0..na {
-            let u = names.unique(
-                format!(
-                    "{}news{}",
-                    ["baltic", "euro", "daily", "world", "hot"][k % 5],
-                    rng.range(1, 99)
-                ),
-                rng,
-            );
-            let created = world::organic_created(rng);
-            let f = rng.range(100, 20_000) as u64;
-            sim.x.push(world::x_account(
-                names,
-                rng,
-                7,
-                u,
-                format!("News aggregator {}", k + 1),
-                created,
-                f,
-                0.0,
-                true,
-            ));
-            let acc = (sim.x.len() - 1) as u32;
-            sim.groups[tag as usize - 1]
-                .actors
-                .push((Platform::X, acc, "aggregator"));
-            let base = rng.uniform(5.0, 120.0);
-            for &s in &feeds {
-                sim.site_hooks[s].push(SiteHook::Aggr { acc, base, tag });
-            }
+        let acc = sim.add_x(a);
+        sim.group_mut(tag)
+            .actors
+            .push((Platform::X, acc, "aggregator"));
+        let base = rng.uniform(5.0, 120.0);
+        for &s in &feeds {
+            sim.site_hooks[s].push(SiteHook::Aggr { acc, base, tag });
         }
     }
-    // Organic fan communities of one outlet.
+}
+
+/// Organic fan communities of one outlet: ordinary accounts that share its links, minutes to
+/// hours apart. Two at scale 0.5 and above, one below.
+fn fan_communities(sim: &mut Sim, rng: &mut Rng, scale: f64) {
     let ncomm = if scale >= 0.5 { 2 } else { 1 };
     for _ in 0..ncomm {
-        let s = rng.below(outlets);
+        let s = rng.below(OUTLETS.len());
         let l = OUTLETS[s].lang;
         let pool: Vec<u32> = (0..sim.x.len() as u32)
             .filter(|&i| !sim.x[i as usize].reserved && sim.x[i as usize].lang == l)
@@ -130,12 +150,15 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
             .uniform(0.2, 0.4)
             .min(rng.uniform(3.0, 12.0) / site_rate.max(1.0));
         let median = rng.uniform(1200.0, 5400.0);
-        let tag = sim.group(kinds::ORGANIC_COMMUNITY, true, &[], json!({"site": OUTLETS[s].host, "members": k, "share_probability": p, "delay_median_s": median}));
+        let tag = sim.group(
+            kinds::ORGANIC_COMMUNITY,
+            true,
+            &[],
+            json!({"site": OUTLETS[s].host, "members": k, "share_probability": p, "delay_median_s": median}),
+        );
         for &acc in &members {
             sim.x[acc as usize].reserved = true;
-            sim.groups[tag as usize - 1]
-                .actors
-                .push((Platform::X, acc, "fan"));
+            sim.group_mut(tag).actors.push((Platform::X, acc, "fan"));
             sim.site_hooks[s].push(SiteHook::Fan {
                 acc,
                 p,
@@ -144,7 +167,10 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
             });
         }
     }
-    // The most active ordinary accounts.
+}
+
+/// The ten most active ordinary accounts: busy, not coordinated.
+fn very_active_users(sim: &mut Sim) {
     let mut active: Vec<u32> = (0..sim.x.len() as u32)
         .filter(|&i| !sim.x[i as usize].reserved)
         .collect();
@@ -155,23 +181,23 @@ pub(super) fn plant_decoys(sim: &mut Sim, names: &mut Names, rng: &mut Rng, scal
             .then(a.cmp(b))
     });
     let tag = sim.group(kinds::VERY_ACTIVE_USER, true, &[], json!({"accounts": 10}));
-    sim.groups[tag as usize - 1].actors = active
+    sim.group_mut(tag).actors = active
         .iter()
         .take(10)
         .map(|&i| (Platform::X, i, "active"))
         .collect();
-    // Real outlets with look-alike names.
+}
+
+/// Real outlets whose names look alike: a look-alike detector must not report them.
+fn legit_lookalikes(sim: &mut Sim) {
     let tag = sim.group(kinds::LEGIT_LOOKALIKE, true, &[], json!({}));
-    let g = &mut sim.groups[tag as usize - 1];
+    let g = sim.group_mut(tag);
     g.op.domains = domains::LEGIT_LOOKALIKES
         .iter()
         .map(|s| s.to_string())
         .collect();
-    g.actors = (0..outlets as u32)
+    g.actors = (0..OUTLETS.len() as u32)
         .filter(|&i| domains::LEGIT_LOOKALIKES.contains(&OUTLETS[i as usize].domain))
         .map(|i| (Platform::Web, i, "outlet"))
         .collect();
-    while sim.site_hooks.len() < sim.sites.len() {
-        sim.site_hooks.push(Vec::new());
-    }
 }

@@ -46,14 +46,8 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         spread,
         mutation,
     };
-    sim.run_plan(
-        tag,
-        Plan::Copypasta(plan),
-        nw,
-        rng,
-        true,
-        lang::LANG_TZ[lang],
-    );
+    let tz = lang::LANG_TZ[lang];
+    sim.run_plan(tag, Plan::Copypasta(plan), nw, rng, true, tz);
 }
 
 /// One text, posted by the members who take part, each copy edited with chance `mutation`.

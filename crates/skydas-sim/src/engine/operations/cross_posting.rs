@@ -12,7 +12,7 @@ use crate::truth::kinds;
 use crate::world::Names;
 
 use super::super::Sim;
-use super::super::schedule::{ChanHook, Plan};
+use super::super::schedule::ChanHook;
 use super::Sizing;
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
@@ -34,22 +34,15 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     sim.group_mut(tag).actors = std::iter::once((Platform::Telegram, s, "source"))
         .chain(accounts.iter().map(|&i| (Platform::X, i, "crossposter")))
         .collect();
-    sim.grow_chan_hooks();
-    for &acc in &accounts {
-        sim.chan_hooks[s as usize].push(ChanHook::Cross {
+    let hooks = accounts
+        .iter()
+        .map(|&acc| ChanHook::Cross {
             acc,
             p: prob,
             lo,
             hi,
             tag,
-        });
-    }
-    sim.run_plan(
-        tag,
-        Plan::Source { chan: s },
-        posts,
-        rng,
-        true,
-        lang::LANG_TZ[lang],
-    );
+        })
+        .collect();
+    sim.run_source(tag, s, hooks, posts, rng, lang::LANG_TZ[lang]);
 }

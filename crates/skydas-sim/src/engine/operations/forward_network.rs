@@ -12,7 +12,7 @@ use crate::truth::kinds;
 use crate::world::Names;
 
 use super::super::Sim;
-use super::super::schedule::{ChanHook, Plan};
+use super::super::schedule::ChanHook;
 use super::{Sizing, scaled};
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
@@ -47,21 +47,14 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
                 .map(|&c| (Platform::Telegram, c, "forwarder")),
         )
         .collect();
-    sim.grow_chan_hooks();
-    for &c in &members {
-        sim.chan_hooks[s as usize].push(ChanHook::Forward {
-            chan: c,
+    let hooks = members
+        .iter()
+        .map(|&chan| ChanHook::Forward {
+            chan,
             p: prob,
             mean,
             tag,
-        });
-    }
-    sim.run_plan(
-        tag,
-        Plan::Source { chan: s },
-        posts,
-        rng,
-        true,
-        lang::LANG_TZ[lang],
-    );
+        })
+        .collect();
+    sim.run_source(tag, s, hooks, posts, rng, lang::LANG_TZ[lang]);
 }

@@ -51,14 +51,8 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         part,
         window,
     };
-    sim.run_plan(
-        tag,
-        Plan::HashtagFlood(plan),
-        nw,
-        rng,
-        true,
-        lang::LANG_TZ[lang],
-    );
+    let tz = lang::LANG_TZ[lang];
+    sim.run_plan(tag, Plan::HashtagFlood(plan), nw, rng, true, tz);
 }
 
 /// One burst: each member who takes part posts the tags in its own order within the window.

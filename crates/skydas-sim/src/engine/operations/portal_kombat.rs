@@ -13,7 +13,7 @@ use crate::truth::kinds;
 use crate::world::{Names, Site};
 
 use super::super::Sim;
-use super::super::schedule::{ChanHook, Plan};
+use super::super::schedule::ChanHook;
 use super::Sizing;
 
 /// Country code of each portal and the language it writes in, in the order portals are made.
@@ -99,24 +99,16 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         .map(|&c| (Platform::Telegram, c, "source"))
         .chain(portals.iter().map(|&s| (Platform::Web, s, "portal")))
         .collect();
-    sim.grow_chan_hooks();
     for &s in &sources {
-        for &p in &portals {
-            let median = rng.uniform(90.0, 600.0);
-            sim.chan_hooks[s as usize].push(ChanHook::Portal {
-                site: p,
+        let hooks = portals
+            .iter()
+            .map(|&site| ChanHook::Portal {
+                site,
                 p: prob,
-                median,
+                median: rng.uniform(90.0, 600.0),
                 tag,
-            });
-        }
-        sim.run_plan(
-            tag,
-            Plan::Source { chan: s },
-            posts.div_ceil(ns),
-            rng,
-            true,
-            3,
-        );
+            })
+            .collect();
+        sim.run_source(tag, s, hooks, posts.div_ceil(ns), rng, 3);
     }
 }

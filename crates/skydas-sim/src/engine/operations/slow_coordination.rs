@@ -55,14 +55,8 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         lo,
         hi,
     };
-    sim.run_plan(
-        tag,
-        Plan::SlowCoordination(plan),
-        links,
-        rng,
-        true,
-        lang::LANG_TZ[lang],
-    );
+    let tz = lang::LANG_TZ[lang];
+    sim.run_plan(tag, Plan::SlowCoordination(plan), links, rng, true, tz);
 }
 
 /// One article: `lo` to `hi` members link it in turn, 10 to 30 minutes apart.

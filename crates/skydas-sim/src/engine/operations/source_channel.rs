@@ -7,7 +7,26 @@ use crate::out::Part;
 use crate::rng::Rng;
 use crate::world::Chan;
 
-use super::super::schedule::{Ev, TgEv};
+use super::super::Sim;
+use super::super::schedule::{ChanHook, Ev, Plan, TgEv};
+
+impl Sim {
+    /// Hangs `hooks` on channel `s`, the source of group `tag`, and schedules its `posts` posts,
+    /// by day in time zone `tz`.
+    pub(super) fn run_source(
+        &mut self,
+        tag: u16,
+        s: u32,
+        hooks: Vec<ChanHook>,
+        posts: usize,
+        rng: &mut Rng,
+        tz: i64,
+    ) {
+        self.grow_chan_hooks();
+        self.chan_hooks[s as usize].extend(hooks);
+        self.run_plan(tag, Plan::Source { chan: s }, posts, rng, true, tz);
+    }
+}
 
 /// One post of channel `chan`: one or two paragraphs, now and then a campaign hashtag.
 pub(super) fn wave(chan: u32, chans: &[Chan], r: &mut Rng, t: i64, tag: u16) -> Vec<(i64, Ev)> {
