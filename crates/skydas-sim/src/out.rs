@@ -281,114 +281,134 @@ pub fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Writes one X API v2 tweet object into `buf` (cleared first).
-#[allow(clippy::too_many_arguments)]
-pub fn tweet_json(
-    buf: &mut String,
-    id: u64,
-    text: &str,
-    author: u64,
-    t: i64,
-    lang: &str,
-    conv: u64,
-    urls: &[UrlEnt],
-    tags: &[(usize, usize, String)],
-    mentions: &[(usize, usize, String, u64)],
-    refs: &[(&str, u64)],
-    metrics: [u64; 4],
-) {
-    buf.clear();
-    let _ = write!(buf, "{{\"id\":\"{id}\",\"text\":");
-    json_str(buf, text);
-    let _ = write!(
-        buf,
-        ",\"author_id\":\"{author}\",\"created_at\":\"{}\",\"lang\":\"{lang}\",\"conversation_id\":\"{conv}\"",
-        format_rfc3339_millis(t)
-    );
-    if !(urls.is_empty() && tags.is_empty() && mentions.is_empty()) {
-        buf.push_str(",\"entities\":{");
-        let mut first = true;
-        if !urls.is_empty() {
-            buf.push_str("\"urls\":[");
-            for (i, u) in urls.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
-                let display = u
-                    .expanded
-                    .trim_start_matches("https://")
-                    .trim_start_matches("http://");
-                let display: String = if chars(display) > 26 {
-                    display.chars().take(25).chain(['…']).collect()
-                } else {
-                    display.to_string()
-                };
-                let _ = write!(
-                    buf,
-                    "{{\"start\":{},\"end\":{},\"url\":\"{}\",\"expanded_url\":",
-                    u.s, u.e, u.tco
-                );
-                json_str(buf, &u.expanded);
-                buf.push_str(",\"display_url\":");
-                json_str(buf, &display);
-                if let Some(w) = &u.unwound {
-                    buf.push_str(",\"unwound_url\":");
-                    json_str(buf, w);
-                }
-                buf.push('}');
-            }
-            buf.push(']');
-            first = false;
-        }
-        if !tags.is_empty() {
-            if !first {
-                buf.push(',');
-            }
-            buf.push_str("\"hashtags\":[");
-            for (i, (s, e, tag)) in tags.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
+/// One X API v2 tweet object, as [`TweetJson::write`] writes it.
+pub struct TweetJson<'a> {
+    pub id: u64,
+    pub text: &'a str,
+    pub author: u64,
+    pub t: i64,
+    pub lang: &'a str,
+    pub conv: u64,
+    pub urls: &'a [UrlEnt],
+    /// `(start, end, tag)` without the `#`.
+    pub tags: &'a [(usize, usize, String)],
+    /// `(start, end, username, user id)`.
+    pub mentions: &'a [(usize, usize, String, u64)],
+    /// `(type, tweet id)`: `replied_to`, `retweeted`.
+    pub refs: &'a [(&'a str, u64)],
+    /// Retweets, replies, likes and quotes.
+    pub metrics: [u64; 4],
+}
+
+impl TweetJson<'_> {
+    /// Writes the tweet into `buf` (cleared first).
+    pub fn write(&self, buf: &mut String) {
+        let TweetJson {
+            id,
+            text,
+            author,
+            t,
+            lang,
+            conv,
+            urls,
+            tags,
+            mentions,
+            refs,
+            metrics,
+        } = *self;
+        buf.clear();
+        let _ = write!(buf, "{{\"id\":\"{id}\",\"text\":");
+        json_str(buf, text);
+        let _ = write!(
+            buf,
+            ",\"author_id\":\"{author}\",\"created_at\":\"{}\",\"lang\":\"{lang}\",\"conversation_id\":\"{conv}\"",
+            format_rfc3339_millis(t)
+        );
+        if !(urls.is_empty() && tags.is_empty() && mentions.is_empty()) {
+            buf.push_str(",\"entities\":{");
+            let mut sep = false;
+            json_array(buf, "urls", urls, &mut sep, url_entity);
+            json_array(buf, "hashtags", tags, &mut sep, |buf, (s, e, tag)| {
                 let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"tag\":");
                 json_str(buf, tag);
                 buf.push('}');
-            }
-            buf.push(']');
-            first = false;
+            });
+            json_array(
+                buf,
+                "mentions",
+                mentions,
+                &mut sep,
+                |buf, (s, e, u, uid)| {
+                    let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"username\":");
+                    json_str(buf, u);
+                    let _ = write!(buf, ",\"id\":\"{uid}\"}}");
+                },
+            );
+            buf.push('}');
         }
-        if !mentions.is_empty() {
-            if !first {
-                buf.push(',');
-            }
-            buf.push_str("\"mentions\":[");
-            for (i, (s, e, u, uid)) in mentions.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
-                let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"username\":");
-                json_str(buf, u);
-                let _ = write!(buf, ",\"id\":\"{uid}\"}}");
-            }
-            buf.push(']');
-        }
-        buf.push('}');
-    }
-    if !refs.is_empty() {
-        buf.push_str(",\"referenced_tweets\":[");
-        for (i, (k, rid)) in refs.iter().enumerate() {
-            if i > 0 {
-                buf.push(',');
-            }
+        let mut sep = true;
+        json_array(buf, "referenced_tweets", refs, &mut sep, |buf, (k, rid)| {
             let _ = write!(buf, "{{\"type\":\"{k}\",\"id\":\"{rid}\"}}");
-        }
-        buf.push(']');
+        });
+        let [rt, rep, like, q] = metrics;
+        let _ = write!(
+            buf,
+            ",\"public_metrics\":{{\"retweet_count\":{rt},\"reply_count\":{rep},\"like_count\":{like},\"quote_count\":{q},\"impression_count\":{}}},\"edit_history_tweet_ids\":[\"{id}\"]",
+            (like + 1) * 37
+        );
     }
-    let [rt, rep, like, q] = metrics;
+}
+
+/// Appends `"key":[…]`, one element per item written by `item`, or nothing for no items. `sep`
+/// says whether a member came before (so a comma goes first) and is set once one has.
+fn json_array<T>(
+    buf: &mut String,
+    key: &str,
+    items: &[T],
+    sep: &mut bool,
+    item: impl Fn(&mut String, &T),
+) {
+    if items.is_empty() {
+        return;
+    }
+    if *sep {
+        buf.push(',');
+    }
+    *sep = true;
+    let _ = write!(buf, "\"{key}\":[");
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        item(buf, x);
+    }
+    buf.push(']');
+}
+
+/// One URL entity; a `display_url` longer than 26 characters is cut to 25 and `…`.
+fn url_entity(buf: &mut String, u: &UrlEnt) {
+    let display = u
+        .expanded
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let display: String = if chars(display) > 26 {
+        display.chars().take(25).chain(['…']).collect()
+    } else {
+        display.to_string()
+    };
     let _ = write!(
         buf,
-        ",\"public_metrics\":{{\"retweet_count\":{rt},\"reply_count\":{rep},\"like_count\":{like},\"quote_count\":{q},\"impression_count\":{}}},\"edit_history_tweet_ids\":[\"{id}\"]",
-        (like + 1) * 37
+        "{{\"start\":{},\"end\":{},\"url\":\"{}\",\"expanded_url\":",
+        u.s, u.e, u.tco
     );
+    json_str(buf, &u.expanded);
+    buf.push_str(",\"display_url\":");
+    json_str(buf, &display);
+    if let Some(w) = &u.unwound {
+        buf.push_str(",\"unwound_url\":");
+        json_str(buf, w);
+    }
+    buf.push('}');
 }
 
 /// A part of a Telegram message text.

@@ -7,7 +7,7 @@ use skydas_model::Platform;
 
 use crate::SimError;
 use crate::lang::LANGS;
-use crate::out::{self, UrlEnt, chars};
+use crate::out::{TweetJson, UrlEnt, chars};
 
 use super::Sim;
 use super::schedule::{Ev, Orig, TweetEv};
@@ -98,20 +98,20 @@ impl Sim {
             LANGS[lang]
         };
         let mut buf = std::mem::take(&mut self.buf);
-        out::tweet_json(
-            &mut buf,
+        TweetJson {
             id,
-            &text,
-            self.x[a].id,
+            text: &text,
+            author: self.x[a].id,
             t,
-            lang_code,
+            lang: lang_code,
             conv,
-            &urls,
-            &tags,
-            &mentions,
-            &refs,
-            [rts, self.prng.poisson(0.4), like, 0],
-        );
+            urls: &urls,
+            tags: &tags,
+            mentions: &mentions,
+            refs: &refs,
+            metrics: [rts, self.prng.poisson(0.4), like, 0],
+        }
+        .write(&mut buf);
         let as_page = self.prng.chance(0.5);
         let r = self
             .xsink
@@ -202,20 +202,20 @@ impl Sim {
         let a = author as usize;
         let lang = LANGS[self.x[orig.author as usize].lang];
         let mut buf = std::mem::take(&mut self.buf);
-        out::tweet_json(
-            &mut buf,
+        TweetJson {
             id,
-            &text,
-            self.x[a].id,
+            text: &text,
+            author: self.x[a].id,
             t,
             lang,
-            id,
-            &urls,
-            &tags,
-            &mentions,
-            &[("retweeted", orig.id)],
-            [0, 0, 0, 0],
-        );
+            conv: id,
+            urls: &urls,
+            tags: &tags,
+            mentions: &mentions,
+            refs: &[("retweeted", orig.id)],
+            metrics: [0, 0, 0, 0],
+        }
+        .write(&mut buf);
         let as_page = self.prng.chance(0.5);
         let oa = orig.author as usize;
         let r = self.xsink.write(
