@@ -15,6 +15,8 @@ use super::Sim;
 use super::decoys::plant_decoys;
 use super::operations::plant_operations;
 
+/// Builds the world of `cfg`: the organic actors, then the operations and decoys (from a fork
+/// of their own), then the organic rates, and opens the output files under `data`.
 pub(super) fn build(cfg: &SimConfig, data: &Path) -> Result<Sim, SimError> {
     let mut rng = Rng::new(cfg.seed);
     let n_items = 100_000.0 * cfg.scale;
@@ -149,6 +151,7 @@ impl Pool {
         }
     }
 
+    /// How many members the community has.
     pub(super) fn len(&self) -> usize {
         self.members.len()
     }
@@ -163,6 +166,9 @@ impl Pool {
     }
 }
 
+/// A new Telegram channel of language `lang` with relative posting rate `rate`; a `reserved`
+/// one plays a planted or decoy role and is left out of the organic ones (the full-account
+/// export, organic forwards).
 pub(super) fn new_chan(
     names: &mut Names,
     rng: &mut Rng,
@@ -190,6 +196,9 @@ pub(super) fn new_chan(
 }
 
 impl Sim {
+    /// Adds `n` bot accounts, most of them in language `lang`. `templated` ones mostly have
+    /// generated handles and were created in one batch; with `cover` above 0 they also post
+    /// organically at that median rate.
     pub(super) fn bot_accounts(
         &mut self,
         names: &mut Names,

@@ -72,6 +72,7 @@ impl Sim {
         Ok(())
     }
 
+    /// Writes a message, then queues what its channel's hooks and organic forwards make of it.
     pub(super) fn emit_tg(&mut self, t: i64, ev: TgEv) -> Result<(), SimError> {
         let c = ev.chan as usize;
         let msg = self.next_msg(c);
@@ -167,6 +168,7 @@ impl Sim {
         format!("https://t.me/{}/{}", self.chans[c].username, msg)
     }
 
+    /// Writes channel `chan`'s forward of `src`.
     pub(super) fn emit_fwd(
         &mut self,
         t: i64,

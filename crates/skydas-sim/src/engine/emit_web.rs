@@ -12,6 +12,7 @@ use crate::lang::Slots;
 use super::Sim;
 use super::schedule::ArtEv;
 
+/// The URL slug of a title, or a generic one when the title has too little ASCII in it.
 pub(super) fn slug(title: &str) -> String {
     let mut s = String::new();
     for c in title.chars().flat_map(char::to_lowercase) {
@@ -30,6 +31,7 @@ pub(super) fn slug(title: &str) -> String {
 }
 
 impl Sim {
+    /// Writes an article to its site's feed; an organic one of a real outlet starts a cascade.
     pub(super) fn emit_article(&mut self, t: i64, ev: ArtEv) -> Result<(), SimError> {
         let s = ev.site as usize;
         let site = &mut self.sites[s];

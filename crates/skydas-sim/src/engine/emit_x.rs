@@ -13,13 +13,17 @@ use super::Sim;
 use super::schedule::{Ev, Orig, TweetEv};
 
 impl Sim {
-    pub(super) fn snowflake(&mut self, t: i64) -> u64 {
+    /// A tweet id for time `t` in X's snowflake layout: milliseconds since the X epoch, then a
+    /// sequence number.
+    fn snowflake(&mut self, t: i64) -> u64 {
         let ms = (t * 1000 + self.prng.range(0, 999) - 1_288_834_974_657).max(0) as u64;
         self.id_seq += 1;
         (ms << 22) | (self.id_seq & 0x3f_ffff)
     }
 
-    pub(super) fn rt_count(&mut self, author: usize) -> u64 {
+    /// How many organic retweets a post of `author` gets: none under 300 followers, then more
+    /// the more followers.
+    fn rt_count(&mut self, author: usize) -> u64 {
         let f = self.x[author].followers as f64;
         if f < 300.0 {
             return 0;
@@ -28,6 +32,8 @@ impl Sim {
         self.prng.poisson(mean.min(1500.0))
     }
 
+    /// Writes a tweet (a reply to a recent post in its language when `ev.reply`), then queues
+    /// its retweets.
     pub(super) fn emit_tweet(&mut self, t: i64, ev: TweetEv) -> Result<(), SimError> {
         let id = self.snowflake(t);
         let a = ev.author as usize;
@@ -159,6 +165,8 @@ impl Sim {
         r
     }
 
+    /// Writes `author`'s retweet of `orig`: `RT @user: ` and the start of the original text,
+    /// with the entities that fall in it.
     pub(super) fn emit_retweet(
         &mut self,
         t: i64,

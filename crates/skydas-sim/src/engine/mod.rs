@@ -36,6 +36,8 @@ use schedule::{
     ArtEv, ChanHook, DIURNAL, Ev, NEWS_DIURNAL, Plan, Sched, SiteHook, TgEv, TweetEv, profile,
 };
 
+/// The world and the run: actors, hooks and plans, the event queue, the open files and
+/// what truth will say.
 struct Sim {
     cfg_start: i64,
     end: i64,
@@ -188,6 +190,8 @@ impl Sim {
         }
     }
 
+    /// Writes every queued event due before `until`; those past the end of the window are
+    /// dropped.
     fn drain(&mut self, until: i64) -> Result<(), SimError> {
         while self.heap.peek().is_some_and(|s| s.t < until) {
             let Some(Sched { t, ev, .. }) = self.heap.pop() else {
@@ -208,6 +212,7 @@ impl Sim {
         Ok(())
     }
 
+    /// Closes the files, writes `truth.json` and sums the run up.
     fn finish(mut self, cfg: &SimConfig, outdir: &Path) -> Result<SimSummary, SimError> {
         // Whatever is still pending falls after the window and is not written.
         self.heap.clear();

@@ -12,6 +12,7 @@ use super::Sim;
 use super::schedule::{ChanHook, Plan};
 
 impl Sim {
+    /// Opens a file per Telegram channel (or a place in the full-account export) and per site.
     pub(super) fn open_outputs(&mut self, start: i64, data: &Path) -> Result<(), SimError> {
         // The full-account export takes three quiet organic channels and is meant to take one
         // forwarding channel of an operation too, so that both export shapes carry truth. The

@@ -22,6 +22,7 @@ pub(super) const NEWS_DIURNAL: [f64; 24] = [
     1.2, 1.1, 1.0, 0.8, 0.6, 0.4,
 ];
 
+/// Activity at time `t` in time zone `tz`, relative to the day's mean, lower at weekends.
 pub(super) fn profile(p: &[f64; 24], t: i64, tz: i64) -> f64 {
     let mean: f64 = p.iter().sum::<f64>() / 24.0;
     let local = t + tz * 3600;
@@ -32,6 +33,7 @@ pub(super) fn profile(p: &[f64; 24], t: i64, tz: i64) -> f64 {
     p[h as usize] / mean * weekend
 }
 
+/// A queued event and when it is due; `seq` keeps events of the same second in queue order.
 pub(super) struct Sched {
     pub(super) t: i64,
     pub(super) seq: u64,
@@ -56,11 +58,13 @@ impl Ord for Sched {
     }
 }
 
+/// A link in a post: what the post shows, and where a redirect leads when there is one.
 pub(super) struct Link {
     pub(super) expanded: String,
     pub(super) unwound: Option<String>,
 }
 
+/// A tweet to write; `tag` is its truth group (0 for organic).
 pub(super) struct TweetEv {
     pub(super) author: u32,
     pub(super) text: String,
@@ -114,6 +118,7 @@ impl From<TweetEv> for Ev {
     }
 }
 
+/// A written tweet, as its retweets need it.
 pub(super) struct Orig {
     pub(super) id: u64,
     pub(super) author: u32,
@@ -123,6 +128,7 @@ pub(super) struct Orig {
     pub(super) json: String,
 }
 
+/// A Telegram message to write; `slots` is the text it was rendered from, when there is one.
 pub(super) struct TgEv {
     pub(super) chan: u32,
     pub(super) slots: Option<Slots>,
@@ -131,6 +137,7 @@ pub(super) struct TgEv {
     pub(super) tag: u16,
 }
 
+/// A written Telegram message, as its forwards, portals and cross-posts need it.
 pub(super) struct TgOrig {
     pub(super) chan: u32,
     pub(super) msg: u64,
@@ -170,6 +177,7 @@ impl Ev {
     }
 }
 
+/// An article to write; `source` is the post it republishes (portals).
 pub(super) struct ArtEv {
     pub(super) site: u32,
     pub(super) slots: Slots,
@@ -177,6 +185,7 @@ pub(super) struct ArtEv {
     pub(super) tag: u16,
 }
 
+/// Something that happens at a time: a post to write, or a planted wave to expand.
 pub(super) enum Ev {
     Tweet(Box<TweetEv>),
     Retweet {
@@ -196,6 +205,7 @@ pub(super) enum Ev {
     },
 }
 
+/// What a post of a planted source channel sets off, each with probability `p`.
 pub(super) enum ChanHook {
     Forward {
         chan: u32,
@@ -218,6 +228,7 @@ pub(super) enum ChanHook {
     },
 }
 
+/// What an organic article of an outlet sets off for the decoys hooked on it.
 pub(super) enum SiteHook {
     Auto {
         acc: u32,
@@ -257,6 +268,7 @@ pub(super) enum Plan {
 }
 
 impl Sim {
+    /// Queues `ev` at `t`; events due at the same second keep the order they were queued in.
     pub(super) fn push(&mut self, t: i64, ev: Ev) {
         self.seq += 1;
         self.heap.push(Sched {
@@ -266,6 +278,8 @@ impl Sim {
         });
     }
 
+    /// Queues `n` waves of plan `plan` at random times of the window, thinned by the diurnal
+    /// profile of time zone `tz` when `daytime`.
     pub(super) fn waves(&mut self, plan: u16, n: usize, rng: &mut Rng, daytime: bool, tz: i64) {
         let span = (self.end - self.cfg_start) as f64;
         for _ in 0..n {
