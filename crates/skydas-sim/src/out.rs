@@ -8,9 +8,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use skydas_model::time::{civil_from_days, format_rfc3339};
+use skydas_model::time::{civil_from_days, format_rfc3339, format_rfc3339_millis};
 
 use crate::SimError;
+use crate::truth::Truth;
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
     move |source| SimError::Io {
@@ -266,6 +267,150 @@ impl XSink {
     }
 }
 
+/// A URL entity of a tweet: character offsets of its t.co link in the text and where it leads.
+pub struct UrlEnt {
+    pub s: usize,
+    pub e: usize,
+    pub tco: String,
+    pub expanded: String,
+    pub unwound: Option<String>,
+}
+
+/// Length in characters: X API entity offsets count characters, not bytes.
+pub fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// One X API v2 tweet object, as [`TweetJson::write`] writes it.
+pub struct TweetJson<'a> {
+    pub id: u64,
+    pub text: &'a str,
+    pub author: u64,
+    pub t: i64,
+    pub lang: &'a str,
+    pub conv: u64,
+    pub urls: &'a [UrlEnt],
+    /// `(start, end, tag)` without the `#`.
+    pub tags: &'a [(usize, usize, String)],
+    /// `(start, end, username, user id)`.
+    pub mentions: &'a [(usize, usize, String, u64)],
+    /// `(type, tweet id)`: `replied_to`, `retweeted`.
+    pub refs: &'a [(&'a str, u64)],
+    /// Retweets, replies, likes and quotes.
+    pub metrics: [u64; 4],
+}
+
+impl TweetJson<'_> {
+    /// Writes the tweet into `buf` (cleared first).
+    pub fn write(&self, buf: &mut String) {
+        let TweetJson {
+            id,
+            text,
+            author,
+            t,
+            lang,
+            conv,
+            urls,
+            tags,
+            mentions,
+            refs,
+            metrics,
+        } = *self;
+        buf.clear();
+        let _ = write!(buf, "{{\"id\":\"{id}\",\"text\":");
+        json_str(buf, text);
+        let _ = write!(
+            buf,
+            ",\"author_id\":\"{author}\",\"created_at\":\"{}\",\"lang\":\"{lang}\",\"conversation_id\":\"{conv}\"",
+            format_rfc3339_millis(t)
+        );
+        if !(urls.is_empty() && tags.is_empty() && mentions.is_empty()) {
+            buf.push_str(",\"entities\":{");
+            let mut sep = false;
+            json_array(buf, "urls", urls, &mut sep, url_entity);
+            json_array(buf, "hashtags", tags, &mut sep, |buf, (s, e, tag)| {
+                let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"tag\":");
+                json_str(buf, tag);
+                buf.push('}');
+            });
+            json_array(
+                buf,
+                "mentions",
+                mentions,
+                &mut sep,
+                |buf, (s, e, u, uid)| {
+                    let _ = write!(buf, "{{\"start\":{s},\"end\":{e},\"username\":");
+                    json_str(buf, u);
+                    let _ = write!(buf, ",\"id\":\"{uid}\"}}");
+                },
+            );
+            buf.push('}');
+        }
+        let mut sep = true;
+        json_array(buf, "referenced_tweets", refs, &mut sep, |buf, (k, rid)| {
+            let _ = write!(buf, "{{\"type\":\"{k}\",\"id\":\"{rid}\"}}");
+        });
+        let [rt, rep, like, q] = metrics;
+        let _ = write!(
+            buf,
+            ",\"public_metrics\":{{\"retweet_count\":{rt},\"reply_count\":{rep},\"like_count\":{like},\"quote_count\":{q},\"impression_count\":{}}},\"edit_history_tweet_ids\":[\"{id}\"]",
+            (like + 1) * 37
+        );
+    }
+}
+
+/// Appends `"key":[…]`, one element per item written by `item`, or nothing for no items. `sep`
+/// says whether a member came before (so a comma goes first) and is set once one has.
+fn json_array<T>(
+    buf: &mut String,
+    key: &str,
+    items: &[T],
+    sep: &mut bool,
+    item: impl Fn(&mut String, &T),
+) {
+    if items.is_empty() {
+        return;
+    }
+    if *sep {
+        buf.push(',');
+    }
+    *sep = true;
+    let _ = write!(buf, "\"{key}\":[");
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        item(buf, x);
+    }
+    buf.push(']');
+}
+
+/// One URL entity; a `display_url` longer than 26 characters is cut to 25 and `…`.
+fn url_entity(buf: &mut String, u: &UrlEnt) {
+    let display = u
+        .expanded
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let display: String = if chars(display) > 26 {
+        display.chars().take(25).chain(['…']).collect()
+    } else {
+        display.to_string()
+    };
+    let _ = write!(
+        buf,
+        "{{\"start\":{},\"end\":{},\"url\":\"{}\",\"expanded_url\":",
+        u.s, u.e, u.tco
+    );
+    json_str(buf, &u.expanded);
+    buf.push_str(",\"display_url\":");
+    json_str(buf, &display);
+    if let Some(w) = &u.unwound {
+        buf.push_str(",\"unwound_url\":");
+        json_str(buf, w);
+    }
+    buf.push('}');
+}
+
 /// A part of a Telegram message text.
 #[derive(Debug, Clone)]
 pub enum Part {
@@ -430,6 +575,17 @@ pub fn write_full_account(
     }
     s.push_str("\n]}\n}\n");
     w.write_all(s.as_bytes()).map_err(io_err(path))?;
+    w.flush().map_err(io_err(path))
+}
+
+/// Writes `truth.json`, pretty-printed with a final newline.
+pub(crate) fn write_truth(path: &Path, truth: &Truth) -> Result<(), SimError> {
+    let mut w = create(path)?;
+    serde_json::to_writer_pretty(&mut w, truth).map_err(|e| SimError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    w.write_all(b"\n").map_err(io_err(path))?;
     w.flush().map_err(io_err(path))
 }
 

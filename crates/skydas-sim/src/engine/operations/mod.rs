@@ -1,0 +1,102 @@
+//! The planted operations, one file each: what the operation plants in the world (its accounts,
+//! channels or sites, its truth group and the waves it will run) and how one of its waves turns
+//! into posts when it comes due. They are planted in a fixed order from one generator, so the
+//! order below is part of every scenario.
+
+mod copypasta;
+mod cross_posting;
+mod doppelganger;
+mod forward_network;
+mod hashtag_flood;
+mod portal_kombat;
+mod retweet_ring;
+mod slow_coordination;
+mod source_channel;
+
+use skydas_model::Platform;
+
+use crate::rng::Rng;
+use crate::world::Names;
+
+use super::Sim;
+use super::schedule::Plan;
+
+pub(super) use copypasta::Copypasta;
+pub(super) use doppelganger::Doppelganger;
+pub(super) use hashtag_flood::HashtagFlood;
+pub(super) use retweet_ring::RetweetRing;
+pub(super) use slow_coordination::SlowCoordination;
+
+/// What every operation is sized by, drawn once before the first one is planted.
+struct Sizing {
+    /// Items all operations together write: 3 to 8 % of the scenario.
+    budget: f64,
+    /// Median posts per day of the operations' bot accounts outside their waves (cover traffic).
+    cover: f64,
+    /// Scale factor for member counts, damped so that small scenarios keep groups to find.
+    sf: f64,
+}
+
+impl Sizing {
+    /// The items one operation writes: its share `w` of the budget.
+    fn items(&self, w: f64) -> f64 {
+        self.budget * w
+    }
+}
+
+/// Plants every operation, in the order that fixes each one's draws.
+pub(super) fn plant_operations(sim: &mut Sim, names: &mut Names, rng: &mut Rng, n: f64, sf: f64) {
+    let frac = rng.uniform(0.03, 0.08);
+    let budget = frac * n;
+    let cover = rng.uniform(0.3, 1.2);
+    let z = Sizing { budget, cover, sf };
+    doppelganger::plant(sim, names, rng, &z);
+    portal_kombat::plant(sim, names, rng, &z);
+    forward_network::plant(sim, names, rng, &z);
+    copypasta::plant(sim, names, rng, &z);
+    hashtag_flood::plant(sim, names, rng, &z);
+    retweet_ring::plant(sim, names, rng, &z);
+    slow_coordination::plant(sim, names, rng, &z);
+    cross_posting::plant(sim, names, rng, &z);
+    sim.grow_chan_hooks();
+}
+
+/// A member count between `lo` and `hi` at full scale, at least 4.
+fn scaled(lo: f64, hi: f64, sf: f64, rng: &mut Rng) -> usize {
+    ((rng.uniform(lo, hi) * sf).round() as usize).max(4)
+}
+
+/// X accounts as truth actors, all in one role.
+fn x_actors(members: &[u32], role: &'static str) -> Vec<(Platform, u32, &'static str)> {
+    members.iter().map(|&i| (Platform::X, i, role)).collect()
+}
+
+impl Sim {
+    /// Adds `plan` for group `tag` and schedules its `n` waves over the window (by day in time
+    /// zone `tz` when `daytime`).
+    fn run_plan(&mut self, tag: u16, plan: Plan, n: usize, rng: &mut Rng, daytime: bool, tz: i64) {
+        self.plans.push((tag, plan));
+        let p = self.plans.len() as u16 - 1;
+        self.waves(p, n, rng, daytime, tz);
+    }
+
+    /// Turns one due wave of plan `plan` into its posts.
+    pub(super) fn expand_wave(&mut self, t: i64, plan: u16) {
+        let mut r = self.prng.fork(u64::from(plan));
+        let Some((tag, p)) = self.plans.get(plan as usize) else {
+            return;
+        };
+        let tag = *tag;
+        let evs = match p {
+            Plan::Doppelganger(p) => doppelganger::wave(p, &mut r, t, tag),
+            Plan::Copypasta(p) => copypasta::wave(p, &mut r, t, tag),
+            Plan::HashtagFlood(p) => hashtag_flood::wave(p, &mut r, t, tag),
+            Plan::RetweetRing(p) => retweet_ring::wave(p, &self.x, &mut r, t, tag),
+            Plan::SlowCoordination(p) => slow_coordination::wave(p, &mut r, t, tag),
+            Plan::Source { chan } => source_channel::wave(*chan, &self.chans, &mut r, t, tag),
+        };
+        for (at, ev) in evs {
+            self.push(at, ev);
+        }
+    }
+}
