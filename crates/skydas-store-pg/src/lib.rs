@@ -13,11 +13,14 @@
 //! `ts_rank` for relevance and `ts_headline` for snippets.
 //!
 //! Original files are kept in a local directory, as the embedded store does: they are evidence
-//! kept where the import ran, not rows.
+//! kept where the import ran, not rows. Everything else (accounts and the audit log, TAXII
+//! sharing state and partner intelligence) lives in the database.
 
 mod blocking;
 pub mod reconnect;
 mod search;
+mod session;
+mod sharing;
 mod web;
 mod work;
 
@@ -29,6 +32,7 @@ pub use blocking::Blocking;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
+pub use sharing::PgSharing;
 use skydas_model::{
     Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform,
     Provenance, Tlp, normalise_domain,
@@ -49,6 +53,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/0003_accounts.sql"),
     ),
+    (4, "sharing", include_str!("../migrations/0004_sharing.sql")),
 ];
 
 /// The schema used when the URL names none.

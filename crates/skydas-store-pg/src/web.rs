@@ -4,9 +4,7 @@
 //! items. Each is a session of its own beside the [`PgStore`], and reconnects by itself after
 //! the server restarted.
 
-use std::sync::{Mutex, MutexGuard};
-
-use postgres::{Client, Row};
+use postgres::Row;
 use skydas_model::{Actor, ActorKind, Platform};
 use skydas_store::accounts::{
     AUDIT_GENESIS, AccountStore, AuditCheck, AuditEvent, AuditRecord, Role, User, check_new_user,
@@ -17,48 +15,12 @@ use skydas_store::browse::{
 };
 use skydas_store::{Result, StoreError};
 
-use crate::{PgResultExt, PgStore, PgUrl, open_client, unix_now};
+use crate::session::Session;
+use crate::{PgResultExt, PgStore, unix_now};
 
 /// Advisory lock key serialising audit appends across processes: two appenders must not both
 /// chain onto the same head.
 const AUDIT_LOCK: i64 = 0x5359_4441_5330_0003;
-
-/// One session, re-opened when the server dropped it.
-struct Session {
-    client: Mutex<Client>,
-    url: PgUrl,
-}
-
-impl Session {
-    fn open(url: &PgUrl) -> Result<Session> {
-        Ok(Session {
-            client: Mutex::new(open_client(url)?),
-            url: url.clone(),
-        })
-    }
-
-    /// The session, reconnected first if the server closed it (a restart). A panic while
-    /// holding the lock leaves the session usable: an open transaction was rolled back.
-    fn get(&self) -> Result<MutexGuard<'_, Client>> {
-        let mut c = self
-            .client
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if c.is_closed() {
-            *c = open_client(&self.url)?;
-        }
-        Ok(c)
-    }
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("url", &self.url.display())
-            .field("schema", &self.url.schema)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Accounts and the audit log in PostgreSQL; see [`AccountStore`] for the contract.
 #[derive(Debug)]

@@ -1,10 +1,13 @@
-//! The shared store conformance suite, run against the PostgreSQL server named by
-//! `SKYDAS_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`), each check in a fresh
-//! schema that is dropped afterwards.
+//! The shared store conformance suite (the store and its sharing tables), run against the
+//! PostgreSQL server named by `SKYDAS_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), each check in a fresh schema that is dropped
+//! afterwards.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use skydas_store::Store;
+use skydas_store::conformance::sharing;
+use skydas_store::sharing::SharingStore;
 use skydas_store_pg::PgStore;
 
 fn base_url() -> String {
@@ -28,20 +31,37 @@ impl Drop for Schemas {
     }
 }
 
-fn run(check: skydas_store::conformance::Check, name: &str) {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let schemas = Schemas {
-        urls: std::sync::Mutex::new(Vec::new()),
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
-    let make = || -> Box<dyn Store> {
+impl Schemas {
+    fn new() -> Schemas {
+        Schemas {
+            urls: std::sync::Mutex::new(Vec::new()),
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A store in a fresh schema of its own.
+    fn store(&self, name: &str) -> PgStore {
+        static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let schema = format!("skydas_test_{}_{name}_{n}", std::process::id());
         let url = format!("{}?schema={schema}", base_url());
         PgStore::drop_schema(&url).expect("drop");
-        schemas.urls.lock().expect("lock").push(url.clone());
-        let dir = schemas.dir.path().join(&schema);
-        Box::new(PgStore::connect(&url, &dir).unwrap_or_else(|e| panic!("connect {url}: {e}")))
+        self.urls.lock().expect("lock").push(url.clone());
+        let dir = self.dir.path().join(&schema);
+        PgStore::connect(&url, &dir).unwrap_or_else(|e| panic!("connect {url}: {e}"))
+    }
+}
+
+fn run(check: skydas_store::conformance::Check, name: &str) {
+    let schemas = Schemas::new();
+    let make = || -> Box<dyn Store> { Box::new(schemas.store(name)) };
+    check(&make);
+}
+
+fn run_sharing(check: sharing::Check, name: &str) {
+    let schemas = Schemas::new();
+    let make = || -> Box<dyn SharingStore> {
+        Box::new(schemas.store(name).sharing().expect("sharing session"))
     };
     check(&make);
 }
@@ -70,6 +90,31 @@ checks!(
     findings_replace_preserves_review,
     protected_crud,
     originals_kept_by_hash,
+);
+
+macro_rules! sharing_checks {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_sharing(sharing::$name, stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_sharing_check_is_run() {
+            let here = [$(stringify!($name)),*];
+            let all: Vec<&str> = sharing::CHECKS.iter().map(|c| c.0).collect();
+            assert_eq!(here.as_slice(), all.as_slice());
+        }
+    };
+}
+
+sharing_checks!(
+    collections_and_grants,
+    versions_get_increasing_date_added,
+    statuses_pages_and_pull_state,
+    partner_intel_and_watch_items,
 );
 
 #[test]

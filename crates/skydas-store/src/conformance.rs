@@ -10,6 +10,10 @@
 //!     skydas_store::conformance::search_filters(&|| Box::new(my_backend()));
 //! }
 //! ```
+//!
+//! The checks of the sharing tables ([`crate::sharing::SharingStore`]) are in [`sharing`].
+
+pub mod sharing;
 
 use std::collections::BTreeMap;
 
