@@ -54,7 +54,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 pub fn random_token() -> Result<String, HashError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(|e| HashError(e.to_string()))?;
-    Ok(skydas_store::accounts::hex(&b))
+    Ok(skydas_store::codec::hex(&b))
 }
 
 /// Compares secrets in time independent of where they differ.

@@ -33,15 +33,13 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 pub use sharing::PgSharing;
-use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform,
-    Provenance, Tlp, normalise_domain,
-};
+use skydas_model::{Actor, Corpus, CorpusBuilder, Finding, Item, Platform, Provenance};
 pub use web::{PgAccounts, PgBrowse};
 
+use skydas_store::codec::{self, clamp_u64, count, locator_to_db};
 use skydas_store::{
-    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SearchHit,
-    SearchQuery, Stats, Store, StoreError, StoredItem, codec,
+    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SearchHit, SearchQuery,
+    Stats, Store, StoreError, StoredItem, originals, unix_now,
 };
 
 /// Numbered migrations, applied in order and recorded in `schema_migrations`.
@@ -69,8 +67,9 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// A store URL split into what the driver understands and the schema to use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A store URL split into what the driver understands and the schema to use. Its `Debug` form
+/// shows no password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PgUrl {
     /// The URL without Skydas's own parameters.
     pub conn: String,
@@ -122,6 +121,15 @@ impl PgUrl {
     }
 }
 
+impl std::fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgUrl")
+            .field("conn", &self.display())
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
 /// `url` with any password replaced by `***`.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -150,8 +158,7 @@ pub struct PgStore {
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore")
-            .field("url", &self.url.display())
-            .field("schema", &self.url.schema)
+            .field("url", &self.url)
             .finish_non_exhaustive()
     }
 }
@@ -367,17 +374,6 @@ fn migrate(client: &mut Client, url: &PgUrl) -> Result<()> {
     tx.commit().at(url)
 }
 
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Counts beyond `i64::MAX` do not occur; clamping keeps hostile input from failing a batch.
-fn clamp_u64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
 /// Earliest and latest times with a monthly partition; outside them one partition each.
 const MIN_PARTITIONED: i64 = -2_208_988_800; // 1900-01-01
 const MAX_PARTITIONED: i64 = 7_258_118_400; // 2200-01-01
@@ -470,38 +466,6 @@ fn merge_actor(into: &mut Actor, a: &Actor) {
     }
     if into.followers.is_none() {
         into.followers = a.followers;
-    }
-}
-
-fn locator_to_db(l: Locator) -> (i16, i64) {
-    match l {
-        Locator::Line(n) => (0, clamp_u64(n)),
-        Locator::Offset(n) => (1, clamp_u64(n)),
-        Locator::Record(n) => (2, clamp_u64(n)),
-    }
-}
-
-fn locator_from_db(kind: i16, n: i64) -> Result<Locator> {
-    let n = u64::try_from(n).map_err(|_| StoreError::corrupt_pg("locator", n))?;
-    Ok(match kind {
-        0 => Locator::Line(n),
-        1 => Locator::Offset(n),
-        2 => Locator::Record(n),
-        _ => return Err(StoreError::corrupt_pg("locator kind", kind)),
-    })
-}
-
-/// Builds a `Corrupt` error; the store crate keeps its own constructor private.
-trait CorruptExt {
-    fn corrupt_pg(what: &'static str, detail: impl std::fmt::Display) -> StoreError;
-}
-
-impl CorruptExt for StoreError {
-    fn corrupt_pg(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
-        StoreError::Corrupt {
-            what,
-            detail: detail.to_string(),
-        }
     }
 }
 
@@ -631,7 +595,7 @@ fn write_items(tx: &mut Transaction<'_>, url: &PgUrl, items: &[Item]) -> Result<
                     it.actor.platform_id.clone(),
                 ))
                 .copied()
-                .ok_or_else(|| StoreError::corrupt_pg("actor id", &it.actor.platform_id))?;
+                .ok_or_else(|| StoreError::corrupt("actor id", &it.actor.platform_id))?;
             c.push(id, actor, it)?;
         }
         tx.execute(
@@ -686,12 +650,12 @@ fn write_items(tx: &mut Transaction<'_>, url: &PgUrl, items: &[Item]) -> Result<
         let item_id = item_ids
             .get(&key)
             .copied()
-            .ok_or_else(|| StoreError::corrupt_pg("item id", &it.platform_id))?;
+            .ok_or_else(|| StoreError::corrupt("item id", &it.platform_id))?;
         let p = &it.provenance;
         let file_id = file_ids
             .get(&p.file_sha256)
             .copied()
-            .ok_or_else(|| StoreError::corrupt_pg("file id", &p.file_sha256))?;
+            .ok_or_else(|| StoreError::corrupt("file id", &p.file_sha256))?;
         let (lk, l) = locator_to_db(p.locator);
         prov.push((
             item_id,
@@ -786,12 +750,7 @@ impl<'a> ItemColumns<'a> {
         self.text.push(&it.text);
         self.match_text.push(&it.match_text);
         self.lang.push(&it.lang);
-        // A confidence that is not a number is no confidence.
-        self.lang_conf.push(if it.lang_conf.is_finite() {
-            it.lang_conf
-        } else {
-            0.0
-        });
+        self.lang_conf.push(codec::finite_or_zero(it.lang_conf));
         self.lang_hint.push(it.lang_hint.as_deref());
         self.repost_of.push(it.repost_of.as_deref());
         self.reply_to.push(it.reply_to.as_deref());
@@ -814,82 +773,51 @@ const PROV_SELECT: &str = "SELECT f.sha256, p.importer, p.importer_version, p.lo
                            FROM provenance p JOIN files f ON f.id = p.file_id \
                            WHERE p.item_id = i.id ORDER BY p.file_id, p.loc_kind, p.loc";
 
-fn placeholder_provenance() -> Provenance {
-    Provenance {
-        file_sha256: String::new(),
-        importer: String::new(),
-        importer_version: 0,
-        locator: Locator::Record(0),
-    }
-}
-
-fn platform_from(s: &str) -> Result<Platform> {
-    Platform::parse(s).ok_or_else(|| StoreError::corrupt_pg("platform", s))
-}
-
 fn item_from_row(r: &Row, actors: &HashMap<i64, Actor>) -> Result<Item> {
-    let platform = platform_from(r.get(0))?;
-    let actor_id: i64 = r.get(2);
-    let actor = actors
-        .get(&actor_id)
-        .cloned()
-        .ok_or_else(|| StoreError::corrupt_pg("actor id", actor_id))?;
-    let mut it = Item::new(
-        platform,
-        r.get::<_, &str>(1),
-        actor,
-        r.get(4),
-        r.get::<_, &str>(5),
-        placeholder_provenance(),
-    );
-    let kind: &str = r.get(3);
-    it.kind = ItemKind::parse(kind).ok_or_else(|| StoreError::corrupt_pg("item kind", kind))?;
-    it.match_text = r.get(6);
-    it.lang = r.get(7);
-    it.lang_conf = r.get(8);
-    it.lang_hint = r.get(9);
-    it.repost_of = r.get(10);
-    it.reply_to = r.get(11);
-    it.quote_of = r.get(12);
-    if let Some(s) = r.get::<_, Option<&str>>(13) {
-        codec::urls_from_json(s, &mut it.urls)?;
-    }
-    codec::list_from_json(r.get(14), &mut it.hashtags)?;
-    codec::list_from_json(r.get(15), &mut it.mentions)?;
+    let cols = codec::ItemCols {
+        platform: r.get(0),
+        platform_id: r.get(1),
+        actor_id: r.get(2),
+        kind: r.get(3),
+        time: r.get(4),
+        text: r.get(5),
+        match_text: r.get(6),
+        lang: r.get(7),
+        lang_conf: r.get(8),
+        lang_hint: r.get(9),
+        repost_of: r.get(10),
+        reply_to: r.get(11),
+        quote_of: r.get(12),
+        urls: r.get(13),
+        hashtags: r.get(14),
+        mentions: r.get(15),
+    };
+    let mut it = codec::empty_item();
+    codec::fill_item(&mut it, &cols, actors)?;
     Ok(it)
 }
 
 /// Columns from `start`: platform_id, handle, name, kind, created_at, followers.
 fn actor_from_row(r: &Row, start: usize) -> Result<Actor> {
-    let kind: &str = r.get(start + 3);
-    Ok(Actor {
-        platform_id: r.get(start),
-        handle: r.get(start + 1),
-        name: r.get(start + 2),
-        kind: ActorKind::parse(kind).ok_or_else(|| StoreError::corrupt_pg("actor kind", kind))?,
-        created_at: r.get(start + 4),
-        followers: r
-            .get::<_, Option<i64>>(start + 5)
-            .map(|f| u64::try_from(f).unwrap_or(0)),
-    })
+    codec::actor_from_db(
+        r.get(start),
+        r.get(start + 1),
+        r.get(start + 2),
+        r.get(start + 3),
+        r.get(start + 4),
+        r.get(start + 5),
+    )
 }
 
 /// Columns from `start`: sha256, importer, importer_version, loc_kind, loc.
 fn provenance_from_row(r: &Row, start: usize) -> Result<Provenance> {
-    Ok(Provenance {
-        file_sha256: r.get(start),
-        importer: r.get(start + 1),
-        importer_version: u32::try_from(r.get::<_, i32>(start + 2)).unwrap_or(0),
-        locator: locator_from_db(r.get(start + 3), r.get(start + 4))?,
-    })
-}
-
-fn finding_from_body(body: &str) -> Result<Finding> {
-    serde_json::from_str(body).map_err(|e| StoreError::corrupt_pg("finding", e))
-}
-
-fn count(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
+    codec::provenance_from_db(
+        r.get(start),
+        r.get(start + 1),
+        u32::try_from(r.get::<_, i32>(start + 2)).unwrap_or(0),
+        i64::from(r.get::<_, i16>(start + 3)),
+        r.get(start + 4),
+    )
 }
 
 impl Store for PgStore {
@@ -902,7 +830,7 @@ impl Store for PgStore {
             .at(&self.url)?;
         row.map(|r| {
             let s: &str = r.get(0);
-            FileStatus::parse(s).ok_or_else(|| StoreError::corrupt_pg("file status", s))
+            FileStatus::parse(s).ok_or_else(|| StoreError::corrupt("file status", s))
         })
         .transpose()
     }
@@ -966,13 +894,11 @@ impl Store for PgStore {
     }
 
     fn store_original(&mut self, path: &Path, sha256: &str) -> Result<PathBuf> {
-        keep_original(&self.originals, path, sha256)
+        originals::keep(&self.originals, path, sha256)
     }
 
     fn original_path(&self, sha256: &str) -> Result<Option<PathBuf>> {
-        skydas_store::check_sha256(sha256)?;
-        let p = self.originals.join(skydas_store::original_relpath(sha256));
-        Ok(p.is_file().then_some(p))
+        originals::find(&self.originals, sha256)
     }
 
     fn stats(&self) -> Result<Stats> {
@@ -1042,16 +968,7 @@ impl Store for PgStore {
             )
             .at(&url)?;
         for f in findings {
-            if !f.score.is_finite() {
-                return Err(StoreError::InvalidInput {
-                    what: "finding score",
-                    value: format!("{} in {}", f.score, f.id),
-                });
-            }
-            let body = serde_json::to_string(f).map_err(|e| StoreError::InvalidInput {
-                what: "finding",
-                value: format!("{}: {e}", f.id),
-            })?;
+            let body = codec::finding_to_json(f)?;
             tx.execute(
                 &stmt,
                 &[
@@ -1083,7 +1000,7 @@ impl Store for PgStore {
         )
         .at(&self.url)?
         .iter()
-        .map(|r| finding_from_body(r.get(0)))
+        .map(|r| codec::finding_from_json(r.get(0)))
         .collect()
     }
 
@@ -1091,7 +1008,7 @@ impl Store for PgStore {
         let mut c = self.conn();
         c.query_opt("SELECT body FROM findings WHERE id = $1", &[&id])
             .at(&self.url)?
-            .map(|r| finding_from_body(r.get(0)))
+            .map(|r| codec::finding_from_json(r.get(0)))
             .transpose()
     }
 
@@ -1102,15 +1019,7 @@ impl Store for PgStore {
             &[&id],
         )
         .at(&self.url)?
-        .map(|r| {
-            let (status, tlp): (&str, &str) = (r.get(0), r.get(2));
-            Ok(Review {
-                status: ReviewStatus::parse(status)
-                    .ok_or_else(|| StoreError::corrupt_pg("review status", status))?,
-                note: r.get(1),
-                tlp: Tlp::parse(tlp).ok_or_else(|| StoreError::corrupt_pg("tlp", tlp))?,
-            })
-        })
+        .map(|r| codec::review_from_db(r.get(0), r.get(1), r.get(2)))
         .transpose()
     }
 
@@ -1158,17 +1067,14 @@ impl Store for PgStore {
             return Ok(None);
         };
         let actors = HashMap::from([(r.get::<_, i64>(2), actor_from_row(&r, ITEM_COLUMN_COUNT)?)]);
-        let mut item = item_from_row(&r, &actors)?;
+        let item = item_from_row(&r, &actors)?;
         let provenance = c
             .query(&PROV_SELECT.replace("i.id", "$1"), &[&id])
             .at(&self.url)?
             .iter()
             .map(|r| provenance_from_row(r, 0))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(p) = provenance.first() {
-            item.provenance = p.clone();
-        }
-        Ok(Some(StoredItem { item, provenance }))
+        Ok(Some(StoredItem::new(item, provenance)))
     }
 
     fn protected_add(
@@ -1178,10 +1084,7 @@ impl Store for PgStore {
         kind: &str,
         note: &str,
     ) -> Result<bool> {
-        let domain = normalise_domain(domain).ok_or_else(|| StoreError::InvalidInput {
-            what: "domain",
-            value: domain.into(),
-        })?;
+        let domain = skydas_store::check_protected_domain(domain)?;
         // xmax = 0 only on a row this statement inserted.
         let inserted: bool = self
             .client_mut()
@@ -1198,7 +1101,7 @@ impl Store for PgStore {
     }
 
     fn protected_remove(&mut self, domain: &str) -> Result<bool> {
-        let Some(domain) = normalise_domain(domain) else {
+        let Some(domain) = skydas_model::normalise_domain(domain) else {
             return Ok(false);
         };
         let n = self
@@ -1227,36 +1130,6 @@ impl Store for PgStore {
         })
         .collect())
     }
-}
-
-/// Keeps an unchanged copy of an original file under `dir`, as the embedded store does.
-fn keep_original(dir: &Path, path: &Path, sha256: &str) -> Result<PathBuf> {
-    skydas_store::check_sha256(sha256)?;
-    let dst = dir.join(skydas_store::original_relpath(sha256));
-    if dst.is_file() {
-        return Ok(dst);
-    }
-    let io = |p: &Path, e| StoreError::Io {
-        path: p.to_path_buf(),
-        source: e,
-    };
-    let parent = dst.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let actual = skydas_store::sha256_file(path).map_err(|e| io(path, e))?;
-    if actual != sha256 {
-        return Err(StoreError::HashMismatch {
-            path: path.to_path_buf(),
-            expected: sha256.to_string(),
-            actual,
-        });
-    }
-    // Write under a temporary name and rename, so a kept original is always whole.
-    let tmp = dst.with_extension("partial");
-    if std::fs::hard_link(path, &dst).is_err() {
-        std::fs::copy(path, &tmp).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &dst).map_err(|e| io(&dst, e))?;
-    }
-    Ok(dst)
 }
 
 #[cfg(test)]

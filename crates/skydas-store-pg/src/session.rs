@@ -3,10 +3,14 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use postgres::Client;
+use postgres::types::ToSql;
+use postgres::{Client, Row};
 use skydas_store::Result;
 
-use crate::{PgUrl, open_client};
+use crate::{PgResultExt, PgUrl, open_client};
+
+/// The parameters of one statement.
+pub(crate) type Args<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// One session, re-opened when the server dropped it.
 pub(crate) struct Session {
@@ -34,13 +38,32 @@ impl Session {
         }
         Ok(c)
     }
+
+    /// The rows of one statement.
+    pub(crate) fn query(&self, sql: &str, args: Args<'_>) -> Result<Vec<Row>> {
+        self.get()?.query(sql, args).at(&self.url)
+    }
+
+    /// The row of one statement, if it returns one.
+    pub(crate) fn query_opt(&self, sql: &str, args: Args<'_>) -> Result<Option<Row>> {
+        self.get()?.query_opt(sql, args).at(&self.url)
+    }
+
+    /// The one row of one statement.
+    pub(crate) fn query_one(&self, sql: &str, args: Args<'_>) -> Result<Row> {
+        self.get()?.query_one(sql, args).at(&self.url)
+    }
+
+    /// Runs one statement; returns how many rows it changed.
+    pub(crate) fn execute(&self, sql: &str, args: Args<'_>) -> Result<u64> {
+        self.get()?.execute(sql, args).at(&self.url)
+    }
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("url", &self.url.display())
-            .field("schema", &self.url.schema)
+            .field("url", &self.url)
             .finish_non_exhaustive()
     }
 }

@@ -4,15 +4,16 @@
 //! clock are the embedded store's ([`skydas_store::sharing`]); only the SQL is here.
 
 use postgres::Row;
-use skydas_store::Result;
+use skydas_store::codec::{clamp_usize, count};
 use skydas_store::sharing::{
     Added, Collection, Grant, NewObject, ObjectRow, PartnerObject, SharingStore, WatchItem,
-    check_collection, check_grant, check_tlp, check_watch_item, collection_taken, next_date_added,
+    check_grant, check_tlp, check_watch_item, collection_taken, new_collection, next_date_added,
     watch_domain, watch_handle,
 };
+use skydas_store::{Result, unix_now};
 
 use crate::session::Session;
-use crate::{PgResultExt, PgStore, unix_now};
+use crate::{PgResultExt, PgStore};
 
 /// Advisory lock key serialising writers of object versions: each reads the latest
 /// `date_added` and must commit before the next one reads it, so that `date_added` increases
@@ -43,7 +44,7 @@ fn collection_from_row(r: &Row) -> Collection {
 }
 
 const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
-     source_org, body FROM taxii_objects";
+                           source_org, body FROM taxii_objects";
 
 fn object_from_row(r: &Row) -> ObjectRow {
     ObjectRow {
@@ -81,9 +82,7 @@ impl PgSharing {
     ) -> Result<Vec<WatchItem>> {
         let rows = self
             .0
-            .get()?
-            .query(&format!("SELECT {WATCH_COLS} {filter}"), args)
-            .at(&self.0.url)?;
+            .query(&format!("SELECT {WATCH_COLS} {filter}"), args)?;
         Ok(rows.iter().map(watch_from_row).collect())
     }
 }
@@ -96,79 +95,54 @@ impl SharingStore for PgSharing {
         description: &str,
         alias: Option<&str>,
     ) -> Result<Collection> {
-        let (title, alias) = check_collection(id, title, alias)?;
-        let now = unix_now();
-        let n = self
-            .0
-            .get()?
-            .execute(
-                "INSERT INTO taxii_collections (id, title, description, alias, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                &[&id, &title, &description, &alias, &now],
-            )
-            .at(&self.0.url)?;
+        let c = new_collection(id, title, description, alias, unix_now())?;
+        let n = self.0.execute(
+            "INSERT INTO taxii_collections (id, title, description, alias, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&c.id, &c.title, &c.description, &c.alias, &c.created_at],
+        )?;
         if n == 0 {
             return Err(collection_taken(id));
         }
-        Ok(Collection {
-            id: id.to_string(),
-            title: title.to_string(),
-            description: description.to_string(),
-            alias: alias.map(str::to_string),
-            created_at: now,
-        })
+        Ok(c)
     }
 
     fn collections(&self) -> Result<Vec<Collection>> {
         let rows = self
             .0
-            .get()?
-            .query(&format!("SELECT {COLLECTION_COLS} ORDER BY title, id"), &[])
-            .at(&self.0.url)?;
+            .query(&format!("SELECT {COLLECTION_COLS} ORDER BY title, id"), &[])?;
         Ok(rows.iter().map(collection_from_row).collect())
     }
 
     fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
-        let row = self
-            .0
-            .get()?
-            .query_opt(
-                &format!(
-                    "SELECT {COLLECTION_COLS} WHERE id = $1 OR alias = $1 \
-                     ORDER BY id = $1 DESC LIMIT 1"
-                ),
-                &[&id_or_alias],
-            )
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(
+            &format!(
+                "SELECT {COLLECTION_COLS} WHERE id = $1 OR alias = $1 \
+                 ORDER BY id = $1 DESC LIMIT 1"
+            ),
+            &[&id_or_alias],
+        )?;
         Ok(row.as_ref().map(collection_from_row))
     }
 
     fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
         let org = check_grant(g)?;
-        let n = self
-            .0
-            .get()?
-            .execute(
-                "INSERT INTO taxii_grants (collection_id, org, can_read, can_write, max_tlp) \
-                 SELECT id, $2, $3, $4, $5 FROM taxii_collections WHERE id = $1 \
-                 ON CONFLICT (collection_id, org) DO UPDATE SET can_read = excluded.can_read, \
-                 can_write = excluded.can_write, max_tlp = excluded.max_tlp",
-                &[&collection_id, &org, &g.can_read, &g.can_write, &g.max_tlp],
-            )
-            .at(&self.0.url)?;
+        let n = self.0.execute(
+            "INSERT INTO taxii_grants (collection_id, org, can_read, can_write, max_tlp) \
+             SELECT id, $2, $3, $4, $5 FROM taxii_collections WHERE id = $1 \
+             ON CONFLICT (collection_id, org) DO UPDATE SET can_read = excluded.can_read, \
+             can_write = excluded.can_write, max_tlp = excluded.max_tlp",
+            &[&collection_id, &org, &g.can_read, &g.can_write, &g.max_tlp],
+        )?;
         Ok(n > 0)
     }
 
     fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
-        let rows = self
-            .0
-            .get()?
-            .query(
-                "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
-                 WHERE collection_id = $1 ORDER BY org",
-                &[&collection_id],
-            )
-            .at(&self.0.url)?;
+        let rows = self.0.query(
+            "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
+             WHERE collection_id = $1 ORDER BY org",
+            &[&collection_id],
+        )?;
         Ok(rows
             .iter()
             .map(|r| Grant {
@@ -236,19 +210,15 @@ impl SharingStore for PgSharing {
         ids: &[String],
         types: &[String],
     ) -> Result<Vec<ObjectRow>> {
-        let rows = self
-            .0
-            .get()?
-            .query(
-                &format!(
-                    "SELECT {OBJECT_COLS} WHERE collection_id = $1 \
-                     AND (cardinality($2::text[]) = 0 OR object_id = ANY($2)) \
-                     AND (cardinality($3::text[]) = 0 OR object_type = ANY($3)) \
-                     ORDER BY date_added, seq"
-                ),
-                &[&collection_id, &ids, &types],
-            )
-            .at(&self.0.url)?;
+        let rows = self.0.query(
+            &format!(
+                "SELECT {OBJECT_COLS} WHERE collection_id = $1 \
+                 AND (cardinality($2::text[]) = 0 OR object_id = ANY($2)) \
+                 AND (cardinality($3::text[]) = 0 OR object_type = ANY($3)) \
+                 ORDER BY date_added, seq"
+            ),
+            &[&collection_id, &ids, &types],
+        )?;
         Ok(rows.iter().map(object_from_row).collect())
     }
 
@@ -258,40 +228,29 @@ impl SharingStore for PgSharing {
         object_id: &str,
         versions: &[i64],
     ) -> Result<usize> {
-        let n = self
-            .0
-            .get()?
-            .execute(
-                "DELETE FROM taxii_objects WHERE collection_id = $1 AND object_id = $2 \
-                 AND version = ANY($3)",
-                &[&collection_id, &object_id, &versions],
-            )
-            .at(&self.0.url)?;
+        let n = self.0.execute(
+            "DELETE FROM taxii_objects WHERE collection_id = $1 AND object_id = $2 \
+             AND version = ANY($3)",
+            &[&collection_id, &object_id, &versions],
+        )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()> {
-        self.0
-            .get()?
-            .execute(
-                "INSERT INTO taxii_status (id, org, created_at, body) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET org = excluded.org, \
-                 created_at = excluded.created_at, body = excluded.body",
-                &[&id, &org, &unix_now(), &body],
-            )
-            .at(&self.0.url)?;
+        self.0.execute(
+            "INSERT INTO taxii_status (id, org, created_at, body) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET org = excluded.org, \
+             created_at = excluded.created_at, body = excluded.body",
+            &[&id, &org, &unix_now(), &body],
+        )?;
         Ok(())
     }
 
     fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
-        let row = self
-            .0
-            .get()?
-            .query_opt(
-                "SELECT body FROM taxii_status WHERE id = $1 AND org = $2",
-                &[&id, &org],
-            )
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(
+            "SELECT body FROM taxii_status WHERE id = $1 AND org = $2",
+            &[&id, &org],
+        )?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -321,39 +280,28 @@ impl SharingStore for PgSharing {
     }
 
     fn page(&self, token: &str) -> Result<Option<(String, String)>> {
-        let row = self
-            .0
-            .get()?
-            .query_opt(
-                "SELECT query_key, cursor FROM taxii_pages WHERE token = $1 AND expires_at > $2",
-                &[&token, &unix_now()],
-            )
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(
+            "SELECT query_key, cursor FROM taxii_pages WHERE token = $1 AND expires_at > $2",
+            &[&token, &unix_now()],
+        )?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 
     fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
-        let row = self
-            .0
-            .get()?
-            .query_opt(
-                "SELECT added_last FROM taxii_pull_state WHERE server = $1 AND collection = $2",
-                &[&server, &collection],
-            )
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(
+            "SELECT added_last FROM taxii_pull_state WHERE server = $1 AND collection = $2",
+            &[&server, &collection],
+        )?;
         Ok(row.map(|r| r.get(0)))
     }
 
     fn set_pull_state(&mut self, server: &str, collection: &str, added_last: &str) -> Result<()> {
-        self.0
-            .get()?
-            .execute(
-                "INSERT INTO taxii_pull_state (server, collection, added_last, pulled_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (server, collection) DO UPDATE SET \
-                 added_last = excluded.added_last, pulled_at = excluded.pulled_at",
-                &[&server, &collection, &added_last, &unix_now()],
-            )
-            .at(&self.0.url)?;
+        self.0.execute(
+            "INSERT INTO taxii_pull_state (server, collection, added_last, pulled_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (server, collection) DO UPDATE SET \
+             added_last = excluded.added_last, pulled_at = excluded.pulled_at",
+            &[&server, &collection, &added_last, &unix_now()],
+        )?;
         Ok(())
     }
 
@@ -415,17 +363,13 @@ impl SharingStore for PgSharing {
     }
 
     fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .0
-            .get()?
-            .query(
-                "SELECT object_id, version, object_type, tlp, source, source_org, received_at, \
-                 body FROM partner_objects ORDER BY received_at DESC, object_type, object_id \
-                 LIMIT $1",
-                &[&limit],
-            )
-            .at(&self.0.url)?;
+        let limit = clamp_usize(limit);
+        let rows = self.0.query(
+            "SELECT object_id, version, object_type, tlp, source, source_org, received_at, \
+             body FROM partner_objects ORDER BY received_at DESC, object_type, object_id \
+             LIMIT $1",
+            &[&limit],
+        )?;
         Ok(rows
             .iter()
             .map(|r| PartnerObject {
@@ -444,11 +388,9 @@ impl SharingStore for PgSharing {
     fn partner_count(&self) -> Result<u64> {
         let n: i64 = self
             .0
-            .get()?
-            .query_one("SELECT count(*) FROM partner_objects", &[])
-            .at(&self.0.url)?
+            .query_one("SELECT count(*) FROM partner_objects", &[])?
             .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(count(n))
     }
 
     fn watch_items(&self) -> Result<Vec<WatchItem>> {

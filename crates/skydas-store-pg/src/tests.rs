@@ -41,6 +41,11 @@ fn store_urls_split_off_the_schema() {
 #[test]
 fn passwords_are_redacted() {
     let check = |url: &str, want: &str| assert_eq!(redact(url), want);
+    let debug = format!(
+        "{:?}",
+        PgUrl::parse("postgres://u:secret@h/db?schema=s").ok()
+    );
+    assert!(!debug.contains("secret"), "{debug}");
     check("postgres://u:secret@h/db", "postgres://u:***@h/db");
     check("postgres://u@h/db", "postgres://u@h/db");
     check("postgres://h/db", "postgres://h/db");

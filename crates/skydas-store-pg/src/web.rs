@@ -5,18 +5,19 @@
 //! the server restarted.
 
 use postgres::Row;
-use skydas_model::{Actor, ActorKind, Platform};
+use skydas_model::{Actor, Platform};
 use skydas_store::accounts::{
-    AUDIT_GENESIS, AccountStore, AuditCheck, AuditEvent, AuditRecord, Role, User, check_new_user,
-    verify_chain,
+    AccountStore, AuditCheck, AuditEvent, AuditRecord, Role, User, check_new_user, verify_chain,
 };
 use skydas_store::browse::{
-    BrowseStore, Count, DaySeries, FindingFilter, FindingSummary, ItemRow, Overview,
+    BrowseStore, Count, FindingFilter, FindingSummary, ItemRow, Overview, OverviewQueries, Top,
+    overview,
 };
-use skydas_store::{Result, StoreError};
+use skydas_store::codec::{self, clamp_usize as to_i64, count};
+use skydas_store::{Result, StoreError, unix_now};
 
 use crate::session::Session;
-use crate::{PgResultExt, PgStore, unix_now};
+use crate::{PgResultExt, PgStore};
 
 /// Advisory lock key serialising audit appends across processes: two appenders must not both
 /// chain onto the same head.
@@ -51,10 +52,7 @@ fn user_from_row(r: &Row) -> Result<User> {
         id: r.get(0),
         name: r.get(1),
         org: r.get(2),
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
-            what: "role",
-            detail: role.clone(),
-        })?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
         created_at: r.get(4),
     })
 }
@@ -64,7 +62,7 @@ const AUDIT_COLS: &str =
 
 fn audit_from_row(r: &Row) -> AuditRecord {
     AuditRecord {
-        seq: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
+        seq: count(r.get(0)),
         time: r.get(1),
         user: r.get(2),
         org: r.get(3),
@@ -137,28 +135,24 @@ impl AccountStore for PgAccounts {
             "SELECT {} WHERE u.name = $1 AND NOT u.disabled",
             USER_COLS.replace("FROM", ", u.password_hash FROM")
         );
-        let row = self.0.get()?.query_opt(&sql, &[&name]).at(&self.0.url)?;
+        let row = self.0.query_opt(&sql, &[&name])?;
         row.map(|r| Ok((user_from_row(&r)?, r.get(5)))).transpose()
     }
 
     fn user(&self, name: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLS} WHERE u.name = $1");
-        let row = self.0.get()?.query_opt(&sql, &[&name]).at(&self.0.url)?;
+        let row = self.0.query_opt(&sql, &[&name])?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     fn users(&self) -> Result<Vec<User>> {
         let sql = format!("SELECT {USER_COLS} ORDER BY u.name");
-        let rows = self.0.get()?.query(&sql, &[]).at(&self.0.url)?;
+        let rows = self.0.query(&sql, &[])?;
         rows.iter().map(user_from_row).collect()
     }
 
     fn orgs(&self) -> Result<Vec<String>> {
-        let rows = self
-            .0
-            .get()?
-            .query("SELECT name FROM orgs ORDER BY name", &[])
-            .at(&self.0.url)?;
+        let rows = self.0.query("SELECT name FROM orgs ORDER BY name", &[])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -195,32 +189,22 @@ impl AccountStore for PgAccounts {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
             USER_COLS.replace("FROM", ", s.csrf FROM")
         );
-        let row = self
-            .0
-            .get()?
-            .query_opt(&sql, &[&token_hash, &unix_now()])
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(&sql, &[&token_hash, &unix_now()])?;
         row.map(|r| Ok((user_from_row(&r)?, r.get(5)))).transpose()
     }
 
     fn delete_session(&mut self, token_hash: &str) -> Result<()> {
         self.0
-            .get()?
-            .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
-            .at(&self.0.url)?;
+            .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])?;
         Ok(())
     }
 
     fn add_token(&mut self, user: &str, token_hash: &str, label: &str) -> Result<bool> {
-        let n = self
-            .0
-            .get()?
-            .execute(
-                "INSERT INTO api_tokens (token_hash, user_id, label, created_at) \
-                 SELECT $2, id, $3, $4 FROM users WHERE name = $1",
-                &[&user, &token_hash, &label, &unix_now()],
-            )
-            .at(&self.0.url)?;
+        let n = self.0.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, label, created_at) \
+             SELECT $2, id, $3, $4 FROM users WHERE name = $1",
+            &[&user, &token_hash, &label, &unix_now()],
+        )?;
         Ok(n > 0)
     }
 
@@ -229,11 +213,7 @@ impl AccountStore for PgAccounts {
             "SELECT {USER_COLS} JOIN api_tokens t ON t.user_id = u.id \
              WHERE t.token_hash = $1 AND NOT u.disabled"
         );
-        let row = self
-            .0
-            .get()?
-            .query_opt(&sql, &[&token_hash])
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(&sql, &[&token_hash])?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -246,22 +226,9 @@ impl AccountStore for PgAccounts {
         let head = tx
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
             .at(url)?;
-        let (seq, prev_hash) = head.map_or((0, AUDIT_GENESIS.to_string()), |r| {
-            (r.get::<_, i64>(0), r.get(1))
-        });
-        let mut rec = AuditRecord {
-            seq: u64::try_from(seq).unwrap_or(0) + 1,
-            time: unix_now(),
-            user: ev.user.to_string(),
-            org: ev.org.to_string(),
-            action: ev.action.to_string(),
-            target: ev.target.to_string(),
-            detail: ev.detail.to_string(),
-            prev_hash,
-            hash: String::new(),
-        };
-        rec.hash = rec.compute_hash();
-        let seq_i = i64::try_from(rec.seq).unwrap_or(i64::MAX);
+        let head = head.map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
+        let rec = AuditRecord::next(head, ev, unix_now());
+        let seq_i = rec.seq_db();
         tx.execute(
             "INSERT INTO audit_log (seq, time, user_name, org, action, target, detail, \
              prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -289,9 +256,9 @@ impl AccountStore for PgAccounts {
     }
 
     fn audit_list(&self, limit: usize) -> Result<Vec<AuditRecord>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!("SELECT {AUDIT_COLS} ORDER BY seq DESC LIMIT $1");
-        let rows = self.0.get()?.query(&sql, &[&limit]).at(&self.0.url)?;
+        let limit = to_i64(limit);
+        let rows = self.0.query(&sql, &[&limit])?;
         Ok(rows.iter().map(audit_from_row).collect())
     }
 
@@ -319,14 +286,14 @@ impl AccountStore for PgAccounts {
 
 /// The list columns of a finding, from its parsed body.
 const SUMMARY_SELECT: &str = "SELECT f.id, f.kind, f.score, f.first_seen, f.last_seen, \
-     coalesce(f.doc ->> 'summary', ''), \
-     ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(f.doc -> 'disarm') = 'array' \
-         THEN f.doc -> 'disarm' ELSE '[]'::jsonb END)), \
-     CASE WHEN jsonb_typeof(f.doc -> 'actors') = 'array' \
-         THEN jsonb_array_length(f.doc -> 'actors') ELSE 0 END, \
-     CASE WHEN jsonb_typeof(f.doc -> 'evidence') = 'array' \
-         THEN jsonb_array_length(f.doc -> 'evidence') ELSE 0 END, \
-     f.doc ->> 'domain', f.status FROM findings f";
+                              coalesce(f.doc ->> 'summary', ''), \
+                              ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(f.doc -> 'disarm') = 'array' \
+                              THEN f.doc -> 'disarm' ELSE '[]'::jsonb END)), \
+                              CASE WHEN jsonb_typeof(f.doc -> 'actors') = 'array' \
+                              THEN jsonb_array_length(f.doc -> 'actors') ELSE 0 END, \
+                              CASE WHEN jsonb_typeof(f.doc -> 'evidence') = 'array' \
+                              THEN jsonb_array_length(f.doc -> 'evidence') ELSE 0 END, \
+                              f.doc ->> 'domain', f.status FROM findings f";
 
 fn summary_from_row(r: &Row) -> FindingSummary {
     FindingSummary {
@@ -350,7 +317,7 @@ fn actor_probe(platform: &str, id: &str) -> String {
 }
 
 const ITEM_SELECT: &str = "SELECT i.platform, i.platform_id, a.platform_id, a.handle, i.time, \
-     i.kind, i.lang, i.text FROM items i JOIN actors a ON a.id = i.actor_id";
+                           i.kind, i.lang, i.text FROM items i JOIN actors a ON a.id = i.actor_id";
 
 fn item_from_row(r: &Row) -> ItemRow {
     let p: String = r.get(0);
@@ -366,65 +333,13 @@ fn item_from_row(r: &Row) -> ItemRow {
     }
 }
 
-fn to_i64(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn count(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
 impl PgBrowse {
-    fn series(&self, col: &str) -> Result<Vec<DaySeries>> {
-        let rows = self
-            .0
-            .get()?
-            .query(
-                &format!(
-                    "SELECT {col}, time / 86400 AS day, count(*) FROM items \
-                     GROUP BY 1, 2 ORDER BY 1, 2"
-                ),
-                &[],
-            )
-            .at(&self.0.url)?;
-        let mut out: Vec<DaySeries> = Vec::new();
-        for r in &rows {
-            let key: String = r.get(0);
-            let key = if key.is_empty() { "und".into() } else { key };
-            let day = (r.get::<_, i64>(1), count(r.get(2)));
-            match out.last_mut() {
-                Some(s) if s.key == key => s.days.push(day),
-                _ => out.push(DaySeries {
-                    key,
-                    days: vec![day],
-                }),
-            }
-        }
-        Ok(out)
-    }
-
-    fn top(&self, sql: &str, n: usize) -> Result<Vec<(Count, Option<String>)>> {
-        let rows = self.0.get()?.query(sql, &[&to_i64(n)]).at(&self.0.url)?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    Count {
-                        key: r.get(0),
-                        count: count(r.get(1)),
-                    },
-                    r.get(2),
-                )
-            })
-            .collect())
-    }
-
     fn summaries(
         &self,
         sql: &str,
         args: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<FindingSummary>> {
-        let rows = self.0.get()?.query(sql, args).at(&self.0.url)?;
+        let rows = self.0.query(sql, args)?;
         Ok(rows.iter().map(summary_from_row).collect())
     }
 }
@@ -432,42 +347,34 @@ impl PgBrowse {
 impl BrowseStore for PgBrowse {
     fn finding_summaries(&self, f: &FindingFilter) -> Result<(Vec<FindingSummary>, u64)> {
         let filter = "WHERE ($1::text IS NULL OR f.kind = $1) \
-             AND ($2::float8 IS NULL OR f.score >= $2) \
-             AND ($3::int8 IS NULL OR f.last_seen >= $3) \
-             AND ($4::int8 IS NULL OR f.first_seen < $4) \
-             AND ($5::text IS NULL OR f.doc -> 'disarm' ? $5) \
-             AND ($6::text IS NULL OR f.status = $6)";
+                      AND ($2::float8 IS NULL OR f.score >= $2) \
+                      AND ($3::int8 IS NULL OR f.last_seen >= $3) \
+                      AND ($4::int8 IS NULL OR f.first_seen < $4) \
+                      AND ($5::text IS NULL OR f.doc -> 'disarm' ? $5) \
+                      AND ($6::text IS NULL OR f.status = $6)";
         let disarm = f.disarm.as_deref().map(str::trim).filter(|d| !d.is_empty());
         let limit = (f.limit > 0).then(|| to_i64(f.limit));
         let offset = to_i64(f.offset);
+        let args: [&(dyn postgres::types::ToSql + Sync); 8] = [
+            &f.kind,
+            &f.min_score,
+            &f.since,
+            &f.until,
+            &disarm,
+            &f.status,
+            &limit,
+            &offset,
+        ];
         let total: i64 = self
             .0
-            .get()?
             .query_one(
                 &format!("SELECT count(*) FROM findings f {filter}"),
-                &[
-                    &f.kind,
-                    &f.min_score,
-                    &f.since,
-                    &f.until,
-                    &disarm,
-                    &f.status,
-                ],
-            )
-            .at(&self.0.url)?
+                &args[..6],
+            )?
             .get(0);
         let page = self.summaries(
             &format!("{SUMMARY_SELECT} {filter} ORDER BY f.score DESC, f.id LIMIT $7 OFFSET $8"),
-            &[
-                &f.kind,
-                &f.min_score,
-                &f.since,
-                &f.until,
-                &disarm,
-                &f.status,
-                &limit,
-                &offset,
-            ],
+            &args,
         )?;
         Ok((page, count(total)))
     }
@@ -493,107 +400,98 @@ impl BrowseStore for PgBrowse {
     }
 
     fn actor(&self, platform: Platform, id: &str) -> Result<Option<Actor>> {
-        let row = self
-            .0
-            .get()?
-            .query_opt(
-                "SELECT kind, handle, name, created_at, followers FROM actors \
-                 WHERE platform = $1 AND platform_id = $2",
-                &[&platform.as_str(), &id],
-            )
-            .at(&self.0.url)?;
+        let row = self.0.query_opt(
+            "SELECT kind, handle, name, created_at, followers FROM actors \
+             WHERE platform = $1 AND platform_id = $2",
+            &[&platform.as_str(), &id],
+        )?;
         row.map(|r| {
-            let kind: String = r.get(0);
-            Ok(Actor {
-                platform_id: id.to_string(),
-                handle: r.get(1),
-                name: r.get(2),
-                kind: ActorKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-                    what: "actor kind",
-                    detail: kind.clone(),
-                })?,
-                created_at: r.get(3),
-                followers: r
-                    .get::<_, Option<i64>>(4)
-                    .and_then(|f| u64::try_from(f).ok()),
-            })
+            codec::actor_from_db(
+                id.to_string(),
+                r.get(1),
+                r.get(2),
+                r.get(0),
+                r.get(3),
+                r.get(4),
+            )
         })
         .transpose()
     }
 
     fn actor_items(&self, platform: Platform, id: &str, limit: usize) -> Result<Vec<ItemRow>> {
-        let rows = self
-            .0
-            .get()?
-            .query(
-                &format!(
-                    "{ITEM_SELECT} WHERE a.platform = $1 AND a.platform_id = $2 \
-                     ORDER BY i.time DESC, i.id LIMIT $3"
-                ),
-                &[&platform.as_str(), &id, &to_i64(limit)],
-            )
-            .at(&self.0.url)?;
+        let rows = self.0.query(
+            &format!(
+                "{ITEM_SELECT} WHERE a.platform = $1 AND a.platform_id = $2 \
+                 ORDER BY i.time DESC, i.id LIMIT $3"
+            ),
+            &[&platform.as_str(), &id, &to_i64(limit)],
+        )?;
         Ok(rows.iter().map(item_from_row).collect())
     }
 
     fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>> {
-        // The domain is the last field of each stored URL row: `…,"domain"]`. The JSON encoding
-        // of the domain makes the match exact.
-        let needle = format!(
-            "{}]",
-            serde_json::to_string(domain).map_err(|e| StoreError::Corrupt {
-                what: "domain",
-                detail: e.to_string(),
-            })?
-        );
-        let rows = self
-            .0
-            .get()?
-            .query(
-                &format!(
-                    "{ITEM_SELECT} WHERE i.urls IS NOT NULL AND strpos(i.urls, $1) > 0 \
-                     ORDER BY i.time DESC, i.id LIMIT $2"
-                ),
-                &[&needle, &to_i64(limit)],
-            )
-            .at(&self.0.url)?;
+        let needle = codec::domain_needle(domain)?;
+        let rows = self.0.query(
+            &format!(
+                "{ITEM_SELECT} WHERE i.urls IS NOT NULL AND strpos(i.urls, $1) > 0 \
+                 ORDER BY i.time DESC, i.id LIMIT $2"
+            ),
+            &[&needle, &to_i64(limit)],
+        )?;
         Ok(rows.iter().map(item_from_row).collect())
     }
 
     fn overview(&self, n: usize) -> Result<Overview> {
-        let actors = self.top(
-            "SELECT a.platform || ':' || a.platform_id, c.n, a.handle FROM \
-             (SELECT actor_id, count(*) AS n FROM items GROUP BY actor_id \
-              ORDER BY n DESC LIMIT $1) c \
-             JOIN actors a ON a.id = c.actor_id ORDER BY c.n DESC, a.platform_id",
-            n,
+        overview(self, n)
+    }
+}
+
+impl OverviewQueries for PgBrowse {
+    fn day_counts(&self, column: &str) -> Result<Vec<(String, i64, u64)>> {
+        let rows = self.0.query(
+            &format!(
+                "SELECT {column}, time / 86400 AS day, count(*) FROM items \
+                 GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            &[],
         )?;
-        let (top_actors, actor_handles) = actors.into_iter().unzip();
-        Ok(Overview {
-            by_platform: self.series("platform")?,
-            by_language: self.series("lang")?,
-            top_domains: self
-                .top(
-                    "SELECT (u ->> 5) COLLATE \"C\" AS d, count(DISTINCT i.id), NULL::text \
-                     FROM items i, jsonb_array_elements(i.urls::jsonb) u \
-                     WHERE i.urls IS NOT NULL GROUP BY d ORDER BY 2 DESC, d LIMIT $1",
-                    n,
-                )?
-                .into_iter()
-                .map(|c| c.0)
-                .collect(),
-            top_actors,
-            actor_handles,
-            top_hashtags: self
-                .top(
-                    "SELECT lower(h) COLLATE \"C\" AS t, count(*), NULL::text \
-                     FROM items i, jsonb_array_elements_text(i.hashtags::jsonb) h \
-                     WHERE i.hashtags IS NOT NULL GROUP BY t ORDER BY 2 DESC, t LIMIT $1",
-                    n,
-                )?
-                .into_iter()
-                .map(|c| c.0)
-                .collect(),
-        })
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), count(r.get(2))))
+            .collect())
+    }
+
+    fn top(&self, what: Top, n: usize) -> Result<Vec<(Count, Option<String>)>> {
+        let sql = match what {
+            Top::Actors => {
+                "SELECT a.platform || ':' || a.platform_id, c.n, a.handle FROM \
+                 (SELECT actor_id, count(*) AS n FROM items GROUP BY actor_id \
+                 ORDER BY n DESC LIMIT $1) c \
+                 JOIN actors a ON a.id = c.actor_id ORDER BY c.n DESC, a.platform_id"
+            }
+            Top::Domains => {
+                "SELECT (u ->> 5) COLLATE \"C\" AS d, count(DISTINCT i.id), NULL::text \
+                 FROM items i, jsonb_array_elements(i.urls::jsonb) u \
+                 WHERE i.urls IS NOT NULL GROUP BY d ORDER BY 2 DESC, d LIMIT $1"
+            }
+            Top::Hashtags => {
+                "SELECT lower(h) COLLATE \"C\" AS t, count(*), NULL::text \
+                 FROM items i, jsonb_array_elements_text(i.hashtags::jsonb) h \
+                 WHERE i.hashtags IS NOT NULL GROUP BY t ORDER BY 2 DESC, t LIMIT $1"
+            }
+        };
+        let rows = self.0.query(sql, &[&to_i64(n)])?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    Count {
+                        key: r.get(0),
+                        count: count(r.get(1)),
+                    },
+                    r.get(2),
+                )
+            })
+            .collect())
     }
 }

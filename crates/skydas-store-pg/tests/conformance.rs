@@ -5,9 +5,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use skydas_store::Store;
-use skydas_store::conformance::sharing;
 use skydas_store::sharing::SharingStore;
+use skydas_store::{Store, conformance};
 use skydas_store_pg::PgStore;
 
 fn base_url() -> String {
@@ -52,13 +51,13 @@ impl Schemas {
     }
 }
 
-fn run(check: skydas_store::conformance::Check, name: &str) {
+fn run_store(check: conformance::Check, name: &str) {
     let schemas = Schemas::new();
     let make = || -> Box<dyn Store> { Box::new(schemas.store(name)) };
     check(&make);
 }
 
-fn run_sharing(check: sharing::Check, name: &str) {
+fn run_sharing(check: conformance::sharing::Check, name: &str) {
     let schemas = Schemas::new();
     let make = || -> Box<dyn SharingStore> {
         Box::new(schemas.store(name).sharing().expect("sharing session"))
@@ -66,58 +65,4 @@ fn run_sharing(check: sharing::Check, name: &str) {
     check(&make);
 }
 
-macro_rules! checks {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                run(skydas_store::conformance::$name, stringify!($name));
-            }
-        )*
-    };
-}
-
-checks!(
-    file_status_lifecycle,
-    idempotent_insert,
-    two_provenance_dedupe,
-    actor_fill_in,
-    stats_by_platform_and_language,
-    search_diacritics_and_case,
-    search_filters,
-    search_hostile_queries,
-    corpus_round_trip,
-    findings_replace_preserves_review,
-    protected_crud,
-    originals_kept_by_hash,
-);
-
-macro_rules! sharing_checks {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                run_sharing(sharing::$name, stringify!($name));
-            }
-        )*
-
-        #[test]
-        fn every_sharing_check_is_run() {
-            let here = [$(stringify!($name)),*];
-            let all: Vec<&str> = sharing::CHECKS.iter().map(|c| c.0).collect();
-            assert_eq!(here.as_slice(), all.as_slice());
-        }
-    };
-}
-
-sharing_checks!(
-    collections_and_grants,
-    versions_get_increasing_date_added,
-    statuses_pages_and_pull_state,
-    partner_intel_and_watch_items,
-);
-
-#[test]
-fn every_check_is_run() {
-    assert_eq!(skydas_store::conformance::CHECKS.len(), 12);
-}
+skydas_store::conformance_tests!(run_store, run_sharing);

@@ -8,7 +8,7 @@
 //! `tlp` and `source_org` kept here beside each version.
 //!
 //! [`SharingStore`] is the contract every backend keeps; [`Sharing`] is the embedded (SQLite)
-//! implementation. The checks on what may be stored ([`check_collection`], [`check_grant`],
+//! implementation. The checks on what may be stored ([`new_collection`], [`check_grant`],
 //! [`check_tlp`], [`check_watch_item`]) and the `date_added` clock ([`next_date_added`]) are
 //! shared, so that every backend accepts and orders alike.
 
@@ -17,8 +17,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::accounts::unix_now;
-use crate::{Result, SqliteStore, StoreError};
+use skydas_model::{Clock, SystemClock};
+
+use crate::{Result, SqliteStore, StoreError, unix_now};
 
 /// The schema of this module, applied on first use.
 pub(crate) const SCHEMA: &str = include_str!("../migrations/0004_sharing.sql");
@@ -238,13 +239,9 @@ pub trait SharingStore: Send + std::fmt::Debug {
 /// behind the latest one stored (`last`), then just after it. Strictly increasing `date_added`
 /// orders TAXII pages.
 pub fn next_date_added(last: Option<i64>) -> i64 {
-    now_micros().max(last.map_or(0, |l| l.saturating_add(1)))
-}
-
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    SystemClock
+        .now_micros()
+        .max(last.map_or(0, |l| l.saturating_add(1)))
 }
 
 /// Checks a TLP 2.0 level as stored: `clear`, `green`, `amber`, `amber+strict` or `red`.
@@ -259,13 +256,15 @@ pub fn check_tlp(s: &str) -> Result<()> {
     }
 }
 
-/// Checks a new collection as every backend must; returns the title and alias to store
-/// (trimmed, a blank alias is none).
-pub fn check_collection<'a>(
+/// A new collection as every backend stores it, created at `created_at`: checked, its title
+/// and alias trimmed, a blank alias none (see [`SharingStore::add_collection`]).
+pub fn new_collection(
     id: &str,
-    title: &'a str,
-    alias: Option<&'a str>,
-) -> Result<(&'a str, Option<&'a str>)> {
+    title: &str,
+    description: &str,
+    alias: Option<&str>,
+    created_at: i64,
+) -> Result<Collection> {
     let well_formed = id.len() == 36
         && id.bytes().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => b == b'-',
@@ -284,7 +283,16 @@ pub fn check_collection<'a>(
             value: title.chars().take(80).collect(),
         });
     }
-    Ok((title, alias.map(str::trim).filter(|a| !a.is_empty())))
+    Ok(Collection {
+        id: id.to_string(),
+        title: title.to_string(),
+        description: description.to_string(),
+        alias: alias
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        created_at,
+    })
 }
 
 /// The error of a collection whose id or alias is taken.
@@ -335,25 +343,16 @@ pub fn watch_handle(handle: Option<&str>) -> String {
 
 /// Opens a connection of its own to a store's database and makes sure this schema exists.
 fn open_conn(dir: &Path) -> Result<Connection> {
-    let conn = Connection::open(dir.join(crate::sqlite::DB_FILE))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
-    let present: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'watch_items'",
-        [],
-        |r| r.get(0),
-    )?;
-    if present == 0 {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA)
-            .map_err(|source| StoreError::Migration {
-                version: 4,
-                name: "sharing",
-                source,
-            })?;
-        tx.commit()?;
-    }
-    Ok(conn)
+    crate::sqlite::open_side(
+        dir,
+        &crate::sqlite::SideSchema {
+            version: 4,
+            name: "sharing",
+            sql: SCHEMA,
+            applied_when: "type = 'table' AND name = 'watch_items'",
+            foreign_keys: true,
+        },
+    )
 }
 
 const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
@@ -422,23 +421,16 @@ impl SharingStore for Sharing {
         description: &str,
         alias: Option<&str>,
     ) -> Result<Collection> {
-        let (title, alias) = check_collection(id, title, alias)?;
-        let now = unix_now();
+        let c = new_collection(id, title, description, alias, unix_now())?;
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO taxii_collections (id, title, description, alias, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, title, description, alias, now],
+            params![c.id, c.title, c.description, c.alias, c.created_at],
         )?;
         if n == 0 {
             return Err(collection_taken(id));
         }
-        Ok(Collection {
-            id: id.to_string(),
-            title: title.to_string(),
-            description: description.to_string(),
-            alias: alias.map(str::to_string),
-            created_at: now,
-        })
+        Ok(c)
     }
 
     fn collections(&self) -> Result<Vec<Collection>> {
@@ -671,7 +663,7 @@ impl SharingStore for Sharing {
     }
 
     fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::codec::clamp_usize(limit);
         let mut stmt = self.conn.prepare_cached(
             "SELECT object_id, version, object_type, tlp, source, source_org, received_at, body \
              FROM partner_objects ORDER BY received_at DESC, object_type, object_id LIMIT ?1",
@@ -695,7 +687,7 @@ impl SharingStore for Sharing {
         let n: i64 = self
             .conn
             .query_row("SELECT count(*) FROM partner_objects", [], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(crate::codec::count(n))
     }
 
     fn watch_items(&self) -> Result<Vec<WatchItem>> {
@@ -732,6 +724,3 @@ impl SqliteStore {
         Sharing::open(self.dir())
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -5,6 +5,7 @@
 //! Each check takes a factory that returns fresh, empty sharing tables, as the store checks do.
 
 use crate::sharing::{Added, Collection, Grant, NewObject, PartnerObject, SharingStore, WatchItem};
+use crate::unix_now;
 
 /// Makes fresh, empty sharing tables.
 pub type MakeSharing<'a> = &'a dyn Fn() -> Box<dyn SharingStore>;
@@ -40,10 +41,6 @@ const C1: &str = "365fed99-08fa-fdcd-a1b3-fb247eb41d01";
 const C2: &str = "472a0ff4-1d3b-4c9e-8d2f-6a0b1c2d3e4f";
 const IND: &str = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
 const SCO: &str = "domain-name--b3e2a1d1-3a6c-5a8d-9f0e-1b2c3d4e5f60";
-
-fn unix_now() -> i64 {
-    crate::accounts::unix_now()
-}
 
 fn obj(id: &str, version: Option<i64>, tlp: &str) -> NewObject {
     NewObject {
@@ -369,7 +366,8 @@ pub fn partner_intel_and_watch_items(make: MakeSharing<'_>) {
     for bad in bad_watch {
         let fresh = partner("indicator--2", "v", 2);
         assert!(
-            sh.add_partner_intel(&[fresh], std::slice::from_ref(&bad)).is_err(),
+            sh.add_partner_intel(&[fresh], std::slice::from_ref(&bad))
+                .is_err(),
             "{bad:?}"
         );
     }
