@@ -7,7 +7,8 @@ use postgres::types::ToSql;
 use postgres::{Client, Row};
 use skydas_store::Result;
 
-use crate::{PgResultExt, PgUrl, open_client};
+use crate::schema::open_client;
+use crate::{PgResultExt, PgUrl};
 
 /// The parameters of one statement.
 pub(crate) type Args<'a> = &'a [&'a (dyn ToSql + Sync)];
