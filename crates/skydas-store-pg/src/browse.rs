@@ -13,7 +13,7 @@ use skydas_store::browse::{
 use skydas_store::codec::{self, clamp_usize as to_i64, count};
 
 use crate::PgStore;
-use crate::session::Session;
+use crate::session::{Args, Session};
 
 /// The web app's browsing queries in PostgreSQL; see [`BrowseStore`] for the contract.
 #[derive(Debug)]
@@ -76,11 +76,7 @@ fn item_from_row(r: &Row) -> ItemRow {
 }
 
 impl PgBrowse {
-    fn summaries(
-        &self,
-        sql: &str,
-        args: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<FindingSummary>> {
+    fn summaries(&self, sql: &str, args: Args<'_>) -> Result<Vec<FindingSummary>> {
         let rows = self.0.query(sql, args)?;
         Ok(rows.iter().map(summary_from_row).collect())
     }

@@ -56,22 +56,6 @@ pub(crate) fn scan(
     tx.commit().at(url)
 }
 
-/// An actor as merged over one batch: later records fill in what earlier ones lacked.
-fn merge_actor(into: &mut Actor, a: &Actor) {
-    if into.handle.is_none() {
-        into.handle.clone_from(&a.handle);
-    }
-    if into.name.is_none() {
-        into.name.clone_from(&a.name);
-    }
-    if into.created_at.is_none() {
-        into.created_at = a.created_at;
-    }
-    if into.followers.is_none() {
-        into.followers = a.followers;
-    }
-}
-
 /// Writes a batch inside `tx`: a fixed number of statements whatever the batch size.
 pub(crate) fn write_items(
     tx: &mut Transaction<'_>,
@@ -87,7 +71,7 @@ pub(crate) fn write_items(
     for it in items {
         actors
             .entry((it.platform.as_str(), it.actor.platform_id.as_str()))
-            .and_modify(|a| merge_actor(a, &it.actor))
+            .and_modify(|a| a.fill_in(&it.actor))
             .or_insert_with(|| it.actor.clone());
     }
     {

@@ -12,7 +12,7 @@ use skydas_store::sharing::{
 };
 use skydas_store::{Result, unix_now};
 
-use crate::session::Session;
+use crate::session::{Args, Session};
 use crate::{PgResultExt, PgStore};
 
 /// Advisory lock key serialising writers of object versions: each reads the latest
@@ -75,11 +75,7 @@ fn watch_from_row(r: &Row) -> WatchItem {
 }
 
 impl PgSharing {
-    fn watch(
-        &self,
-        filter: &str,
-        args: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<WatchItem>> {
+    fn watch(&self, filter: &str, args: Args<'_>) -> Result<Vec<WatchItem>> {
         let rows = self
             .0
             .query(&format!("SELECT {WATCH_COLS} {filter}"), args)?;
