@@ -21,7 +21,7 @@
 //! `items` (batches, the corpus, single items, stats), `search`, `findings`, `protected`,
 //! `work` (the work ledger), and the side handles on sessions of their own (`session`):
 //! `accounts`, `browse`, `sharing`. `blocking` makes any handle callable from async code;
-//! `reconnect` rides out a restart of the server.
+//! `reconnect` rides out a restart of the server; `testing` is for tests that need a server.
 
 mod accounts;
 mod blocking;
@@ -35,6 +35,7 @@ mod schema;
 mod search;
 mod session;
 mod sharing;
+pub mod testing;
 mod url;
 mod work;
 
