@@ -42,7 +42,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 pub fn random_token() -> Result<String> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(|e| failed(format!("no randomness: {e}")))?;
-    Ok(skydas_store::accounts::hex(&b))
+    Ok(skydas_store::codec::hex(&b))
 }
 
 /// A random UUIDv4, lowercase: status and collection ids. Fails only when the OS has no

@@ -10,7 +10,7 @@ use serde_json::Value;
 use skydas_model::Clock;
 use skydas_share::disarm;
 use skydas_share::stix::{ImportError, import_bundle};
-use skydas_store::sharing::{PartnerObject, Sharing, WatchItem};
+use skydas_store::sharing::{PartnerObject, SharingStore, WatchItem};
 
 /// Why a bundle could not be recorded.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +94,7 @@ fn bundle_org(objects: &[Value]) -> Option<String> {
 /// is from when known for certain (an authenticated POST), else the bundle's creating identity
 /// names it, else the source does.
 pub fn record(
-    sharing: &mut Sharing,
+    sharing: &mut dyn SharingStore,
     doc: &Value,
     source: &str,
     org: Option<&str>,

@@ -10,7 +10,7 @@ use skydas_model::{Clock, Finding, Tlp};
 use skydas_share::stix::OrgIdentity;
 use skydas_share::tlp::{Audience, Withheld};
 use skydas_store::Store;
-use skydas_store::sharing::{Added, NewObject, Sharing};
+use skydas_store::sharing::{Added, NewObject, SharingStore};
 
 use crate::analyze::kinds;
 use crate::error::{Result, failed, usage};
@@ -146,7 +146,7 @@ pub struct Published {
 /// grant and organisation.
 pub fn publish(
     store: &dyn Store,
-    sharing: &mut Sharing,
+    sharing: &mut dyn SharingStore,
     collection: &str,
     ids: &[String],
     max: Tlp,

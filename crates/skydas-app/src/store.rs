@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use skydas_store::accounts::AccountStore;
 use skydas_store::browse::{Browse, BrowseStore};
-use skydas_store::sharing::Sharing;
+use skydas_store::sharing::SharingStore;
 use skydas_store::{OpenOptions, SqliteStore, Store};
 use skydas_store_pg::{Blocking, PgStore, is_postgres_url};
 
@@ -16,8 +16,8 @@ use crate::error::{AppError, Result, usage};
 pub enum StoreSpec {
     /// The embedded store in a directory (the default).
     Embedded { dir: PathBuf },
-    /// A PostgreSQL database; originals are kept under `data`, beside the embedded sharing
-    /// state.
+    /// A PostgreSQL database, which holds everything but the original files; those are kept
+    /// under `data`.
     Postgres { url: String, data: PathBuf },
 }
 
@@ -28,8 +28,8 @@ pub struct Backend {
     /// Accounts and the audit log live in the same database as the items.
     pub accounts: Box<dyn AccountStore>,
     pub browse: Box<dyn BrowseStore>,
-    /// TAXII collections, shared objects and partner intelligence.
-    pub sharing: Sharing,
+    /// TAXII collections, shared objects and partner intelligence, in the same database too.
+    pub sharing: Box<dyn SharingStore>,
 }
 
 impl std::fmt::Debug for Backend {
@@ -105,10 +105,13 @@ impl StoreSpec {
         })
     }
 
-    /// TAXII collections, shared objects and partner intelligence (embedded, at the data
-    /// directory, on either backend).
-    pub fn sharing(&self) -> Result<Sharing> {
-        Ok(open_embedded(self.data_dir())?.sharing()?)
+    /// TAXII collections, shared objects and partner intelligence: a PostgreSQL store keeps
+    /// them in its own database, the embedded store in its directory.
+    pub fn sharing(&self) -> Result<Box<dyn SharingStore>> {
+        Ok(match self {
+            StoreSpec::Embedded { dir } => Box::new(open_embedded(dir)?.sharing()?),
+            StoreSpec::Postgres { .. } => Box::new(Blocking::new(self.postgres()?.sharing()?)),
+        })
     }
 
     /// Every handle the web app needs.
@@ -119,7 +122,7 @@ impl StoreSpec {
                 Backend {
                     accounts: Box::new(store.accounts()?),
                     browse: Box::new(Browse::open(dir)?),
-                    sharing: store.sharing()?,
+                    sharing: Box::new(store.sharing()?),
                     store: Box::new(store),
                 }
             }
@@ -128,7 +131,7 @@ impl StoreSpec {
                 Backend {
                     accounts: Box::new(Blocking::new(store.accounts()?)),
                     browse: Box::new(Blocking::new(store.browse()?)),
-                    sharing: self.sharing()?,
+                    sharing: Box::new(Blocking::new(store.sharing()?)),
                     store: Box::new(Blocking::new(store)),
                 }
             }

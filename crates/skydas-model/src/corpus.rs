@@ -141,7 +141,7 @@ impl CorpusBuilder {
                 actor: item.actor.clone(),
             });
         } else {
-            merge_actor(&mut c.actors[actor as usize].actor, &item.actor);
+            c.actors[actor as usize].actor.fill_in(&item.actor);
         }
         let urls = item
             .urls
@@ -204,21 +204,6 @@ impl CorpusBuilder {
         c.match_texts = mt;
         c.texts = tx;
         c
-    }
-}
-
-fn merge_actor(into: &mut Actor, from: &Actor) {
-    if into.handle.is_none() {
-        into.handle.clone_from(&from.handle);
-    }
-    if into.name.is_none() {
-        into.name.clone_from(&from.name);
-    }
-    if into.created_at.is_none() {
-        into.created_at = from.created_at;
-    }
-    if into.followers.is_none() {
-        into.followers = from.followers;
     }
 }
 

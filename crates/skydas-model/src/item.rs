@@ -159,6 +159,25 @@ pub struct Actor {
     pub followers: Option<u64>,
 }
 
+impl Actor {
+    /// Fills in what this record of the actor lacks from a later one, never overwriting: the
+    /// first record that knows a field keeps it.
+    pub fn fill_in(&mut self, from: &Actor) {
+        if self.handle.is_none() {
+            self.handle.clone_from(&from.handle);
+        }
+        if self.name.is_none() {
+            self.name.clone_from(&from.name);
+        }
+        if self.created_at.is_none() {
+            self.created_at = from.created_at;
+        }
+        if self.followers.is_none() {
+            self.followers = from.followers;
+        }
+    }
+}
+
 /// Where in an item a URL was found. Kept so that redirector → target chains stay explainable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -26,7 +26,7 @@ use skydas_model::{Clock, Kinds, SystemClock, Tlp};
 use skydas_store::Store;
 use skydas_store::accounts::{AccountStore, AuditEvent, User};
 use skydas_store::browse::{BrowseStore, Overview};
-use skydas_store::sharing::Sharing;
+use skydas_store::sharing::SharingStore;
 
 pub use error::ApiError;
 
@@ -65,8 +65,8 @@ pub struct Db {
     /// Accounts and the audit log live in the same database as the items.
     pub accounts: Box<dyn AccountStore>,
     pub browse: Box<dyn BrowseStore>,
-    /// TAXII collections, shared objects and partner intelligence.
-    pub sharing: Sharing,
+    /// TAXII collections, shared objects and partner intelligence, in the same database too.
+    pub sharing: Box<dyn SharingStore>,
     /// The overview scans every item; it is kept until the item count changes.
     overview: Option<(u64, Arc<Overview>)>,
 }

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use skydas_model::{Corpus, Finding, Item, Platform};
 use skydas_store::accounts::{AccountStore, AuditCheck, AuditEvent, AuditRecord, Role, User};
 use skydas_store::browse::{BrowseStore, FindingFilter, FindingSummary, ItemRow, Overview};
+use skydas_store::sharing::{
+    Added, Collection, Grant, NewObject, ObjectRow, PartnerObject, SharingStore, WatchItem,
+};
 use skydas_store::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SearchHit, SearchQuery,
     Stats, Store, StoredItem,
@@ -211,5 +214,102 @@ impl<T: BrowseStore + Sync> BrowseStore for Blocking<T> {
     }
     fn overview(&self, n: usize) -> Result<Overview> {
         off_runtime(|| self.get().overview(n))
+    }
+}
+
+impl<T: SharingStore + Sync> SharingStore for Blocking<T> {
+    fn add_collection(
+        &mut self,
+        id: &str,
+        title: &str,
+        description: &str,
+        alias: Option<&str>,
+    ) -> Result<Collection> {
+        off_runtime(|| self.get_mut().add_collection(id, title, description, alias))
+    }
+    fn collections(&self) -> Result<Vec<Collection>> {
+        off_runtime(|| self.get().collections())
+    }
+    fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
+        off_runtime(|| self.get().collection(id_or_alias))
+    }
+    fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
+        off_runtime(|| self.get_mut().grant(collection_id, g))
+    }
+    fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
+        off_runtime(|| self.get().grants(collection_id))
+    }
+    fn grant_for(&self, collection_id: &str, org: &str) -> Result<Option<Grant>> {
+        off_runtime(|| self.get().grant_for(collection_id, org))
+    }
+    fn add_objects(&mut self, collection_id: &str, objects: &[NewObject]) -> Result<Vec<Added>> {
+        off_runtime(|| self.get_mut().add_objects(collection_id, objects))
+    }
+    fn objects(
+        &self,
+        collection_id: &str,
+        ids: &[String],
+        types: &[String],
+    ) -> Result<Vec<ObjectRow>> {
+        off_runtime(|| self.get().objects(collection_id, ids, types))
+    }
+    fn delete_object(
+        &mut self,
+        collection_id: &str,
+        object_id: &str,
+        versions: &[i64],
+    ) -> Result<usize> {
+        off_runtime(|| {
+            self.get_mut()
+                .delete_object(collection_id, object_id, versions)
+        })
+    }
+    fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()> {
+        off_runtime(|| self.get_mut().put_status(id, org, body))
+    }
+    fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
+        off_runtime(|| self.get().status(id, org))
+    }
+    fn put_page(
+        &mut self,
+        token: &str,
+        query_key: &str,
+        cursor: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        off_runtime(|| {
+            self.get_mut()
+                .put_page(token, query_key, cursor, expires_at)
+        })
+    }
+    fn page(&self, token: &str) -> Result<Option<(String, String)>> {
+        off_runtime(|| self.get().page(token))
+    }
+    fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
+        off_runtime(|| self.get().pull_state(server, collection))
+    }
+    fn set_pull_state(&mut self, server: &str, collection: &str, added_last: &str) -> Result<()> {
+        off_runtime(|| {
+            self.get_mut()
+                .set_pull_state(server, collection, added_last)
+        })
+    }
+    fn add_partner_intel(&mut self, objects: &[PartnerObject], watch: &[WatchItem]) -> Result<u64> {
+        off_runtime(|| self.get_mut().add_partner_intel(objects, watch))
+    }
+    fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
+        off_runtime(|| self.get().partner_objects(limit))
+    }
+    fn partner_count(&self) -> Result<u64> {
+        off_runtime(|| self.get().partner_count())
+    }
+    fn watch_items(&self) -> Result<Vec<WatchItem>> {
+        off_runtime(|| self.get().watch_items())
+    }
+    fn watch_for_domain(&self, domain: &str) -> Result<Vec<WatchItem>> {
+        off_runtime(|| self.get().watch_for_domain(domain))
+    }
+    fn watch_for_actor(&self, id: &str, handle: Option<&str>) -> Result<Vec<WatchItem>> {
+        off_runtime(|| self.get().watch_for_actor(id, handle))
     }
 }

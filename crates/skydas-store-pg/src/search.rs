@@ -4,10 +4,11 @@
 
 use postgres::Client;
 use skydas_model::Platform;
+use skydas_store::codec::platform_from_db;
 use skydas_store::query::{self, Term};
 use skydas_store::{Result, SNIPPET_END, SNIPPET_START, SearchHit, SearchQuery};
 
-use crate::{PgResultExt, PgUrl, platform_from};
+use crate::{PgResultExt, PgUrl};
 
 /// Terms as the two arrays the search statement takes: words and phrases (each becomes a
 /// `phraseto_tsquery`, which treats everything as text) and prefixes (rendered here as
@@ -102,7 +103,7 @@ pub(crate) fn search(c: &mut Client, url: &PgUrl, q: &SearchQuery) -> Result<Vec
     rows.iter()
         .map(|r| {
             Ok(SearchHit {
-                platform: platform_from(r.get(0))?,
+                platform: platform_from_db(r.get(0))?,
                 id: r.get(1),
                 actor_id: r.get(2),
                 actor_handle: r.get(3),

@@ -2,14 +2,11 @@
 //! migration 0002).
 
 use skydas_model::{Clock, Item, SystemClock};
+use skydas_store::codec::{clamp_u64 as to_i64, count};
 use skydas_store::work::WorkLedger;
 use skydas_store::{InsertOutcome, Result};
 
 use crate::{PgResultExt, PgStore};
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
 
 impl WorkLedger for PgStore {
     fn store_batch(
@@ -54,7 +51,7 @@ impl WorkLedger for PgStore {
             )
             .at(&url)?
             .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(count(n))
     }
 
     fn begin_run(&mut self, run: &str, parts: u32) -> Result<()> {
@@ -108,7 +105,7 @@ impl WorkLedger for PgStore {
             .query_one("SELECT count(*) FROM coord_parts WHERE run = $1", &[&run])
             .at(&url)?
             .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(count(n))
     }
 
     fn parts(&mut self, run: &str) -> Result<Vec<Vec<u8>>> {

@@ -12,13 +12,13 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{Result, SqliteStore, StoreError};
+pub use crate::audit::{AUDIT_GENESIS, AuditCheck, AuditEvent, AuditRecord, verify_chain};
+use crate::codec::hex;
+use crate::sqlite::SideSchema;
+use crate::{Result, SqliteStore, StoreError, unix_now};
 
 /// The schema of this module (and of [`crate::browse`]), applied on first use.
 pub(crate) const SCHEMA: &str = include_str!("../migrations/0003_accounts.sql");
-
-/// The hash before the first audit row.
-pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -62,109 +62,23 @@ pub struct User {
     pub created_at: i64,
 }
 
-/// One audit event to append.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEvent<'a> {
-    /// The acting user's name (`-` when unknown, e.g. a failed login for no such user).
-    pub user: &'a str,
-    pub org: &'a str,
-    /// What happened: `login`, `login_failed`, `import`, `analyze`, `status`, `export`, ….
-    pub action: &'a str,
-    /// What it happened to: a finding id, a file, a user name.
-    pub target: &'a str,
-    pub detail: serde_json::Value,
-}
-
-/// One stored audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditRecord {
-    pub seq: u64,
-    /// Unix seconds UTC; RFC 3339 in JSON.
-    #[serde(with = "skydas_model::time::serde_rfc3339")]
-    pub time: i64,
-    pub user: String,
-    pub org: String,
-    pub action: String,
-    pub target: String,
-    /// Compact JSON.
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl AuditRecord {
-    /// The hash this row must carry: SHA-256 over the previous hash and the row's canonical
-    /// form (a JSON array of its fields, which escapes every separator).
-    pub fn compute_hash(&self) -> String {
-        let canonical = serde_json::json!([
-            self.seq,
-            self.time,
-            self.user,
-            self.org,
-            self.action,
-            self.target,
-            self.detail
-        ]);
-        let mut h = Sha256::new();
-        h.update(self.prev_hash.as_bytes());
-        h.update(b"\n");
-        h.update(canonical.to_string().as_bytes());
-        hex(&h.finalize())
-    }
-}
-
-/// The outcome of [`Accounts::audit_verify`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "lowercase")]
-pub enum AuditCheck {
-    /// The chain is whole: `rows` rows, the last with hash `head`.
-    Ok { rows: u64, head: String },
-    /// The first row found edited, inserted or missing, and why.
-    Broken { seq: u64, reason: String },
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 /// The SHA-256 of a secret (session or token value) as stored.
 pub fn secret_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-pub(crate) fn unix_now() -> i64 {
-    skydas_model::Clock::now(&skydas_model::SystemClock)
-}
-
 /// Opens a second connection to a store's database and makes sure the accounts schema exists.
 pub(crate) fn open_conn(dir: &Path) -> Result<Connection> {
-    let conn = Connection::open(dir.join(crate::sqlite::DB_FILE))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;")?;
-    let present: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' \
-         AND name = 'finding_summaries_delete'",
-        [],
-        |r| r.get(0),
-    )?;
-    if present == 0 {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA)
-            .map_err(|source| StoreError::Migration {
-                version: 3,
-                name: "accounts",
-                source,
-            })?;
-        tx.commit()?;
-    }
-    Ok(conn)
+    crate::sqlite::open_side(
+        dir,
+        &SideSchema {
+            version: 3,
+            name: "accounts",
+            sql: SCHEMA,
+            applied_when: "type = 'trigger' AND name = 'finding_summaries_delete'",
+            foreign_keys: false,
+        },
+    )
 }
 
 /// Accounts, sessions, tokens and the audit log, whatever the backend: the web app and the
@@ -224,58 +138,6 @@ pub fn check_new_user<'a>(name: &'a str, org: &'a str) -> Result<(&'a str, &'a s
         });
     }
     Ok((name, org))
-}
-
-/// Recomputes an audit chain, rows in `seq` order, against the recorded head `(seq, hash)`
-/// (`None` when no head is recorded). Shared by every backend so that they judge alike.
-pub fn verify_chain(
-    rows: impl IntoIterator<Item = Result<AuditRecord>>,
-    head: Option<(i64, String)>,
-) -> Result<AuditCheck> {
-    let mut expected_seq = 1u64;
-    let mut prev = AUDIT_GENESIS.to_string();
-    for rec in rows {
-        let rec = rec?;
-        if rec.seq != expected_seq {
-            return Ok(AuditCheck::Broken {
-                seq: expected_seq,
-                reason: format!("row {expected_seq} is missing (next row is {})", rec.seq),
-            });
-        }
-        if rec.prev_hash != prev {
-            return Ok(AuditCheck::Broken {
-                seq: rec.seq,
-                reason: "its previous hash does not match the row before".into(),
-            });
-        }
-        if rec.compute_hash() != rec.hash {
-            return Ok(AuditCheck::Broken {
-                seq: rec.seq,
-                reason: "its content does not match its hash".into(),
-            });
-        }
-        prev = rec.hash;
-        expected_seq += 1;
-    }
-    let rows_seen = expected_seq - 1;
-    let (head_seq, head_hash) = head.unwrap_or((0, AUDIT_GENESIS.to_string()));
-    let head_seq = u64::try_from(head_seq).unwrap_or(0);
-    if head_seq != rows_seen {
-        return Ok(AuditCheck::Broken {
-            seq: rows_seen.min(head_seq) + 1,
-            reason: format!("the head records {head_seq} rows but {rows_seen} are present"),
-        });
-    }
-    if head_hash != prev {
-        return Ok(AuditCheck::Broken {
-            seq: head_seq,
-            reason: "the last row does not match the recorded head".into(),
-        });
-    }
-    Ok(AuditCheck::Ok {
-        rows: rows_seen,
-        head: prev,
-    })
 }
 
 impl AccountStore for Accounts {
@@ -532,7 +394,7 @@ impl Accounts {
 
     /// The newest audit rows, newest first (at most `limit`).
     pub fn audit_list(&self, limit: usize) -> Result<Vec<AuditRecord>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::codec::clamp_usize(limit);
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, time, user, org, action, target, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq DESC LIMIT ?1",
@@ -562,7 +424,7 @@ impl Accounts {
 
 fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
     Ok(AuditRecord {
-        seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+        seq: crate::codec::count(r.get(0)?),
         time: r.get(1)?,
         user: r.get(2)?,
         org: r.get(3)?,
@@ -582,20 +444,8 @@ fn append_audit(conn: &mut Connection, ev: &AuditEvent<'_>) -> Result<AuditRecor
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
-    let (seq, prev_hash) = head.unwrap_or((0, AUDIT_GENESIS.to_string()));
-    let mut rec = AuditRecord {
-        seq: u64::try_from(seq).unwrap_or(0) + 1,
-        time: unix_now(),
-        user: ev.user.to_string(),
-        org: ev.org.to_string(),
-        action: ev.action.to_string(),
-        target: ev.target.to_string(),
-        detail: ev.detail.to_string(),
-        prev_hash,
-        hash: String::new(),
-    };
-    rec.hash = rec.compute_hash();
-    let seq_i = i64::try_from(rec.seq).unwrap_or(i64::MAX);
+    let rec = AuditRecord::next(head, ev, unix_now());
+    let seq_i = rec.seq_db();
     tx.execute(
         "INSERT INTO audit_log (seq, time, user, org, action, target, detail, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -638,22 +488,13 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::OpenOptions;
+    use crate::audit::tests::ev;
 
     fn setup() -> (tempfile::TempDir, SqliteStore, Accounts) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path(), OpenOptions::default()).unwrap();
         let acc = store.accounts().unwrap();
         (dir, store, acc)
-    }
-
-    fn ev(action: &'static str) -> AuditEvent<'static> {
-        AuditEvent {
-            user: "ona",
-            org: "local",
-            action,
-            target: "co-1",
-            detail: serde_json::json!({"to": "confirmed"}),
-        }
     }
 
     fn broken_at(acc: &Accounts) -> Option<u64> {

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use skydas_model::{Actor, ActorKind, Platform};
+use skydas_model::{Actor, Platform};
 
-use crate::{Result, StoreError};
+use crate::Result;
+use crate::codec::{self, clamp_usize as to_i64, count};
 
 /// Filters of the findings list; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -104,7 +105,7 @@ pub trait BrowseStore: Send + std::fmt::Debug {
     fn actor_items(&self, platform: Platform, id: &str, limit: usize) -> Result<Vec<ItemRow>>;
     /// See [`Browse::domain_items`].
     fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>>;
-    /// See [`Browse::overview`].
+    /// See [`overview`].
     fn overview(&self, n: usize) -> Result<Overview>;
 }
 
@@ -128,7 +129,7 @@ impl BrowseStore for Browse {
         Browse::domain_items(self, domain, limit)
     }
     fn overview(&self, n: usize) -> Result<Overview> {
-        Browse::overview(self, n)
+        overview(self, n)
     }
 }
 
@@ -138,12 +139,60 @@ pub struct Browse {
     conn: Connection,
 }
 
-fn to_i64(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// What an overview ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Top {
+    /// Actors by items posted; keys are `platform:id`, with the handle beside.
+    Actors,
+    /// Registrable domains by items linking them.
+    Domains,
+    /// Hashtags (lowercased) by uses.
+    Hashtags,
 }
 
-fn count(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
+/// The queries an [`Overview`] is made of; each backend answers them with its own SQL and
+/// [`overview`] puts them together, so that every backend's overview has the same shape.
+pub trait OverviewQueries {
+    /// Items per UTC day of each value of an items column (`platform` or `lang`), as
+    /// `(value, day, items)` rows sorted by value and day.
+    fn day_counts(&self, column: &str) -> Result<Vec<(String, i64, u64)>>;
+
+    /// The `n` largest counts of `what`, highest first (ties by key), each with a handle for
+    /// actors.
+    fn top(&self, what: Top, n: usize) -> Result<Vec<(Count, Option<String>)>>;
+}
+
+/// Volume per day by platform and language, and the `n` top domains, actors and hashtags.
+/// Scans every item: callers cache it.
+pub fn overview(q: &dyn OverviewQueries, n: usize) -> Result<Overview> {
+    let keys =
+        |what| -> Result<Vec<Count>> { Ok(q.top(what, n)?.into_iter().map(|c| c.0).collect()) };
+    let (top_actors, actor_handles) = q.top(Top::Actors, n)?.into_iter().unzip();
+    Ok(Overview {
+        by_platform: day_series(q.day_counts("platform")?),
+        by_language: day_series(q.day_counts("lang")?),
+        top_domains: keys(Top::Domains)?,
+        top_actors,
+        actor_handles,
+        top_hashtags: keys(Top::Hashtags)?,
+    })
+}
+
+/// Items per day grouped into one series per key, from `(key, day, items)` rows sorted by key
+/// and day. Items without a language (an empty key) count as `und`.
+fn day_series(rows: Vec<(String, i64, u64)>) -> Vec<DaySeries> {
+    let mut out: Vec<DaySeries> = Vec::new();
+    for (key, day, n) in rows {
+        let key = if key.is_empty() { "und".into() } else { key };
+        match out.last_mut() {
+            Some(s) if s.key == key => s.days.push((day, n)),
+            _ => out.push(DaySeries {
+                key,
+                days: vec![(day, n)],
+            }),
+        }
+    }
+    out
 }
 
 fn tokens(s: &str) -> Vec<String> {
@@ -274,15 +323,7 @@ impl Browse {
             })
             .optional()?;
         row.map(|(kind, handle, name, created_at, followers)| {
-            Ok(Actor {
-                platform_id: id.to_string(),
-                handle,
-                name,
-                kind: ActorKind::parse(&kind)
-                    .ok_or_else(|| StoreError::corrupt("actor kind", &kind))?,
-                created_at,
-                followers: followers.and_then(|f| u64::try_from(f).ok()),
-            })
+            codec::actor_from_db(id.to_string(), handle, name, &kind, created_at, followers)
         })
         .transpose()
     }
@@ -299,12 +340,7 @@ impl Browse {
 
     /// The newest items with a URL on a registrable domain (at most `limit`).
     pub fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>> {
-        // The domain is the last field of each stored URL row: `…,"domain"]`. The JSON encoding
-        // of the domain makes the match exact.
-        let needle = format!(
-            "{}]",
-            serde_json::to_string(domain).map_err(|e| StoreError::corrupt("domain", e))?
-        );
+        let needle = codec::domain_needle(domain)?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLS} WHERE i.urls IS NOT NULL AND instr(i.urls, ?1) > 0 \
              ORDER BY i.time DESC, i.id LIMIT ?2"
@@ -312,33 +348,35 @@ impl Browse {
         let rows = stmt.query_map(params![needle, to_i64(limit)], item_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
 
-    fn series(&self, col: &str) -> Result<Vec<DaySeries>> {
+impl OverviewQueries for Browse {
+    fn day_counts(&self, column: &str) -> Result<Vec<(String, i64, u64)>> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {col}, time / 86400 AS day, count(*) FROM items GROUP BY 1, 2 ORDER BY 1, 2"
+            "SELECT {column}, time / 86400 AS day, count(*) FROM items GROUP BY 1, 2 ORDER BY 1, 2"
         ))?;
-        let mut rows = stmt.query([])?;
-        let mut out: Vec<DaySeries> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let key: String = r.get(0)?;
-            let key = if key.is_empty() {
-                "und".to_string()
-            } else {
-                key
-            };
-            let day = (r.get::<_, i64>(1)?, count(r.get(2)?));
-            match out.last_mut() {
-                Some(s) if s.key == key => s.days.push(day),
-                _ => out.push(DaySeries {
-                    key,
-                    days: vec![day],
-                }),
-            }
-        }
-        Ok(out)
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, count(r.get(2)?))))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn top(&self, sql: &str, n: usize) -> Result<Vec<(Count, Option<String>)>> {
+    fn top(&self, what: Top, n: usize) -> Result<Vec<(Count, Option<String>)>> {
+        let sql = match what {
+            Top::Actors => {
+                "SELECT a.platform || ':' || a.platform_id, c.n, a.handle FROM \
+                 (SELECT actor_id, count(*) AS n FROM items GROUP BY actor_id ORDER BY n DESC LIMIT ?1) c \
+                 JOIN actors a ON a.id = c.actor_id ORDER BY c.n DESC, a.platform_id"
+            }
+            Top::Domains => {
+                "SELECT json_extract(u.value, '$[5]') AS d, count(DISTINCT i.id) AS n, NULL \
+                 FROM items i, json_each(i.urls) u WHERE i.urls IS NOT NULL \
+                 GROUP BY d ORDER BY n DESC, d LIMIT ?1"
+            }
+            Top::Hashtags => {
+                "SELECT lower(h.value) AS t, count(*) AS n, NULL \
+                 FROM items i, json_each(i.hashtags) h WHERE i.hashtags IS NOT NULL \
+                 GROUP BY t ORDER BY n DESC, t LIMIT ?1"
+            }
+        };
         let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map([to_i64(n)], |r| {
             Ok((
@@ -350,44 +388,6 @@ impl Browse {
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// Volume per day by platform and language, and the `n` top domains, actors and hashtags.
-    /// Scans every item: callers cache it.
-    pub fn overview(&self, n: usize) -> Result<Overview> {
-        let actors = self.top(
-            "SELECT a.platform || ':' || a.platform_id, c.n, a.handle FROM \
-             (SELECT actor_id, count(*) AS n FROM items GROUP BY actor_id ORDER BY n DESC LIMIT ?1) c \
-             JOIN actors a ON a.id = c.actor_id ORDER BY c.n DESC, a.platform_id",
-            n,
-        )?;
-        let (top_actors, actor_handles) = actors.into_iter().unzip();
-        Ok(Overview {
-            by_platform: self.series("platform")?,
-            by_language: self.series("lang")?,
-            top_domains: self
-                .top(
-                    "SELECT json_extract(u.value, '$[5]') AS d, count(DISTINCT i.id) AS n, NULL \
-                     FROM items i, json_each(i.urls) u WHERE i.urls IS NOT NULL \
-                     GROUP BY d ORDER BY n DESC, d LIMIT ?1",
-                    n,
-                )?
-                .into_iter()
-                .map(|c| c.0)
-                .collect(),
-            top_actors,
-            actor_handles,
-            top_hashtags: self
-                .top(
-                    "SELECT lower(h.value) AS t, count(*) AS n, NULL \
-                     FROM items i, json_each(i.hashtags) h WHERE i.hashtags IS NOT NULL \
-                     GROUP BY t ORDER BY n DESC, t LIMIT ?1",
-                    n,
-                )?
-                .into_iter()
-                .map(|c| c.0)
-                .collect(),
-        })
     }
 }
 

@@ -1,12 +1,221 @@
-//! How item lists are stored, the same in every backend: URLs as compact JSON rows
-//! `[raw, expanded, source, canonical, host, domain]`, hashtags and mentions as JSON string
-//! lists. Browse queries of both backends rely on this form (the domain is a row's last field).
+//! How values are stored, the same in every backend, and read back: item lists (URLs as
+//! compact JSON rows `[raw, expanded, source, canonical, host, domain]`, hashtags and mentions
+//! as JSON string lists; browse queries of both backends rely on this form, the domain being a
+//! row's last field), locators, provenance, actors, items, findings and reviews from their
+//! columns, and the clamps between unsigned counts and signed database integers. Each backend
+//! only reads its driver's columns into these.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
-use skydas_model::{ItemUrl, UrlSource};
+use skydas_model::{
+    Actor, ActorKind, Finding, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, Tlp,
+    UrlSource,
+};
 
-use crate::{Result, StoreError};
+use crate::{Result, Review, ReviewStatus, StoreError};
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A count or size as a signed database integer. Values beyond `i64::MAX` do not occur;
+/// clamping keeps hostile input from failing a batch.
+pub fn clamp_u64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A length or limit as a signed database integer (clamped like [`clamp_u64`]).
+pub fn clamp_usize(v: usize) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A count read back: database integers are signed and counts are never negative.
+pub fn count(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// A locator as stored: `(loc_kind, loc)`, kind 0 a line, 1 a byte offset, 2 a record.
+pub fn locator_to_db(l: Locator) -> (i16, i64) {
+    match l {
+        Locator::Line(n) => (0, clamp_u64(n)),
+        Locator::Offset(n) => (1, clamp_u64(n)),
+        Locator::Record(n) => (2, clamp_u64(n)),
+    }
+}
+
+/// A locator read back from `(loc_kind, loc)`.
+pub fn locator_from_db(kind: i64, n: i64) -> Result<Locator> {
+    let n = u64::try_from(n).map_err(|_| StoreError::corrupt("locator", n))?;
+    Ok(match kind {
+        0 => Locator::Line(n),
+        1 => Locator::Offset(n),
+        2 => Locator::Record(n),
+        _ => return Err(StoreError::corrupt("locator kind", kind)),
+    })
+}
+
+/// A provenance read back from its columns: sha256, importer, importer_version, loc_kind, loc.
+pub fn provenance_from_db(
+    file_sha256: String,
+    importer: String,
+    importer_version: u32,
+    loc_kind: i64,
+    loc: i64,
+) -> Result<Provenance> {
+    Ok(Provenance {
+        file_sha256,
+        importer,
+        importer_version,
+        locator: locator_from_db(loc_kind, loc)?,
+    })
+}
+
+/// The provenance of an item read without one (the corpus needs none).
+pub fn placeholder_provenance() -> Provenance {
+    Provenance {
+        file_sha256: String::new(),
+        importer: String::new(),
+        importer_version: 0,
+        locator: Locator::Record(0),
+    }
+}
+
+/// An empty item to fill with [`fill_item`], reusing its allocations row after row.
+pub fn empty_item() -> Item {
+    Item::new(
+        Platform::Other,
+        "",
+        Actor::default(),
+        0,
+        "",
+        placeholder_provenance(),
+    )
+}
+
+/// A platform read back.
+pub fn platform_from_db(s: &str) -> Result<Platform> {
+    Platform::parse(s).ok_or_else(|| StoreError::corrupt("platform", s))
+}
+
+/// An actor read back from its columns: platform_id, handle, name, kind, created_at,
+/// followers.
+pub fn actor_from_db(
+    platform_id: String,
+    handle: Option<String>,
+    name: Option<String>,
+    kind: &str,
+    created_at: Option<i64>,
+    followers: Option<i64>,
+) -> Result<Actor> {
+    Ok(Actor {
+        platform_id,
+        handle,
+        name,
+        kind: ActorKind::parse(kind).ok_or_else(|| StoreError::corrupt("actor kind", kind))?,
+        created_at,
+        followers: followers.map(count),
+    })
+}
+
+/// The columns of an items row, borrowed from the driver's row.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemCols<'a> {
+    pub platform: &'a str,
+    pub platform_id: &'a str,
+    /// The store's own actor id, a key of the actors map [`fill_item`] takes.
+    pub actor_id: i64,
+    pub kind: &'a str,
+    pub time: i64,
+    pub text: &'a str,
+    pub match_text: &'a str,
+    pub lang: &'a str,
+    pub lang_conf: f32,
+    pub lang_hint: Option<&'a str>,
+    pub repost_of: Option<&'a str>,
+    pub reply_to: Option<&'a str>,
+    pub quote_of: Option<&'a str>,
+    pub urls: Option<&'a str>,
+    pub hashtags: Option<&'a str>,
+    pub mentions: Option<&'a str>,
+}
+
+/// Fills `item` (reusing its allocations) from an items row; its actor is `actors[actor_id]`.
+/// The provenance is left as it was.
+pub fn fill_item(item: &mut Item, c: &ItemCols<'_>, actors: &HashMap<i64, Actor>) -> Result<()> {
+    item.platform = platform_from_db(c.platform)?;
+    set_str(&mut item.platform_id, c.platform_id);
+    let actor = actors
+        .get(&c.actor_id)
+        .ok_or_else(|| StoreError::corrupt("actor id", c.actor_id))?;
+    item.actor.clone_from(actor);
+    item.kind = ItemKind::parse(c.kind).ok_or_else(|| StoreError::corrupt("item kind", c.kind))?;
+    item.time = c.time;
+    set_str(&mut item.text, c.text);
+    set_str(&mut item.match_text, c.match_text);
+    set_str(&mut item.lang, c.lang);
+    item.lang_conf = c.lang_conf;
+    set_opt(&mut item.lang_hint, c.lang_hint);
+    set_opt(&mut item.repost_of, c.repost_of);
+    set_opt(&mut item.reply_to, c.reply_to);
+    set_opt(&mut item.quote_of, c.quote_of);
+    match c.urls {
+        Some(s) => urls_from_json(s, &mut item.urls)?,
+        None => item.urls.clear(),
+    }
+    list_from_json(c.hashtags, &mut item.hashtags)?;
+    list_from_json(c.mentions, &mut item.mentions)?;
+    Ok(())
+}
+
+/// A language confidence as stored: one that is not a number is no confidence.
+pub fn finite_or_zero(v: f32) -> f32 {
+    if v.is_finite() { v } else { 0.0 }
+}
+
+/// A finding as stored: its JSON body. Refuses a score that is not a finite number (it would
+/// not sort).
+pub fn finding_to_json(f: &Finding) -> Result<String> {
+    if !f.score.is_finite() {
+        return Err(StoreError::InvalidInput {
+            what: "finding score",
+            value: format!("{} in {}", f.score, f.id),
+        });
+    }
+    serde_json::to_string(f).map_err(|e| StoreError::InvalidInput {
+        what: "finding",
+        value: format!("{}: {e}", f.id),
+    })
+}
+
+/// A finding read back from its JSON body.
+pub fn finding_from_json(body: &str) -> Result<Finding> {
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt("finding", e))
+}
+
+/// A review read back from its columns: status, note, tlp.
+pub fn review_from_db(status: &str, note: String, tlp: &str) -> Result<Review> {
+    Ok(Review {
+        status: ReviewStatus::parse(status)
+            .ok_or_else(|| StoreError::corrupt("review status", status))?,
+        note,
+        tlp: Tlp::parse(tlp).ok_or_else(|| StoreError::corrupt("tlp", tlp))?,
+    })
+}
+
+/// What a stored `urls` column contains when one of its URLs is on `domain`: the domain is the
+/// last field of each URL row, `…,"domain"]`, and its JSON encoding makes the match exact.
+pub fn domain_needle(domain: &str) -> Result<String> {
+    let quoted = serde_json::to_string(domain).map_err(|e| StoreError::corrupt("domain", e))?;
+    Ok(format!("{quoted}]"))
+}
 
 /// A URL row in the `urls` JSON column: `[raw, expanded, source, canonical, host, domain]`,
 /// with `canonical` null when it equals the expanded (or raw) URL, the common case.
@@ -116,12 +325,12 @@ pub fn list_from_json(s: Option<&str>, out: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn set_str(dst: &mut String, src: &str) {
+fn set_str(dst: &mut String, src: &str) {
     dst.clear();
     dst.push_str(src);
 }
 
-pub(crate) fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
+fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
     match (dst.as_mut(), src) {
         (Some(d), Some(s)) => set_str(d, s),
         (_, s) => *dst = s.map(str::to_string),

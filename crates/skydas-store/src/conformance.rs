@@ -1,15 +1,17 @@
 //! The conformance suite every [`Store`] backend must pass.
 //!
 //! Each check takes a factory that returns a fresh, empty store, and panics with a message on
-//! the first difference. A backend's tests call [`run_all`], or each check as its own test so
-//! that failures name the check:
+//! the first difference. The checks of the sharing tables ([`crate::sharing::SharingStore`]) are
+//! in [`sharing`]. A backend's tests declare the whole suite, one test per check so that
+//! failures name the check, with [`conformance_tests!`](crate::conformance_tests):
 //!
 //! ```text
-//! #[test]
-//! fn search_filters() {
-//!     skydas_store::conformance::search_filters(&|| Box::new(my_backend()));
-//! }
+//! fn run_store(check: conformance::Check, name: &str) { check(&|| Box::new(my_store(name))) }
+//! fn run_sharing(check: conformance::sharing::Check, name: &str) { … }
+//! skydas_store::conformance_tests!(run_store, run_sharing);
 //! ```
+
+pub mod sharing;
 
 use std::collections::BTreeMap;
 
@@ -50,6 +52,81 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("protected_crud", protected_crud),
     ("originals_kept_by_hash", originals_kept_by_hash),
 ];
+
+/// Declares the conformance suite as tests of a backend, in a module `suite`: one `#[test]`
+/// per check of [`CHECKS`] calling `$store(check, name)`, one per check of [`sharing::CHECKS`]
+/// calling `$sharing(check, name)`, and a test that every check has its test. `$store` and
+/// `$sharing` name functions of the calling module.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($store:ident, $sharing:ident $(,)?) => {
+        mod suite {
+            use super::*;
+
+            $crate::conformance_tests!(@store $store;
+                file_status_lifecycle,
+                idempotent_insert,
+                two_provenance_dedupe,
+                actor_fill_in,
+                stats_by_platform_and_language,
+                search_diacritics_and_case,
+                search_filters,
+                search_hostile_queries,
+                corpus_round_trip,
+                findings_replace_preserves_review,
+                protected_crud,
+                originals_kept_by_hash,
+            );
+
+            $crate::conformance_tests!(@sharing $sharing;
+                collections_and_grants,
+                versions_get_increasing_date_added,
+                statuses_pages_and_pull_state,
+                partner_intel_and_watch_items,
+            );
+        }
+    };
+    (@store $run:ident; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $run($crate::conformance::$name, stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_store_check_runs() {
+            $crate::conformance::assert_all_run(
+                &[$(stringify!($name)),*],
+                $crate::conformance::CHECKS,
+            );
+        }
+    };
+    (@sharing $run:ident; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $run($crate::conformance::sharing::$name, stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_sharing_check_runs() {
+            $crate::conformance::assert_all_run(
+                &[$(stringify!($name)),*],
+                $crate::conformance::sharing::CHECKS,
+            );
+        }
+    };
+}
+
+/// Fails unless `here` names every check of `checks`, in order ([`conformance_tests!`]
+/// (crate::conformance_tests) lists them by hand).
+#[doc(hidden)]
+pub fn assert_all_run<C>(here: &[&str], checks: &[(&str, C)]) {
+    let all: Vec<&str> = checks.iter().map(|c| c.0).collect();
+    assert_eq!(here, all.as_slice(), "every conformance check has its test");
+}
 
 /// Runs every check against fresh stores from `make`.
 pub fn run_all(make: MakeStore<'_>) {

@@ -73,7 +73,8 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
+    /// A stored value that does not read back.
+    pub fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt {
             what,
             detail: detail.to_string(),

@@ -7,11 +7,12 @@
 //! user's protected domains. Only this crate knows SQL.
 
 pub mod accounts;
+pub mod audit;
 pub mod browse;
 pub mod codec;
 pub mod conformance;
 mod error;
-mod originals;
+pub mod originals;
 pub mod query;
 pub mod sharing;
 mod sqlite;
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use skydas_model::{Corpus, Finding, Item, Platform, Provenance, Tlp};
+use skydas_model::{Clock, Corpus, Finding, Item, Platform, Provenance, SystemClock, Tlp};
 
 pub use error::{Result, StoreError};
 pub use originals::{original_relpath, sha256_file};
@@ -177,6 +178,17 @@ pub struct StoredItem {
     pub provenance: Vec<Provenance>,
 }
 
+impl StoredItem {
+    /// An item met in the places `provenance` lists, in the order they were recorded; the
+    /// item's own provenance becomes the first of them.
+    pub fn new(mut item: Item, provenance: Vec<Provenance>) -> StoredItem {
+        if let Some(first) = provenance.first() {
+            item.provenance = first.clone();
+        }
+        StoredItem { item, provenance }
+    }
+}
+
 /// One of the user's protected domains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProtectedRow {
@@ -295,6 +307,19 @@ pub trait Store: Send {
 
     /// The protected domains, sorted by domain.
     fn protected_list(&self) -> Result<Vec<ProtectedRow>>;
+}
+
+/// The wall clock in Unix seconds, for the times a store records ([`SystemClock`]).
+pub fn unix_now() -> i64 {
+    SystemClock.now()
+}
+
+/// A protected domain as every backend stores it (see [`Store::protected_add`]).
+pub fn check_protected_domain(domain: &str) -> Result<String> {
+    skydas_model::normalise_domain(domain).ok_or_else(|| StoreError::InvalidInput {
+        what: "domain",
+        value: domain.into(),
+    })
 }
 
 /// Checks that `s` is a SHA-256 in lowercase hex, the only form used as a key and a file name.

@@ -1,13 +1,17 @@
 //! Original input files kept unchanged, addressed by SHA-256: `originals/<sha[0..2]>/<sha>`.
 //!
 //! This is plain file-system work shared by every backend; only the data directory differs.
+//! Any number of processes and threads may keep the same file at once: each copies under a
+//! temporary name of its own, and the last rename wins with the same bytes.
 
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
+use crate::codec::hex;
 use crate::{Result, StoreError, check_sha256};
 
 /// Where the original with this hash lives, relative to the data directory. The hash must be
@@ -32,18 +36,8 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&h.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 /// The kept original under `root`, if there is one.
-pub(crate) fn find(root: &Path, sha256: &str) -> Result<Option<PathBuf>> {
+pub fn find(root: &Path, sha256: &str) -> Result<Option<PathBuf>> {
     check_sha256(sha256)?;
     let p = root.join(original_relpath(sha256));
     Ok(p.is_file().then_some(p))
@@ -54,7 +48,7 @@ pub(crate) fn find(root: &Path, sha256: &str) -> Result<Option<PathBuf>> {
 /// A hard link costs nothing when the data directory shares the file system; otherwise the
 /// bytes are copied to a temporary name, checked for size and hash, synced, and renamed into
 /// place, so a crash never leaves a truncated original under the final name.
-pub(crate) fn keep(root: &Path, src: &Path, sha256: &str) -> Result<PathBuf> {
+pub fn keep(root: &Path, src: &Path, sha256: &str) -> Result<PathBuf> {
     check_sha256(sha256)?;
     let dest = root.join(original_relpath(sha256));
     if dest.is_file() {
@@ -84,8 +78,15 @@ pub(crate) fn keep(root: &Path, src: &Path, sha256: &str) -> Result<PathBuf> {
     Ok(dest)
 }
 
+/// A temporary name beside `dest` that no other process or thread uses at the same time.
+fn temporary_name(dest: &Path) -> PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    dest.with_extension(format!("part-{}-{n}", std::process::id()))
+}
+
 fn copy_checked(src: &Path, dest: &Path, sha256: &str) -> Result<()> {
-    let tmp = dest.with_extension(format!("part-{}", std::process::id()));
+    let tmp = temporary_name(dest);
     let result = (|| {
         let mut from = fs::File::open(src).map_err(|e| StoreError::io(src, e))?;
         let mut to = fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
@@ -144,6 +145,32 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().count(),
             1,
             "temporary copy removed"
+        );
+    }
+
+    /// Workers keeping the same file at once each copy under a name of their own: all succeed
+    /// and the original is whole.
+    #[test]
+    fn concurrent_copies_of_one_file_do_not_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&src, &bytes).unwrap();
+        let sha = sha256_file(&src).unwrap();
+        let dest = dir.path().join("dest");
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| copy_checked(&src, &dest, &sha)))
+                .collect();
+            for w in workers {
+                w.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(fs::read(&dest).unwrap(), bytes);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary copy left"
         );
     }
 

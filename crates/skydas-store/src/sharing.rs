@@ -6,14 +6,20 @@
 //! This module stores and selects; it does not decide. Which version a reader gets and whether a
 //! TLP level may go to an organisation are the TAXII layer's rules, applied at every read to the
 //! `tlp` and `source_org` kept here beside each version.
+//!
+//! [`SharingStore`] is the contract every backend keeps; [`Sharing`] is the embedded (SQLite)
+//! implementation. The checks on what may be stored ([`new_collection`], [`check_grant`],
+//! [`check_tlp`], [`check_watch_item`]) and the `date_added` clock ([`next_date_added`]) are
+//! shared, so that every backend accepts and orders alike.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::accounts::unix_now;
-use crate::{Result, SqliteStore, StoreError};
+use skydas_model::{Clock, SystemClock};
+
+use crate::{Result, SqliteStore, StoreError, unix_now};
 
 /// The schema of this module, applied on first use.
 pub(crate) const SCHEMA: &str = include_str!("../migrations/0004_sharing.sql");
@@ -115,11 +121,131 @@ pub struct WatchItem {
     pub added_at: i64,
 }
 
-fn now_micros() -> i64 {
-    skydas_model::Clock::now_micros(&skydas_model::SystemClock)
+/// Collections, grants, object versions, statuses, pagination cursors, pull state and partner
+/// intelligence, whatever the backend: the web app and the commands hold a
+/// `Box<dyn SharingStore>` that lives in the same database as the items. Every implementation
+/// must pass the sharing checks of [`crate::conformance`].
+pub trait SharingStore: Send + std::fmt::Debug {
+    /// Adds a collection. `id` must be a lowercase UUID; the title is trimmed and must not be
+    /// empty; the alias, when given and not blank, is trimmed and must be unused (as must the
+    /// id).
+    fn add_collection(
+        &mut self,
+        id: &str,
+        title: &str,
+        description: &str,
+        alias: Option<&str>,
+    ) -> Result<Collection>;
+
+    /// Every collection, by title (then id).
+    fn collections(&self) -> Result<Vec<Collection>>;
+
+    /// A collection by id or alias; the id wins when one collection's alias is another's id.
+    fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>>;
+
+    /// Sets an organisation's grant on a collection (replacing an earlier one); `false` if there
+    /// is no such collection.
+    fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool>;
+
+    /// The grants on a collection, by organisation.
+    fn grants(&self, collection_id: &str) -> Result<Vec<Grant>>;
+
+    /// An organisation's grant on a collection.
+    fn grant_for(&self, collection_id: &str, org: &str) -> Result<Option<Grant>> {
+        Ok(self
+            .grants(collection_id)?
+            .into_iter()
+            .find(|g| g.org == org))
+    }
+
+    /// Adds object versions to a collection in one transaction, all or none. Each new version
+    /// gets a `date_added` later than every one before it in the whole store (see
+    /// [`next_date_added`]), in the order given; a version the collection already holds (the
+    /// same id and version, also twice in one call) is a [`Added::Duplicate`] and changes
+    /// nothing. An object without a version takes its `date_added` as version. Fails on a TLP
+    /// level that is not one of TLP 2.0's and on a collection that does not exist.
+    fn add_objects(&mut self, collection_id: &str, objects: &[NewObject]) -> Result<Vec<Added>>;
+
+    /// The object versions of a collection, oldest `date_added` first, restricted to the given
+    /// ids and types when the lists are not empty.
+    fn objects(
+        &self,
+        collection_id: &str,
+        ids: &[String],
+        types: &[String],
+    ) -> Result<Vec<ObjectRow>>;
+
+    /// Deletes the given versions of an object (none when `versions` is empty, so a filter
+    /// that matched nothing deletes nothing); returns how many went.
+    fn delete_object(
+        &mut self,
+        collection_id: &str,
+        object_id: &str,
+        versions: &[i64],
+    ) -> Result<usize>;
+
+    /// Keeps a status resource (JSON) for the organisation that caused it, replacing one of
+    /// the same id.
+    fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()>;
+
+    /// A status resource, only for the organisation it belongs to.
+    fn status(&self, id: &str, org: &str) -> Result<Option<String>>;
+
+    /// Records a pagination cursor under a token until `expires_at` (Unix seconds), replacing
+    /// one of the same token and dropping expired ones.
+    fn put_page(
+        &mut self,
+        token: &str,
+        query_key: &str,
+        cursor: &str,
+        expires_at: i64,
+    ) -> Result<()>;
+
+    /// The query key and cursor of a live token.
+    fn page(&self, token: &str) -> Result<Option<(String, String)>>;
+
+    /// The last `X-TAXII-Date-Added-Last` pulled from a remote collection.
+    fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>>;
+
+    /// Records how far a remote collection has been pulled.
+    fn set_pull_state(&mut self, server: &str, collection: &str, added_last: &str) -> Result<()>;
+
+    /// Stores partner objects and watch items in one transaction, all or none. An object
+    /// version already held (the same id and version) is kept as it was; a watch item already
+    /// held from the same organisation (the same kind and value) takes the new label, TLP and
+    /// source and keeps its `added_at`. Returns how many objects were new. Fails on a TLP level
+    /// that is not one of TLP 2.0's and on a watch item [`check_watch_item`] refuses.
+    fn add_partner_intel(&mut self, objects: &[PartnerObject], watch: &[WatchItem]) -> Result<u64>;
+
+    /// Partner objects, newest `received_at` first, then by type and id (at most `limit`).
+    fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>>;
+
+    /// How many partner objects are held.
+    fn partner_count(&self) -> Result<u64>;
+
+    /// Every watch item, by kind, value and organisation.
+    fn watch_items(&self) -> Result<Vec<WatchItem>>;
+
+    /// Domain watch items that are `domain` (see [`watch_domain`]) or one of its parent
+    /// domains, by value and organisation.
+    fn watch_for_domain(&self, domain: &str) -> Result<Vec<WatchItem>>;
+
+    /// Actor watch items for an account id or handle (handles match case-insensitively, with or
+    /// without a leading `@`; see [`watch_handle`]), by value and organisation.
+    fn watch_for_actor(&self, id: &str, handle: Option<&str>) -> Result<Vec<WatchItem>>;
 }
 
-fn check_tlp(s: &str) -> Result<()> {
+/// The `date_added` of the next object version, in microseconds: now, unless the clock is
+/// behind the latest one stored (`last`), then just after it. Strictly increasing `date_added`
+/// orders TAXII pages.
+pub fn next_date_added(last: Option<i64>) -> i64 {
+    SystemClock
+        .now_micros()
+        .max(last.map_or(0, |l| l.saturating_add(1)))
+}
+
+/// Checks a TLP 2.0 level as stored: `clear`, `green`, `amber`, `amber+strict` or `red`.
+pub fn check_tlp(s: &str) -> Result<()> {
     if matches!(s, "clear" | "green" | "amber" | "amber+strict" | "red") {
         Ok(())
     } else {
@@ -130,27 +256,103 @@ fn check_tlp(s: &str) -> Result<()> {
     }
 }
 
+/// A new collection as every backend stores it, created at `created_at`: checked, its title
+/// and alias trimmed, a blank alias none (see [`SharingStore::add_collection`]).
+pub fn new_collection(
+    id: &str,
+    title: &str,
+    description: &str,
+    alias: Option<&str>,
+    created_at: i64,
+) -> Result<Collection> {
+    let well_formed = id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
+        });
+    if !well_formed {
+        return Err(StoreError::InvalidInput {
+            what: "collection id (a lowercase uuid)",
+            value: id.chars().take(80).collect(),
+        });
+    }
+    let title = title.trim();
+    if title.is_empty() || title.len() > 200 {
+        return Err(StoreError::InvalidInput {
+            what: "collection title",
+            value: title.chars().take(80).collect(),
+        });
+    }
+    Ok(Collection {
+        id: id.to_string(),
+        title: title.to_string(),
+        description: description.to_string(),
+        alias: alias
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        created_at,
+    })
+}
+
+/// The error of a collection whose id or alias is taken.
+pub fn collection_taken(id: &str) -> StoreError {
+    StoreError::InvalidInput {
+        what: "collection id or alias (already taken)",
+        value: id.to_string(),
+    }
+}
+
+/// Checks a grant as every backend must; returns the organisation to store (trimmed).
+pub fn check_grant(g: &Grant) -> Result<&str> {
+    check_tlp(&g.max_tlp)?;
+    let org = g.org.trim();
+    if org.is_empty() || org.len() > 64 {
+        return Err(StoreError::InvalidInput {
+            what: "organisation",
+            value: org.chars().take(80).collect(),
+        });
+    }
+    Ok(org)
+}
+
+/// Checks a watch item as every backend must: a TLP 2.0 level, kind `domain` or `actor`, and a
+/// value.
+pub fn check_watch_item(w: &WatchItem) -> Result<()> {
+    check_tlp(&w.tlp)?;
+    if !matches!(w.kind.as_str(), "domain" | "actor") || w.value.is_empty() {
+        return Err(StoreError::InvalidInput {
+            what: "watch item",
+            value: format!("{}:{}", w.kind, w.value),
+        });
+    }
+    Ok(())
+}
+
+/// A domain as domain watch items are matched: trimmed, without a trailing dot, lowercase.
+pub fn watch_domain(domain: &str) -> String {
+    domain.trim().trim_end_matches('.').to_lowercase()
+}
+
+/// A handle as actor watch items key it: `@` and the lowercase handle; empty without one.
+pub fn watch_handle(handle: Option<&str>) -> String {
+    handle
+        .map(|h| format!("@{}", h.trim_start_matches('@').to_lowercase()))
+        .unwrap_or_default()
+}
+
 /// Opens a connection of its own to a store's database and makes sure this schema exists.
 fn open_conn(dir: &Path) -> Result<Connection> {
-    let conn = Connection::open(dir.join(crate::sqlite::DB_FILE))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
-    let present: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'watch_items'",
-        [],
-        |r| r.get(0),
-    )?;
-    if present == 0 {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA)
-            .map_err(|source| StoreError::Migration {
-                version: 4,
-                name: "sharing",
-                source,
-            })?;
-        tx.commit()?;
-    }
-    Ok(conn)
+    crate::sqlite::open_side(
+        dir,
+        &crate::sqlite::SideSchema {
+            version: 4,
+            name: "sharing",
+            sql: SCHEMA,
+            applied_when: "type = 'table' AND name = 'watch_items'",
+            foreign_keys: true,
+        },
+    )
 }
 
 const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
@@ -194,8 +396,8 @@ fn watch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WatchItem> {
 
 const WATCH_COLS: &str = "kind, value, label, tlp, source, source_org, added_at FROM watch_items";
 
-/// Collections, grants, object versions, statuses, pull state and partner intelligence of one
-/// store, on a connection of their own. See the module docs.
+/// The sharing tables of one embedded store, on a connection of their own. See the module
+/// docs and [`SharingStore`] for the contract.
 #[derive(Debug)]
 pub struct Sharing {
     conn: Connection,
@@ -209,57 +411,29 @@ impl Sharing {
             conn: open_conn(dir)?,
         })
     }
+}
 
-    /// Adds a collection. `id` must be a lowercase UUID; the alias, when given, must be unused.
-    pub fn add_collection(
+impl SharingStore for Sharing {
+    fn add_collection(
         &mut self,
         id: &str,
         title: &str,
         description: &str,
         alias: Option<&str>,
     ) -> Result<Collection> {
-        let well_formed = id.len() == 36
-            && id.bytes().enumerate().all(|(i, b)| match i {
-                8 | 13 | 18 | 23 => b == b'-',
-                _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
-            });
-        if !well_formed {
-            return Err(StoreError::InvalidInput {
-                what: "collection id (a lowercase uuid)",
-                value: id.chars().take(80).collect(),
-            });
-        }
-        let title = title.trim();
-        if title.is_empty() || title.len() > 200 {
-            return Err(StoreError::InvalidInput {
-                what: "collection title",
-                value: title.chars().take(80).collect(),
-            });
-        }
-        let alias = alias.map(str::trim).filter(|a| !a.is_empty());
-        let now = unix_now();
+        let c = new_collection(id, title, description, alias, unix_now())?;
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO taxii_collections (id, title, description, alias, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, title, description, alias, now],
+            params![c.id, c.title, c.description, c.alias, c.created_at],
         )?;
         if n == 0 {
-            return Err(StoreError::InvalidInput {
-                what: "collection id or alias (already taken)",
-                value: id.to_string(),
-            });
+            return Err(collection_taken(id));
         }
-        Ok(Collection {
-            id: id.to_string(),
-            title: title.to_string(),
-            description: description.to_string(),
-            alias: alias.map(str::to_string),
-            created_at: now,
-        })
+        Ok(c)
     }
 
-    /// Every collection, by title.
-    pub fn collections(&self) -> Result<Vec<Collection>> {
+    fn collections(&self) -> Result<Vec<Collection>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, title, description, alias, created_at FROM taxii_collections \
              ORDER BY title, id",
@@ -268,8 +442,7 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// A collection by id or alias.
-    pub fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
+    fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -280,17 +453,8 @@ impl Sharing {
             .optional()?)
     }
 
-    /// Sets an organisation's grant on a collection (replacing an earlier one); `false` if there
-    /// is no such collection.
-    pub fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
-        check_tlp(&g.max_tlp)?;
-        let org = g.org.trim();
-        if org.is_empty() || org.len() > 64 {
-            return Err(StoreError::InvalidInput {
-                what: "organisation",
-                value: org.chars().take(80).collect(),
-            });
-        }
+    fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
+        let org = check_grant(g)?;
         let n = self.conn.execute(
             "INSERT INTO taxii_grants (collection_id, org, can_read, can_write, max_tlp) \
              SELECT id, ?2, ?3, ?4, ?5 FROM taxii_collections WHERE id = ?1 \
@@ -301,8 +465,7 @@ impl Sharing {
         Ok(n > 0)
     }
 
-    /// The grants on a collection, by organisation.
-    pub fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
+    fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
              WHERE collection_id = ?1 ORDER BY org",
@@ -318,27 +481,13 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// An organisation's grant on a collection.
-    pub fn grant_for(&self, collection_id: &str, org: &str) -> Result<Option<Grant>> {
-        Ok(self
-            .grants(collection_id)?
-            .into_iter()
-            .find(|g| g.org == org))
-    }
-
-    /// Adds object versions to a collection in one transaction. Each new version gets a
-    /// `date_added` later than every one before it; a version already held is a duplicate.
-    pub fn add_objects(
-        &mut self,
-        collection_id: &str,
-        objects: &[NewObject],
-    ) -> Result<Vec<Added>> {
+    fn add_objects(&mut self, collection_id: &str, objects: &[NewObject]) -> Result<Vec<Added>> {
         let tx = self.conn.transaction()?;
         let last: Option<i64> =
             tx.query_row("SELECT max(date_added) FROM taxii_objects", [], |r| {
                 r.get(0)
             })?;
-        let mut next = now_micros().max(last.map_or(0, |l| l.saturating_add(1)));
+        let mut next = next_date_added(last);
         let mut out = Vec::with_capacity(objects.len());
         {
             let mut ins = tx.prepare_cached(
@@ -372,9 +521,7 @@ impl Sharing {
         Ok(out)
     }
 
-    /// The object versions of a collection, oldest `date_added` first, restricted to the given
-    /// ids and types when the lists are not empty.
-    pub fn objects(
+    fn objects(
         &self,
         collection_id: &str,
         ids: &[String],
@@ -393,9 +540,7 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Deletes the given versions of an object (none when `versions` is empty, so a filter
-    /// that matched nothing deletes nothing); returns how many went.
-    pub fn delete_object(
+    fn delete_object(
         &mut self,
         collection_id: &str,
         object_id: &str,
@@ -409,8 +554,7 @@ impl Sharing {
         )?)
     }
 
-    /// Keeps a status resource (JSON) for the organisation that caused it.
-    pub fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()> {
+    fn put_status(&mut self, id: &str, org: &str, body: &str) -> Result<()> {
         self.conn.execute(
             "INSERT OR REPLACE INTO taxii_status (id, org, created_at, body) VALUES (?1, ?2, ?3, ?4)",
             params![id, org, unix_now(), body],
@@ -418,8 +562,7 @@ impl Sharing {
         Ok(())
     }
 
-    /// A status resource, only for the organisation it belongs to.
-    pub fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
+    fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .prepare_cached("SELECT body FROM taxii_status WHERE id = ?1 AND org = ?2")?
@@ -427,9 +570,7 @@ impl Sharing {
             .optional()?)
     }
 
-    /// Records a pagination cursor under a token until `expires_at` (Unix seconds), dropping
-    /// expired ones.
-    pub fn put_page(
+    fn put_page(
         &mut self,
         token: &str,
         query_key: &str,
@@ -448,8 +589,7 @@ impl Sharing {
         Ok(())
     }
 
-    /// The query key and cursor of a live token.
-    pub fn page(&self, token: &str) -> Result<Option<(String, String)>> {
+    fn page(&self, token: &str) -> Result<Option<(String, String)>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -459,8 +599,7 @@ impl Sharing {
             .optional()?)
     }
 
-    /// The last `X-TAXII-Date-Added-Last` pulled from a remote collection.
-    pub fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
+    fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -470,13 +609,7 @@ impl Sharing {
             .optional()?)
     }
 
-    /// Records how far a remote collection has been pulled.
-    pub fn set_pull_state(
-        &mut self,
-        server: &str,
-        collection: &str,
-        added_last: &str,
-    ) -> Result<()> {
+    fn set_pull_state(&mut self, server: &str, collection: &str, added_last: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO taxii_pull_state (server, collection, added_last, pulled_at) \
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT (server, collection) DO UPDATE SET \
@@ -486,13 +619,7 @@ impl Sharing {
         Ok(())
     }
 
-    /// Stores partner objects and watch items in one transaction; an object version already
-    /// held is kept as it was. Returns how many objects were new.
-    pub fn add_partner_intel(
-        &mut self,
-        objects: &[PartnerObject],
-        watch: &[WatchItem],
-    ) -> Result<u64> {
+    fn add_partner_intel(&mut self, objects: &[PartnerObject], watch: &[WatchItem]) -> Result<u64> {
         let tx = self.conn.transaction()?;
         let mut new = 0u64;
         {
@@ -519,13 +646,7 @@ impl Sharing {
                  DO UPDATE SET label = excluded.label, tlp = excluded.tlp, source = excluded.source",
             )?;
             for w in watch {
-                check_tlp(&w.tlp)?;
-                if !matches!(w.kind.as_str(), "domain" | "actor") || w.value.is_empty() {
-                    return Err(StoreError::InvalidInput {
-                        what: "watch item",
-                        value: format!("{}:{}", w.kind, w.value),
-                    });
-                }
+                check_watch_item(w)?;
                 ins.execute(params![
                     w.kind,
                     w.value,
@@ -541,9 +662,8 @@ impl Sharing {
         Ok(new)
     }
 
-    /// Partner objects, newest first (at most `limit`).
-    pub fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
+        let limit = crate::codec::clamp_usize(limit);
         let mut stmt = self.conn.prepare_cached(
             "SELECT object_id, version, object_type, tlp, source, source_org, received_at, body \
              FROM partner_objects ORDER BY received_at DESC, object_type, object_id LIMIT ?1",
@@ -563,16 +683,14 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// How many partner objects are held.
-    pub fn partner_count(&self) -> Result<u64> {
+    fn partner_count(&self) -> Result<u64> {
         let n: i64 = self
             .conn
             .query_row("SELECT count(*) FROM partner_objects", [], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(crate::codec::count(n))
     }
 
-    /// Every watch item, by kind and value.
-    pub fn watch_items(&self) -> Result<Vec<WatchItem>> {
+    fn watch_items(&self) -> Result<Vec<WatchItem>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {WATCH_COLS} ORDER BY kind, value, source_org"
         ))?;
@@ -580,29 +698,22 @@ impl Sharing {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Domain watch items that are `domain` or one of its parent domains.
-    pub fn watch_for_domain(&self, domain: &str) -> Result<Vec<WatchItem>> {
-        let d = domain.trim().trim_end_matches('.').to_lowercase();
+    fn watch_for_domain(&self, domain: &str) -> Result<Vec<WatchItem>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {WATCH_COLS} WHERE kind = 'domain' \
              AND (value = ?1 OR substr(?1, -length(value) - 1) = '.' || value) \
              ORDER BY value, source_org"
         ))?;
-        let rows = stmt.query_map([d], watch_row)?;
+        let rows = stmt.query_map([watch_domain(domain)], watch_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Actor watch items for an account id or handle (handles match case-insensitively, with or
-    /// without a leading `@`).
-    pub fn watch_for_actor(&self, id: &str, handle: Option<&str>) -> Result<Vec<WatchItem>> {
-        let handle = handle
-            .map(|h| format!("@{}", h.trim_start_matches('@').to_lowercase()))
-            .unwrap_or_default();
+    fn watch_for_actor(&self, id: &str, handle: Option<&str>) -> Result<Vec<WatchItem>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {WATCH_COLS} WHERE kind = 'actor' AND (value = ?1 OR value = ?2) \
              ORDER BY value, source_org"
         ))?;
-        let rows = stmt.query_map(params![id, handle], watch_row)?;
+        let rows = stmt.query_map(params![id, watch_handle(handle)], watch_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
@@ -613,6 +724,3 @@ impl SqliteStore {
         Sharing::open(self.dir())
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -11,16 +11,17 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use skydas_model::normalise_domain;
-use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, Locator, Platform, Provenance,
-};
+use skydas_model::{Actor, Corpus, CorpusBuilder, Finding, Item, Platform, Provenance};
 
-use crate::codec::{list_from_json, list_to_json, set_opt, set_str, urls_from_json, urls_to_json};
+use crate::codec::{
+    self, ItemCols, clamp_u64, finding_from_json, finding_to_json, list_to_json, locator_to_db,
+    urls_to_json,
+};
 use crate::query::{self, Term};
 use crate::{
-    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, ReviewStatus, SNIPPET_END,
-    SNIPPET_START, SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, Tlp, originals,
+    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SNIPPET_END,
+    SNIPPET_START, SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, originals,
+    unix_now,
 };
 
 #[cfg(test)]
@@ -253,13 +254,7 @@ impl SqliteStore {
     /// neither order nor provenance, and skipping both keeps it one sequential scan).
     fn scan_items(&self, sorted: bool, f: &mut dyn FnMut(&Item)) -> Result<()> {
         let actors = self.load_actors()?;
-        let placeholder = Provenance {
-            file_sha256: String::new(),
-            importer: String::new(),
-            importer_version: 0,
-            locator: Locator::Record(0),
-        };
-        let mut item = Item::new(Platform::Other, "", Actor::default(), 0, "", placeholder);
+        let mut item = codec::empty_item();
         let columns = "platform, platform_id, actor_id, kind, time, text, match_text, lang, \
                        lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, \
                        mentions, id";
@@ -358,7 +353,7 @@ fn write_items(
             item.text,
             item.match_text,
             item.lang,
-            finite_or_zero(item.lang_conf),
+            f64::from(codec::finite_or_zero(item.lang_conf)),
             item.lang_hint,
             item.repost_of,
             item.reply_to,
@@ -401,6 +396,46 @@ fn write_items(
         add_count.execute(params![platform.as_str(), lang, n])?;
     }
     Ok(out)
+}
+
+/// A migration that a connection of its own beside the store (accounts, browsing, sharing)
+/// applies on first use, for stores made by a build that did not have it yet.
+pub(crate) struct SideSchema {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+    /// The `sqlite_master` condition that holds once the migration is applied.
+    pub applied_when: &'static str,
+    pub foreign_keys: bool,
+}
+
+/// Opens another connection to the store in `dir` and makes sure `schema` is applied.
+pub(crate) fn open_side(dir: &Path, schema: &SideSchema) -> Result<Connection> {
+    let conn = Connection::open(dir.join(DB_FILE))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let fk = if schema.foreign_keys { "ON" } else { "OFF" };
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = {fk}; PRAGMA temp_store = MEMORY;"
+    ))?;
+    let present: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM sqlite_master WHERE {}",
+            schema.applied_when
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    if present == 0 {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(schema.sql)
+            .map_err(|source| StoreError::Migration {
+                version: schema.version,
+                name: schema.name,
+                source,
+            })?;
+        tx.commit()?;
+    }
+    Ok(conn)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -468,22 +503,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-fn unix_now() -> i64 {
-    skydas_model::Clock::now(&skydas_model::SystemClock)
-}
-
-/// SQLite stores NaN as NULL, which the schema rejects; a confidence that is not a number is
-/// no confidence.
-fn finite_or_zero(v: f32) -> f64 {
-    if v.is_finite() { f64::from(v) } else { 0.0 }
-}
-
-/// SQLite integers are signed; counts beyond `i64::MAX` do not occur, so clamping loses nothing
-/// real and keeps hostile input from failing a batch.
-fn clamp_u64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
 fn resolve_file(
     conn: &Connection,
     cache: &mut HashMap<String, i64>,
@@ -513,24 +532,6 @@ fn resolve_file(
     Ok(id)
 }
 
-fn locator_to_db(l: Locator) -> (i64, i64) {
-    match l {
-        Locator::Line(n) => (0, clamp_u64(n)),
-        Locator::Offset(n) => (1, clamp_u64(n)),
-        Locator::Record(n) => (2, clamp_u64(n)),
-    }
-}
-
-fn locator_from_db(kind: i64, n: i64) -> Result<Locator> {
-    let n = u64::try_from(n).map_err(|_| StoreError::corrupt("locator", n))?;
-    Ok(match kind {
-        0 => Locator::Line(n),
-        1 => Locator::Offset(n),
-        2 => Locator::Record(n),
-        _ => return Err(StoreError::corrupt("locator kind", kind)),
-    })
-}
-
 fn text_at<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
     match r.get_ref(i)? {
         ValueRef::Text(t) => std::str::from_utf8(t).map_err(|e| StoreError::corrupt("text", e)),
@@ -549,59 +550,49 @@ fn opt_text_at<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
     }
 }
 
-/// A count column; SQLite integers are signed and counts are never negative.
+/// A count column.
 fn count_at(r: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
-    Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
+    Ok(codec::count(r.get(i)?))
 }
 
 fn platform_at(r: &Row<'_>, i: usize) -> Result<Platform> {
-    let s = text_at(r, i)?;
-    Platform::parse(s).ok_or_else(|| StoreError::corrupt("platform", s))
+    codec::platform_from_db(text_at(r, i)?)
 }
 
 /// Columns from `start`: platform_id, handle, name, kind, created_at, followers.
 fn actor_from_row(r: &Row<'_>, start: usize) -> Result<Actor> {
-    let kind = text_at(r, start + 3)?;
-    Ok(Actor {
-        platform_id: text_at(r, start)?.to_string(),
-        handle: r.get(start + 1)?,
-        name: r.get(start + 2)?,
-        kind: ActorKind::parse(kind).ok_or_else(|| StoreError::corrupt("actor kind", kind))?,
-        created_at: r.get(start + 4)?,
-        followers: r
-            .get::<_, Option<i64>>(start + 5)?
-            .map(|f| u64::try_from(f).unwrap_or(0)),
-    })
+    codec::actor_from_db(
+        text_at(r, start)?.to_string(),
+        r.get(start + 1)?,
+        r.get(start + 2)?,
+        text_at(r, start + 3)?,
+        r.get(start + 4)?,
+        r.get(start + 5)?,
+    )
 }
 
 /// Fills `item` (reusing its allocations) from an items row of the `scan_items` columns.
 fn fill_item(item: &mut Item, r: &Row<'_>, actors: &HashMap<i64, Actor>) -> Result<()> {
-    item.platform = platform_at(r, 0)?;
-    set_str(&mut item.platform_id, text_at(r, 1)?);
-    let actor_id: i64 = r.get(2)?;
-    let actor = actors
-        .get(&actor_id)
-        .ok_or_else(|| StoreError::corrupt("actor id", actor_id))?;
-    item.actor.clone_from(actor);
-    let kind = text_at(r, 3)?;
-    item.kind = ItemKind::parse(kind).ok_or_else(|| StoreError::corrupt("item kind", kind))?;
-    item.time = r.get(4)?;
-    set_str(&mut item.text, text_at(r, 5)?);
-    set_str(&mut item.match_text, text_at(r, 6)?);
-    set_str(&mut item.lang, text_at(r, 7)?);
-    // Stored from an f32, so the narrowing is exact.
-    item.lang_conf = r.get::<_, f64>(8)? as f32;
-    set_opt(&mut item.lang_hint, opt_text_at(r, 9)?);
-    set_opt(&mut item.repost_of, opt_text_at(r, 10)?);
-    set_opt(&mut item.reply_to, opt_text_at(r, 11)?);
-    set_opt(&mut item.quote_of, opt_text_at(r, 12)?);
-    match opt_text_at(r, 13)? {
-        Some(s) => urls_from_json(s, &mut item.urls)?,
-        None => item.urls.clear(),
-    }
-    list_from_json(opt_text_at(r, 14)?, &mut item.hashtags)?;
-    list_from_json(opt_text_at(r, 15)?, &mut item.mentions)?;
-    Ok(())
+    let cols = ItemCols {
+        platform: text_at(r, 0)?,
+        platform_id: text_at(r, 1)?,
+        actor_id: r.get(2)?,
+        kind: text_at(r, 3)?,
+        time: r.get(4)?,
+        text: text_at(r, 5)?,
+        match_text: text_at(r, 6)?,
+        lang: text_at(r, 7)?,
+        // Stored from an f32, so the narrowing is exact.
+        lang_conf: r.get::<_, f64>(8)? as f32,
+        lang_hint: opt_text_at(r, 9)?,
+        repost_of: opt_text_at(r, 10)?,
+        reply_to: opt_text_at(r, 11)?,
+        quote_of: opt_text_at(r, 12)?,
+        urls: opt_text_at(r, 13)?,
+        hashtags: opt_text_at(r, 14)?,
+        mentions: opt_text_at(r, 15)?,
+    };
+    codec::fill_item(item, &cols, actors)
 }
 
 /// The provenance columns as read: sha256, importer, importer_version, loc_kind, loc.
@@ -611,15 +602,8 @@ fn prov_cols(r: &Row<'_>) -> rusqlite::Result<ProvCols> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn provenance_from_cols(
-    (file_sha256, importer, importer_version, kind, n): ProvCols,
-) -> Result<Provenance> {
-    Ok(Provenance {
-        file_sha256,
-        importer,
-        importer_version,
-        locator: locator_from_db(kind, n)?,
-    })
+fn provenance_from_cols((sha256, importer, version, kind, n): ProvCols) -> Result<Provenance> {
+    codec::provenance_from_db(sha256, importer, version, kind, n)
 }
 
 const PROV_SELECT: &str = "SELECT f.sha256, p.importer, p.importer_version, p.loc_kind, p.loc \
@@ -679,10 +663,6 @@ fn fts5_query(terms: &[Term]) -> String {
         }
     }
     q
-}
-
-fn finding_from_body(body: &str) -> Result<Finding> {
-    serde_json::from_str(body).map_err(|e| StoreError::corrupt("finding", e))
 }
 
 impl Store for SqliteStore {
@@ -864,16 +844,7 @@ impl Store for SqliteStore {
                  updated_at = excluded.updated_at",
             )?;
             for f in findings {
-                if !f.score.is_finite() {
-                    return Err(StoreError::InvalidInput {
-                        what: "finding score",
-                        value: format!("{} in {}", f.score, f.id),
-                    });
-                }
-                let body = serde_json::to_string(f).map_err(|e| StoreError::InvalidInput {
-                    what: "finding",
-                    value: format!("{}: {e}", f.id),
-                })?;
+                let body = finding_to_json(f)?;
                 upsert.execute(params![
                     f.id,
                     f.kind.as_str(),
@@ -910,7 +881,7 @@ impl Store for SqliteStore {
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push(finding_from_body(text_at(r, 0)?)?);
+            out.push(finding_from_json(text_at(r, 0)?)?);
         }
         Ok(out)
     }
@@ -921,7 +892,7 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT body FROM findings WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?;
-        body.as_deref().map(finding_from_body).transpose()
+        body.as_deref().map(finding_from_json).transpose()
     }
 
     fn review(&self, id: &str) -> Result<Option<Review>> {
@@ -930,15 +901,8 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT status, note, tlp FROM findings WHERE id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        row.map(|(status, note, tlp)| {
-            Ok(Review {
-                status: ReviewStatus::parse(&status)
-                    .ok_or_else(|| StoreError::corrupt("review status", &status))?,
-                note,
-                tlp: Tlp::parse(&tlp).ok_or_else(|| StoreError::corrupt("tlp", &tlp))?,
-            })
-        })
-        .transpose()
+        row.map(|(status, note, tlp)| codec::review_from_db(&status, note, &tlp))
+            .transpose()
     }
 
     fn set_review(&mut self, id: &str, review: &Review) -> Result<bool> {
@@ -974,23 +938,14 @@ impl Store for SqliteStore {
         let actor_id: i64 = r.get(2)?;
         let item_id: i64 = r.get(16)?;
         let actors = HashMap::from([(actor_id, actor_from_row(r, 17)?)]);
-        let placeholder = Provenance {
-            file_sha256: String::new(),
-            importer: String::new(),
-            importer_version: 0,
-            locator: Locator::Record(0),
-        };
-        let mut item = Item::new(platform, "", Actor::default(), 0, "", placeholder);
+        let mut item = codec::empty_item();
         fill_item(&mut item, r, &actors)?;
         let mut prov = self.conn.prepare_cached(PROV_SELECT)?;
         let provenance = prov
             .query_map([item_id], prov_cols)?
             .map(|p| provenance_from_cols(p?))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(first) = provenance.first() {
-            item.provenance = first.clone();
-        }
-        Ok(Some(StoredItem { item, provenance }))
+        Ok(Some(StoredItem::new(item, provenance)))
     }
 
     fn protected_add(
@@ -1000,10 +955,7 @@ impl Store for SqliteStore {
         kind: &str,
         note: &str,
     ) -> Result<bool> {
-        let domain = normalise_domain(domain).ok_or_else(|| StoreError::InvalidInput {
-            what: "domain",
-            value: domain.into(),
-        })?;
+        let domain = crate::check_protected_domain(domain)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1026,7 +978,7 @@ impl Store for SqliteStore {
     }
 
     fn protected_remove(&mut self, domain: &str) -> Result<bool> {
-        let Some(domain) = normalise_domain(domain) else {
+        let Some(domain) = skydas_model::normalise_domain(domain) else {
             return Ok(false);
         };
         let n = self

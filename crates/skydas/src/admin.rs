@@ -234,7 +234,7 @@ pub fn taxii(ctx: &Ctx<'_>, action: &TaxiiAction) -> Result<ExitCode> {
     };
     let mut sharing = ctx.spec.sharing()?;
     loop {
-        let result = pull(&mut sharing, &opts, &ctx.clock);
+        let result = pull(sharing.as_mut(), &opts, &ctx.clock);
         let detail = match &result {
             Ok(r) => serde_json::to_value(r)?,
             Err(e) => json!({ "error": e.to_string() }),
@@ -355,7 +355,7 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             let store = ctx.spec.open()?;
             let p = skydas_app::share::publish(
                 store.as_ref(),
-                &mut sharing,
+                sharing.as_mut(),
                 collection,
                 findings,
                 max,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 use skydas_model::Clock;
-use skydas_store::sharing::Sharing;
+use skydas_store::sharing::SharingStore;
 
 use crate::intel::{self, IntelSummary, looks_like_bundle};
 
@@ -61,7 +61,7 @@ pub struct BundleFailure {
 /// Records bundle files as partner intelligence. A file that cannot be read or is not a STIX
 /// 2.1 bundle is reported with its reason; the others still land.
 pub fn record_bundles(
-    sharing: &mut Sharing,
+    sharing: &mut dyn SharingStore,
     files: &[PathBuf],
     clock: &dyn Clock,
 ) -> (Vec<BundleReport>, Vec<BundleFailure>) {

@@ -59,7 +59,7 @@ pub fn import(
     let (bundles, failed_bundles) = if bundle_files.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        bundles::record_bundles(&mut spec.sharing()?, &bundle_files, clock)
+        bundles::record_bundles(spec.sharing()?.as_mut(), &bundle_files, clock)
     };
     if files.is_empty() && discover_errors.is_empty() && !bundle_files.is_empty() {
         return Ok(ImportRun {

@@ -15,7 +15,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde_json::Value;
-use skydas_store::sharing::Sharing;
+use skydas_store::sharing::SharingStore;
 use tokio::net::TcpStream;
 
 use super::{TAXII_MEDIA_TYPE, is_taxii_type};
@@ -344,7 +344,7 @@ fn with_slash(s: &str) -> String {
 /// Pulls new objects of a remote collection into `sharing` as partner intelligence. Blocks; runs
 /// its own small runtime. The pull state advances page by page, so an interrupted pull resumes.
 pub fn pull(
-    sharing: &mut Sharing,
+    sharing: &mut dyn SharingStore,
     opts: &PullOptions,
     clock: &dyn Clock,
 ) -> Result<PullReport, ClientError> {
@@ -361,7 +361,7 @@ pub fn pull(
 }
 
 async fn pull_async(
-    sharing: &mut Sharing,
+    sharing: &mut dyn SharingStore,
     opts: &PullOptions,
     clock: &dyn Clock,
     client: &Client,

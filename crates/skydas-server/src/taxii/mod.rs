@@ -742,7 +742,7 @@ async fn add_objects(
         successes.push(s);
     }
     let intel = skydas_app::intel::record(
-        &mut db.sharing,
+        db.sharing.as_mut(),
         &env,
         &format!("taxii-post:{}", c.id),
         Some(&u.org),

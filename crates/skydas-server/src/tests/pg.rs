@@ -1,6 +1,8 @@
 //! The router over the PostgreSQL backend (`SKYDAS_TEST_PG`, default
 //! `postgres://postgres@127.0.0.1:5432/test`): logins, tokens, the findings list and a
-//! finding's page read and write the same database as the items, accounts and audit included.
+//! finding's page read and write the same database as the items, accounts, audit and TAXII
+//! sharing included. Without a server each test says so and skips, unless
+//! `SKYDAS_REQUIRE_SERVICES=1` makes it fail.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -25,16 +27,20 @@ impl Drop for Schema {
     }
 }
 
-/// A fixture over a fresh PostgreSQL schema, built on a thread of its own: the driver blocks
-/// on a runtime of its own, which may not start on the test's.
-fn pg_fixture() -> Fixture {
-    std::thread::spawn(build_pg_fixture).join().unwrap()
+/// A fixture over a fresh PostgreSQL schema, `None` when the test skips: the one place these
+/// tests check that the server is there. Built on a thread of its own: the driver blocks on a
+/// runtime of its own, which may not start on the test's.
+fn pg_fixture() -> Option<Fixture> {
+    let base = skydas_store_pg::testing::test_postgres()?;
+    Some(
+        std::thread::spawn(move || build_pg_fixture(&base))
+            .join()
+            .unwrap(),
+    )
 }
 
-fn build_pg_fixture() -> Fixture {
+fn build_pg_fixture(base: &str) -> Fixture {
     static N: AtomicU32 = AtomicU32::new(0);
-    let base = std::env::var("SKYDAS_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
     let schema = format!(
         "skydas_test_server_{}_{}",
         std::process::id(),
@@ -62,7 +68,7 @@ fn build_pg_fixture() -> Fixture {
 
 #[tokio::test]
 async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
-    let f = pg_fixture();
+    let Some(f) = pg_fixture() else { return };
     let r = f.login("ona", PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let session = r.headers[header::SET_COOKIE]
@@ -102,7 +108,7 @@ async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
 
 #[tokio::test]
 async fn pg_findings_list_and_detail() {
-    let f = pg_fixture();
+    let Some(f) = pg_fixture() else { return };
     let auth = [("authorization", bearer("vik"))];
     let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let check = |path: &'static str, want: usize| {
@@ -143,7 +149,7 @@ async fn pg_findings_list_and_detail() {
 
 #[tokio::test]
 async fn pg_every_get_route_answers_and_forms_write_postgres() {
-    let f = pg_fixture();
+    let Some(f) = pg_fixture() else { return };
     for (method, path) in PROTECTED_ROUTES {
         if *method != "GET" {
             continue;
@@ -202,7 +208,7 @@ async fn pg_every_get_route_answers_and_forms_write_postgres() {
 #[tokio::test]
 async fn pg_domain_page_and_overview_read_stored_urls() {
     use skydas_model::{Actor, Item, ItemUrl, Locator, Platform, Provenance};
-    let f = pg_fixture();
+    let Some(f) = pg_fixture() else { return };
     let sha = "ab".repeat(32);
     {
         let mut db = f.app.db();
@@ -252,5 +258,84 @@ async fn pg_domain_page_and_overview_read_stored_urls() {
         overview.body.contains("clone-news.example"),
         "{}",
         overview.body
+    );
+}
+
+#[tokio::test]
+async fn pg_taxii_collections_objects_and_partner_intel_live_in_postgres() {
+    use crate::taxii::TAXII_MEDIA_TYPE;
+    use skydas_store::sharing::Grant;
+    const C: &str = "44444444-4444-4444-8444-444444444444";
+    const IND: &str = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+    let Some(f) = pg_fixture() else { return };
+    {
+        let mut db = f.app.db();
+        db.sharing
+            .add_collection(C, "Shared", "", Some("shared"))
+            .unwrap();
+        let g = Grant {
+            org: "cert-lt".into(),
+            can_read: true,
+            can_write: true,
+            max_tlp: "amber+strict".into(),
+        };
+        assert!(db.sharing.grant(C, &g).unwrap());
+    }
+    let green = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da";
+    let envelope = serde_json::json!({"objects": [
+        {"type": "indicator", "spec_version": "2.1", "id": IND,
+         "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+         "pattern": "[domain-name:value = 'lrt-news.info']", "pattern_type": "stix",
+         "valid_from": "2025-03-01T10:00:00Z", "object_marking_refs": [green]},
+        {"type": "domain-name", "spec_version": "2.1",
+         "id": "domain-name--0ba1d1ff-8d3b-5a3b-9e3c-2a3c1b2d3e4f", "value": "lrt-news.info",
+         "object_marking_refs": [green]}
+    ]});
+    let auth = bearer("ona");
+    let taxii = [
+        ("authorization", auth.as_str()),
+        ("accept", TAXII_MEDIA_TYPE),
+        ("content-type", TAXII_MEDIA_TYPE),
+    ];
+    let objects = format!("/fimi/collections/{C}/objects/");
+    let r = f.post(&objects, &taxii, &envelope.to_string()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let st: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(st["success_count"], 2, "{st}");
+    let status = f
+        .get(
+            &format!("/fimi/status/{}/", st["id"].as_str().unwrap()),
+            &taxii,
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+
+    let r = f.get(&objects, &taxii).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(got["objects"].as_array().map_or(0, Vec::len), 2, "{got}");
+    assert!(r.headers.contains_key("x-taxii-date-added-last"));
+    let r = f.get("/fimi/collections/", &taxii).await;
+    assert!(r.body.contains(C), "{}", r.body);
+
+    // The POST was recorded as partner intelligence too, and the domain page shows it.
+    {
+        let db = f.app.db();
+        assert_eq!(db.sharing.partner_count().unwrap(), 2);
+        assert_eq!(
+            db.sharing.watch_for_domain("lrt-news.info").unwrap().len(),
+            1
+        );
+    }
+    let page = f
+        .get("/domains/lrt-news.info", &[("authorization", &auth)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Partner watch items"), "{}", page.body);
+
+    // Under PostgreSQL nothing of this is kept in a local SQLite file.
+    assert!(
+        !f._dir.path().join(skydas_store::DB_FILE).exists(),
+        "an embedded store was made beside the PostgreSQL one"
     );
 }

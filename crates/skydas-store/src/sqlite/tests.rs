@@ -1,13 +1,14 @@
-//! The conformance suite run against SQLite, plus what only this backend has: crash recovery,
-//! migrations, the switchable full-text index.
+//! The conformance suite (the store and its sharing tables) run against SQLite, plus what only
+//! this backend has: crash recovery, migrations, the switchable full-text index.
 
 use std::cell::Cell;
 
 use super::*;
-use crate::conformance::{self, MakeStore, file, item, rich_items, sha};
+use crate::conformance::{self, file, item, rich_items, sha};
+use crate::sharing::SharingStore;
 use skydas_model::{ItemUrl, UrlSource};
 
-fn with_stores(check: fn(MakeStore<'_>)) {
+fn run_store(check: conformance::Check, _name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let n = Cell::new(0u32);
     let make = || -> Box<dyn Store> {
@@ -18,38 +19,19 @@ fn with_stores(check: fn(MakeStore<'_>)) {
     check(&make);
 }
 
-macro_rules! conformance_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                with_stores(conformance::$name);
-            }
-        )*
-
-        #[test]
-        fn every_conformance_check_runs_here() {
-            let here = [$(stringify!($name)),*];
-            let all: Vec<&str> = conformance::CHECKS.iter().map(|c| c.0).collect();
-            assert_eq!(here.as_slice(), all.as_slice());
-        }
+fn run_sharing(check: conformance::sharing::Check, _name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let n = Cell::new(0u32);
+    let make = || -> Box<dyn SharingStore> {
+        n.set(n.get() + 1);
+        let path = dir.path().join(n.get().to_string());
+        let store = SqliteStore::open(&path, OpenOptions::default()).unwrap();
+        Box::new(store.sharing().unwrap())
     };
+    check(&make);
 }
 
-conformance_tests!(
-    file_status_lifecycle,
-    idempotent_insert,
-    two_provenance_dedupe,
-    actor_fill_in,
-    stats_by_platform_and_language,
-    search_diacritics_and_case,
-    search_filters,
-    search_hostile_queries,
-    corpus_round_trip,
-    findings_replace_preserves_review,
-    protected_crud,
-    originals_kept_by_hash,
-);
+crate::conformance_tests!(run_store, run_sharing);
 
 /// Many small items of file 1, as an import would produce them.
 fn many_items(n: u64) -> Vec<Item> {
@@ -335,7 +317,7 @@ fn url_json_round_trips_and_stays_compact() {
             2
         ];
         match enc {
-            Some(s) => urls_from_json(&s, &mut back).unwrap(),
+            Some(s) => codec::urls_from_json(&s, &mut back).unwrap(),
             None => back.clear(),
         }
         assert_eq!(back, urls);

@@ -6,23 +6,69 @@
 //!
 //! The restart tests stop the machine's own services (the commands of the machine's docs), so
 //! the tests of this file run one at a time, and a guard starts a stopped service again even
-//! when a test fails.
+//! when a test fails. Without either service each test says so and skips, unless
+//! `SKYDAS_REQUIRE_SERVICES=1` makes it fail ([`services`]).
 
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
+
+use skydas_store_pg::testing;
 
 const BIN: &str = env!("CARGO_BIN_EXE_skydas");
 
 fn pg() -> String {
-    std::env::var("SKYDAS_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+    std::env::var(testing::TEST_PG).unwrap_or_else(|_| testing::DEFAULT_TEST_PG.to_string())
 }
 
 fn nats() -> String {
     std::env::var("SKYDAS_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_string())
+}
+
+/// Whether PostgreSQL and NATS are both there: the one check of the tests of this file. When
+/// either is not, says so on stderr and the test returns early, unless
+/// `SKYDAS_REQUIRE_SERVICES=1`, which fails it.
+fn services() -> bool {
+    static NATS: OnceLock<Result<(), String>> = OnceLock::new();
+    if testing::test_postgres().is_none() {
+        return false;
+    }
+    let url = nats();
+    let probe = NATS.get_or_init(|| probe_nats(&url));
+    testing::service_available("NATS", &url, "SKYDAS_TEST_NATS", probe)
+}
+
+/// Connects to the NATS server and reads its greeting (`INFO {…}`).
+fn probe_nats(url: &str) -> Result<(), String> {
+    let hostport = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    let addr = hostport
+        .to_socket_addrs()
+        .map_err(|e| format!("{hostport}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{hostport}: no address"))?;
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .map_err(|e| e.to_string().to_lowercase())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .map_err(|e| e.to_string())?;
+    let mut greeting = String::new();
+    BufReader::new(stream)
+        .read_line(&mut greeting)
+        .map_err(|e| format!("no greeting: {e}"))?;
+    if greeting.starts_with("INFO ") {
+        Ok(())
+    } else {
+        Err(format!("not a NATS server: {:?}", greeting.trim_end()))
+    }
 }
 
 fn skydas(data: &Path, store: Option<&str>, args: &[&str]) -> Command {
@@ -403,6 +449,9 @@ fn retries(reports: &[serde_json::Value]) -> u64 {
 
 #[test]
 fn nats_restart_mid_run_loses_nothing() {
+    if !services() {
+        return;
+    }
     let _serial = serial();
     let b = baseline();
     let reports = distributed_run(&b, "natsrestart", || {
@@ -429,6 +478,9 @@ fn nats_restart_mid_run_loses_nothing() {
 
 #[test]
 fn postgres_restart_mid_run_loses_nothing() {
+    if !services() {
+        return;
+    }
     let _serial = serial();
     let b = baseline();
     let reports = distributed_run(&b, "pgrestart", || {
@@ -443,6 +495,9 @@ fn postgres_restart_mid_run_loses_nothing() {
 
 #[test]
 fn two_workers_one_killed_give_the_embedded_items_and_findings() {
+    if !services() {
+        return;
+    }
     let _serial = serial();
     let dir = tempfile::tempdir().expect("temp dir");
     let scen = dir.path().join("scen");
