@@ -44,6 +44,21 @@ pub(crate) fn record_error(
     })
 }
 
+/// A warning event at `locator` of the file being read (see [`Event::Warning`]).
+pub(crate) fn warning(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+    detail: impl Into<String>,
+) -> Event {
+    Event::Warning(RecordError {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+        detail: detail.into(),
+    })
+}
+
 /// The provenance of a record of the file being read.
 pub(crate) fn provenance(
     ctx: &FileContext<'_>,

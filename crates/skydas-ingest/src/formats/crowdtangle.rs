@@ -7,11 +7,11 @@
 
 use std::io::BufRead;
 
-use skydas_model::time::parse_datetime;
-use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
+use skydas_model::time::parse_lenient;
+use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, TimeBasis, UrlSource};
 
 use super::generic::{Header, header_names, read_csv};
-use crate::kit::{Refusal, provenance};
+use crate::kit::{Refusal, provenance, warning};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// CrowdTangle CSV importer (name `crowdtangle`).
@@ -37,6 +37,9 @@ impl Importer for CrowdTangle {
         let owner = h.has("page name") || h.has("account") || h.has("group name");
         if h.has("post created") && owner && (h.has("facebook id") || h.has("user name")) {
             Confidence::Certain
+        } else if h.has("post created") && h.has("url") && owner {
+            // A trimmed export that kept only some columns.
+            Confidence::Likely
         } else {
             Confidence::No
         }
@@ -48,7 +51,10 @@ impl Importer for CrowdTangle {
         ctx: &FileContext<'_>,
         sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
-        read_csv(input, ctx, b',', Columns::resolve, sink, |c, row| {
+        // Times whose zone needed a guess: said once per file, after its rows.
+        let mut zone_note: Option<(u64, String)> = None;
+        let tz = ctx.options.tz.as_ref();
+        let res = read_csv(input, ctx, b',', Columns::resolve, sink, |c, row| {
             let get = |i: Option<usize>| row.get(i).map(str::to_string);
             let url = row
                 .get(c.url)
@@ -56,9 +62,15 @@ impl Importer for CrowdTangle {
             let raw_time = row
                 .get(c.created)
                 .ok_or_else(|| Refusal::new("missing post created", ""))?;
-            let time = parse_created(raw_time)?;
+            let (time, basis, note) = parse_created(raw_time, tz)?;
+            if let Some(n) = note {
+                zone_note.get_or_insert((row.line, format!("{raw_time}: {n}")));
+            }
+            // A trimmed export without the id columns: the page id is in every post URL.
             let actor_id = get(c.facebook_id)
                 .or_else(|| get(c.user_name))
+                .or_else(|| page_id(url))
+                .or_else(|| get(c.owner_name).map(|n| format!("name:{n}")))
                 .ok_or_else(|| Refusal::new("missing account", "no facebook id or user name"))?;
             let actor = Actor {
                 platform_id: actor_id,
@@ -74,6 +86,7 @@ impl Importer for CrowdTangle {
                 .unwrap_or("");
             let prov = provenance(ctx, &CrowdTangle, Locator::Line(row.line));
             let mut item = Item::new(c.platform, post_id(url), actor, time, text, prov);
+            item.time_basis = basis;
             // The Instagram export repeats the post's own URL as its `Link`.
             let link = get(c.link).filter(|l| l != url);
             let final_link = get(c.final_link);
@@ -87,7 +100,11 @@ impl Importer for CrowdTangle {
                 });
             }
             Ok(item)
-        })
+        });
+        if let Some((line, detail)) = zone_note {
+            sink(warning(ctx, Locator::Line(line), "time zone", detail));
+        }
+        res
     }
 }
 
@@ -146,16 +163,33 @@ impl Columns {
     }
 }
 
-/// Parses `Post Created`; tells an unknown zone abbreviation apart from a broken timestamp.
-fn parse_created(s: &str) -> Result<i64, Refusal> {
-    if let Some(t) = parse_datetime(s) {
-        return Ok(t);
+/// Parses `Post Created` (`2021-03-01 12:34:56 BRT`): the zone abbreviation resolved by the
+/// table of zones, an ambiguous one by `--tz` or else flagged; tells an unknown abbreviation
+/// apart from a broken timestamp.
+fn parse_created(
+    s: &str,
+    tz: Option<&skydas_model::zone::Tz>,
+) -> Result<(i64, TimeBasis, Option<String>), Refusal> {
+    if let Some(p) = parse_lenient(s) {
+        let r = p.resolve(tz);
+        return Ok((r.utc, r.basis, r.note));
     }
     let zone_less = s.rsplit_once(' ').map(|(dt, _)| dt);
-    match zone_less.and_then(parse_datetime) {
+    match zone_less.and_then(parse_lenient) {
         Some(_) => Err(Refusal::new("unknown time zone", s)),
         None => Err(Refusal::new("bad timestamp", s)),
     }
+}
+
+/// The page id of a Facebook post URL (`facebook.com/{page id}/posts/{post id}`).
+fn page_id(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let mut segs = rest
+        .split(['/', '?', '#'])
+        .skip(1)
+        .filter(|s| !s.is_empty());
+    let first = segs.next()?;
+    (first.len() >= 5 && first.bytes().all(|b| b.is_ascii_digit())).then(|| first.to_string())
 }
 
 /// Counts as exported (`12345`, sometimes `12,345`).
@@ -314,5 +348,43 @@ mod tests {
         fn post_id_never_panics(s in "\\PC{0,60}") {
             let _ = post_id(&s);
         }
+    }
+
+    #[test]
+    fn real_zone_abbreviations_and_trimmed_exports() {
+        // A complete export in Brasília time, as the real one writes it.
+        let brt = "Page Name,User Name,Facebook Id,Page Category,Post Created,Type,Message,URL\n\
+                   Folha,folha,100114543363,NEWS,2021-03-01 09:34:56 BRT,Status,Oi,https://www.facebook.com/100114543363/posts/1\n\
+                   Folha,folha,100114543363,NEWS,2021-11-05 23:10:00 NZDT,Status,Kia ora,https://www.facebook.com/100114543363/posts/2\n";
+        let r = run(&CrowdTangle, brt.as_bytes());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let times: Vec<String> = r
+            .items
+            .iter()
+            .map(|i| skydas_model::time::format_rfc3339(i.time))
+            .collect();
+        assert_eq!(times, ["2021-03-01T12:34:56Z", "2021-11-05T10:10:00Z"]);
+        assert!(r.warnings.is_empty());
+        // An ambiguous abbreviation is read in its commonest meaning and said so, once.
+        let ist = "Page Name,User Name,Facebook Id,Post Created,Message,URL\n\
+                   P,p,1,2021-03-01 09:34:56 IST,a,https://www.facebook.com/1/posts/1\n\
+                   P,p,1,2021-03-01 10:34:56 IST,b,https://www.facebook.com/1/posts/2\n";
+        let r = run(&CrowdTangle, ist.as_bytes());
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[0].time_basis, TimeBasis::AmbiguousZone);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].detail.contains("India"), "{:?}", r.warnings);
+        // A trimmed export: no id columns, the page id from the post URL.
+        let trimmed = "Page Name,Post Created,Shares,Message,URL\n\
+                       Broadcast,2023-11-13 04:30:36 EST,6457,Text,https://www.facebook.com/100069351265250/posts/660862489568787\n";
+        assert_eq!(CrowdTangle.sniff(trimmed.as_bytes()), Confidence::Likely);
+        let r = run(&CrowdTangle, trimmed.as_bytes());
+        assert_eq!(r.items.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.items[0].actor.platform_id, "100069351265250");
+        assert_eq!(r.items[0].platform_id, "660862489568787");
+        assert_eq!(
+            skydas_model::time::format_rfc3339(r.items[0].time),
+            "2023-11-13T09:30:36Z"
+        );
     }
 }

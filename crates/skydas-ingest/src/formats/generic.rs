@@ -643,8 +643,12 @@ pub(crate) mod testutil {
     pub(crate) struct Run {
         pub items: Vec<Item>,
         pub errors: Vec<RecordError>,
+        pub warnings: Vec<RecordError>,
         pub result: Result<(), FileError>,
     }
+
+    /// The modification time the test runs give their "file": 2024-03-01T00:00:00Z.
+    pub(crate) const FILE_TIME: i64 = 1_709_251_200;
 
     pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -657,17 +661,21 @@ pub(crate) mod testutil {
             path: std::path::Path::new("in"),
             sha256: SHA,
             options,
+            file_time: Some(FILE_TIME),
         };
         let mut items = Vec::new();
         let mut errors = Vec::new();
+        let mut warnings = Vec::new();
         let mut input = bytes;
         let result = imp.import(&mut input, &ctx, &mut |e| match e {
             Event::Item(i) => items.push(*i),
             Event::Error(e) => errors.push(e),
+            Event::Warning(w) => warnings.push(w),
         });
         Run {
             items,
             errors,
+            warnings,
             result,
         }
     }
