@@ -7,11 +7,10 @@
 
 use std::io::BufRead;
 
-use skydas_model::time::parse_lenient;
-use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, TimeBasis, UrlSource};
+use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
 
 use super::generic::{Header, header_names, read_csv};
-use crate::kit::{Refusal, provenance, warning};
+use crate::kit::{Refusal, ZoneNote, provenance, record_time};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// CrowdTangle CSV importer (name `crowdtangle`).
@@ -51,8 +50,7 @@ impl Importer for CrowdTangle {
         ctx: &FileContext<'_>,
         sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
-        // Times whose zone needed a guess: said once per file, after its rows.
-        let mut zone_note: Option<(u64, String)> = None;
+        let mut zone_note = ZoneNote::default();
         let tz = ctx.options.tz.as_ref();
         let res = read_csv(input, ctx, b',', Columns::resolve, sink, |c, row| {
             let get = |i: Option<usize>| row.get(i).map(str::to_string);
@@ -62,10 +60,9 @@ impl Importer for CrowdTangle {
             let raw_time = row
                 .get(c.created)
                 .ok_or_else(|| Refusal::new("missing post created", ""))?;
-            let (time, basis, note) = parse_created(raw_time, tz)?;
-            if let Some(n) = note {
-                zone_note.get_or_insert((row.line, format!("{raw_time}: {n}")));
-            }
+            // `Post Created` (`2021-03-01 12:34:56 BRT`) names its zone by abbreviation.
+            let when = record_time(raw_time, tz)?;
+            zone_note.keep(Locator::Line(row.line), raw_time, &when);
             // A trimmed export without the id columns: the page id is in every post URL.
             let actor_id = get(c.facebook_id)
                 .or_else(|| get(c.user_name))
@@ -85,8 +82,8 @@ impl Importer for CrowdTangle {
                 .find_map(|&i| row.get(i))
                 .unwrap_or("");
             let prov = provenance(ctx, &CrowdTangle, Locator::Line(row.line));
-            let mut item = Item::new(c.platform, post_id(url), actor, time, text, prov);
-            item.time_basis = basis;
+            let mut item = Item::new(c.platform, post_id(url), actor, when.utc, text, prov);
+            item.time_basis = when.basis;
             // The Instagram export repeats the post's own URL as its `Link`.
             let link = get(c.link).filter(|l| l != url);
             let final_link = get(c.final_link);
@@ -101,9 +98,7 @@ impl Importer for CrowdTangle {
             }
             Ok(item)
         });
-        if let Some((line, detail)) = zone_note {
-            sink(warning(ctx, Locator::Line(line), "time zone", detail));
-        }
+        zone_note.emit(ctx, sink);
         res
     }
 }
@@ -160,24 +155,6 @@ impl Columns {
             link: h.find("link"),
             final_link: h.find("final link"),
         })
-    }
-}
-
-/// Parses `Post Created` (`2021-03-01 12:34:56 BRT`): the zone abbreviation resolved by the
-/// table of zones, an ambiguous one by `--tz` or else flagged; tells an unknown abbreviation
-/// apart from a broken timestamp.
-fn parse_created(
-    s: &str,
-    tz: Option<&skydas_model::zone::Tz>,
-) -> Result<(i64, TimeBasis, Option<String>), Refusal> {
-    if let Some(p) = parse_lenient(s) {
-        let r = p.resolve(tz);
-        return Ok((r.utc, r.basis, r.note));
-    }
-    let zone_less = s.rsplit_once(' ').map(|(dt, _)| dt);
-    match zone_less.and_then(parse_lenient) {
-        Some(_) => Err(Refusal::new("unknown time zone", s)),
-        None => Err(Refusal::new("bad timestamp", s)),
     }
 }
 
@@ -242,6 +219,7 @@ fn post_id(url: &str) -> String {
 mod tests {
     use super::super::generic::testutil::*;
     use super::*;
+    use skydas_model::TimeBasis;
 
     fn summary(i: &Item) -> String {
         let urls: Vec<String> = i

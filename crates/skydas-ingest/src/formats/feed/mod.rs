@@ -733,10 +733,7 @@ impl<'c> State<'c> {
     }
 
     /// The entry's time: its own date, else the feed's, else the file's; and what to report.
-    fn time(
-        &self,
-        entry: &Entry,
-    ) -> Result<(i64, TimeBasis, Option<Note>), Refusal> {
+    fn time(&self, entry: &Entry) -> Result<(i64, TimeBasis, Option<Note>), Refusal> {
         let tz = self.ctx.options.tz.as_ref();
         let mut own: Vec<&(u8, String)> = entry.times.iter().collect();
         own.sort_by_key(|(p, _)| *p);
