@@ -63,6 +63,11 @@ pub fn convert(
                     }
                 }
             }
+            Event::Warning(w) => {
+                if c.messages.len() < keep_messages {
+                    c.messages.push(format!("warning: {w}"));
+                }
+            }
             Event::Error(e) => {
                 c.record_errors += 1;
                 if c.messages.len() < keep_messages {

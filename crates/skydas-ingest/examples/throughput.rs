@@ -126,6 +126,7 @@ fn measure(label: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let summary = import_file(path, "00", &ImportOptions::default(), &mut |ev| match ev {
         Event::Item(_) => items += 1,
         Event::Error(_) => errors += 1,
+        Event::Warning(_) => {}
     })?;
     let secs = start.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;

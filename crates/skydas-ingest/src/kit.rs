@@ -3,7 +3,9 @@
 
 use std::io;
 
-use skydas_model::{ItemUrl, Locator, Provenance, UrlSource};
+use skydas_model::time::{Resolved, parse_epoch, parse_lenient};
+use skydas_model::zone::Tz;
+use skydas_model::{ItemUrl, Locator, Provenance, TimeBasis, UrlSource};
 
 use crate::{Event, FileContext, FileError, Importer, RecordError};
 
@@ -42,6 +44,63 @@ pub(crate) fn record_error(
         reason: reason.into(),
         detail: detail.into(),
     })
+}
+
+/// A warning event at `locator` of the file being read (see [`Event::Warning`]).
+pub(crate) fn warning(
+    ctx: &FileContext<'_>,
+    locator: Locator,
+    reason: impl Into<String>,
+    detail: impl Into<String>,
+) -> Event {
+    Event::Warning(RecordError {
+        path: ctx.path.to_path_buf(),
+        locator,
+        reason: reason.into(),
+        detail: detail.into(),
+    })
+}
+
+/// A record's time as written, in any form [`parse_lenient`] reads (or short epoch seconds),
+/// resolved with the user's `--tz`; an unknown zone abbreviation is told apart from a broken
+/// timestamp.
+pub(crate) fn record_time(raw: &str, tz: Option<&Tz>) -> Result<Resolved, Refusal> {
+    if let Some(p) = parse_lenient(raw) {
+        return Ok(p.resolve(tz));
+    }
+    if let Some(utc) = parse_epoch(raw.trim()) {
+        return Ok(Resolved {
+            utc,
+            basis: TimeBasis::Exact,
+            note: None,
+        });
+    }
+    let zone_less = raw.trim().rsplit_once(' ').map(|(dt, _)| dt);
+    match zone_less.and_then(parse_lenient) {
+        Some(_) => Err(Refusal::new("unknown time zone", raw)),
+        None => Err(Refusal::new("bad timestamp", raw)),
+    }
+}
+
+/// The first time of a file whose zone needed a guess: said once, after its records, rather
+/// than once per row.
+#[derive(Default)]
+pub(crate) struct ZoneNote(Option<(Locator, String)>);
+
+impl ZoneNote {
+    /// Keeps `r`'s note (if any, and if it is the file's first) for the record at `locator`.
+    pub(crate) fn keep(&mut self, locator: Locator, raw: &str, r: &Resolved) {
+        if let (None, Some(n)) = (&self.0, &r.note) {
+            self.0 = Some((locator, format!("{raw}: {n}")));
+        }
+    }
+
+    /// Says the kept note as the file's `time zone` warning.
+    pub(crate) fn emit(self, ctx: &FileContext<'_>, sink: &mut dyn FnMut(Event)) {
+        if let Some((locator, detail)) = self.0 {
+            sink(warning(ctx, locator, "time zone", detail));
+        }
+    }
 }
 
 /// The provenance of a record of the file being read.

@@ -58,6 +58,8 @@ pub enum FileError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: empty file", path = .path.display())]
+    Empty { path: PathBuf },
     #[error("{path}: unrecognised format (not one of: {known})", path = .path.display())]
     UnknownFormat { path: PathBuf, known: String },
     #[error("{path}: unknown --format {name:?}", path = .path.display())]
@@ -76,7 +78,11 @@ pub enum FileError {
 #[derive(Debug)]
 pub enum Event {
     Item(Box<Item>),
+    /// A record refused.
     Error(RecordError),
+    /// Something the user should know that refused nothing: a time read without its offset, a
+    /// file cut short, bytes read leniently. Reported like errors, by reason.
+    Warning(RecordError),
 }
 
 /// What the importer knows about the file it is reading.
@@ -87,6 +93,9 @@ pub struct FileContext<'a> {
     /// SHA-256 of the original file, lowercase hex (for provenance).
     pub sha256: &'a str,
     pub options: &'a ImportOptions,
+    /// The file's modification time (Unix seconds), the time of last resort for records that
+    /// carry none.
+    pub file_time: Option<i64>,
 }
 
 /// How sure a sniffer is that a file is its format. The highest wins; `No` never wins.

@@ -61,6 +61,9 @@ pub struct ImportOptions {
     pub max_decompressed: u64,
     /// Largest single field or line accepted, in bytes; longer records are refused.
     pub max_record: usize,
+    /// The zone of local times without an offset, and the meaning of ambiguous zone
+    /// abbreviations (`--tz`). Without it such times are read as UTC and reported.
+    pub tz: Option<skydas_model::zone::Tz>,
 }
 
 impl Default for ImportOptions {
@@ -70,6 +73,7 @@ impl Default for ImportOptions {
             column_map: ColumnMap::default(),
             max_decompressed: 64 << 30,
             max_record: 16 << 20,
+            tz: None,
         }
     }
 }
@@ -81,6 +85,7 @@ pub struct FileSummary {
     pub importer_version: u32,
     pub items: u64,
     pub errors: u64,
+    pub warnings: u64,
 }
 
 /// How many bytes of (decompressed) content the sniffers see.
@@ -601,6 +606,11 @@ pub fn import_file(
     if head.starts_with(b"\xEF\xBB\xBF") {
         head.drain(..3);
     }
+    if head.iter().all(u8::is_ascii_whitespace) && options.format.is_none() {
+        return Err(FileError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
 
     let importer = match &options.format {
         Some(name) => importer_by_name(name).ok_or_else(|| FileError::NoSuchImporter {
@@ -614,10 +624,16 @@ pub fn import_file(
     };
 
     let mut input = BufReader::with_capacity(BUF_LEN, io::Cursor::new(head).chain(raw));
+    let file_time = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok());
     let ctx = FileContext {
         path,
         sha256,
         options,
+        file_time,
     };
     let mut summary = FileSummary {
         importer: importer.name().to_string(),
@@ -628,6 +644,7 @@ pub fn import_file(
         match &ev {
             Event::Item(_) => summary.items += 1,
             Event::Error(_) => summary.errors += 1,
+            Event::Warning(_) => summary.warnings += 1,
         }
         sink(ev);
     });

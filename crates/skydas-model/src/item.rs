@@ -273,6 +273,54 @@ pub struct Provenance {
     pub locator: Locator,
 }
 
+/// How an item's time was known. Anything but `Exact` is flagged in the import report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeBasis {
+    /// The source gave the instant (an offset, an unambiguous zone, epoch seconds).
+    #[default]
+    Exact,
+    /// A local time without an offset, converted with the user's `--tz`.
+    LocalTz,
+    /// A local time without an offset and no `--tz`: read as UTC.
+    LocalUtc,
+    /// An ambiguous zone abbreviation read in its commonest meaning.
+    AmbiguousZone,
+    /// The entry had no date: the feed's (or channel's) date.
+    FeedDate,
+    /// Neither the entry nor the feed had a date: the file's modification time.
+    FileTime,
+}
+
+impl TimeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeBasis::Exact => "exact",
+            TimeBasis::LocalTz => "local_tz",
+            TimeBasis::LocalUtc => "local_utc",
+            TimeBasis::AmbiguousZone => "ambiguous_zone",
+            TimeBasis::FeedDate => "feed_date",
+            TimeBasis::FileTime => "file_time",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TimeBasis> {
+        Some(match s {
+            "exact" => TimeBasis::Exact,
+            "local_tz" => TimeBasis::LocalTz,
+            "local_utc" => TimeBasis::LocalUtc,
+            "ambiguous_zone" => TimeBasis::AmbiguousZone,
+            "feed_date" => TimeBasis::FeedDate,
+            "file_time" => TimeBasis::FileTime,
+            _ => return None,
+        })
+    }
+
+    fn is_exact(&self) -> bool {
+        *self == TimeBasis::Exact
+    }
+}
+
 /// One post, message, article or repost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
@@ -284,8 +332,18 @@ pub struct Item {
     pub actor: Actor,
     /// Publication time, Unix seconds UTC.
     pub time: i64,
+    /// How the time was known.
+    #[serde(default, skip_serializing_if = "TimeBasis::is_exact")]
+    pub time_basis: TimeBasis,
     /// Display text as the source has it (entities flattened to their text).
     pub text: String,
+    /// The byline of an article (a feed entry's author), when the source names one; the actor
+    /// stays the site that published it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Perceptual hashes of the item's images (hex), when the source has them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
     pub urls: Vec<ItemUrl>,
     /// Hashtags without `#`, lowercased by the normaliser.
     pub hashtags: Vec<String>,
@@ -324,7 +382,10 @@ impl Item {
             kind: ItemKind::Post,
             actor,
             time,
+            time_basis: TimeBasis::Exact,
             text: text.into(),
+            author: None,
+            images: Vec::new(),
             urls: Vec::new(),
             hashtags: Vec::new(),
             mentions: Vec::new(),

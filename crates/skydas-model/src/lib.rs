@@ -19,6 +19,7 @@ pub mod item;
 pub mod kind;
 pub mod time;
 pub mod tlp;
+pub mod zone;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use corpus::CorpusActor;
@@ -30,7 +31,7 @@ pub use finding::{
 };
 pub use intern::{Interner, Sym};
 pub use item::{
-    Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, UrlSource,
+    Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, TimeBasis, UrlSource,
 };
 pub use kind::{FindingKind, KindSpec, Kinds, ShareAs};
 pub use tlp::Tlp;

@@ -105,52 +105,15 @@ fn valid(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> bool {
 }
 
 /// Offset in seconds of a zone abbreviation or numeric offset (`+0200`, `+02:00`, `Z`, `UTC`,
-/// `EST`, `CEST`, …). Unknown abbreviations give `None`.
+/// `EST`, `CEST`, …). An ambiguous abbreviation gives its commonest meaning (see
+/// [`crate::zone::ABBREVIATIONS`]; [`parse_lenient`] and [`Parsed::resolve`] report the
+/// ambiguity instead). Unknown abbreviations give `None`.
 pub fn zone_offset(z: &str) -> Option<i64> {
     let z = z.trim();
-    let b = z.as_bytes();
-    if let Some(&sign) = b.first()
-        && (sign == b'+' || sign == b'-')
-    {
-        let digits: Vec<u8> = b[1..].iter().copied().filter(|c| *c != b':').collect();
-        let (h, m) = match digits.len() {
-            2 => (num(&digits)?, 0),
-            4 => (num(&digits[..2])?, num(&digits[2..])?),
-            _ => return None,
-        };
-        if h > 18 || m > 59 {
-            return None;
-        }
-        let off = h * 3600 + m * 60;
-        return Some(if sign == b'-' { -off } else { off });
+    if let Some(off) = crate::zone::numeric_offset(z) {
+        return Some(off);
     }
-    let h = match z.to_ascii_uppercase().as_str() {
-        "Z" | "UT" | "UTC" | "GMT" | "WET" => 0,
-        "BST" | "CET" | "WEST" | "IST" => 1,
-        "CEST" | "EET" | "SAST" => 2,
-        "EEST" | "MSK" | "FET" => 3,
-        "EST" => -5,
-        "EDT" | "CDT" => {
-            if z.eq_ignore_ascii_case("EDT") {
-                -4
-            } else {
-                -5
-            }
-        }
-        "CST" => -6,
-        "MST" => -7,
-        "MDT" => -6,
-        "PST" => -8,
-        "PDT" => -7,
-        "AKST" => -9,
-        "AKDT" => -8,
-        "HST" => -10,
-        "JST" | "KST" => 9,
-        "AEST" => 10,
-        "AEDT" => 11,
-        _ => return None,
-    };
-    Some(h * 3600)
+    crate::zone::meanings(z).first().map(|m| m.offset)
 }
 
 /// Parses RFC 3339 / ISO 8601 date-times (`2024-02-24T06:00:00Z`, `…T06:00:00.123+02:00`,
@@ -235,6 +198,361 @@ pub fn parse_rfc2822(s: &str) -> Option<i64> {
     Some(days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec - off)
 }
 
+/// The zone a parsed time named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneIn {
+    /// No zone at all: a local wall-clock time.
+    Local,
+    /// A numeric offset or an abbreviation with one meaning.
+    Offset(i64),
+    /// An abbreviation with several meanings.
+    Ambiguous(&'static str, &'static [crate::zone::Meaning]),
+}
+
+/// A time as written: the wall-clock reading (seconds as if it were UTC) and the zone it named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed {
+    pub wall: i64,
+    pub zone: ZoneIn,
+}
+
+/// A parsed time in UTC, with how sure we are of its offset and, when unsure, a sentence for
+/// the import report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub utc: i64,
+    pub basis: crate::item::TimeBasis,
+    pub note: Option<String>,
+}
+
+impl Parsed {
+    /// The UTC instant: an offset is applied; a local time is converted with `tz`, or read as
+    /// UTC and flagged; an ambiguous abbreviation is resolved by `tz`, or read in its commonest
+    /// meaning and flagged.
+    pub fn resolve(&self, tz: Option<&crate::zone::Tz>) -> Resolved {
+        use crate::item::TimeBasis;
+        match self.zone {
+            ZoneIn::Offset(off) => Resolved {
+                utc: self.wall - off,
+                basis: TimeBasis::Exact,
+                note: None,
+            },
+            ZoneIn::Local => match tz {
+                Some(tz) => Resolved {
+                    utc: tz.to_utc(self.wall),
+                    basis: TimeBasis::LocalTz,
+                    note: None,
+                },
+                None => Resolved {
+                    utc: self.wall,
+                    basis: TimeBasis::LocalUtc,
+                    note: Some(
+                        "local time without an offset, read as UTC (give --tz to convert it)"
+                            .into(),
+                    ),
+                },
+            },
+            ZoneIn::Ambiguous(abbr, meanings) => {
+                if let Some(m) = tz.and_then(|tz| tz.resolve(meanings)) {
+                    return Resolved {
+                        utc: self.wall - m.offset,
+                        basis: TimeBasis::Exact,
+                        note: None,
+                    };
+                }
+                let list: Vec<String> = meanings
+                    .iter()
+                    .map(|m| format!("{} {}", m.region, fmt_offset(m.offset)))
+                    .collect();
+                let first = meanings.first().map_or(0, |m| m.offset);
+                Resolved {
+                    utc: self.wall - first,
+                    basis: TimeBasis::AmbiguousZone,
+                    note: Some(format!(
+                        "{abbr} is ambiguous ({}): read as {} (give --tz to choose)",
+                        list.join(", "),
+                        meanings.first().map_or("", |m| m.region)
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// `+05:30`, `-03:00`.
+pub fn fmt_offset(secs: i64) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.abs();
+    format!("{sign}{:02}:{:02}", a / 3600, (a / 60) % 60)
+}
+
+fn zone_in(word: &str) -> Option<ZoneIn> {
+    let w = word.trim_matches(|c: char| c == '(' || c == ')');
+    if let Some(off) = crate::zone::numeric_offset(w) {
+        return Some(ZoneIn::Offset(off));
+    }
+    // `GMT+2`, `UTC-01:01`, `Etc/GMT`.
+    let upper = w.to_ascii_uppercase();
+    let upper = upper.strip_prefix("ETC/").unwrap_or(&upper);
+    for base in ["GMT", "UTC", "UT"] {
+        if let Some(rest) = upper.strip_prefix(base) {
+            if rest.is_empty() {
+                return Some(ZoneIn::Offset(0));
+            }
+            if let Some(off) = crate::zone::numeric_offset(rest) {
+                return Some(ZoneIn::Offset(off));
+            }
+        }
+    }
+    let ms = crate::zone::meanings(upper);
+    let abbr = crate::zone::ABBREVIATIONS
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(upper))
+        .map(|(k, _)| *k)?;
+    match ms {
+        [] => None,
+        [one] => Some(ZoneIn::Offset(one.offset)),
+        many => Some(ZoneIn::Ambiguous(abbr, many)),
+    }
+}
+
+/// English month names and abbreviations (with the `Sept` spelling).
+fn month_of(word: &str) -> Option<i64> {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    if w.len() < 3 {
+        return None;
+    }
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    FULL.iter()
+        .position(|m| m.starts_with(&w) || (w == "sept" && *m == "september"))
+        .map(|i| i as i64 + 1)
+}
+
+fn is_weekday(word: &str) -> bool {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    w.len() >= 3
+        && [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]
+        .iter()
+        .any(|d| d.starts_with(&w))
+}
+
+/// A clock reading `hh:mm[:ss[.frac]]`, with an `am`/`pm` glued on or not.
+fn clock(word: &str) -> Option<(i64, i64, i64, Option<bool>)> {
+    let lower = word.to_ascii_lowercase();
+    let (core, pm) = match lower.strip_suffix("pm") {
+        Some(c) => (c, Some(true)),
+        None => match lower.strip_suffix("am") {
+            Some(c) => (c, Some(false)),
+            None => (lower.as_str(), None),
+        },
+    };
+    let mut parts = core.split(':');
+    let h = num(parts.next()?.as_bytes())?;
+    let mi = num(parts.next()?.as_bytes())?;
+    let s = match parts.next() {
+        Some(x) => num(x.split(['.', ',']).next()?.as_bytes())?,
+        None => 0,
+    };
+    parts.next().is_none().then_some((h, mi, s, pm))
+}
+
+/// Parses the date forms real feeds and exports write, leniently: RFC 3339 and ISO 8601
+/// (partial dates, a space for `T`, Google's `2003-012-31`), RFC 2822 and its variants (no
+/// weekday, no seconds, no time, stray commas, month before day, `hh:mm:ss PM`, `GMT-01:01`,
+/// `Etc/GMT`, offsets like `+00:0`), asctime (`Sun Jan  4 16:29:06 2004`), Twitter's
+/// `Sun Jul 15 01:16:00 +0000 2012`, `2006/09/15 08:19:53 EDT`, and epoch seconds or
+/// milliseconds. The zone is returned as written, for [`Parsed::resolve`].
+pub fn parse_lenient(s: &str) -> Option<Parsed> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() >= 9 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse_epoch(s).map(|t| Parsed {
+            wall: t,
+            zone: ZoneIn::Offset(0),
+        });
+    }
+    iso_lenient(s).or_else(|| words_lenient(s))
+}
+
+/// ISO 8601 / RFC 3339 and their partial and SQL forms.
+fn iso_lenient(s: &str) -> Option<Parsed> {
+    let b = s.as_bytes();
+    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let y = num(&b[..4])?;
+    let rest = &s[4..];
+    let (mo, d, rest) = if let Some(r) = rest.strip_prefix(['-', '/']) {
+        let mlen = r.bytes().take_while(u8::is_ascii_digit).count();
+        let mo = match mlen {
+            1 | 2 => num(&r.as_bytes()[..mlen])?,
+            // `2003-012-31`: a zero too many.
+            3 if r.starts_with('0') => num(&r.as_bytes()[1..3])?,
+            _ => return None,
+        };
+        let r = &r[mlen..];
+        match r.strip_prefix(['-', '/']) {
+            Some(r2) => {
+                let dlen = r2.bytes().take_while(u8::is_ascii_digit).count();
+                if !(1..=2).contains(&dlen) {
+                    return None;
+                }
+                (mo, num(&r2.as_bytes()[..dlen])?, &r2[dlen..])
+            }
+            None => (mo, 1, r),
+        }
+    } else if rest.is_empty() {
+        (1, 1, rest)
+    } else {
+        return None;
+    };
+    let (mut h, mut mi, mut sec) = (0, 0, 0);
+    let mut rest = rest;
+    if let Some(r) = rest.strip_prefix(['T', 't', ' ']) {
+        let r = r.trim_start();
+        let tlen = r
+            .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == ','))
+            .unwrap_or(r.len());
+        if let Some((hh, mm, ss, _)) = clock(&r[..tlen]) {
+            (h, mi, sec) = (hh, mm, ss);
+            rest = &r[tlen..];
+        } else if tlen == 0 {
+            rest = r;
+        } else {
+            return None;
+        }
+    }
+    let z = rest.trim();
+    let zone = if z.is_empty() {
+        ZoneIn::Local
+    } else if z.eq_ignore_ascii_case("z") {
+        ZoneIn::Offset(0)
+    } else {
+        zone_in(z)?
+    };
+    if !valid(y, mo, d, h, mi, sec) {
+        return None;
+    }
+    Some(Parsed {
+        wall: days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec,
+        zone,
+    })
+}
+
+/// Word-order forms: RFC 2822 and its variants, asctime, Twitter's.
+fn words_lenient(s: &str) -> Option<Parsed> {
+    let (mut y, mut mo, mut d) = (None, None, None);
+    let (mut h, mut mi, mut sec, mut pm) = (0, 0, 0, None);
+    let mut zone = ZoneIn::Local;
+    let mut words = Vec::new();
+    for w in s.split(|c: char| c.is_whitespace() || c == ',') {
+        if w.is_empty() {
+            continue;
+        }
+        // `GMT-01:01` and `+0200` stay whole; `12:00:00+02:00` splits at the sign.
+        match w
+            .find(['+', '-'])
+            .filter(|&i| i > 0 && w[..i].contains(':'))
+        {
+            Some(i) => {
+                words.push(&w[..i]);
+                words.push(&w[i..]);
+            }
+            None => words.push(w),
+        }
+    }
+    for w in words {
+        if is_weekday(w) {
+            continue;
+        }
+        if let Some(m) = month_of(w) {
+            mo = Some(m);
+            continue;
+        }
+        if w.starts_with(|c: char| c.is_ascii_alphabetic())
+            && let Some(z) = zone_in(w)
+        {
+            zone = z;
+            continue;
+        }
+        if w.contains(':') && !w.starts_with(['+', '-']) {
+            let (hh, mm, ss, p) = clock(w)?;
+            (h, mi, sec) = (hh, mm, ss);
+            pm = pm.or(p);
+            continue;
+        }
+        match w.to_ascii_lowercase().as_str() {
+            "am" => {
+                pm = Some(false);
+                continue;
+            }
+            "pm" => {
+                pm = Some(true);
+                continue;
+            }
+            _ => {}
+        }
+        // `2006/09/15`
+        if w.len() == 10 && w.as_bytes()[4] == b'/' && w.as_bytes()[7] == b'/' {
+            let b = w.as_bytes();
+            y = Some(num(&b[..4])?);
+            mo = Some(num(&b[5..7])?);
+            d = Some(num(&b[8..10])?);
+            continue;
+        }
+        if w.bytes().all(|b| b.is_ascii_digit()) {
+            let n = num(w.as_bytes())?;
+            if w.len() == 4 {
+                y = Some(n);
+            } else if w.len() <= 2 && d.is_none() {
+                d = Some(n);
+            } else if w.len() <= 2 && y.is_none() {
+                y = Some(if n < 50 { 2000 + n } else { 1900 + n });
+            } else {
+                return None;
+            }
+            continue;
+        }
+        zone = zone_in(w)?;
+    }
+    let (y, mo, d) = (y?, mo?, d?);
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    if !valid(y, mo, d, h, mi, sec) {
+        return None;
+    }
+    Some(Parsed {
+        wall: days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec,
+        zone,
+    })
+}
+
 /// Parses Unix epoch seconds (or milliseconds, when the value is too large to be seconds).
 pub fn parse_epoch(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -259,6 +577,124 @@ pub fn parse_any(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `(input, UTC as RFC 3339, zone kind)` for the forms real feeds and exports write.
+    #[test]
+    fn lenient_dates_as_real_files_write_them() {
+        let check = |s: &str, want: &str, zone: &str| {
+            let p = parse_lenient(s).unwrap_or_else(|| panic!("cannot read {s:?}"));
+            let r = p.resolve(None);
+            assert_eq!(format_rfc3339(r.utc), want, "{s}");
+            let kind = match p.zone {
+                ZoneIn::Local => "local",
+                ZoneIn::Offset(_) => "offset",
+                ZoneIn::Ambiguous(..) => "ambiguous",
+            };
+            assert_eq!(kind, zone, "{s}");
+        };
+        check("2010-12-01T10:14:55Z", "2010-12-01T10:14:55Z", "offset");
+        check(
+            "2009-12-08T16:59:02.563-08:00",
+            "2009-12-09T00:59:02Z",
+            "offset",
+        );
+        check(
+            "Thu, 01 Jan 2004 19:48:21 GMT",
+            "2004-01-01T19:48:21Z",
+            "offset",
+        );
+        check(
+            "Sat, Dec 16 2023 02:02:33 PM",
+            "2023-12-16T14:02:33Z",
+            "local",
+        );
+        check(
+            "Sat, 16 Dec 2023 14:02:33 +00:0",
+            "2023-12-16T14:02:33Z",
+            "offset",
+        );
+        check("Thu, 01 Jan 2004", "2004-01-01T00:00:00Z", "local");
+        check(
+            "Wed, 19 Feb 2012 22:40:00 -01:01",
+            "2012-02-19T23:41:00Z",
+            "offset",
+        );
+        check(
+            "Wed, 19 Feb 2012 22:40:00 GMT-01:01",
+            "2012-02-19T23:41:00Z",
+            "offset",
+        );
+        check(
+            "Mon, 13 Feb, 2012 06:28:00 UTC",
+            "2012-02-13T06:28:00Z",
+            "offset",
+        );
+        check(
+            "Wed, 19 Aug 2009 18:28:00 Etc/GMT",
+            "2009-08-19T18:28:00Z",
+            "offset",
+        );
+        check(
+            "Thu Aug 30 2012 17:26:16 +0200",
+            "2012-08-30T15:26:16Z",
+            "offset",
+        );
+        check("Sun Jan  4 16:29:06 2004", "2004-01-04T16:29:06Z", "local");
+        check(
+            "Sun Jul 15 01:16:00 +0000 2012",
+            "2012-07-15T01:16:00Z",
+            "offset",
+        );
+        check(
+            "Fri, 2006/09/15 08:19:53 EDT",
+            "2006-09-15T12:19:53Z",
+            "offset",
+        );
+        check("2004-07-08 23:56:58", "2004-07-08T23:56:58Z", "local");
+        check(
+            "2004-07-08 23:56:58 -00:20",
+            "2004-07-09T00:16:58Z",
+            "offset",
+        );
+        check("2003-12", "2003-12-01T00:00:00Z", "local");
+        check("2003", "2003-01-01T00:00:00Z", "local");
+        check(
+            "2003-012-31T10:14:55+00:00",
+            "2003-12-31T10:14:55Z",
+            "offset",
+        );
+        check("2021-03-01 09:34:56 BRT", "2021-03-01T12:34:56Z", "offset");
+        check(
+            "2021-03-01 09:34:56 IST",
+            "2021-03-01T04:04:56Z",
+            "ambiguous",
+        );
+        check("1708754400", "2024-02-24T06:00:00Z", "offset");
+        for bad in ["", "yesterday", "Thu, 32 Jan 2004", "2004-13-01", "12:00"] {
+            assert_eq!(parse_lenient(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_and_local_times_say_so_and_take_the_users_zone() {
+        let ist = parse_lenient("2021-03-01 09:34:56 IST").unwrap();
+        let r = ist.resolve(None);
+        assert!(
+            r.note.as_deref().unwrap_or("").contains("ambiguous"),
+            "{r:?}"
+        );
+        let dublin = crate::zone::Tz::parse("Europe/Dublin").unwrap();
+        let r = ist.resolve(Some(&dublin));
+        assert_eq!(format_rfc3339(r.utc), "2021-03-01T08:34:56Z");
+        assert_eq!(r.note, None);
+        let local = parse_lenient("2024-07-15 12:00:00").unwrap();
+        let vilnius = crate::zone::Tz::parse("Europe/Vilnius").unwrap();
+        assert_eq!(
+            format_rfc3339(local.resolve(Some(&vilnius)).utc),
+            "2024-07-15T09:00:00Z"
+        );
+        assert!(local.resolve(None).note.is_some());
+    }
 
     #[test]
     fn round_trips_civil_dates() {

@@ -72,22 +72,45 @@ fn normalise_urls(item: &mut Item, spans: &[std::ops::Range<usize>]) {
             ..ItemUrl::default()
         };
         fill(&mut new);
-        if !new.canonical.is_empty() && item.urls.iter().any(|u| u.canonical == new.canonical) {
+        if !new.canonical.is_empty()
+            && item
+                .urls
+                .iter()
+                .any(|u| u.canonical == new.canonical || displays(&new.canonical, &u.canonical))
+        {
             continue;
         }
         item.urls.push(new);
     }
 }
 
+/// Whether a URL found in the text is only the display form of a link the item already has:
+/// the same address without scheme and `www.`, or its beginning (display texts are often cut
+/// short). A link entity's display text `lrt.lt/news` is not a second link beside its target.
+fn displays(text_url: &str, link: &str) -> bool {
+    let bare = |u: &str| -> String {
+        let u = u.split_once("://").map_or(u, |(_, r)| r);
+        let u = u.strip_prefix("www.").unwrap_or(u);
+        u.trim_end_matches(['/', '…']).to_ascii_lowercase()
+    };
+    let (t, l) = (bare(text_url), bare(link));
+    // A host alone (`lrt.lt`) may well be a link of its own, to the front page.
+    !t.is_empty() && (t == l || (t.contains('/') && l.starts_with(&t)))
+}
+
 /// Canonicalises one URL from its expanded form when present, else its raw form. A URL whose
 /// expanded form does not parse falls back to the raw one.
 fn fill(u: &mut ItemUrl) {
+    let clean = |s: &str| -> String {
+        s.trim_matches(|c: char| c.is_whitespace() || url::is_invisible(c))
+            .to_string()
+    };
     let c = u
         .expanded
         .as_deref()
         .filter(|e| !e.trim().is_empty())
-        .and_then(url::canonicalise)
-        .or_else(|| url::canonicalise(&u.raw));
+        .and_then(|e| url::canonicalise(&clean(e)))
+        .or_else(|| url::canonicalise(&clean(&u.raw)));
     match c {
         Some(c) => {
             u.canonical = c.url;

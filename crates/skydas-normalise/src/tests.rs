@@ -95,6 +95,36 @@ fn text_urls_are_deduplicated() {
 }
 
 #[test]
+fn a_url_is_stored_once() {
+    // A word joiner (U+2060) after a link, and a zero-width space before a word.
+    let mut it = item("Žr. https://www.lrt.lt/naujienos/1\u{2060} ir https://lrt.lt/naujienos/1");
+    Normaliser::new().normalise(&mut it);
+    let canon: Vec<&str> = it.urls.iter().map(|u| u.canonical.as_str()).collect();
+    assert_eq!(canon, ["https://www.lrt.lt/naujienos/1"], "{:?}", it.urls);
+    assert!(!it.urls[0].raw.contains('\u{2060}'));
+    // A link entity's display text (scheme-less, maybe cut short) is not a second link.
+    for display in [
+        "lrt.lt/naujienos/2024/02/24/straipsnis",
+        "lrt.lt/naujienos/2024/…",
+    ] {
+        let mut it = item(&format!("Skaitykite {display} dabar"));
+        it.urls.push(url(
+            "https://www.lrt.lt/naujienos/2024/02/24/straipsnis?utm_source=tg",
+            None,
+            UrlSource::TextLink,
+        ));
+        Normaliser::new().normalise(&mut it);
+        assert_eq!(it.urls.len(), 1, "{display}: {:?}", it.urls);
+    }
+    // An importer's URL with an invisible character on its end canonicalises without it.
+    let mut it = item("x");
+    it.urls
+        .push(url("https://delfi.lt/a\u{200b}", None, UrlSource::Entity));
+    Normaliser::new().normalise(&mut it);
+    assert_eq!(it.urls[0].canonical, "https://delfi.lt/a");
+}
+
+#[test]
 fn bad_urls_keep_raw_with_empty_canonical() {
     let mut it = item("");
     it.urls

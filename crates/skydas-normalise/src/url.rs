@@ -428,8 +428,23 @@ fn url_end(tok: &str, from: usize) -> usize {
                     | '\\'
                     | '^'
             ) || c.is_control()
+                || is_invisible(c)
         })
         .map_or(tok.len(), |(j, _)| from + j)
+}
+
+/// Invisible format characters (zero-width spaces and joiners, the word joiner, bidi marks, the
+/// byte-order mark, the soft hyphen): they end a URL and are never part of one.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Trims trailing punctuation and unbalanced closing brackets.

@@ -191,10 +191,12 @@ pub(crate) fn write_items(
         }
         tx.execute(
             "INSERT INTO items (id, time, platform, platform_id, actor_id, kind, text, match_text, \
-             lang, lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, mentions) \
+             lang, lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, mentions, \
+             meta) \
              SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::int8[], \
              $6::text[], $7::text[], $8::text[], $9::text[], $10::float4[], $11::text[], \
-             $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])",
+             $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], \
+             $18::text[])",
             &[
                 &c.id,
                 &c.time,
@@ -213,6 +215,7 @@ pub(crate) fn write_items(
                 &c.urls,
                 &c.hashtags,
                 &c.mentions,
+                &c.meta,
             ],
         )
         .at(url)?;
@@ -321,6 +324,7 @@ struct ItemColumns<'a> {
     urls: Vec<Option<String>>,
     hashtags: Vec<Option<String>>,
     mentions: Vec<Option<String>>,
+    meta: Vec<Option<String>>,
 }
 
 impl<'a> ItemColumns<'a> {
@@ -349,6 +353,7 @@ impl<'a> ItemColumns<'a> {
         self.urls.push(codec::urls_to_json(&it.urls)?);
         self.hashtags.push(codec::list_to_json(&it.hashtags)?);
         self.mentions.push(codec::list_to_json(&it.mentions)?);
+        self.meta.push(codec::meta_to_json(it)?);
         Ok(())
     }
 }
@@ -356,8 +361,9 @@ impl<'a> ItemColumns<'a> {
 /// The item columns read back, in [`item_from_row`]'s order.
 const ITEM_COLUMNS: &str = "i.platform, i.platform_id, i.actor_id, i.kind, i.time, i.text, \
                             i.match_text, i.lang, i.lang_conf, i.lang_hint, i.repost_of, \
-                            i.reply_to, i.quote_of, i.urls, i.hashtags, i.mentions, i.id";
-const ITEM_COLUMN_COUNT: usize = 17;
+                            i.reply_to, i.quote_of, i.urls, i.hashtags, i.mentions, i.meta, \
+                            i.id";
+const ITEM_COLUMN_COUNT: usize = 18;
 
 /// The first-provenance subquery for item `i`: sha256, importer, importer_version, loc_kind, loc.
 const PROV_SELECT: &str = "SELECT f.sha256, p.importer, p.importer_version, p.loc_kind, p.loc \
@@ -382,6 +388,7 @@ fn item_from_row(r: &Row, actors: &HashMap<i64, Actor>) -> Result<Item> {
         urls: r.get(13),
         hashtags: r.get(14),
         mentions: r.get(15),
+        meta: r.get(16),
     };
     let mut it = codec::empty_item();
     codec::fill_item(&mut it, &cols, actors)?;

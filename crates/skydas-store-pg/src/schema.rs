@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0003_accounts.sql"),
     ),
     (4, "sharing", include_str!("../migrations/0004_sharing.sql")),
+    (
+        5,
+        "item_meta_and_feed_ids",
+        include_str!("../migrations/0005_item_meta_and_feed_ids.sql"),
+    ),
 ];
 
 /// Advisory lock key serialising migrations (and `CREATE EXTENSION`) across processes.

@@ -8,9 +8,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
 use skydas_model::{
-    Actor, ActorKind, Finding, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, Tlp,
-    UrlSource,
+    Actor, ActorKind, Finding, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, TimeBasis,
+    Tlp, UrlSource,
 };
 
 use crate::{Result, Review, ReviewStatus, StoreError};
@@ -145,6 +146,52 @@ pub struct ItemCols<'a> {
     pub urls: Option<&'a str>,
     pub hashtags: Option<&'a str>,
     pub mentions: Option<&'a str>,
+    /// The item's [`meta_to_json`] object, `None` when it had none.
+    pub meta: Option<&'a str>,
+}
+
+/// The fields of an item that most items leave at their defaults, kept as one JSON object.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Meta {
+    #[serde(default, skip_serializing_if = "is_exact")]
+    time_basis: TimeBasis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    author: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    images: Vec<String>,
+}
+
+fn is_exact(b: &TimeBasis) -> bool {
+    *b == TimeBasis::Exact
+}
+
+/// An item's time basis, byline and image hashes as stored: `None` when all are defaults.
+pub fn meta_to_json(item: &Item) -> Result<Option<String>> {
+    if item.time_basis == TimeBasis::Exact && item.author.is_none() && item.images.is_empty() {
+        return Ok(None);
+    }
+    let m = Meta {
+        time_basis: item.time_basis,
+        author: item.author.clone(),
+        images: item.images.clone(),
+    };
+    serde_json::to_string(&m)
+        .map(Some)
+        .map_err(|e| StoreError::InvalidInput {
+            what: "item meta",
+            value: e.to_string(),
+        })
+}
+
+fn meta_from_json(s: Option<&str>, item: &mut Item) -> Result<()> {
+    let m: Meta = match s {
+        Some(s) => serde_json::from_str(s).map_err(|_| StoreError::corrupt("item meta", s))?,
+        None => Meta::default(),
+    };
+    item.time_basis = m.time_basis;
+    item.author = m.author;
+    item.images = m.images;
+    Ok(())
 }
 
 /// Fills `item` (reusing its allocations) from an items row; its actor is `actors[actor_id]`.
@@ -172,7 +219,7 @@ pub fn fill_item(item: &mut Item, c: &ItemCols<'_>, actors: &HashMap<i64, Actor>
     }
     list_from_json(c.hashtags, &mut item.hashtags)?;
     list_from_json(c.mentions, &mut item.mentions)?;
-    Ok(())
+    meta_from_json(c.meta, item)
 }
 
 /// A language confidence as stored: one that is not a number is no confidence.

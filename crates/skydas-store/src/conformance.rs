@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use skydas_model::{
     Actor, ActorKind, Evidence, Finding, FindingActor, FindingKind, Item, ItemKind, ItemUrl,
-    KindSpec, Locator, Platform, Provenance, ShareAs, Tlp, UrlSource,
+    KindSpec, Locator, Platform, Provenance, ShareAs, TimeBasis, Tlp, UrlSource,
 };
 
 use crate::{
@@ -232,6 +232,7 @@ pub fn rich_items(file: u32) -> Vec<Item> {
     ];
     a.hashtags = vec!["nato".into(), "žinios".into()];
     a.mentions = vec!["lrt".into(), "we\"ird\\".into()];
+    a.time_basis = TimeBasis::LocalTz;
     let mut b = item(
         Platform::X,
         "1750000000000000001",
@@ -272,6 +273,9 @@ pub fn rich_items(file: u32) -> Vec<Item> {
     d.lang = String::new();
     d.lang_conf = 0.0;
     d.actor.kind = ActorKind::Site;
+    d.time_basis = TimeBasis::FeedDate;
+    d.author = Some("Jonas Jonaitis".into());
+    d.images = vec!["dhash:8f3c0011aa55e0f1".into()];
     vec![a, b, c, d]
 }
 

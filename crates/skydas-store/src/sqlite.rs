@@ -42,6 +42,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     // by `Accounts` and `Sharing`.
     (3, "accounts", crate::accounts::SCHEMA),
     (4, "sharing", crate::sharing::SCHEMA),
+    (
+        5,
+        "item_meta_and_feed_ids",
+        include_str!("../migrations/0005_item_meta_and_feed_ids.sql"),
+    ),
 ];
 
 /// How to open a [`SqliteStore`].
@@ -257,7 +262,7 @@ impl SqliteStore {
         let mut item = codec::empty_item();
         let columns = "platform, platform_id, actor_id, kind, time, text, match_text, lang, \
                        lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, \
-                       mentions, id";
+                       mentions, meta, id";
         if sorted {
             // Sort only the keys, then read each row by id: sorting whole rows would spill the
             // text of every item into the sorter.
@@ -326,8 +331,8 @@ fn write_items(
     }
     let mut ins_item = tx.prepare_cached(
         "INSERT INTO items (platform, platform_id, actor_id, kind, time, text, match_text, lang, \
-         lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, mentions) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         lang_conf, lang_hint, repost_of, reply_to, quote_of, urls, hashtags, mentions, meta) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
          ON CONFLICT (platform, platform_id) DO NOTHING",
     )?;
     let mut find_item =
@@ -361,6 +366,7 @@ fn write_items(
             urls_to_json(&item.urls)?,
             list_to_json(&item.hashtags)?,
             list_to_json(&item.mentions)?,
+            codec::meta_to_json(item)?,
         ])?;
         let item_id = if inserted == 1 {
             out.new_items += 1;
@@ -591,6 +597,7 @@ fn fill_item(item: &mut Item, r: &Row<'_>, actors: &HashMap<i64, Actor>) -> Resu
         urls: opt_text_at(r, 13)?,
         hashtags: opt_text_at(r, 14)?,
         mentions: opt_text_at(r, 15)?,
+        meta: opt_text_at(r, 16)?,
     };
     codec::fill_item(item, &cols, actors)
 }
@@ -926,7 +933,7 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.platform, i.platform_id, i.actor_id, i.kind, i.time, i.text, i.match_text, \
              i.lang, i.lang_conf, i.lang_hint, i.repost_of, i.reply_to, i.quote_of, i.urls, \
-             i.hashtags, i.mentions, i.id, \
+             i.hashtags, i.mentions, i.meta, i.id, \
              a.platform_id, a.handle, a.name, a.kind, a.created_at, a.followers \
              FROM items i JOIN actors a ON a.id = i.actor_id \
              WHERE i.platform = ?1 AND i.platform_id = ?2",
@@ -936,8 +943,8 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         let actor_id: i64 = r.get(2)?;
-        let item_id: i64 = r.get(16)?;
-        let actors = HashMap::from([(actor_id, actor_from_row(r, 17)?)]);
+        let item_id: i64 = r.get(17)?;
+        let actors = HashMap::from([(actor_id, actor_from_row(r, 18)?)]);
         let mut item = codec::empty_item();
         fill_item(&mut item, r, &actors)?;
         let mut prov = self.conn.prepare_cached(PROV_SELECT)?;

@@ -209,6 +209,11 @@ pub struct InputArgs {
     /// How many record errors to print one by one (all are counted and summarised).
     #[arg(long, default_value_t = 20)]
     pub show_errors: usize,
+    /// Time zone of local times without an offset (older Telegram exports, some CSVs) and the
+    /// meaning of ambiguous zone abbreviations (IST, CST, BST): an offset such as `+02:00` or a
+    /// zone such as `Europe/Vilnius`. Without it such times are read as UTC and reported.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -87,10 +87,16 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 
 fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
     let column_map = ColumnMap::from_pairs(&a.map, a.platform.as_deref()).map_err(usage)?;
+    let tz =
+        a.tz.as_deref()
+            .map(skydas_model::zone::Tz::parse)
+            .transpose()
+            .map_err(|e| usage(format!("--tz: {e}")))?;
     Ok(ImportSettings {
         options: ImportOptions {
             format: a.format.clone(),
             column_map,
+            tz,
             ..ImportOptions::default()
         },
         keep_originals: true,
@@ -423,6 +429,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
         map: vec![],
         platform: None,
         show_errors: 10,
+        tz: None,
     };
     // The demo imports directly, even when a work bus is configured.
     let settings = import_settings(&input)?;

@@ -51,26 +51,40 @@ impl Progress for Bar {
     }
 }
 
-/// Record errors go to stderr: the first few one by one, then a summary by reason.
+/// Record errors go to stderr: the first few one by one, then a summary by reason; warnings
+/// likewise.
 pub fn import_errors(r: &ImportReport, show: usize) {
-    if r.record_errors == 0 {
-        return;
+    for (what, more, n, samples, by) in [
+        (
+            "bad records skipped",
+            "record errors",
+            r.record_errors,
+            &r.error_samples,
+            &r.errors_by_reason,
+        ),
+        (
+            "warnings",
+            "warnings",
+            r.warnings,
+            &r.warning_samples,
+            &r.warnings_by_reason,
+        ),
+    ] {
+        if n == 0 {
+            continue;
+        }
+        for e in samples.iter().take(show) {
+            eprintln!("warning: {e}");
+        }
+        if n as usize > show {
+            eprintln!(
+                "warning: … and {} more {more}",
+                n as usize - show.min(samples.len())
+            );
+        }
+        let by: Vec<String> = by.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+        eprintln!("{n} {what}: {}", by.join(", "));
     }
-    for e in r.error_samples.iter().take(show) {
-        eprintln!("warning: {e}");
-    }
-    if r.record_errors as usize > show {
-        eprintln!(
-            "warning: … and {} more record errors",
-            r.record_errors as usize - show.min(r.error_samples.len())
-        );
-    }
-    let by: Vec<String> = r
-        .errors_by_reason
-        .iter()
-        .map(|(k, v)| format!("{v} × {k}"))
-        .collect();
-    eprintln!("{} bad records skipped: {}", r.record_errors, by.join(", "));
 }
 
 /// STIX bundles recorded as partner intelligence.

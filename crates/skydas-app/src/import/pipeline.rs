@@ -47,8 +47,14 @@ pub struct FileReport {
     pub new_items: u64,
     pub duplicates: u64,
     pub errors: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warnings: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The whole import.
@@ -63,6 +69,13 @@ pub struct ImportReport {
     pub errors_by_reason: BTreeMap<String, u64>,
     /// The first record errors, `file:line: reason`.
     pub error_samples: Vec<String>,
+    /// What refused nothing but should be known (times without an offset, a file cut short).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warnings: u64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub warnings_by_reason: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warning_samples: Vec<String>,
     pub failed_files: u64,
     pub seconds: f64,
 }
@@ -105,7 +118,8 @@ enum Msg {
     /// The file starts.
     Begin(usize),
     Batch(usize, Vec<Item>),
-    Errors(usize, Vec<RecordError>),
+    /// Record errors (`true`) and warnings (`false`) of the file.
+    Errors(usize, Vec<(bool, RecordError)>),
     /// The file ends, with its importer's verdict.
     End(usize, std::result::Result<FileSummary, FileError>),
 }
@@ -368,6 +382,7 @@ fn file_report(path: String) -> FileReport {
         new_items: 0,
         duplicates: 0,
         errors: 0,
+        warnings: 0,
         failure: None,
     }
 }
@@ -413,14 +428,13 @@ fn parse_stage(
                         closed = tx.send(Msg::Batch(i, full)).is_err();
                     }
                 }
-                Event::Error(e) => {
-                    errors.push(e);
-                    if errors.len() >= 1024 {
-                        closed = tx
-                            .send(Msg::Errors(i, std::mem::take(&mut errors)))
-                            .is_err();
-                    }
-                }
+                Event::Error(e) => errors.push((true, e)),
+                Event::Warning(w) => errors.push((false, w)),
+            }
+            if errors.len() >= 1024 {
+                closed = tx
+                    .send(Msg::Errors(i, std::mem::take(&mut errors)))
+                    .is_err();
             }
         };
         let res = skydas_ingest::import_file(&job.path, &job.sha, options, &mut sink);
@@ -515,12 +529,25 @@ impl Run<'_> {
                     let Some(c) = open.get_mut(&i).filter(|c| !c.skipping) else {
                         continue;
                     };
-                    for e in errs {
-                        c.fr.errors += 1;
-                        report.record_errors += 1;
-                        *report.errors_by_reason.entry(e.reason.clone()).or_default() += 1;
-                        if report.error_samples.len() < self.s.show_errors.max(1000) {
-                            report.error_samples.push(e.to_string());
+                    let keep = self.s.show_errors.max(1000);
+                    for (is_error, e) in errs {
+                        if is_error {
+                            c.fr.errors += 1;
+                            report.record_errors += 1;
+                            *report.errors_by_reason.entry(e.reason.clone()).or_default() += 1;
+                            if report.error_samples.len() < keep {
+                                report.error_samples.push(e.to_string());
+                            }
+                        } else {
+                            c.fr.warnings += 1;
+                            report.warnings += 1;
+                            *report
+                                .warnings_by_reason
+                                .entry(e.reason.clone())
+                                .or_default() += 1;
+                            if report.warning_samples.len() < keep {
+                                report.warning_samples.push(e.to_string());
+                            }
                         }
                     }
                 }
@@ -621,6 +648,7 @@ impl Run<'_> {
 fn error_path(e: &FileError) -> String {
     match e {
         FileError::Io { path, .. }
+        | FileError::Empty { path }
         | FileError::UnknownFormat { path, .. }
         | FileError::NoSuchImporter { path, .. }
         | FileError::Fatal { path, .. }

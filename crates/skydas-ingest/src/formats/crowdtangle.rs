@@ -7,11 +7,10 @@
 
 use std::io::BufRead;
 
-use skydas_model::time::parse_datetime;
 use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
 
 use super::generic::{Header, header_names, read_csv};
-use crate::kit::{Refusal, provenance};
+use crate::kit::{Refusal, ZoneNote, provenance, record_time};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// CrowdTangle CSV importer (name `crowdtangle`).
@@ -37,6 +36,9 @@ impl Importer for CrowdTangle {
         let owner = h.has("page name") || h.has("account") || h.has("group name");
         if h.has("post created") && owner && (h.has("facebook id") || h.has("user name")) {
             Confidence::Certain
+        } else if h.has("post created") && h.has("url") && owner {
+            // A trimmed export that kept only some columns.
+            Confidence::Likely
         } else {
             Confidence::No
         }
@@ -48,7 +50,9 @@ impl Importer for CrowdTangle {
         ctx: &FileContext<'_>,
         sink: &mut dyn FnMut(Event),
     ) -> Result<(), FileError> {
-        read_csv(input, ctx, b',', Columns::resolve, sink, |c, row| {
+        let mut zone_note = ZoneNote::default();
+        let tz = ctx.options.tz.as_ref();
+        let res = read_csv(input, ctx, b',', Columns::resolve, sink, |c, row| {
             let get = |i: Option<usize>| row.get(i).map(str::to_string);
             let url = row
                 .get(c.url)
@@ -56,9 +60,14 @@ impl Importer for CrowdTangle {
             let raw_time = row
                 .get(c.created)
                 .ok_or_else(|| Refusal::new("missing post created", ""))?;
-            let time = parse_created(raw_time)?;
+            // `Post Created` (`2021-03-01 12:34:56 BRT`) names its zone by abbreviation.
+            let when = record_time(raw_time, tz)?;
+            zone_note.keep(Locator::Line(row.line), raw_time, &when);
+            // A trimmed export without the id columns: the page id is in every post URL.
             let actor_id = get(c.facebook_id)
                 .or_else(|| get(c.user_name))
+                .or_else(|| page_id(url))
+                .or_else(|| get(c.owner_name).map(|n| format!("name:{n}")))
                 .ok_or_else(|| Refusal::new("missing account", "no facebook id or user name"))?;
             let actor = Actor {
                 platform_id: actor_id,
@@ -73,7 +82,8 @@ impl Importer for CrowdTangle {
                 .find_map(|&i| row.get(i))
                 .unwrap_or("");
             let prov = provenance(ctx, &CrowdTangle, Locator::Line(row.line));
-            let mut item = Item::new(c.platform, post_id(url), actor, time, text, prov);
+            let mut item = Item::new(c.platform, post_id(url), actor, when.utc, text, prov);
+            item.time_basis = when.basis;
             // The Instagram export repeats the post's own URL as its `Link`.
             let link = get(c.link).filter(|l| l != url);
             let final_link = get(c.final_link);
@@ -87,7 +97,9 @@ impl Importer for CrowdTangle {
                 });
             }
             Ok(item)
-        })
+        });
+        zone_note.emit(ctx, sink);
+        res
     }
 }
 
@@ -146,16 +158,15 @@ impl Columns {
     }
 }
 
-/// Parses `Post Created`; tells an unknown zone abbreviation apart from a broken timestamp.
-fn parse_created(s: &str) -> Result<i64, Refusal> {
-    if let Some(t) = parse_datetime(s) {
-        return Ok(t);
-    }
-    let zone_less = s.rsplit_once(' ').map(|(dt, _)| dt);
-    match zone_less.and_then(parse_datetime) {
-        Some(_) => Err(Refusal::new("unknown time zone", s)),
-        None => Err(Refusal::new("bad timestamp", s)),
-    }
+/// The page id of a Facebook post URL (`facebook.com/{page id}/posts/{post id}`).
+fn page_id(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let mut segs = rest
+        .split(['/', '?', '#'])
+        .skip(1)
+        .filter(|s| !s.is_empty());
+    let first = segs.next()?;
+    (first.len() >= 5 && first.bytes().all(|b| b.is_ascii_digit())).then(|| first.to_string())
 }
 
 /// Counts as exported (`12345`, sometimes `12,345`).
@@ -208,6 +219,7 @@ fn post_id(url: &str) -> String {
 mod tests {
     use super::super::generic::testutil::*;
     use super::*;
+    use skydas_model::TimeBasis;
 
     fn summary(i: &Item) -> String {
         let urls: Vec<String> = i
@@ -314,5 +326,43 @@ mod tests {
         fn post_id_never_panics(s in "\\PC{0,60}") {
             let _ = post_id(&s);
         }
+    }
+
+    #[test]
+    fn real_zone_abbreviations_and_trimmed_exports() {
+        // A complete export in Brasília time, as the real one writes it.
+        let brt = "Page Name,User Name,Facebook Id,Page Category,Post Created,Type,Message,URL\n\
+                   Folha,folha,100114543363,NEWS,2021-03-01 09:34:56 BRT,Status,Oi,https://www.facebook.com/100114543363/posts/1\n\
+                   Folha,folha,100114543363,NEWS,2021-11-05 23:10:00 NZDT,Status,Kia ora,https://www.facebook.com/100114543363/posts/2\n";
+        let r = run(&CrowdTangle, brt.as_bytes());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let times: Vec<String> = r
+            .items
+            .iter()
+            .map(|i| skydas_model::time::format_rfc3339(i.time))
+            .collect();
+        assert_eq!(times, ["2021-03-01T12:34:56Z", "2021-11-05T10:10:00Z"]);
+        assert!(r.warnings.is_empty());
+        // An ambiguous abbreviation is read in its commonest meaning and said so, once.
+        let ist = "Page Name,User Name,Facebook Id,Post Created,Message,URL\n\
+                   P,p,1,2021-03-01 09:34:56 IST,a,https://www.facebook.com/1/posts/1\n\
+                   P,p,1,2021-03-01 10:34:56 IST,b,https://www.facebook.com/1/posts/2\n";
+        let r = run(&CrowdTangle, ist.as_bytes());
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[0].time_basis, TimeBasis::AmbiguousZone);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].detail.contains("India"), "{:?}", r.warnings);
+        // A trimmed export: no id columns, the page id from the post URL.
+        let trimmed = "Page Name,Post Created,Shares,Message,URL\n\
+                       Broadcast,2023-11-13 04:30:36 EST,6457,Text,https://www.facebook.com/100069351265250/posts/660862489568787\n";
+        assert_eq!(CrowdTangle.sniff(trimmed.as_bytes()), Confidence::Likely);
+        let r = run(&CrowdTangle, trimmed.as_bytes());
+        assert_eq!(r.items.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.items[0].actor.platform_id, "100069351265250");
+        assert_eq!(r.items[0].platform_id, "660862489568787");
+        assert_eq!(
+            skydas_model::time::format_rfc3339(r.items[0].time),
+            "2023-11-13T09:30:36Z"
+        );
     }
 }

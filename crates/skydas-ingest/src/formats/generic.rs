@@ -5,15 +5,19 @@
 //! that [`ColumnMap`] names, or else from the first of a list of common names (`id`, `post_id`,
 //! `tweet_id`, …). Required: an actor, a time and a text column. When the input has no id
 //! column at all, the id is synthesised as `{first 12 hex digits of the file's SHA-256}:{line}`,
-//! which is stable for the same original file.
+//! which is stable for the same original file. Times without an offset are local times, read
+//! with `--tz` (else as UTC, with a warning), as the other importers read them.
 
 use std::io::{self, BufRead, Read};
 
 use serde_json::Value;
 use skydas_model::time::{parse_any, parse_epoch};
+
 use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
 
-use crate::kit::{Refusal, fatal, field_url, io_error, provenance, split_list};
+use crate::kit::{
+    Refusal, ZoneNote, fatal, field_url, io_error, provenance, record_time, split_list,
+};
 use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer};
 
 /// Generic CSV / JSONL importer (name `generic`).
@@ -146,7 +150,12 @@ struct Fields {
     lang: Option<String>,
 }
 
-fn build(f: Fields, ctx: &FileContext<'_>, line: u64) -> Result<Item, Refusal> {
+fn build(
+    f: Fields,
+    ctx: &FileContext<'_>,
+    line: u64,
+    zone_note: &mut ZoneNote,
+) -> Result<Item, Refusal> {
     let id = match f.id {
         Some(id) => id,
         None if !f.has_id => format!("{}:{line}", ctx.sha256.get(..12).unwrap_or(ctx.sha256)),
@@ -157,7 +166,8 @@ fn build(f: Fields, ctx: &FileContext<'_>, line: u64) -> Result<Item, Refusal> {
         .or_else(|| f.handle.clone())
         .ok_or_else(|| Refusal::new("missing actor", ""))?;
     let raw_time = f.time.ok_or_else(|| Refusal::new("missing time", ""))?;
-    let time = parse_any(&raw_time).ok_or_else(|| Refusal::new("bad timestamp", raw_time))?;
+    let when = record_time(&raw_time, ctx.options.tz.as_ref())?;
+    zone_note.keep(Locator::Line(line), &raw_time, &when);
     let text = f.text.ok_or_else(|| Refusal::new("missing text", ""))?;
     let platform = match f.platform.as_deref() {
         Some(p) => Platform::parse(p).unwrap_or(Platform::Other),
@@ -173,10 +183,11 @@ fn build(f: Fields, ctx: &FileContext<'_>, line: u64) -> Result<Item, Refusal> {
         platform,
         id,
         actor,
-        time,
+        when.utc,
         text,
         provenance(ctx, &Generic, Locator::Line(line)),
     );
+    item.time_basis = when.basis;
     item.urls = f.urls.into_iter().map(field_url).collect();
     item.hashtags = f
         .hashtags
@@ -234,7 +245,8 @@ fn import_csv(
         }
         Ok(cols)
     };
-    read_csv(input, ctx, delimiter, setup, sink, |cols, row| {
+    let mut zone_note = ZoneNote::default();
+    let res = read_csv(input, ctx, delimiter, setup, sink, |cols, row| {
         let get = |f: usize| row.get(cols[f]).map(str::to_string);
         let list = |f: usize| row.get(cols[f]).map(split_list).unwrap_or_default();
         let fields = Fields {
@@ -253,8 +265,10 @@ fn import_csv(
             platform: get(F_PLATFORM),
             lang: get(F_LANG),
         };
-        build(fields, ctx, row.line)
-    })
+        build(fields, ctx, row.line, &mut zone_note)
+    });
+    zone_note.emit(ctx, sink);
+    res
 }
 
 fn import_jsonl(
@@ -264,7 +278,8 @@ fn import_jsonl(
 ) -> Result<(), FileError> {
     let map = &ctx.options.column_map;
     let cands: Vec<Vec<String>> = (0..GUESSES.len()).map(|f| candidates(map, f)).collect();
-    for_each_json_line(input, ctx, sink, |v, line| {
+    let mut zone_note = ZoneNote::default();
+    let res = for_each_json_line(input, ctx, sink, |v, line| {
         let find = |f: usize| cands[f].iter().find_map(|c| json_path(v, c));
         let get = |f: usize| find(f).and_then(json_scalar);
         let fields = Fields {
@@ -283,8 +298,10 @@ fn import_jsonl(
             platform: get(F_PLATFORM),
             lang: get(F_LANG),
         };
-        build(fields, ctx, line)
-    })
+        build(fields, ctx, line, &mut zone_note)
+    });
+    zone_note.emit(ctx, sink);
+    res
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,8 +660,12 @@ pub(crate) mod testutil {
     pub(crate) struct Run {
         pub items: Vec<Item>,
         pub errors: Vec<RecordError>,
+        pub warnings: Vec<RecordError>,
         pub result: Result<(), FileError>,
     }
+
+    /// The modification time the test runs give their "file": 2024-03-01T00:00:00Z.
+    pub(crate) const FILE_TIME: i64 = 1_709_251_200;
 
     pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -657,17 +678,21 @@ pub(crate) mod testutil {
             path: std::path::Path::new("in"),
             sha256: SHA,
             options,
+            file_time: Some(FILE_TIME),
         };
         let mut items = Vec::new();
         let mut errors = Vec::new();
+        let mut warnings = Vec::new();
         let mut input = bytes;
         let result = imp.import(&mut input, &ctx, &mut |e| match e {
             Event::Item(i) => items.push(*i),
             Event::Error(e) => errors.push(e),
+            Event::Warning(w) => warnings.push(w),
         });
         Run {
             items,
             errors,
+            warnings,
             result,
         }
     }
@@ -695,6 +720,7 @@ mod tests {
     use super::testutil::*;
     use super::*;
     use crate::ImportOptions;
+    use skydas_model::TimeBasis;
 
     /// One-line summary of an item: `platform id actor time kind urls | text`.
     fn summary(i: &Item) -> String {
@@ -836,6 +862,51 @@ mod tests {
             "author_id,time,text\na,2024-02-24 06:00:00,x\n",
             &["other 0123456789ab:2 a 1708754400 post [] r=- | x"],
         );
+    }
+
+    #[test]
+    fn reads_local_times_with_the_users_zone_and_says_so_without_one() {
+        let csv = b"id,author_id,time,text\n\
+                    1,a,2024-07-01 12:00:00,summer\n\
+                    2,a,2024-01-01 12:00:00,winter\n\
+                    3,a,2024-07-01T12:00:00+03:00,offset\n";
+        let plain = run(&Generic, csv);
+        let times: Vec<(i64, TimeBasis)> =
+            plain.items.iter().map(|i| (i.time, i.time_basis)).collect();
+        assert_eq!(
+            times,
+            [
+                (1_719_835_200, TimeBasis::LocalUtc),
+                (1_704_110_400, TimeBasis::LocalUtc),
+                (1_719_824_400, TimeBasis::Exact),
+            ]
+        );
+        let w: Vec<(String, &str)> = plain
+            .warnings
+            .iter()
+            .map(|w| (w.locator.to_string(), w.reason.as_str()))
+            .collect();
+        assert_eq!(w, [("2".to_string(), "time zone")], "once per file");
+        let options = ImportOptions {
+            tz: Some(skydas_model::zone::Tz::parse("Europe/Vilnius").unwrap()),
+            ..ImportOptions::default()
+        };
+        let vilnius = run_with(&Generic, csv, &options);
+        let times: Vec<(i64, TimeBasis)> = vilnius
+            .items
+            .iter()
+            .map(|i| (i.time, i.time_basis))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (1_719_824_400, TimeBasis::LocalTz),
+                (1_704_103_200, TimeBasis::LocalTz),
+                (1_719_824_400, TimeBasis::Exact),
+            ],
+            "EEST in July, EET in January"
+        );
+        assert!(vilnius.warnings.is_empty());
     }
 
     #[test]

@@ -29,9 +29,11 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
-use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
+use skydas_model::{
+    Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, TimeBasis, UrlSource,
+};
 
-use crate::kit::{json_fatal, provenance, record_error};
+use crate::kit::{json_fatal, provenance, record_error, warning};
 use crate::source::{JsonId, JsonReader};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -63,6 +65,7 @@ impl Importer for Telegram {
             ctx,
             sink,
             index: 0,
+            warned: Default::default(),
         };
         let mut de = serde_json::Deserializer::from_reader(JsonReader::new(input));
         ChatSeed { st: &mut st }
@@ -116,6 +119,8 @@ struct State<'c, 'k> {
     sink: &'k mut dyn FnMut(Event),
     /// Index of the next message among all `messages` arrays of the file.
     index: u64,
+    /// `(reason, chat)` of the warnings already given: each is said once per chat.
+    warned: std::collections::HashSet<(&'static str, String)>,
 }
 
 /// The chat a message belongs to, from the keys before `messages`.
@@ -127,6 +132,22 @@ struct ChatInfo {
 }
 
 impl ChatInfo {
+    /// What the chat's messages are keyed by: its id; a trimmed export without one by its name,
+    /// and one without a name either by the file it came in.
+    fn key(&self, ctx: &FileContext<'_>) -> String {
+        match (&self.id, &self.name) {
+            (Some(id), _) => id.clone(),
+            (None, Some(name)) => format!("name:{name}"),
+            (None, None) => format!(
+                "file:{}",
+                ctx.path.file_name().map_or_else(
+                    || ctx.path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
+        }
+    }
+
     fn is_channel(&self) -> bool {
         matches!(
             self.kind.as_deref(),
@@ -280,7 +301,14 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_, '_> {
             let loc = Locator::Record(index);
             let ev = match serde_json::from_str::<Message<'_>>(raw.get()) {
                 Ok(msg) => match convert(&msg, self.chat, st.ctx, loc) {
-                    Ok(Some(item)) => Event::Item(Box::new(item)),
+                    Ok(Some((item, notes))) => {
+                        for (reason, detail) in notes {
+                            if st.warned.insert((reason, self.chat.key(st.ctx))) {
+                                (st.sink)(warning(st.ctx, loc, reason, detail));
+                            }
+                        }
+                        Event::Item(Box::new(item))
+                    }
                     Ok(None) => continue,
                     Err((reason, detail)) => record_error(st.ctx, loc, reason, detail),
                 },
@@ -411,29 +439,57 @@ fn split_peer(id: &str) -> (&str, bool) {
 
 type Refusal = (&'static str, String);
 
+/// What a message's conversion tells the import report (said once per chat).
+type Notes = Vec<(&'static str, String)>;
+
 fn convert(
     msg: &Message<'_>,
     chat: &ChatInfo,
     ctx: &FileContext<'_>,
     loc: Locator,
-) -> Result<Option<Item>, Refusal> {
+) -> Result<Option<(Item, Notes)>, Refusal> {
     if msg.kind.as_deref().is_some_and(|k| k != "message") {
         return Ok(None);
     }
-    let Some(chat_id) = chat.id.as_deref() else {
-        return Err((
+    let mut notes = Notes::new();
+    let chat_key = chat.key(ctx);
+    let chat_id = chat_key.as_str();
+    if chat.id.is_none() {
+        notes.push((
             "missing chat id",
-            "the chat's id must precede its messages".into(),
+            format!("a trimmed export: messages are keyed by {chat_id:?}"),
         ));
+    }
+    let index_id;
+    let id = match msg.id.as_ref().map(|i| i.0.as_ref()) {
+        Some(id) => id,
+        None => {
+            let Locator::Record(n) = loc else {
+                return Err(("missing id", String::new()));
+            };
+            index_id = format!("#{n}");
+            notes.push((
+                "missing message id",
+                "messages are keyed by their place in the file".into(),
+            ));
+            index_id.as_str()
+        }
     };
-    let Some(id) = msg.id.as_ref().map(|i| i.0.as_ref()) else {
-        return Err(("missing id", String::new()));
-    };
-    let time = match (&msg.date_unixtime, &msg.date) {
-        (Some(t), _) => skydas_model::time::parse_epoch(&t.0)
-            .ok_or_else(|| ("bad date_unixtime", t.0.to_string()))?,
+    let (time, basis) = match (&msg.date_unixtime, &msg.date) {
+        (Some(t), _) => (
+            skydas_model::time::parse_epoch(&t.0)
+                .ok_or_else(|| ("bad date_unixtime", t.0.to_string()))?,
+            TimeBasis::Exact,
+        ),
         (None, Some(d)) => {
-            skydas_model::time::parse_datetime(d).ok_or_else(|| ("bad date", d.to_string()))?
+            // Older exports: `date` is the exporting machine's local time, without an offset.
+            let p =
+                skydas_model::time::parse_lenient(d).ok_or_else(|| ("bad date", d.to_string()))?;
+            let r = p.resolve(ctx.options.tz.as_ref());
+            if let Some(n) = r.note {
+                notes.push(("local time", format!("no date_unixtime: {n}")));
+            }
+            (r.utc, r.basis)
         }
         (None, None) => return Err(("missing date", String::new())),
     };
@@ -454,6 +510,14 @@ fn convert(
             } else {
                 ActorKind::Account
             },
+            ..Actor::default()
+        }
+    } else if let Some(from) = msg.from.as_deref().filter(|f| !f.is_empty()) {
+        // A trimmed export names the sender only.
+        Actor {
+            platform_id: format!("name:{from}"),
+            name: Some(from.to_string()),
+            kind: ActorKind::Account,
             ..Actor::default()
         }
     } else {
@@ -500,6 +564,7 @@ fn convert(
         text,
         provenance(ctx, &Telegram, loc),
     );
+    item.time_basis = basis;
     for e in item_entities {
         let t = e.text.as_deref().unwrap_or("");
         match e.kind.as_deref() {
@@ -547,7 +612,7 @@ fn convert(
         item.repost_of = Some(f);
         item.kind = ItemKind::Forward;
     }
-    Ok(Some(item))
+    Ok(Some((item, notes)))
 }
 
 #[cfg(test)]
@@ -561,11 +626,13 @@ mod tests {
             path: std::path::Path::new("r.json"),
             sha256: "ab",
             options: &opts,
+            file_time: None,
         };
         let (mut items, mut errs) = (Vec::new(), Vec::new());
         let res = Telegram.import(&mut json.as_bytes(), &ctx, &mut |ev| match ev {
             Event::Item(i) => items.push(*i),
             Event::Error(e) => errs.push(e.to_string()),
+            Event::Warning(w) => errs.push(format!("warning: {w}")),
         });
         (items, errs, res.err().map(|e| e.to_string()))
     }
@@ -613,7 +680,14 @@ mod tests {
             {"id":4,"type":"message","date_unixtime":"12","from":"Ch","from_id":"channel9","text":"x","forwarded_from":"Src","forwarded_from_id":"channel3"},
             {"id":5,"type":"message","date":"2024-02-24T06:00:00","text":"no sender"}"#;
         let (items, errs, fatal) = run(&chat("private_supergroup", msgs));
-        assert_eq!((errs.len(), fatal), (0, None));
+        assert_eq!(fatal, None);
+        // The one message with only a local `date` is read as UTC and said so, once.
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("warning: ") && errs[0].contains("local time"),
+            "{errs:?}"
+        );
+        assert_eq!(items[3].time_basis, TimeBasis::LocalUtc);
         // id kind actor actor-kind repost_of reply_to
         let got: Vec<String> = items
             .iter()
@@ -712,5 +786,47 @@ mod tests {
         ] {
             assert_eq!(sniff(head.as_bytes()), want, "{head}");
         }
+    }
+
+    #[test]
+    fn a_trimmed_export_imports_with_what_it_has_and_says_what_is_missing() {
+        // No chat id, no message ids, no date_unixtime (chat-miner's fixtures are like this).
+        let doc = r#"{"name":"Club","type":"private_group","messages":[
+            {"type":"message","date":"2024-02-24T08:00:00","from":"Author 1","text":"one"},
+            {"type":"message","date":"2024-02-24T08:01:00","from":"Author 2","text":[{"type":"link","text":"https://telegram.org/"}]}]}"#;
+        let (items, errs, fatal) = run(doc);
+        assert_eq!(fatal, None);
+        let ids: Vec<&str> = items.iter().map(|i| i.platform_id.as_str()).collect();
+        assert_eq!(ids, ["name:Club/#0", "name:Club/#1"]);
+        assert_eq!(items[0].actor.platform_id, "name:Author 1");
+        let said: Vec<&str> = errs
+            .iter()
+            .map(|e| e.split(": ").nth(2).unwrap_or(""))
+            .collect();
+        assert_eq!(
+            said,
+            ["missing chat id", "missing message id", "local time"],
+            "{errs:?}"
+        );
+        // `--tz` converts the local times.
+        let opts = ImportOptions {
+            tz: Some(skydas_model::zone::Tz::parse("Europe/Vilnius").unwrap()),
+            ..ImportOptions::default()
+        };
+        let ctx = FileContext {
+            path: std::path::Path::new("t.json"),
+            sha256: "ab",
+            options: &opts,
+            file_time: None,
+        };
+        let mut times = Vec::new();
+        Telegram
+            .import(&mut doc.as_bytes(), &ctx, &mut |ev| {
+                if let Event::Item(i) = ev {
+                    times.push(skydas_model::time::format_rfc3339(i.time));
+                }
+            })
+            .unwrap();
+        assert_eq!(times, ["2024-02-24T06:00:00Z", "2024-02-24T06:01:00Z"]);
     }
 }

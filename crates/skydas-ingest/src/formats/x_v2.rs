@@ -49,6 +49,10 @@ impl Importer for XV2 {
     }
 
     fn sniff(&self, head: &[u8]) -> Confidence {
+        if not_tweets(head).is_some() {
+            // X's, and refused by name below rather than left "unrecognised".
+            return Confidence::Likely;
+        }
         sniff(head)
     }
 
@@ -62,7 +66,17 @@ impl Importer for XV2 {
             path: ctx.path.to_path_buf(),
             source,
         };
-        let jsonl = is_jsonl(input.fill_buf().map_err(io_err)?);
+        let head = input.fill_buf().map_err(io_err)?;
+        if let Some(kind) = not_tweets(head)
+            && sniff(head) == Confidence::No
+        {
+            return Err(FileError::Fatal {
+                path: ctx.path.to_path_buf(),
+                locator: Locator::Line(1),
+                reason: format!("an X API {kind} holds no tweets to import"),
+            });
+        }
+        let jsonl = is_jsonl(head);
         if jsonl {
             let max = ctx.options.max_record;
             for_each_line(input, max, &mut |n, line| {
@@ -87,6 +101,27 @@ fn contains(hay: &[u8], needle: &str) -> bool {
     memchr::memmem::find(hay, needle.as_bytes()).is_some()
 }
 
+/// The X API responses that hold no tweets: tweet counts, lists, user lookups, compliance
+/// jobs' results.
+fn not_tweets(head: &[u8]) -> Option<&'static str> {
+    let has = |k| contains(head, k);
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    if !matches!(first, Some(b'{')) || has("\"text\"") {
+        return None;
+    }
+    if has("\"data\"") && has("\"username\"") && has("\"public_metrics\"") {
+        Some("users response")
+    } else if has("\"tweet_count\"") && has("\"start\"") && has("\"end\"") {
+        Some("tweet counts response")
+    } else if has("\"owner_id\"") && has("\"follower_count\"") {
+        Some("lists response")
+    } else if has("\"action\"") && has("\"reason\"") && has("\"created_at\"") {
+        Some("compliance result")
+    } else {
+        None
+    }
+}
+
 fn sniff(head: &[u8]) -> Confidence {
     let first = head.iter().find(|b| !b.is_ascii_whitespace());
     if !matches!(first, Some(b'{' | b'[')) {
@@ -104,6 +139,14 @@ fn sniff(head: &[u8]) -> Confidence {
         return Confidence::Certain;
     }
     if has("\"author_id\"") && has("\"created_at\"") && has("\"text\"") {
+        return Confidence::Likely;
+    }
+    // A response with only the default fields: tweets of an id and a text. It is X's (and
+    // will be refused with the fields to request), not a generic JSON file.
+    if has("\"data\"")
+        && has("\"text\"")
+        && (has("\"edit_history_tweet_ids\"") || has("\"newest_id\""))
+    {
         return Confidence::Likely;
     }
     Confidence::No
@@ -171,9 +214,16 @@ struct Reference<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     id: Option<JsonId<'a>>,
-    /// twarc2 flattened: the referenced tweet inlined.
+    /// The referenced tweet inlined under `tweet`.
     #[serde(default, borrow)]
     tweet: Option<Box<Tweet<'a>>>,
+    /// twarc2 flattened lines inline the referenced tweet's own fields in the reference.
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    entities: Option<Entities<'a>>,
+    #[serde(default, borrow)]
+    note_tweet: Option<NoteTweet<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -446,6 +496,15 @@ fn add_entities(item: &mut Item, e: Option<&Entities<'_>>) {
     }
 }
 
+/// The entities of a retweet's original: its links replace those of the cut text (a link cut
+/// to `https://t.co/2…`); its tags and mentions join the retweet's own (`RT @author`).
+fn replace_entities(item: &mut Item, e: Option<&Entities<'_>>) {
+    if e.is_some_and(|e| e.urls.is_some()) {
+        item.urls.clear();
+    }
+    add_entities(item, e);
+}
+
 fn entities<'t, 'a>(t: &'t Tweet<'a>) -> Option<&'t Entities<'a>> {
     t.note_tweet
         .as_ref()
@@ -472,11 +531,17 @@ fn convert(
         .or_else(|| t.author.as_ref().and_then(|a| a.id.as_ref()))
         .map(|i| i.0.as_ref())
         .filter(|s| !s.is_empty())
-        .ok_or(("missing author_id", format!("tweet {id}")))?;
-    let created = t
-        .created_at
-        .as_deref()
-        .ok_or(("missing created_at", format!("tweet {id}")))?;
+        .ok_or((
+            "missing author_id",
+            format!(
+                "tweet {id}: the response has only the default fields; request \
+                 tweet.fields=created_at,author_id and expansions=author_id"
+            ),
+        ))?;
+    let created = t.created_at.as_deref().ok_or((
+        "missing created_at",
+        format!("tweet {id}: request tweet.fields=created_at"),
+    ))?;
     let time = skydas_model::time::parse_datetime(created)
         .ok_or(("bad created_at", created.to_string()))?;
 
@@ -518,7 +583,7 @@ fn convert(
             continue;
         };
         match r.kind.as_deref() {
-            Some("retweeted") => retweet = Some((rid, r.tweet.as_deref())),
+            Some("retweeted") => retweet = Some((rid, r)),
             Some("quoted") => quote = Some(rid),
             Some("replied_to") => reply = Some(rid),
             _ => {}
@@ -532,14 +597,29 @@ fn convert(
         item.quote_of = Some(qid.to_string());
         item.kind = ItemKind::Quote;
     }
-    if let Some((rid, inline)) = retweet {
+    if let Some((rid, r)) = retweet {
         item.repost_of = Some(rid.to_string());
         item.kind = ItemKind::Repost;
-        if let Some(orig) = inline.or_else(|| c.tweets.get(rid)) {
+        // A retweet's own text is cut at 140 characters: the original's is whole, inlined
+        // in the reference (twarc2 flattened) or among the page's included tweets.
+        if let Some(orig) = r.tweet.as_deref().or_else(|| c.tweets.get(rid)) {
             if let Some(text) = full_text(orig) {
                 item.text = text.to_string();
             }
-            add_entities(&mut item, entities(orig));
+            replace_entities(&mut item, entities(orig));
+        } else if let Some(text) = r
+            .note_tweet
+            .as_ref()
+            .and_then(|n| n.text.as_deref())
+            .or(r.text.as_deref())
+        {
+            item.text = text.to_string();
+            let e = r
+                .note_tweet
+                .as_ref()
+                .and_then(|n| n.entities.as_ref())
+                .or(r.entities.as_ref());
+            replace_entities(&mut item, e);
         }
     }
     Ok(item)
@@ -556,11 +636,13 @@ mod tests {
             path: std::path::Path::new("x.jsonl"),
             sha256: "ab",
             options: &opts,
+            file_time: None,
         };
         let (mut items, mut errs) = (Vec::new(), Vec::new());
         XV2.import(&mut input.as_bytes(), &ctx, &mut |ev| match ev {
             Event::Item(i) => items.push(*i),
             Event::Error(e) => errs.push(e.to_string()),
+            Event::Warning(w) => errs.push(format!("warning: {w}")),
         })
         .expect("not fatal");
         (items, errs)
@@ -583,7 +665,12 @@ mod tests {
     #[test]
     fn a_page_document_completes_retweets_from_includes() {
         let (items, errs) = run(PAGE);
-        assert_eq!(errs, vec!["x.jsonl:#2: missing author_id: tweet 12"]);
+        assert_eq!(
+            errs,
+            vec![
+                "x.jsonl:#2: missing author_id: tweet 12: the response has only the default fields; request tweet.fields=created_at,author_id and expansions=author_id"
+            ]
+        );
         let rt = &items[0];
         assert_eq!(
             (rt.kind, rt.repost_of.as_deref()),
@@ -674,5 +761,37 @@ mod tests {
         ] {
             assert_eq!(sniff(head.as_bytes()), want, "{head}");
         }
+    }
+
+    #[test]
+    fn a_default_field_response_is_recognised_and_names_the_fields_to_request() {
+        let page = r#"{"data":[{"edit_history_tweet_ids":["1"],"id":"1","text":"hello"}],"meta":{"newest_id":"1","oldest_id":"1","result_count":1}}"#;
+        assert_eq!(sniff(page.as_bytes()), Confidence::Likely);
+        let (items, errs) = run(page);
+        assert!(items.is_empty());
+        assert_eq!(errs.len(), 1);
+        assert!(
+            errs[0].contains("tweet.fields=created_at,author_id"),
+            "{errs:?}"
+        );
+        assert!(errs[0].contains("expansions=author_id"), "{errs:?}");
+    }
+
+    #[test]
+    fn a_flattened_retweet_takes_the_whole_original_and_its_links() {
+        let line = r#"{"id":"2","author_id":"9","created_at":"2024-02-24T06:00:00.000Z","text":"RT @a: Long text cut here https://t.co/2…","entities":{"urls":[{"url":"https://t.co/2","expanded_url":"https://t.co/2"}]},"referenced_tweets":[{"type":"retweeted","id":"1","text":"Long text cut here and the rest of it https://t.co/abc","entities":{"urls":[{"url":"https://t.co/abc","expanded_url":"https://lrt.lt/x"}]}}],"__twarc":{}}"#;
+        let (items, errs) = run(line);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(
+            items[0].text,
+            "Long text cut here and the rest of it https://t.co/abc"
+        );
+        let urls: Vec<Option<&str>> = items[0]
+            .urls
+            .iter()
+            .map(|u| u.expanded.as_deref())
+            .collect();
+        assert_eq!(urls, [Some("https://lrt.lt/x")]);
+        assert_eq!(items[0].repost_of.as_deref(), Some("1"));
     }
 }

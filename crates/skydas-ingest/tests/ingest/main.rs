@@ -2,6 +2,7 @@
 
 mod framework;
 mod properties;
+mod real_formats;
 mod telegram;
 mod tidy;
 mod x_v2;
@@ -22,19 +23,22 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub struct Outcome {
     pub items: Vec<Item>,
     pub errors: Vec<RecordError>,
+    pub warnings: Vec<RecordError>,
     pub result: Result<FileSummary, FileError>,
 }
 
 /// Imports `path` with `opts`, collecting every event.
 pub fn import_with(path: &Path, opts: &ImportOptions) -> Outcome {
-    let (mut items, mut errors) = (Vec::new(), Vec::new());
+    let (mut items, mut errors, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
     let result = import_file(path, "00ff", opts, &mut |ev| match ev {
         Event::Item(i) => items.push(*i),
         Event::Error(e) => errors.push(e),
+        Event::Warning(w) => warnings.push(w),
     });
     Outcome {
         items,
         errors,
+        warnings,
         result,
     }
 }

@@ -14,11 +14,13 @@ fn run(imp: &dyn Importer, bytes: &[u8], opts: &ImportOptions) -> (u64, u64, boo
         path: std::path::Path::new("p"),
         sha256: "00",
         options: opts,
+        file_time: None,
     };
     let (mut items, mut errors) = (0, 0);
     let res = imp.import(&mut &bytes[..], &ctx, &mut |ev| match ev {
         Event::Item(_) => items += 1,
         Event::Error(_) => errors += 1,
+        Event::Warning(_) => {}
     });
     (items, errors, res.is_err())
 }

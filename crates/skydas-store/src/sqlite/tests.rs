@@ -6,7 +6,7 @@ use std::cell::Cell;
 use super::*;
 use crate::conformance::{self, file, item, rich_items, sha};
 use crate::sharing::SharingStore;
-use skydas_model::{ItemUrl, UrlSource};
+use skydas_model::{ItemKind, ItemUrl, UrlSource};
 
 fn run_store(check: conformance::Check, _name: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -256,6 +256,36 @@ fn migrations_apply_once_and_refuse_newer_schemas() {
     assert!(
         matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
         "{err}"
+    );
+}
+
+#[test]
+fn migration_5_scopes_feed_ids_to_their_site_and_adds_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    s.begin_file(&file(1)).unwrap();
+    let mut feed = item(Platform::Web, "guid-1", "site.example", 1, "article", 1, 1);
+    feed.kind = ItemKind::Article;
+    let post = item(Platform::X, "1", "u1", 2, "post", 1, 2);
+    s.insert_items(&[feed, post]).unwrap();
+    // Back to a version-4 store as an older release left it.
+    s.conn
+        .execute_batch(
+            "DELETE FROM schema_migrations WHERE version = 5; ALTER TABLE items DROP COLUMN meta;",
+        )
+        .unwrap();
+    drop(s);
+    let s = open(dir.path());
+    assert_eq!(s.schema_version().unwrap(), 5);
+    assert!(s.item(Platform::Web, "guid-1").unwrap().is_none());
+    let moved = s
+        .item(Platform::Web, "site.example#guid-1")
+        .unwrap()
+        .expect("renamed");
+    assert_eq!(moved.item.text, "article");
+    assert!(
+        s.item(Platform::X, "1").unwrap().is_some(),
+        "other platforms keep their ids"
     );
 }
 
