@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use skydas_detect::DetectConfig;
+pub use skydas_detect::Tuning;
+pub use skydas_detect::coordination::Tuning as CoordinationTuning;
 use skydas_model::{Corpus, Finding, Kinds};
 use skydas_store::Store;
 use skydas_store_pg::reconnect::with_store;
@@ -22,6 +24,17 @@ pub struct DetectInputs {
     pub protected: Option<PathBuf>,
     /// Extra allowlisted domains (legitimate near-matches), one per line.
     pub allow: Option<PathBuf>,
+    /// A config file of detector settings (TOML, `[coordination]`), see [`Tuning`].
+    pub config: Option<PathBuf>,
+    /// Settings from the command line, over the config file's.
+    pub tuning: Tuning,
+}
+
+/// The detector settings of a config file (TOML). The error names the file, and the line and
+/// column of what is wrong in it.
+pub fn read_tuning(path: &std::path::Path) -> Result<Tuning> {
+    let text = read(path)?;
+    toml::from_str(&text).map_err(|e| AppError::Usage(format!("{}: {e}", path.display())))
 }
 
 fn read(p: &std::path::Path) -> Result<String> {
@@ -32,6 +45,12 @@ fn read(p: &std::path::Path) -> Result<String> {
 /// list when there is a store.
 pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
+    let file = match &inputs.config {
+        Some(p) => read_tuning(p)?,
+        None => Tuning::default(),
+    };
+    cfg.tune(&file.over(&inputs.tuning))
+        .map_err(AppError::Usage)?;
     if let Some(p) = &inputs.protected {
         let entries = skydas_detect::lookalike::load_protected_file(&read(p)?)
             .map_err(|e| failed(format!("{}: {e}", p.display())))?;
@@ -158,7 +177,13 @@ pub fn analyze_distributed(
     let mut store = spec.postgres()?;
     let bus = Bus::connect(nats, &store.url().schema.clone())?;
     let corpus = with_store(&mut store, |s| s.load_corpus())?;
-    let run = worker::start_run(&mut store, &bus, corpus.len() as u64, opts.partitions)?;
+    let run = worker::start_run(
+        &mut store,
+        &bus,
+        corpus.len() as u64,
+        opts.partitions,
+        &cfg.tuning,
+    )?;
     tracing::info!(run = run.run, parts = run.parts, "detection fanned out");
     let parts = worker::wait_run(&mut store, &run, opts.timeout)?;
     let mut findings = Vec::new();

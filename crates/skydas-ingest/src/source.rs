@@ -21,7 +21,8 @@ use crate::{Event, FileContext, FileError, Importer, RecordError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
     /// Model field (`id`, `actor_id`, `handle`, `name`, `time`, `text`, `urls`, `repost_of`,
-    /// `reply_to`, `quote_of`, `platform`, `hashtags`, `lang`) → column or key.
+    /// `reply_to`, `quote_of`, `platform`, `hashtags`, `lang`, `domains`, `images`) → column
+    /// or key.
     pub fields: BTreeMap<String, String>,
     /// Platform to record when the input has no platform column.
     pub platform: Option<String>,
@@ -39,6 +40,14 @@ impl ColumnMap {
             let Some((k, v)) = m.split_once('=') else {
                 return Err(format!("--map takes FIELD=COLUMN, got {m:?}"));
             };
+            let fields = crate::formats::generic::FIELDS;
+            if !fields.contains(&k.trim()) {
+                return Err(format!(
+                    "--map: unknown field {:?} (fields: {})",
+                    k.trim(),
+                    fields.join(", ")
+                ));
+            }
             map.fields
                 .insert(k.trim().to_string(), v.trim().to_string());
         }

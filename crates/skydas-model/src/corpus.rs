@@ -36,6 +36,8 @@ pub struct CorpusItem {
     pub urls: Vec<CorpusUrl>,
     /// Hashtags, in [`Corpus::tags`].
     pub hashtags: Vec<Sym>,
+    /// Image hashes, in [`Corpus::images`].
+    pub images: Vec<Sym>,
     /// Repost / forward target, in [`Corpus::refs`].
     pub repost_of: Option<Sym>,
     pub reply_to: Option<Sym>,
@@ -68,6 +70,7 @@ pub struct Corpus {
     pub tags: Interner,
     pub refs: Interner,
     pub langs: Interner,
+    pub images: Interner,
 }
 
 impl Corpus {
@@ -157,6 +160,7 @@ impl CorpusBuilder {
             })
             .collect();
         let hashtags = item.hashtags.iter().map(|t| c.tags.intern(t)).collect();
+        let images = item.images.iter().map(|h| c.images.intern(h)).collect();
         let ci = CorpusItem {
             item_id: c.item_ids.intern(&item.platform_id),
             platform: item.platform,
@@ -165,6 +169,7 @@ impl CorpusBuilder {
             time: item.time,
             urls,
             hashtags,
+            images,
             repost_of: item.repost_of.as_deref().map(|r| c.refs.intern(r)),
             reply_to: item.reply_to.as_deref().map(|r| c.refs.intern(r)),
             quote_of: item.quote_of.as_deref().map(|r| c.refs.intern(r)),

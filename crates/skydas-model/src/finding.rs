@@ -62,6 +62,10 @@ pub struct EdgeEvidence {
     pub weight: f64,
     /// Distinct co-action keys per signal.
     pub signals: BTreeMap<String, u64>,
+    /// Distinct co-actions: acts of the two actors together, one per pair of items whatever
+    /// keys (link, domain, hashtag, image) the two share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acts: Option<u64>,
     /// Probability of at least this much co-action under the null model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_value: Option<f64>,

@@ -113,6 +113,7 @@ fn coordination() -> Finding {
     ];
     f.signals = BTreeMap::from([("co-link".into(), 14), ("co-text".into(), 9)]);
     f.edges = vec![EdgeEvidence {
+        acts: None,
         a: "x:1500000001".into(),
         b: "x:1500000002".into(),
         weight: 4.2,

@@ -260,6 +260,7 @@ mod tests {
             evidence: vec![],
             signals: Default::default(),
             edges: vec![EdgeEvidence {
+                acts: None,
                 a: "1".into(),
                 b: "2".into(),
                 weight: 2.5,

@@ -200,7 +200,8 @@ pub struct InputArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Column map for generic CSV/JSONL: FIELD=COLUMN, repeatable (fields: id, actor_id, handle,
-    /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang).
+    /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang,
+    /// domains, images). See docs/column-maps.md.
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,
     /// Platform to record for inputs that do not say (generic and toolkit CSV).
@@ -252,6 +253,31 @@ pub struct DetectArgs {
     /// Extra allowlisted domains (legitimate near-matches), one per line.
     #[arg(long, env = "SKYDAS_ALLOWLIST")]
     pub allow: Option<PathBuf>,
+    /// Detector settings (TOML, a `[coordination]` section with window_s, slow_window_s,
+    /// min_acts, slow_min_acts, pair_min_acts, fdr, max_key_actors, min_community); the flags
+    /// below override it. Every finding records the settings it was made with.
+    #[arg(long, env = "SKYDAS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Coordination: actors acting within this many seconds act together (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub window: Option<i64>,
+    /// Coordination: the longest gap in a slow chain of acts, seconds (default 1800).
+    #[arg(long, value_name = "SECONDS")]
+    pub slow_window: Option<i64>,
+    /// Coordination: distinct acts together a pair needs within the window (default 2, at
+    /// least 2: one shared act proves nothing).
+    #[arg(long, value_name = "N")]
+    pub min_acts: Option<u32>,
+    /// Coordination: distinct acts together a pair needs in slow chains (default 5).
+    #[arg(long, value_name = "N")]
+    pub slow_min_acts: Option<u32>,
+    /// Coordination: distinct acts a pair outside any community needs to be reported
+    /// (default 10).
+    #[arg(long, value_name = "N")]
+    pub pair_min_acts: Option<usize>,
+    /// Coordination: false discovery rate of significant pairs (default 0.01).
+    #[arg(long, value_name = "RATE")]
+    pub fdr: Option<f64>,
 }
 
 #[derive(Debug, Args)]

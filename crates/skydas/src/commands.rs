@@ -105,9 +105,20 @@ fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
 }
 
 fn detect_inputs(a: &cli::DetectArgs) -> DetectInputs {
+    let coordination = analyze::CoordinationTuning {
+        window_s: a.window,
+        slow_window_s: a.slow_window,
+        min_acts: a.min_acts,
+        slow_min_acts: a.slow_min_acts,
+        pair_min_acts: a.pair_min_acts,
+        fdr: a.fdr,
+        ..Default::default()
+    };
     DetectInputs {
         protected: a.protected.clone(),
         allow: a.allow.clone(),
+        config: a.config.clone(),
+        tuning: analyze::Tuning { coordination },
     }
 }
 
@@ -169,7 +180,7 @@ fn import(ctx: &Ctx<'_>, a: &cli::ImportArgs) -> Result<ExitCode> {
     } else {
         render::bundles(&run.bundles);
         if !only_bundles {
-            render::import_report(r, run.enqueued_batches);
+            render::import_report(r, run.enqueued_batches, false);
         }
     }
     Ok(import_exit(run.failed_files()))
@@ -224,9 +235,8 @@ fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
     let bar = render::Bar::new(!ctx.g.json);
     let (report, findings) = analyze::scan(&a.paths, &settings, &cfg, &bar)?;
     render::import_errors(&report, a.input.show_errors);
-    if !ctx.g.json {
-        render::import_report(&report, None);
-    }
+    // On stderr: stdout stays the findings document.
+    render::import_report(&report, None, ctx.g.json);
     show_findings(ctx, findings)?;
     Ok(import_exit(report.failed_files))
 }

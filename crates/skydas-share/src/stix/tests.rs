@@ -89,6 +89,7 @@ pub(crate) fn coordination(id: &str) -> Finding {
     ];
     f.signals = BTreeMap::from([("co-link".to_owned(), 3)]);
     f.edges = vec![EdgeEvidence {
+        acts: None,
         a: "1001".into(),
         b: "1002".into(),
         weight: 2.5,
