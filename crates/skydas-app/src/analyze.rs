@@ -9,6 +9,7 @@ pub use skydas_detect::Tuning;
 pub use skydas_detect::coordination::Tuning as CoordinationTuning;
 use skydas_model::{Corpus, Finding, Kinds};
 use skydas_store::Store;
+use skydas_store::sharing::SharingStore;
 use skydas_store_pg::reconnect::with_store;
 use skydas_work::Bus;
 
@@ -28,6 +29,8 @@ pub struct DetectInputs {
     pub config: Option<PathBuf>,
     /// Settings from the command line, over the config file's.
     pub tuning: Tuning,
+    /// Indicator files to match besides the store's (`--indicators`).
+    pub indicators: Vec<PathBuf>,
 }
 
 /// The detector settings of a config file (TOML). The error names the file, and the line and
@@ -41,9 +44,13 @@ fn read(p: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(p).map_err(|e| AppError::io("read", p, e))
 }
 
-/// The detectors' configuration: the defaults, the user's files, and the store's protected
-/// list when there is a store.
-pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+/// The detectors' configuration: the defaults, the user's files and settings, and the store's
+/// protected list and indicators when there is a store.
+pub fn detect_config(
+    inputs: &DetectInputs,
+    store: Option<&dyn Store>,
+    sharing: Option<&dyn SharingStore>,
+) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
     let file = match &inputs.config {
         Some(p) => read_tuning(p)?,
@@ -80,6 +87,14 @@ pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result
             .map_err(|e| failed(format!("stored protected list: {e}")))?;
         cfg.lookalike.extra_protected.extend(entries);
     }
+    let mut indicators = match sharing {
+        Some(sh) => crate::indicators::stored(sh)?,
+        None => Vec::new(),
+    };
+    for p in &inputs.indicators {
+        indicators.extend_from_slice(crate::indicators::read_file(p, None, None)?.indicators());
+    }
+    cfg.indicators = std::sync::Arc::new(indicators);
     Ok(cfg)
 }
 

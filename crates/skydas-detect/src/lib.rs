@@ -9,6 +9,7 @@
 pub(crate) mod audience;
 pub mod automation;
 pub mod coordination;
+pub mod known_infra;
 pub mod lookalike;
 
 use rayon::prelude::*;
@@ -20,6 +21,8 @@ pub struct DetectConfig {
     pub coordination: coordination::Params,
     pub lookalike: lookalike::Config,
     pub automation: automation::Params,
+    /// Known infrastructure to look for: the user's indicator lists and partners' indicators.
+    pub indicators: std::sync::Arc<Vec<skydas_model::Indicator>>,
     /// The analyst's settings these were tuned with (sent along to the workers of a
     /// distributed run, so that every partition is joined alike).
     pub tuning: Tuning,
@@ -103,6 +106,7 @@ pub struct Registration {
 pub const REGISTRY: &[Registration] = &[
     coordination::REGISTRATION,
     lookalike::REGISTRATION,
+    known_infra::REGISTRATION,
     automation::REGISTRATION,
 ];
 

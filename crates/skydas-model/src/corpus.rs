@@ -15,6 +15,8 @@ pub struct CorpusUrl {
     pub raw: Sym,
     /// The expanded URL when the source had one, in [`Corpus::urls`].
     pub expanded: Option<Sym>,
+    /// The first redirect hop between the raw and the expanded URL, in [`Corpus::urls`].
+    pub hop: Option<Sym>,
     /// Host of the canonical URL, in [`Corpus::hosts`].
     pub host: Sym,
     /// Registrable domain, in [`Corpus::domains`].
@@ -154,6 +156,7 @@ impl CorpusBuilder {
                 canonical: c.urls.intern(&u.canonical),
                 raw: c.urls.intern(&u.raw),
                 expanded: u.expanded.as_deref().map(|e| c.urls.intern(e)),
+                hop: u.hops.first().map(|h| c.urls.intern(h)),
                 host: c.hosts.intern(&u.host),
                 domain: c.domains.intern(&u.domain),
                 source: u.source,

@@ -112,6 +112,11 @@ pub struct Finding {
     /// Lookalike: tld-swap, typo, homoglyph, combosquat, subdomain, …
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub techniques: Vec<String>,
+    /// The least restrictive marking the finding may carry, from what it was made of (the
+    /// indicators a known-infrastructure finding matched); `None` leaves it to the analyst
+    /// (AMBER until marked). Stores never let a review's marking go below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlp: Option<crate::Tlp>,
     /// Detector code, e.g. `coordination`.
     pub detector: String,
     pub detector_version: String,

@@ -235,6 +235,10 @@ pub struct ItemUrl {
     pub raw: String,
     /// The expanded target when the source gives one (`expanded_url`, `unwound_url`).
     pub expanded: Option<String>,
+    /// Redirect hops between `raw` and `expanded`, in order (X's `expanded_url` when the API
+    /// also unwound it further): kept so that a redirector is seen, not only where it led.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hops: Vec<String>,
     pub source: UrlSource,
     /// Canonical form of `expanded` (or of `raw`): lowercase host, punycode, no tracking
     /// parameters, no fragment. Empty until normalised, and empty when the URL is unparseable.

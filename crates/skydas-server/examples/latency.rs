@@ -74,6 +74,7 @@ fn synthetic(i: usize) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),

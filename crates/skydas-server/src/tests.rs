@@ -67,6 +67,7 @@ fn finding() -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: skydas_detect::coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),

@@ -61,6 +61,7 @@ fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Findi
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),

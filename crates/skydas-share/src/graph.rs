@@ -271,6 +271,7 @@ mod tests {
             domain: None,
             impersonates: None,
             techniques: vec![],
+            tlp: None,
             detector: skydas_detect::coordination::KIND.name.into(),
             detector_version: "1".into(),
             params: serde_json::Value::Null,

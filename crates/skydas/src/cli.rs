@@ -57,6 +57,12 @@ pub enum Command {
     Analyze(DetectArgs),
     /// List stored findings, show one with its evidence, or export graphs.
     Findings(FindingsArgs),
+    /// Known infrastructure: import indicator lists (domains, URLs, channels, accounts; STIX
+    /// bundles, MISP events and warninglists) that every analysis matches, or list them.
+    Indicators {
+        #[command(subcommand)]
+        action: IndicatorsAction,
+    },
     /// Manage the stored list of protected domains (lookalike detection).
     Protect {
         #[command(subcommand)]
@@ -278,6 +284,10 @@ pub struct DetectArgs {
     /// Coordination: false discovery rate of significant pairs (default 0.01).
     #[arg(long, value_name = "RATE")]
     pub fdr: Option<f64>,
+    /// Known infrastructure to look for besides the store's indicators: a list (domains, URLs,
+    /// channels, account ids), a STIX 2.1 bundle, a MISP event or warninglist. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub indicators: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +329,24 @@ pub enum FindingsAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsAction {
+    /// Import indicator files; importing one again adds nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The list's name (default: the file's name without extension).
+        #[arg(long)]
+        name: Option<String>,
+        /// The marking of a list that has none (default amber), and the least marking of one
+        /// that has (STIX, MISP).
+        #[arg(long, value_name = "LEVEL")]
+        tlp: Option<String>,
+    },
+    /// The lists held, with their counts and most restrictive marking.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token { action } => admin::token(&ctx, &action),
         Command::Audit { action } => admin::audit(&ctx, &action),
         Command::Taxii { action } => admin::taxii(&ctx, &action),
+        Command::Indicators { action } => admin::indicators(&ctx, &action),
         Command::Collection { action } => admin::collection(&ctx, &action),
     }
 }
@@ -119,6 +120,7 @@ fn detect_inputs(a: &cli::DetectArgs) -> DetectInputs {
         allow: a.allow.clone(),
         config: a.config.clone(),
         tuning: analyze::Tuning { coordination },
+        indicators: a.indicators.clone(),
     }
 }
 
@@ -231,7 +233,7 @@ fn search(ctx: &Ctx<'_>, a: &cli::SearchArgs) -> Result<ExitCode> {
 
 fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
     let settings = import_settings(&a.input)?;
-    let cfg = analyze::detect_config(&detect_inputs(&a.detect), None)?;
+    let cfg = analyze::detect_config(&detect_inputs(&a.detect), None, None)?;
     let bar = render::Bar::new(!ctx.g.json);
     let (report, findings) = analyze::scan(&a.paths, &settings, &cfg, &bar)?;
     render::import_errors(&report, a.input.show_errors);
@@ -256,7 +258,8 @@ fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
     let findings = match ctx.g.nats.as_deref() {
         Some(nats) => {
             let store = ctx.spec.postgres()?;
-            let cfg = analyze::detect_config(&inputs, Some(&store))?;
+            let sharing = ctx.spec.sharing()?;
+            let cfg = analyze::detect_config(&inputs, Some(&store), Some(sharing.as_ref()))?;
             drop(store);
             let run = analyze::analyze_distributed(
                 &ctx.spec,
@@ -273,7 +276,9 @@ fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
         }
         None => {
             let mut store = ctx.spec.open()?;
-            let cfg = analyze::detect_config(&inputs, Some(store.as_ref()))?;
+            let sharing = ctx.spec.sharing()?;
+            let cfg =
+                analyze::detect_config(&inputs, Some(store.as_ref()), Some(sharing.as_ref()))?;
             let findings = analyze::analyze(store.as_mut(), &cfg)?;
             ctx.audit(
                 "analyze",
@@ -460,7 +465,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
     );
     eprintln!("running every detector …");
     let mut store = ctx.spec.open()?;
-    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()))?;
+    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()), None)?;
     let findings = analyze::analyze(store.as_mut(), &cfg)?;
     drop(store);
     let doc = FindingsDoc { findings };

@@ -290,6 +290,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
         domain: None,
         impersonates: None,
         techniques: Vec::new(),
+        tlp: None,
         detector: "coordination".into(),
         detector_version: ctx.version.into(),
         params: serde_json::json!({

@@ -75,7 +75,7 @@ mod null;
 pub mod partition;
 #[cfg(test)]
 mod tests;
-mod text;
+pub(crate) mod text;
 
 use rayon::prelude::*;
 use skydas_model::{Corpus, Finding, KindSpec, ShareAs, disarm};

@@ -55,6 +55,7 @@ fn base(id: &str, kind: FindingKind) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),
