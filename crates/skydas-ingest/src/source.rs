@@ -73,6 +73,8 @@ pub struct ImportOptions {
     /// The zone of local times without an offset, and the meaning of ambiguous zone
     /// abbreviations (`--tz`). Without it such times are read as UTC and reported.
     pub tz: Option<skydas_model::zone::Tz>,
+    /// Hash the photos exports carry beside their messages (Telegram's `photos/`).
+    pub image_hashes: bool,
 }
 
 impl Default for ImportOptions {
@@ -83,6 +85,7 @@ impl Default for ImportOptions {
             max_decompressed: 64 << 30,
             max_record: 16 << 20,
             tz: None,
+            image_hashes: true,
         }
     }
 }
