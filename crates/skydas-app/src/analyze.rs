@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use skydas_detect::DetectConfig;
+pub use skydas_detect::Tuning;
+pub use skydas_detect::coordination::Tuning as CoordinationTuning;
 use skydas_model::{Corpus, Finding, Kinds};
 use skydas_store::Store;
+use skydas_store::sharing::SharingStore;
 use skydas_store_pg::reconnect::with_store;
 use skydas_work::Bus;
 
@@ -22,16 +25,39 @@ pub struct DetectInputs {
     pub protected: Option<PathBuf>,
     /// Extra allowlisted domains (legitimate near-matches), one per line.
     pub allow: Option<PathBuf>,
+    /// A config file of detector settings (TOML, `[coordination]`), see [`Tuning`].
+    pub config: Option<PathBuf>,
+    /// Settings from the command line, over the config file's.
+    pub tuning: Tuning,
+    /// Indicator files to match besides the store's (`--indicators`).
+    pub indicators: Vec<PathBuf>,
+}
+
+/// The detector settings of a config file (TOML). The error names the file, and the line and
+/// column of what is wrong in it.
+pub fn read_tuning(path: &std::path::Path) -> Result<Tuning> {
+    let text = read(path)?;
+    toml::from_str(&text).map_err(|e| AppError::Usage(format!("{}: {e}", path.display())))
 }
 
 fn read(p: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(p).map_err(|e| AppError::io("read", p, e))
 }
 
-/// The detectors' configuration: the defaults, the user's files, and the store's protected
-/// list when there is a store.
-pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result<DetectConfig> {
+/// The detectors' configuration: the defaults, the user's files and settings, and the store's
+/// protected list and indicators when there is a store.
+pub fn detect_config(
+    inputs: &DetectInputs,
+    store: Option<&dyn Store>,
+    sharing: Option<&dyn SharingStore>,
+) -> Result<DetectConfig> {
     let mut cfg = DetectConfig::default();
+    let file = match &inputs.config {
+        Some(p) => read_tuning(p)?,
+        None => Tuning::default(),
+    };
+    cfg.tune(&file.over(&inputs.tuning))
+        .map_err(AppError::Usage)?;
     if let Some(p) = &inputs.protected {
         let entries = skydas_detect::lookalike::load_protected_file(&read(p)?)
             .map_err(|e| failed(format!("{}: {e}", p.display())))?;
@@ -61,6 +87,14 @@ pub fn detect_config(inputs: &DetectInputs, store: Option<&dyn Store>) -> Result
             .map_err(|e| failed(format!("stored protected list: {e}")))?;
         cfg.lookalike.extra_protected.extend(entries);
     }
+    let mut indicators = match sharing {
+        Some(sh) => crate::indicators::stored(sh)?,
+        None => Vec::new(),
+    };
+    for p in &inputs.indicators {
+        indicators.extend_from_slice(crate::indicators::read_file(p, None, None)?.indicators());
+    }
+    cfg.indicators = std::sync::Arc::new(indicators);
     Ok(cfg)
 }
 
@@ -158,7 +192,13 @@ pub fn analyze_distributed(
     let mut store = spec.postgres()?;
     let bus = Bus::connect(nats, &store.url().schema.clone())?;
     let corpus = with_store(&mut store, |s| s.load_corpus())?;
-    let run = worker::start_run(&mut store, &bus, corpus.len() as u64, opts.partitions)?;
+    let run = worker::start_run(
+        &mut store,
+        &bus,
+        corpus.len() as u64,
+        opts.partitions,
+        &cfg.tuning,
+    )?;
     tracing::info!(run = run.run, parts = run.parts, "detection fanned out");
     let parts = worker::wait_run(&mut store, &run, opts.timeout)?;
     let mut findings = Vec::new();

@@ -32,6 +32,7 @@ pub struct IntelSummary {
     /// Of those, versions not held before.
     pub new_objects: u64,
     pub watch_domains: usize,
+    pub watch_urls: usize,
     pub watch_actors: usize,
     /// Objects that came without a TLP marking (kept as AMBER+STRICT).
     pub unmarked: usize,
@@ -140,7 +141,34 @@ pub fn record(
             source: source.into(),
             source_org: source_org.clone(),
             added_at: received_at,
+            platform: None,
         });
+    }
+    for (u, tlp) in &imported.urls {
+        let ind = skydas_model::Indicator {
+            kind: skydas_model::IndicatorKind::Url,
+            value: u.clone(),
+            platform: None,
+            label: u.clone(),
+            list: source_org.clone(),
+            source: source.into(),
+            tlp: *tlp,
+        };
+        // A URL that cannot be matched is still kept in the partner's object.
+        if let Ok(skydas_detect::known_infra::Key::Url { url, .. }) =
+            skydas_detect::known_infra::normalise(&ind)
+        {
+            watch.push(WatchItem {
+                kind: "url".into(),
+                value: url,
+                label: u.clone(),
+                tlp: tlp.as_str().into(),
+                source: source.into(),
+                source_org: source_org.clone(),
+                added_at: received_at,
+                platform: None,
+            });
+        }
     }
     let mut actors = 0;
     for a in &imported.actors {
@@ -173,6 +201,11 @@ pub fn record(
                 source: source.into(),
                 source_org: source_org.clone(),
                 added_at: received_at,
+                platform: a
+                    .account_type
+                    .as_deref()
+                    .and_then(skydas_model::Platform::parse)
+                    .map(|p| p.as_str().to_string()),
             });
         }
         if watch.len() > before {
@@ -185,6 +218,7 @@ pub fn record(
         objects: objects.len(),
         new_objects,
         watch_domains: imported.domains.len(),
+        watch_urls: imported.urls.len(),
         watch_actors: actors,
         unmarked: imported.unmarked,
         skipped: imported.skipped,

@@ -21,6 +21,7 @@ pub mod analyze;
 pub mod convert;
 mod error;
 pub mod import;
+pub mod indicators;
 pub mod intel;
 pub mod scenario;
 pub mod share;

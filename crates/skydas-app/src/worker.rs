@@ -170,7 +170,20 @@ fn handle(
             part,
             parts,
             items,
+            tuning,
         } => {
+            let tuning: skydas_detect::Tuning = if tuning.is_null() {
+                skydas_detect::Tuning::default()
+            } else {
+                match serde_json::from_value(tuning.clone()) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Err(Hopeless(format!("detector settings: {e}")))),
+                }
+            };
+            let cfg = match DetectConfig::tuned(&tuning) {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(Hopeless(e))),
+            };
             if !corpora.contains_key(run) {
                 corpora.clear();
                 corpora.insert(run.clone(), store.load_corpus()?);
@@ -185,7 +198,7 @@ fn handle(
             }
             let mut body = serde_json::Map::new();
             let mut pairs = 0u64;
-            for d in skydas_detect::registry(&DetectConfig::default()) {
+            for d in skydas_detect::registry(&cfg) {
                 if let Some(p) = d.partitioned() {
                     let (v, n) = p.join_part(corpus, *part, *parts);
                     pairs += n;
@@ -210,7 +223,14 @@ pub struct RunInfo {
 
 /// Starts a detection run over `items` items: records it and publishes one task per key
 /// partition.
-pub fn start_run(store: &mut PgStore, bus: &Bus, items: u64, parts: u32) -> Result<RunInfo> {
+pub fn start_run(
+    store: &mut PgStore,
+    bus: &Bus,
+    items: u64,
+    parts: u32,
+    tuning: &skydas_detect::Tuning,
+) -> Result<RunInfo> {
+    let tuning = serde_json::to_value(tuning)?;
     let parts = parts.max(1);
     let now = SystemClock.now_micros();
     let run = format!(
@@ -226,6 +246,7 @@ pub fn start_run(store: &mut PgStore, bus: &Bus, items: u64, parts: u32) -> Resu
             part,
             parts,
             items,
+            tuning: tuning.clone(),
         })
         .collect();
     bus.publish_all(Queue::Detect, &tasks)?;

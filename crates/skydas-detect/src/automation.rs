@@ -474,6 +474,7 @@ impl crate::Detector for Automation {
                     domain: None,
                     impersonates: None,
                     techniques: Vec::new(),
+                    tlp: None,
                     detector: "automation".into(),
                     detector_version: "1".into(),
                     params: serde_json::json!({

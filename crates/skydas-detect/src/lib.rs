@@ -9,6 +9,7 @@
 pub(crate) mod audience;
 pub mod automation;
 pub mod coordination;
+pub mod known_infra;
 pub mod lookalike;
 
 use rayon::prelude::*;
@@ -20,6 +21,45 @@ pub struct DetectConfig {
     pub coordination: coordination::Params,
     pub lookalike: lookalike::Config,
     pub automation: automation::Params,
+    /// Known infrastructure to look for: the user's indicator lists and partners' indicators.
+    pub indicators: std::sync::Arc<Vec<skydas_model::Indicator>>,
+    /// The analyst's settings these were tuned with (sent along to the workers of a
+    /// distributed run, so that every partition is joined alike).
+    pub tuning: Tuning,
+}
+
+/// The detector settings an analyst may change: a config file's sections (`[coordination]`)
+/// and the command line's flags, applied over the defaults.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    #[serde(default)]
+    pub coordination: coordination::Tuning,
+}
+
+impl Tuning {
+    /// `other`'s settings over these.
+    pub fn over(self, other: &Tuning) -> Tuning {
+        Tuning {
+            coordination: self.coordination.over(&other.coordination),
+        }
+    }
+}
+
+impl DetectConfig {
+    /// Applies `t` over the current settings; the error names the setting out of range.
+    pub fn tune(&mut self, t: &Tuning) -> Result<(), String> {
+        t.coordination.apply(&mut self.coordination)?;
+        self.tuning = self.tuning.clone().over(t);
+        Ok(())
+    }
+
+    /// The defaults tuned with `t`.
+    pub fn tuned(t: &Tuning) -> Result<DetectConfig, String> {
+        let mut c = DetectConfig::default();
+        c.tune(t)?;
+        Ok(c)
+    }
 }
 
 /// One detector.
@@ -66,6 +106,7 @@ pub struct Registration {
 pub const REGISTRY: &[Registration] = &[
     coordination::REGISTRATION,
     lookalike::REGISTRATION,
+    known_infra::REGISTRATION,
     automation::REGISTRATION,
 ];
 

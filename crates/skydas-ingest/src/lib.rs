@@ -11,6 +11,7 @@
 
 pub mod formats;
 mod kit;
+pub mod photo;
 pub mod source;
 
 use std::path::{Path, PathBuf};

@@ -21,7 +21,8 @@ use crate::{Event, FileContext, FileError, Importer, RecordError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
     /// Model field (`id`, `actor_id`, `handle`, `name`, `time`, `text`, `urls`, `repost_of`,
-    /// `reply_to`, `quote_of`, `platform`, `hashtags`, `lang`) → column or key.
+    /// `reply_to`, `quote_of`, `platform`, `hashtags`, `lang`, `domains`, `images`) → column
+    /// or key.
     pub fields: BTreeMap<String, String>,
     /// Platform to record when the input has no platform column.
     pub platform: Option<String>,
@@ -39,6 +40,14 @@ impl ColumnMap {
             let Some((k, v)) = m.split_once('=') else {
                 return Err(format!("--map takes FIELD=COLUMN, got {m:?}"));
             };
+            let fields = crate::formats::generic::FIELDS;
+            if !fields.contains(&k.trim()) {
+                return Err(format!(
+                    "--map: unknown field {:?} (fields: {})",
+                    k.trim(),
+                    fields.join(", ")
+                ));
+            }
             map.fields
                 .insert(k.trim().to_string(), v.trim().to_string());
         }
@@ -64,6 +73,8 @@ pub struct ImportOptions {
     /// The zone of local times without an offset, and the meaning of ambiguous zone
     /// abbreviations (`--tz`). Without it such times are read as UTC and reported.
     pub tz: Option<skydas_model::zone::Tz>,
+    /// Hash the photos exports carry beside their messages (Telegram's `photos/`).
+    pub image_hashes: bool,
 }
 
 impl Default for ImportOptions {
@@ -74,6 +85,7 @@ impl Default for ImportOptions {
             max_decompressed: 64 << 30,
             max_record: 16 << 20,
             tz: None,
+            image_hashes: true,
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct CorpusUrl {
     pub raw: Sym,
     /// The expanded URL when the source had one, in [`Corpus::urls`].
     pub expanded: Option<Sym>,
+    /// The first redirect hop between the raw and the expanded URL, in [`Corpus::urls`].
+    pub hop: Option<Sym>,
     /// Host of the canonical URL, in [`Corpus::hosts`].
     pub host: Sym,
     /// Registrable domain, in [`Corpus::domains`].
@@ -36,6 +38,8 @@ pub struct CorpusItem {
     pub urls: Vec<CorpusUrl>,
     /// Hashtags, in [`Corpus::tags`].
     pub hashtags: Vec<Sym>,
+    /// Image hashes, in [`Corpus::images`].
+    pub images: Vec<Sym>,
     /// Repost / forward target, in [`Corpus::refs`].
     pub repost_of: Option<Sym>,
     pub reply_to: Option<Sym>,
@@ -68,6 +72,7 @@ pub struct Corpus {
     pub tags: Interner,
     pub refs: Interner,
     pub langs: Interner,
+    pub images: Interner,
 }
 
 impl Corpus {
@@ -151,12 +156,14 @@ impl CorpusBuilder {
                 canonical: c.urls.intern(&u.canonical),
                 raw: c.urls.intern(&u.raw),
                 expanded: u.expanded.as_deref().map(|e| c.urls.intern(e)),
+                hop: u.hops.first().map(|h| c.urls.intern(h)),
                 host: c.hosts.intern(&u.host),
                 domain: c.domains.intern(&u.domain),
                 source: u.source,
             })
             .collect();
         let hashtags = item.hashtags.iter().map(|t| c.tags.intern(t)).collect();
+        let images = item.images.iter().map(|h| c.images.intern(h)).collect();
         let ci = CorpusItem {
             item_id: c.item_ids.intern(&item.platform_id),
             platform: item.platform,
@@ -165,6 +172,7 @@ impl CorpusBuilder {
             time: item.time,
             urls,
             hashtags,
+            images,
             repost_of: item.repost_of.as_deref().map(|r| c.refs.intern(r)),
             reply_to: item.reply_to.as_deref().map(|r| c.refs.intern(r)),
             quote_of: item.quote_of.as_deref().map(|r| c.refs.intern(r)),

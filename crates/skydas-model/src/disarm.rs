@@ -16,6 +16,10 @@ pub const COPYPASTA: &str = "T0084.001";
 pub const CROSS_POSTING: &str = "T0119";
 /// Post across Platform.
 pub const POST_ACROSS_PLATFORM: &str = "T0119.002";
+/// Domain Asset.
+pub const DOMAIN_ASSET: &str = "T0149.001";
+/// Account Asset.
+pub const ACCOUNT_ASSET: &str = "T0146";
 /// Lookalike Domain.
 pub const LOOKALIKE_DOMAIN: &str = "T0149.003";
 /// Redirecting Domain Asset.

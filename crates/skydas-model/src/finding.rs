@@ -62,6 +62,10 @@ pub struct EdgeEvidence {
     pub weight: f64,
     /// Distinct co-action keys per signal.
     pub signals: BTreeMap<String, u64>,
+    /// Distinct co-actions: acts of the two actors together, one per pair of items whatever
+    /// keys (link, domain, hashtag, image) the two share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acts: Option<u64>,
     /// Probability of at least this much co-action under the null model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_value: Option<f64>,
@@ -108,6 +112,11 @@ pub struct Finding {
     /// Lookalike: tld-swap, typo, homoglyph, combosquat, subdomain, …
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub techniques: Vec<String>,
+    /// The least restrictive marking the finding may carry, from what it was made of (the
+    /// indicators a known-infrastructure finding matched); `None` leaves it to the analyst
+    /// (AMBER until marked). Stores never let a review's marking go below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlp: Option<crate::Tlp>,
     /// Detector code, e.g. `coordination`.
     pub detector: String,
     pub detector_version: String,

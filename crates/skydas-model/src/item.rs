@@ -52,7 +52,7 @@ impl Platform {
     pub fn parse(s: &str) -> Option<Platform> {
         let s = s.trim().to_ascii_lowercase();
         Some(match s.as_str() {
-            "x" | "twitter" | "tweet" | "tweets" => Platform::X,
+            "x" | "twitter" | "tw" | "tweet" | "tweets" => Platform::X,
             "telegram" | "tg" => Platform::Telegram,
             "web" | "rss" | "atom" | "news" | "site" => Platform::Web,
             "facebook" | "fb" => Platform::Facebook,
@@ -195,6 +195,9 @@ pub enum UrlSource {
     Link,
     /// Another field of the record (a CSV column, a media URL).
     Field,
+    /// Only a domain is known (a domain column, a link preview's site): `raw` is the host, and
+    /// `canonical` its front page. It counts for the domain, never as a link to that page.
+    Domain,
 }
 
 impl UrlSource {
@@ -206,6 +209,7 @@ impl UrlSource {
             UrlSource::Preview => "preview",
             UrlSource::Link => "link",
             UrlSource::Field => "field",
+            UrlSource::Domain => "domain",
         }
     }
 
@@ -217,6 +221,7 @@ impl UrlSource {
             "preview" => UrlSource::Preview,
             "link" => UrlSource::Link,
             "field" => UrlSource::Field,
+            "domain" => UrlSource::Domain,
             _ => return None,
         })
     }
@@ -230,6 +235,10 @@ pub struct ItemUrl {
     pub raw: String,
     /// The expanded target when the source gives one (`expanded_url`, `unwound_url`).
     pub expanded: Option<String>,
+    /// Redirect hops between `raw` and `expanded`, in order (X's `expanded_url` when the API
+    /// also unwound it further): kept so that a redirector is seen, not only where it led.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hops: Vec<String>,
     pub source: UrlSource,
     /// Canonical form of `expanded` (or of `raw`): lowercase host, punycode, no tracking
     /// parameters, no fragment. Empty until normalised, and empty when the URL is unparseable.

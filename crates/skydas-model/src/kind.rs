@@ -108,8 +108,8 @@ impl Kinds {
         self.get(kind.as_str()).map_or(kind.as_str(), |k| k.noun)
     }
 
-    /// `"2 coordinated networks, 1 lookalike domain"`-style counts of `kinds` (every declared
-    /// kind, in report order, then any other kind met).
+    /// `"2 coordinated networks, 1 lookalike domain"`-style counts of `kinds` (the declared
+    /// kinds met, in report order, then any other kind met; `no findings` for none).
     pub fn counts<'a>(&self, kinds: impl Iterator<Item = &'a FindingKind>) -> String {
         let mut counts: Vec<(String, usize)> = self.0.iter().map(|k| (k.name.into(), 0)).collect();
         for k in kinds {
@@ -118,8 +118,9 @@ impl Kinds {
                 None => counts.push((k.as_str().to_string(), 1)),
             }
         }
-        counts
+        let line = counts
             .iter()
+            .filter(|(_, n)| *n > 0)
             .map(|(name, n)| {
                 let word = match self.get(name) {
                     Some(k) if *n == 1 => k.noun,
@@ -129,7 +130,12 @@ impl Kinds {
                 format!("{n} {word}")
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if line.is_empty() {
+            "no findings".into()
+        } else {
+            line
+        }
     }
 }
 
@@ -167,8 +173,10 @@ mod tests {
         ];
         assert_eq!(
             kinds.counts(found.iter()),
-            "0 beta things, 2 alpha things, 1 gamma"
+            "2 alpha things, 1 gamma",
+            "kinds not met are left out"
         );
+        assert_eq!(kinds.counts([].iter()), "no findings");
         assert!(FindingKind::named("alpha").is(&A));
         assert_eq!(
             serde_json::to_string(&FindingKind::of(&B)).unwrap(),

@@ -14,6 +14,7 @@ pub mod disarm;
 pub mod domain;
 pub mod finding;
 pub mod hash;
+pub mod indicator;
 pub mod intern;
 pub mod item;
 pub mod kind;
@@ -29,6 +30,7 @@ pub use domain::normalise_domain;
 pub use finding::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingsDoc, ItemPair, ScoredSignal, finding_id,
 };
+pub use indicator::{Indicator, IndicatorKind};
 pub use intern::{Interner, Sym};
 pub use item::{
     Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, Provenance, TimeBasis, UrlSource,

@@ -105,12 +105,24 @@ fn fill(u: &mut ItemUrl) {
         s.trim_matches(|c: char| c.is_whitespace() || url::is_invisible(c))
             .to_string()
     };
+    if u.source == UrlSource::Domain {
+        let host = clean(&u.raw);
+        let host = host.split_once("://").map_or(host.as_str(), |(_, r)| r);
+        let host = host.split(['/', '?', '#']).next().unwrap_or("");
+        let c = url::canonicalise(&format!("https://{host}/"));
+        set(u, c);
+        return;
+    }
     let c = u
         .expanded
         .as_deref()
         .filter(|e| !e.trim().is_empty())
         .and_then(|e| url::canonicalise(&clean(e)))
         .or_else(|| url::canonicalise(&clean(&u.raw)));
+    set(u, c);
+}
+
+fn set(u: &mut ItemUrl, c: Option<url::Canonical>) {
     match c {
         Some(c) => {
             u.canonical = c.url;

@@ -42,6 +42,7 @@ fn synthetic(i: usize) -> Finding {
     let edges: Vec<EdgeEvidence> = (0..n_actors)
         .flat_map(|a| (a + 1..n_actors.min(a + 4)).map(move |b| (a, b)))
         .map(|(a, b)| EdgeEvidence {
+            acts: None,
             a: actors[a].id.clone(),
             b: actors[b].id.clone(),
             weight: 1.0 + (a * b % 7) as f64,
@@ -73,6 +74,7 @@ fn synthetic(i: usize) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),

@@ -50,6 +50,7 @@ fn finding() -> Finding {
         evidence: vec![ev("1/5", "1", 1_700_000_000), ev("2/9", "2", 1_700_000_060)],
         signals: [("co-repost".to_string(), 3)].into_iter().collect(),
         edges: vec![EdgeEvidence {
+            acts: None,
             a: "1".into(),
             b: "2".into(),
             weight: 3.0,
@@ -66,6 +67,7 @@ fn finding() -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: skydas_detect::coordination::KIND.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({}),

@@ -61,6 +61,7 @@ fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Findi
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),
@@ -113,6 +114,7 @@ fn coordination() -> Finding {
     ];
     f.signals = BTreeMap::from([("co-link".into(), 14), ("co-text".into(), 9)]);
     f.edges = vec![EdgeEvidence {
+        acts: None,
         a: "x:1500000001".into(),
         b: "x:1500000002".into(),
         weight: 4.2,

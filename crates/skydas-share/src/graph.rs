@@ -260,6 +260,7 @@ mod tests {
             evidence: vec![],
             signals: Default::default(),
             edges: vec![EdgeEvidence {
+                acts: None,
                 a: "1".into(),
                 b: "2".into(),
                 weight: 2.5,
@@ -270,6 +271,7 @@ mod tests {
             domain: None,
             impersonates: None,
             techniques: vec![],
+            tlp: None,
             detector: skydas_detect::coordination::KIND.name.into(),
             detector_version: "1".into(),
             params: serde_json::Value::Null,

@@ -6,6 +6,7 @@
 
 pub mod disarm;
 pub mod graph;
+pub mod indicators;
 pub mod misp;
 pub mod stix;
 pub mod tlp;

@@ -207,9 +207,10 @@ pub fn export_event(
             .get(f.kind.as_str())
             .is_some_and(|k| k.share == ShareAs::Domain);
         if lookalike && let Some(d) = f.domain.as_deref() {
+            let noun = kinds.get(f.kind.as_str()).map_or("domain", |k| k.noun);
             let comment = match &f.impersonates {
                 Some(i) => format!("lookalike of {i} (finding {})", f.id),
-                None => format!("lookalike domain (finding {})", f.id),
+                None => format!("{noun} (finding {})", f.id),
             };
             attrs.add(
                 "domain",

@@ -380,6 +380,7 @@ fn finding(kind: FindingKind, id: &str, actors: &[&str], domain: Option<(&str, &
         domain: domain.map(|d| d.0.to_string()),
         impersonates: domain.map(|d| d.1.to_string()),
         techniques: vec![],
+        tlp: None,
         detector: "test".into(),
         detector_version: "1".into(),
         params: json!({}),

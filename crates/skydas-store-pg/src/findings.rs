@@ -18,13 +18,17 @@ pub(crate) fn replace(
     let now = unix_now();
     let mut tx = c.transaction().at(url)?;
     let stmt = tx
-        .prepare(
-            "INSERT INTO findings (id, kind, score, first_seen, last_seen, body, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET \
+        .prepare(&format!(
+            "INSERT INTO findings (id, kind, score, first_seen, last_seen, body, updated_at, \
+             tlp_floor, tlp) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($8, 'amber')) \
+             ON CONFLICT (id) DO UPDATE SET \
              kind = excluded.kind, score = excluded.score, first_seen = excluded.first_seen, \
              last_seen = excluded.last_seen, body = excluded.body, \
-             updated_at = excluded.updated_at",
-        )
+             updated_at = excluded.updated_at, tlp_floor = excluded.tlp_floor, tlp = {}",
+            codec::tlp_at_least_floor_sql("findings.tlp")
+                .replace("tlp_floor", "excluded.tlp_floor")
+        ))
         .at(url)?;
     for f in findings {
         let body = codec::finding_to_json(f)?;
@@ -38,6 +42,7 @@ pub(crate) fn replace(
                 &f.last_seen,
                 &body,
                 &now,
+                &codec::tlp_floor(f),
             ],
         )
         .at(url)?;
@@ -86,8 +91,11 @@ pub(crate) fn review(c: &mut Client, url: &PgUrl, id: &str) -> Result<Option<Rev
 pub(crate) fn set_review(c: &mut Client, url: &PgUrl, id: &str, review: &Review) -> Result<bool> {
     let n = c
         .execute(
-            "UPDATE findings SET status = $2, note = $3, tlp = $4, updated_at = $5 \
-             WHERE id = $1",
+            &format!(
+                "UPDATE findings SET status = $2, note = $3, tlp = {}, updated_at = $5 \
+                 WHERE id = $1",
+                codec::tlp_at_least_floor_sql("$4::text")
+            ),
             &[
                 &id,
                 &review.status.as_str(),

@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "item_meta_and_feed_ids",
         include_str!("../migrations/0005_item_meta_and_feed_ids.sql"),
     ),
+    (
+        6,
+        "indicators_and_marking_floor",
+        include_str!("../migrations/0006_indicators_and_marking_floor.sql"),
+    ),
 ];
 
 /// Advisory lock key serialising migrations (and `CREATE EXTENSION`) across processes.

@@ -60,7 +60,8 @@ fn object_from_row(r: &Row) -> ObjectRow {
     }
 }
 
-const WATCH_COLS: &str = "kind, value, label, tlp, source, source_org, added_at FROM watch_items";
+const WATCH_COLS: &str =
+    "kind, value, label, tlp, source, source_org, added_at, platform FROM watch_items";
 
 fn watch_from_row(r: &Row) -> WatchItem {
     WatchItem {
@@ -71,6 +72,7 @@ fn watch_from_row(r: &Row) -> WatchItem {
         source: r.get(4),
         source_org: r.get(5),
         added_at: r.get(6),
+        platform: r.get(7),
     }
 }
 
@@ -333,9 +335,10 @@ impl SharingStore for PgSharing {
         }
         let ins = tx
             .prepare(
-                "INSERT INTO watch_items (kind, value, label, tlp, source, source_org, added_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, value, source_org) \
-                 DO UPDATE SET label = excluded.label, tlp = excluded.tlp, source = excluded.source",
+                "INSERT INTO watch_items (kind, value, label, tlp, source, source_org, added_at, \
+                 platform) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (kind, value, source_org) DO UPDATE SET label = excluded.label, \
+                 tlp = excluded.tlp, source = excluded.source, platform = excluded.platform",
             )
             .at(url)?;
         for w in watch {
@@ -350,6 +353,7 @@ impl SharingStore for PgSharing {
                     &w.source,
                     &w.source_org,
                     &w.added_at,
+                    &w.platform,
                 ],
             )
             .at(url)?;

@@ -121,6 +121,7 @@ impl Gen {
             let path = format!("/news/{}-{}", r.below(100_000), &self.latin[r.below(1000)]);
             let canonical = format!("https://{d}{path}");
             urls.push(ItemUrl {
+                hops: Vec::new(),
                 raw: format!("https://t.co/{:x}", r.next() >> 24),
                 expanded: Some(format!("{canonical}?utm_source=tg")),
                 source: UrlSource::Entity,

@@ -420,6 +420,7 @@ mod tests {
             domain: (kind.share == ShareAs::Domain).then(|| "lrt.ltd".to_string()),
             impersonates: None,
             techniques: vec![],
+            tlp: None,
             detector: "test".into(),
             detector_version: "1".into(),
             params: serde_json::Value::Null,

@@ -1,5 +1,6 @@
 //! How values are stored, the same in every backend, and read back: item lists (URLs as
-//! compact JSON rows `[raw, expanded, source, canonical, host, domain]`, hashtags and mentions
+//! compact JSON rows `[raw, expanded, source, canonical, host, domain]`, with the redirect hops
+//! as a list before the domain when there are any; hashtags and mentions
 //! as JSON string lists; browse queries of both backends rely on this form, the domain being a
 //! row's last field), locators, provenance, actors, items, findings and reviews from their
 //! columns, and the clamps between unsigned counts and signed database integers. Each backend
@@ -15,6 +16,29 @@ use skydas_model::{
 };
 
 use crate::{Result, Review, ReviewStatus, StoreError};
+
+/// The SQL rank of a TLP column or parameter (clear 0 … red 4), the same in both backends, so
+/// that a review's marking is kept at or above its finding's floor in one statement.
+pub fn tlp_rank_sql(expr: &str) -> String {
+    format!(
+        "(CASE {expr} WHEN 'clear' THEN 0 WHEN 'green' THEN 1 WHEN 'amber' THEN 2 \
+         WHEN 'amber+strict' THEN 3 ELSE 4 END)"
+    )
+}
+
+/// The SQL of a marking `new` kept at or above the row's `tlp_floor`.
+pub fn tlp_at_least_floor_sql(new: &str) -> String {
+    format!(
+        "CASE WHEN tlp_floor IS NOT NULL AND {} < {} THEN tlp_floor ELSE {new} END",
+        tlp_rank_sql(new),
+        tlp_rank_sql("tlp_floor")
+    )
+}
+
+/// A finding's marking floor as stored.
+pub fn tlp_floor(f: &Finding) -> Option<&'static str> {
+    f.tlp.map(Tlp::as_str)
+}
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
@@ -265,15 +289,29 @@ pub fn domain_needle(domain: &str) -> Result<String> {
 }
 
 /// A URL row in the `urls` JSON column: `[raw, expanded, source, canonical, host, domain]`,
-/// with `canonical` null when it equals the expanded (or raw) URL, the common case.
-type UrlRow<'a> = (
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    &'a str,
-);
+/// with `canonical` null when it equals the expanded (or raw) URL, the common case, and the
+/// redirect hops (when there are any) as a list before the domain, which stays last.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum UrlRow<'a> {
+    Plain(
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+    ),
+    Hops(
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a [String],
+        &'a str,
+    ),
+}
 
 pub fn urls_to_json(urls: &[ItemUrl]) -> Result<Option<String>> {
     if urls.is_empty() {
@@ -284,14 +322,17 @@ pub fn urls_to_json(urls: &[ItemUrl]) -> Result<Option<String>> {
         .map(|u| {
             let effective = u.expanded.as_deref().unwrap_or(&u.raw);
             let canonical = (u.canonical != effective).then_some(u.canonical.as_str());
-            (
+            let (raw, exp, src, host) = (
                 u.raw.as_str(),
                 u.expanded.as_deref(),
                 u.source.as_str(),
-                canonical,
                 u.host.as_str(),
-                u.domain.as_str(),
-            )
+            );
+            if u.hops.is_empty() {
+                UrlRow::Plain(raw, exp, src, canonical, host, &u.domain)
+            } else {
+                UrlRow::Hops(raw, exp, src, canonical, host, &u.hops, &u.domain)
+            }
         })
         .collect();
     serde_json::to_string(&rows)
@@ -303,15 +344,92 @@ pub fn urls_to_json(urls: &[ItemUrl]) -> Result<Option<String>> {
 }
 
 /// A URL row as read back: strings borrow from the JSON text unless it had escapes.
-#[derive(serde::Deserialize)]
-struct UrlRowIn<'a>(
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-);
+struct UrlRowIn<'a> {
+    raw: Cow<'a, str>,
+    expanded: Option<Cow<'a, str>>,
+    source: Cow<'a, str>,
+    canonical: Option<Cow<'a, str>>,
+    host: Cow<'a, str>,
+    hops: Vec<Cow<'a, str>>,
+    domain: Cow<'a, str>,
+}
+
+/// The sixth field of a URL row: the domain, or the hops when the domain follows.
+enum HopsOrDomain<'a> {
+    Hops(Vec<Cow<'a, str>>),
+    Domain(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for HopsOrDomain<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = HopsOrDomain<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a domain or a list of redirect hops")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+                Ok(HopsOrDomain::Domain(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(HopsOrDomain::Domain(Cow::Owned(v.to_string())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut hops = Vec::new();
+                while let Some(h) = seq.next_element::<Cow<'de, str>>()? {
+                    hops.push(h);
+                }
+                Ok(HopsOrDomain::Hops(hops))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for UrlRowIn<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = UrlRowIn<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a URL row")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                use serde::de::Error;
+                let missing = || A::Error::custom("a URL row is too short");
+                let raw = seq.next_element()?.ok_or_else(missing)?;
+                let expanded = seq.next_element()?.ok_or_else(missing)?;
+                let source = seq.next_element()?.ok_or_else(missing)?;
+                let canonical = seq.next_element()?.ok_or_else(missing)?;
+                let host = seq.next_element()?.ok_or_else(missing)?;
+                let (hops, domain) = match seq.next_element::<HopsOrDomain<'de>>()? {
+                    Some(HopsOrDomain::Domain(d)) => (Vec::new(), d),
+                    Some(HopsOrDomain::Hops(h)) => (h, seq.next_element()?.ok_or_else(missing)?),
+                    None => return Err(missing()),
+                };
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::custom("a URL row is too long"));
+                }
+                Ok(UrlRowIn {
+                    raw,
+                    expanded,
+                    source,
+                    canonical,
+                    host,
+                    hops,
+                    domain,
+                })
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
 
 /// Decodes the `urls` column into `out`, reusing its allocations: the corpus load decodes a
 /// million of these.
@@ -319,8 +437,18 @@ pub fn urls_from_json(s: &str, out: &mut Vec<ItemUrl>) -> Result<()> {
     let rows: Vec<UrlRowIn<'_>> =
         serde_json::from_str(s).map_err(|e| StoreError::corrupt("urls", e))?;
     out.truncate(rows.len());
-    for (i, UrlRowIn(raw, expanded, source, canonical, host, domain)) in
-        rows.into_iter().enumerate()
+    for (
+        i,
+        UrlRowIn {
+            raw,
+            expanded,
+            source,
+            canonical,
+            host,
+            hops,
+            domain,
+        },
+    ) in rows.into_iter().enumerate()
     {
         let source =
             UrlSource::parse(&source).ok_or_else(|| StoreError::corrupt("url source", &source))?;
@@ -335,6 +463,8 @@ pub fn urls_from_json(s: &str, out: &mut Vec<ItemUrl>) -> Result<()> {
         set_str(&mut u.canonical, canonical);
         set_str(&mut u.host, &host);
         set_str(&mut u.domain, &domain);
+        u.hops.clear();
+        u.hops.extend(hops.iter().map(|h| h.to_string()));
     }
     Ok(())
 }

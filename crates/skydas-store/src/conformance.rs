@@ -49,6 +49,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         "findings_replace_preserves_review",
         findings_replace_preserves_review,
     ),
+    (
+        "findings_keep_their_marking_floor",
+        findings_keep_their_marking_floor,
+    ),
     ("protected_crud", protected_crud),
     ("originals_kept_by_hash", originals_kept_by_hash),
 ];
@@ -74,6 +78,7 @@ macro_rules! conformance_tests {
                 search_hostile_queries,
                 corpus_round_trip,
                 findings_replace_preserves_review,
+                findings_keep_their_marking_floor,
                 protected_crud,
                 originals_kept_by_hash,
             );
@@ -211,6 +216,10 @@ pub fn rich_items(file: u32) -> Vec<Item> {
         ItemUrl {
             raw: "https://t.co/abc".into(),
             expanded: Some("https://Example.COM/a?utm_source=x".into()),
+            hops: vec![
+                "https://bit.ly/x".into(),
+                "https://go.redir.example/r\"1".into(),
+            ],
             source: UrlSource::Entity,
             canonical: "https://example.com/a".into(),
             host: "example.com".into(),
@@ -219,6 +228,7 @@ pub fn rich_items(file: u32) -> Vec<Item> {
         ItemUrl {
             raw: "https://пример.рф/п".into(),
             expanded: None,
+            hops: Vec::new(),
             source: UrlSource::TextLink,
             canonical: "https://пример.рф/п".into(),
             host: "пример.рф".into(),
@@ -834,6 +844,7 @@ pub fn finding(kind: &'static KindSpec, key: &str, score: f64) -> Finding {
         domain: (kind.share == ShareAs::Domain).then(|| key.to_string()),
         impersonates: None,
         techniques: Vec::new(),
+        tlp: None,
         detector: kind.name.into(),
         detector_version: "1".into(),
         params: serde_json::json!({ "window_s": 60 }),
@@ -842,6 +853,53 @@ pub fn finding(kind: &'static KindSpec, key: &str, score: f64) -> Finding {
 
 /// Replacing findings of some kinds keeps the analyst's review of findings that survive, drops
 /// the ones that do not, and leaves other kinds alone.
+/// A finding made of RED indicators is RED from the start, no review lowers it, and a
+/// finding without a floor keeps the analyst's choice.
+pub fn findings_keep_their_marking_floor(make: MakeStore<'_>) {
+    let mut s = make();
+    let mut red = finding(&SITE, "known.example", 1.0);
+    red.tlp = Some(Tlp::Red);
+    let mut strict = finding(&SITE, "strict.example", 1.0);
+    strict.tlp = Some(Tlp::AmberStrict);
+    let plain = finding(&SITE, "plain.example", 1.0);
+    s.replace_findings(&[SITE.name], &[red.clone(), strict.clone(), plain.clone()])
+        .unwrap();
+    let tlp = |s: &dyn Store, id: &str| s.review(id).unwrap().unwrap().tlp;
+    assert_eq!(tlp(&*s, &red.id), Tlp::Red, "RED from the start");
+    assert_eq!(tlp(&*s, &strict.id), Tlp::AmberStrict);
+    assert_eq!(tlp(&*s, &plain.id), Tlp::Amber);
+    assert_eq!(s.finding(&red.id).unwrap().unwrap().tlp, Some(Tlp::Red));
+    for (id, want) in [
+        (&red.id, Tlp::Red),
+        (&strict.id, Tlp::AmberStrict),
+        (&plain.id, Tlp::Green),
+    ] {
+        let lower = Review {
+            tlp: Tlp::Green,
+            ..Review::default()
+        };
+        assert!(s.set_review(id, &lower).unwrap());
+        assert_eq!(tlp(&*s, id), want, "{id}: never below the floor");
+    }
+    let up = Review {
+        tlp: Tlp::Red,
+        ..Review::default()
+    };
+    assert!(s.set_review(&strict.id, &up).unwrap());
+    assert_eq!(
+        tlp(&*s, &strict.id),
+        Tlp::Red,
+        "above the floor is the analyst's"
+    );
+    // The plain finding now matches a RED list: a re-run raises it; the strict one keeps RED.
+    let mut now_red = plain.clone();
+    now_red.tlp = Some(Tlp::Red);
+    s.replace_findings(&[SITE.name], &[red, strict.clone(), now_red])
+        .unwrap();
+    assert_eq!(tlp(&*s, &plain.id), Tlp::Red);
+    assert_eq!(tlp(&*s, &strict.id), Tlp::Red);
+}
+
 pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
     let (co, ld) = (&GROUP, &SITE);
     let mut s = make();

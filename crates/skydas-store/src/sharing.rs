@@ -108,9 +108,10 @@ pub struct PartnerObject {
 /// A clone domain or an actor a partner flagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WatchItem {
-    /// `domain` or `actor`.
+    /// `domain`, `url` or `actor`.
     pub kind: String,
-    /// The lowercase domain, or an actor key: `<user_id>` or `@<login>` (lowercase).
+    /// The lowercase domain, the URL, or an actor key: `<user_id>` or `@<login>` (lowercase),
+    /// optionally after `<platform>:`.
     pub value: String,
     /// What to show: the domain, or the account's display name and type.
     pub label: String,
@@ -119,6 +120,8 @@ pub struct WatchItem {
     pub source_org: String,
     /// Unix seconds.
     pub added_at: i64,
+    /// For actors: the platform the account is on, when the source said (`telegram`, `x`).
+    pub platform: Option<String>,
 }
 
 /// Collections, grants, object versions, statuses, pagination cursors, pull state and partner
@@ -316,11 +319,11 @@ pub fn check_grant(g: &Grant) -> Result<&str> {
     Ok(org)
 }
 
-/// Checks a watch item as every backend must: a TLP 2.0 level, kind `domain` or `actor`, and a
-/// value.
+/// Checks a watch item as every backend must: a TLP 2.0 level, kind `domain`, `url` or
+/// `actor`, and a value.
 pub fn check_watch_item(w: &WatchItem) -> Result<()> {
     check_tlp(&w.tlp)?;
-    if !matches!(w.kind.as_str(), "domain" | "actor") || w.value.is_empty() {
+    if !matches!(w.kind.as_str(), "domain" | "url" | "actor") || w.value.is_empty() {
         return Err(StoreError::InvalidInput {
             what: "watch item",
             value: format!("{}:{}", w.kind, w.value),
@@ -391,10 +394,12 @@ fn watch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WatchItem> {
         source: r.get(4)?,
         source_org: r.get(5)?,
         added_at: r.get(6)?,
+        platform: r.get(7)?,
     })
 }
 
-const WATCH_COLS: &str = "kind, value, label, tlp, source, source_org, added_at FROM watch_items";
+const WATCH_COLS: &str =
+    "kind, value, label, tlp, source, source_org, added_at, platform FROM watch_items";
 
 /// The sharing tables of one embedded store, on a connection of their own. See the module
 /// docs and [`SharingStore`] for the contract.
@@ -641,9 +646,10 @@ impl SharingStore for Sharing {
                 ])? as u64;
             }
             let mut ins = tx.prepare_cached(
-                "INSERT INTO watch_items (kind, value, label, tlp, source, source_org, added_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, value, source_org) \
-                 DO UPDATE SET label = excluded.label, tlp = excluded.tlp, source = excluded.source",
+                "INSERT INTO watch_items (kind, value, label, tlp, source, source_org, added_at, \
+                 platform) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (kind, value, source_org) DO UPDATE SET label = excluded.label, \
+                 tlp = excluded.tlp, source = excluded.source, platform = excluded.platform",
             )?;
             for w in watch {
                 check_watch_item(w)?;
@@ -654,7 +660,8 @@ impl SharingStore for Sharing {
                     w.tlp,
                     w.source,
                     w.source_org,
-                    w.added_at
+                    w.added_at,
+                    w.platform
                 ])?;
             }
         }

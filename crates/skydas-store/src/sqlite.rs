@@ -47,6 +47,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "item_meta_and_feed_ids",
         include_str!("../migrations/0005_item_meta_and_feed_ids.sql"),
     ),
+    (
+        6,
+        "indicators_and_marking_floor",
+        include_str!("../migrations/0006_indicators_and_marking_floor.sql"),
+    ),
 ];
 
 /// How to open a [`SqliteStore`].
@@ -843,13 +848,18 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO findings (id, kind, score, first_seen, last_seen, body, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET \
-                 kind = excluded.kind, score = excluded.score, first_seen = excluded.first_seen, \
-                 last_seen = excluded.last_seen, body = excluded.body, \
-                 updated_at = excluded.updated_at",
-            )?;
+            let mut upsert = tx.prepare_cached(&format!(
+                "INSERT INTO findings (id, kind, score, first_seen, last_seen, body, \
+                     updated_at, tlp_floor, tlp) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(?8, 'amber')) \
+                     ON CONFLICT (id) DO UPDATE SET \
+                     kind = excluded.kind, score = excluded.score, \
+                     first_seen = excluded.first_seen, last_seen = excluded.last_seen, \
+                     body = excluded.body, updated_at = excluded.updated_at, \
+                     tlp_floor = excluded.tlp_floor, tlp = {}",
+                codec::tlp_at_least_floor_sql("findings.tlp")
+                    .replace("tlp_floor", "excluded.tlp_floor")
+            ))?;
             for f in findings {
                 let body = finding_to_json(f)?;
                 upsert.execute(params![
@@ -859,7 +869,8 @@ impl Store for SqliteStore {
                     f.first_seen,
                     f.last_seen,
                     body,
-                    now
+                    now,
+                    codec::tlp_floor(f)
                 ])?;
             }
             let keep: HashSet<&str> = findings.iter().map(|f| f.id.as_str()).collect();
@@ -915,10 +926,11 @@ impl Store for SqliteStore {
     fn set_review(&mut self, id: &str, review: &Review) -> Result<bool> {
         let n = self
             .conn
-            .prepare_cached(
-                "UPDATE findings SET status = ?2, note = ?3, tlp = ?4, updated_at = ?5 \
-                 WHERE id = ?1",
-            )?
+            .prepare_cached(&format!(
+                "UPDATE findings SET status = ?2, note = ?3, tlp = {}, updated_at = ?5 \
+                     WHERE id = ?1",
+                codec::tlp_at_least_floor_sql("?4")
+            ))?
             .execute(params![
                 id,
                 review.status.as_str(),

@@ -69,12 +69,15 @@ pub enum Task {
         errors: u64,
     },
     /// Join the keys of partition `part` of `parts` for detection run `run`, whose corpus has
-    /// `items` items.
+    /// `items` items, with the detector settings `tuning` (the analyst's, as the caller's
+    /// `skydas_detect::Tuning` writes them; null for the defaults).
     Detect {
         run: String,
         part: u32,
         parts: u32,
         items: u64,
+        #[serde(default)]
+        tuning: serde_json::Value,
     },
 }
 

@@ -385,3 +385,60 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub(crate) fn indicators(ctx: &Ctx<'_>, action: &crate::cli::IndicatorsAction) -> Result<ExitCode> {
+    use skydas_app::indicators;
+    let mut sharing = ctx.spec.sharing()?;
+    match action {
+        crate::cli::IndicatorsAction::Import { files, name, tlp } => {
+            let tlp = tlp
+                .as_deref()
+                .map(|t| {
+                    Tlp::parse(t)
+                        .ok_or_else(|| skydas_app::usage(format!("unknown TLP level {t:?}")))
+                })
+                .transpose()?;
+            let mut done = Vec::new();
+            for f in files {
+                let s =
+                    indicators::import_list(sharing.as_mut(), f, name.as_deref(), tlp, &ctx.clock)?;
+                ctx.audit(
+                    "indicators import",
+                    &s.path,
+                    serde_json::json!({"list": s.list, "indicators": s.indicators, "new": s.new}),
+                );
+                if !ctx.g.json {
+                    for k in &s.skipped_entries {
+                        eprintln!("{}: {}: skipped {:?}: {}", s.path, k.at, k.value, k.reason);
+                    }
+                    println!(
+                        "{}: {} indicators ({}), {} new, {} skipped [list {}]",
+                        s.path, s.indicators, s.format, s.new, s.skipped, s.list
+                    );
+                }
+                done.push(s);
+            }
+            if ctx.g.json {
+                print_json(&done)?;
+            }
+        }
+        crate::cli::IndicatorsAction::List => {
+            let lists = indicators::lists(sharing.as_ref())?;
+            if ctx.g.json {
+                print_json(&lists)?;
+            } else {
+                for l in lists {
+                    println!(
+                        "{}\t{} domains\t{} urls\t{} accounts\tTLP:{}",
+                        l.list,
+                        l.domains,
+                        l.urls,
+                        l.actors,
+                        l.tlp.as_str().to_uppercase()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

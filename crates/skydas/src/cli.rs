@@ -57,6 +57,12 @@ pub enum Command {
     Analyze(DetectArgs),
     /// List stored findings, show one with its evidence, or export graphs.
     Findings(FindingsArgs),
+    /// Known infrastructure: import indicator lists (domains, URLs, channels, accounts; STIX
+    /// bundles, MISP events and warninglists) that every analysis matches, or list them.
+    Indicators {
+        #[command(subcommand)]
+        action: IndicatorsAction,
+    },
     /// Manage the stored list of protected domains (lookalike detection).
     Protect {
         #[command(subcommand)]
@@ -200,7 +206,8 @@ pub struct InputArgs {
     #[arg(long)]
     pub format: Option<String>,
     /// Column map for generic CSV/JSONL: FIELD=COLUMN, repeatable (fields: id, actor_id, handle,
-    /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang).
+    /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang,
+    /// domains, images). See docs/column-maps.md.
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,
     /// Platform to record for inputs that do not say (generic and toolkit CSV).
@@ -252,6 +259,35 @@ pub struct DetectArgs {
     /// Extra allowlisted domains (legitimate near-matches), one per line.
     #[arg(long, env = "SKYDAS_ALLOWLIST")]
     pub allow: Option<PathBuf>,
+    /// Detector settings (TOML, a `[coordination]` section with window_s, slow_window_s,
+    /// min_acts, slow_min_acts, pair_min_acts, fdr, max_key_actors, min_community); the flags
+    /// below override it. Every finding records the settings it was made with.
+    #[arg(long, env = "SKYDAS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Coordination: actors acting within this many seconds act together (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub window: Option<i64>,
+    /// Coordination: the longest gap in a slow chain of acts, seconds (default 1800).
+    #[arg(long, value_name = "SECONDS")]
+    pub slow_window: Option<i64>,
+    /// Coordination: distinct acts together a pair needs within the window (default 2, at
+    /// least 2: one shared act proves nothing).
+    #[arg(long, value_name = "N")]
+    pub min_acts: Option<u32>,
+    /// Coordination: distinct acts together a pair needs in slow chains (default 5).
+    #[arg(long, value_name = "N")]
+    pub slow_min_acts: Option<u32>,
+    /// Coordination: distinct acts a pair outside any community needs to be reported
+    /// (default 10).
+    #[arg(long, value_name = "N")]
+    pub pair_min_acts: Option<usize>,
+    /// Coordination: false discovery rate of significant pairs (default 0.01).
+    #[arg(long, value_name = "RATE")]
+    pub fdr: Option<f64>,
+    /// Known infrastructure to look for besides the store's indicators: a list (domains, URLs,
+    /// channels, account ids), a STIX 2.1 bundle, a MISP event or warninglist. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub indicators: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +329,24 @@ pub enum FindingsAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsAction {
+    /// Import indicator files; importing one again adds nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The list's name (default: the file's name without extension).
+        #[arg(long)]
+        name: Option<String>,
+        /// The marking of a list that has none (default amber), and the least marking of one
+        /// that has (STIX, MISP).
+        #[arg(long, value_name = "LEVEL")]
+        tlp: Option<String>,
+    },
+    /// The lists held, with their counts and most restrictive marking.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

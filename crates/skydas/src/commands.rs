@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token { action } => admin::token(&ctx, &action),
         Command::Audit { action } => admin::audit(&ctx, &action),
         Command::Taxii { action } => admin::taxii(&ctx, &action),
+        Command::Indicators { action } => admin::indicators(&ctx, &action),
         Command::Collection { action } => admin::collection(&ctx, &action),
     }
 }
@@ -105,9 +106,21 @@ fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
 }
 
 fn detect_inputs(a: &cli::DetectArgs) -> DetectInputs {
+    let coordination = analyze::CoordinationTuning {
+        window_s: a.window,
+        slow_window_s: a.slow_window,
+        min_acts: a.min_acts,
+        slow_min_acts: a.slow_min_acts,
+        pair_min_acts: a.pair_min_acts,
+        fdr: a.fdr,
+        ..Default::default()
+    };
     DetectInputs {
         protected: a.protected.clone(),
         allow: a.allow.clone(),
+        config: a.config.clone(),
+        tuning: analyze::Tuning { coordination },
+        indicators: a.indicators.clone(),
     }
 }
 
@@ -169,7 +182,7 @@ fn import(ctx: &Ctx<'_>, a: &cli::ImportArgs) -> Result<ExitCode> {
     } else {
         render::bundles(&run.bundles);
         if !only_bundles {
-            render::import_report(r, run.enqueued_batches);
+            render::import_report(r, run.enqueued_batches, false);
         }
     }
     Ok(import_exit(run.failed_files()))
@@ -220,13 +233,12 @@ fn search(ctx: &Ctx<'_>, a: &cli::SearchArgs) -> Result<ExitCode> {
 
 fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
     let settings = import_settings(&a.input)?;
-    let cfg = analyze::detect_config(&detect_inputs(&a.detect), None)?;
+    let cfg = analyze::detect_config(&detect_inputs(&a.detect), None, None)?;
     let bar = render::Bar::new(!ctx.g.json);
     let (report, findings) = analyze::scan(&a.paths, &settings, &cfg, &bar)?;
     render::import_errors(&report, a.input.show_errors);
-    if !ctx.g.json {
-        render::import_report(&report, None);
-    }
+    // On stderr: stdout stays the findings document.
+    render::import_report(&report, None, ctx.g.json);
     show_findings(ctx, findings)?;
     Ok(import_exit(report.failed_files))
 }
@@ -246,7 +258,8 @@ fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
     let findings = match ctx.g.nats.as_deref() {
         Some(nats) => {
             let store = ctx.spec.postgres()?;
-            let cfg = analyze::detect_config(&inputs, Some(&store))?;
+            let sharing = ctx.spec.sharing()?;
+            let cfg = analyze::detect_config(&inputs, Some(&store), Some(sharing.as_ref()))?;
             drop(store);
             let run = analyze::analyze_distributed(
                 &ctx.spec,
@@ -263,7 +276,9 @@ fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
         }
         None => {
             let mut store = ctx.spec.open()?;
-            let cfg = analyze::detect_config(&inputs, Some(store.as_ref()))?;
+            let sharing = ctx.spec.sharing()?;
+            let cfg =
+                analyze::detect_config(&inputs, Some(store.as_ref()), Some(sharing.as_ref()))?;
             let findings = analyze::analyze(store.as_mut(), &cfg)?;
             ctx.audit(
                 "analyze",
@@ -450,7 +465,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
     );
     eprintln!("running every detector …");
     let mut store = ctx.spec.open()?;
-    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()))?;
+    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()), None)?;
     let findings = analyze::analyze(store.as_mut(), &cfg)?;
     drop(store);
     let doc = FindingsDoc { findings };

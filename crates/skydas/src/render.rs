@@ -106,8 +106,9 @@ pub fn bundles(bundles: &[BundleReport]) {
     }
 }
 
-/// Per file on stderr, the totals on stdout; through the work bus, what was enqueued.
-pub fn import_report(r: &ImportReport, enqueued: Option<u64>) {
+/// Per file on stderr, the totals on stdout (on stderr too when stdout is a JSON document);
+/// through the work bus, what was enqueued.
+pub fn import_report(r: &ImportReport, enqueued: Option<u64>, stdout_is_json: bool) {
     if let Some(batches) = enqueued {
         eprintln!(
             "{} records from {} files enqueued in {batches} batches in {:.1} s; workers store them",
@@ -147,7 +148,7 @@ pub fn import_report(r: &ImportReport, enqueued: Option<u64>) {
     } else {
         0.0
     };
-    println!(
+    let totals = format!(
         "imported {} records from {} files: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
         r.records,
         r.files.len(),
@@ -158,6 +159,11 @@ pub fn import_report(r: &ImportReport, enqueued: Option<u64>) {
         r.seconds,
         rate
     );
+    if stdout_is_json {
+        eprintln!("{totals}");
+    } else {
+        println!("{totals}");
+    }
 }
 
 pub fn stats(s: &Stats) {

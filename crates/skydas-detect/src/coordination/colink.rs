@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use skydas_model::{Corpus, Platform};
+use skydas_model::{Corpus, Platform, UrlSource};
 
 use super::{KeyEvent, Signal};
 
@@ -75,7 +75,10 @@ impl Signal for CoLink {
             .flat_map_iter(|(i, it)| {
                 let mut v: Vec<KeyEvent> = Vec::new();
                 for u in &it.urls {
-                    if it.platform == Platform::X && self_domains[u.domain as usize] {
+                    // A domain alone is no link to its front page.
+                    if u.source == UrlSource::Domain
+                        || it.platform == Platform::X && self_domains[u.domain as usize]
+                    {
                         continue;
                     }
                     let key = u64::from(u.canonical);

@@ -74,7 +74,7 @@ pub(crate) fn findings(ctx: &Ctx<'_>, edges: &[Edge]) -> Vec<Finding> {
         let strong_pair = actors.len() == 2
             && es
                 .iter()
-                .any(|e| e.fast.max(e.slow) as usize >= ctx.params.pair_min_keys);
+                .any(|e| e.fast.max(e.slow) as usize >= ctx.params.pair_min_acts);
         if es.is_empty() || (actors.len() < ctx.params.min_community && !strong_pair) {
             continue;
         }
@@ -97,6 +97,7 @@ fn signal_noun(code: &str) -> &'static str {
         "co-repost" => "repost targets",
         "co-hashtag" => "hashtag sets",
         "co-reply" => "reply targets",
+        "co-image" => "images",
         _ => "keys",
     }
 }
@@ -119,9 +120,9 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     let mut any_slow = false;
     for e in es {
         any_slow |= e.slow_mode;
+        coactions += u64::from(if e.slow_mode { e.slow } else { e.fast });
         for h in ctx.evidence_hits(e) {
             groups.push(h.group);
-            coactions += 1;
             if let Some((ia, ib)) = ctx.items_of(h, e.a, e.b) {
                 for i in [ia, ib] {
                     let t = c.items[i as usize].time;
@@ -147,11 +148,21 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
             *per_signal.entry(code_of(h.group).to_string()).or_default() += 1;
         }
         hits.sort_by_key(|h| (h.gap, h.group));
+        // Each act once, by its closest key: a pair of posts that share a link, its domain and
+        // a hashtag is one act, shown once.
+        let mut shown: Vec<(u32, u32)> = Vec::new();
         let mut pairs = Vec::new();
-        for h in hits.iter().take(MAX_PAIRS) {
+        for h in &hits {
+            if pairs.len() == MAX_PAIRS {
+                break;
+            }
             let Some((ia, ib)) = ctx.items_of(h, e.a, e.b) else {
                 continue;
             };
+            if shown.contains(&(ia, ib)) {
+                continue;
+            }
+            shown.push((ia, ib));
             let grp = &ctx.joined.groups[h.group as usize];
             let sig = &ctx.signals[grp.signal as usize];
             pairs.push(ItemPair {
@@ -172,6 +183,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
             b: label(e.b),
             weight: (e.weight * 1000.0).round() / 1000.0,
             signals: per_signal,
+            acts: Some(u64::from(if e.slow_mode { e.slow } else { e.fast })),
             p_value: Some(e.p),
             pairs,
         });
@@ -260,7 +272,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
         what.join(", "),
         es.len(),
         possible as u64,
-        ctx.params.alpha
+        ctx.params.fdr
     );
     let p = ctx.params;
     Finding {
@@ -278,20 +290,21 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
         domain: None,
         impersonates: None,
         techniques: Vec::new(),
+        tlp: None,
         detector: "coordination".into(),
         detector_version: ctx.version.into(),
         params: serde_json::json!({
             "window_s": p.window_s,
             "slow_window_s": p.slow_window_s,
             "mode": if any_slow { "slow" } else { "fast" },
-            "min_keys": p.min_keys,
-            "slow_min_keys": p.slow_min_keys,
-            "alpha": p.alpha,
+            "min_acts": p.min_acts,
+            "slow_min_acts": p.slow_min_acts,
+            "fdr": p.fdr,
             "max_key_actors": p.max_key_actors,
             "fanout": p.fanout,
             "near_dup_jaccard": p.near_dup_jaccard,
             "min_community": p.min_community,
-            "pair_min_keys": p.pair_min_keys,
+            "pair_min_acts": p.pair_min_acts,
         }),
     }
 }

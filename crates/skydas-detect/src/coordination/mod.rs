@@ -2,7 +2,7 @@
 //!
 //! # What it finds
 //! Communities of accounts, channels and sites that share the same links, texts, repost targets,
-//! hashtag sets or reply targets within seconds (fast mode, 60 s) or within half an hour (slow
+//! hashtag sets, reply targets or images within seconds (fast mode, 60 s) or within half an hour (slow
 //! mode, 30 min) of each other, over and over, more often than their own timing would make
 //! likely by chance.
 //!
@@ -30,14 +30,16 @@
 //!    the slow window, and after 12 slow windows of unbroken use) and pair within the slow
 //!    window. One event per actor and key, at most `fanout` partners per event, keys with
 //!    more than `max_key_actors` actors skipped. Key weight: `1 / ln(e + n − 2)`.
-//! 3. A pair becomes a candidate with `min_keys` distinct keys within 60 s or `slow_min_keys`
-//!    in the same session, all signals together. The null model (`null.rs`) tests it against
+//! 3. A pair becomes a candidate with `min_acts` distinct acts within 60 s or `slow_min_acts`
+//!    in the same session, all signals together. One act is one co-action whatever signals it
+//!    shows: two posts that share a link, its domain and a hashtag count once, so no finding
+//!    rests on a single shared post. The null model (`null.rs`) tests it against
 //!    the corpus's own rate of such co-action among pairs sharing keys of the same signal, class
 //!    (platform; rare or common domain for links) and popularity, estimated without the
-//!    suspected actors; Benjamini–Hochberg at `alpha` over every pair that co-acted at least
+//!    suspected actors; Benjamini–Hochberg at `fdr` over every pair that co-acted at least
 //!    once.
 //! 4. Louvain on the significant edges. A community needs `min_community` actors; a lone pair
-//!    is reported only when it shares at least `pair_min_keys` keys in the window.
+//!    is reported only when it shares at least `pair_min_acts` keys in the window.
 //!
 //! # Score
 //! `(1 − median q-value of the community's edges) × (0.5 + 0.5 × edge density)`: above 0.5 means
@@ -57,10 +59,11 @@
 //! - Timing is all the null model sees: friends who always retweet each other within a minute
 //!   do coordinate by this definition.
 //! - Co-action on keys shared by more than `max_key_actors` actors is not counted at all.
-//! - A pair counts a key once, by each actor's first act on it. One post can count under two
-//!   signals (its link and its text), which the test treats as two keys.
+//! - A pair counts a key once, by each actor's first act on it, and an act once, whatever keys
+//!   it carries: the pair's co-actions are the fewer of the two actors' distinct items.
 
 mod cohashtag;
+mod coimage;
 mod colink;
 mod coreply;
 mod corepost;
@@ -72,12 +75,13 @@ mod null;
 pub mod partition;
 #[cfg(test)]
 mod tests;
-mod text;
+pub(crate) mod text;
 
 use rayon::prelude::*;
 use skydas_model::{Corpus, Finding, KindSpec, ShareAs, disarm};
 
 pub use cohashtag::CoHashtag;
+pub use coimage::CoImage;
 pub use colink::{CoDomain, CoLink};
 pub use coreply::CoReply;
 pub use corepost::CoRepost;
@@ -128,12 +132,12 @@ pub struct Params {
     pub window_s: i64,
     /// Slow-mode window, seconds.
     pub slow_window_s: i64,
-    /// Distinct keys within the fast window a pair needs to be tested.
-    pub min_keys: u32,
-    /// Distinct keys within the slow window a pair needs to be tested in slow mode.
-    pub slow_min_keys: u32,
+    /// Distinct acts within the fast window a pair needs to be tested.
+    pub min_acts: u32,
+    /// Distinct acts within the slow window a pair needs to be tested in slow mode.
+    pub slow_min_acts: u32,
     /// False discovery rate of significant pairs.
-    pub alpha: f64,
+    pub fdr: f64,
     /// Keys acted on by more actors than this are not compared.
     pub max_key_actors: usize,
     /// Partners per event and key, at most.
@@ -142,8 +146,8 @@ pub struct Params {
     pub near_dup_jaccard: f64,
     /// Smallest community reported.
     pub min_community: usize,
-    /// Distinct keys a lone pair needs to be reported.
-    pub pair_min_keys: usize,
+    /// Distinct acts a lone pair needs to be reported.
+    pub pair_min_acts: usize,
     /// Leave actors the automation detector calls aggregators out of the graph.
     pub exclude_aggregators: bool,
     /// Parameters of the automation check used for that.
@@ -155,17 +159,123 @@ impl Default for Params {
         Self {
             window_s: 60,
             slow_window_s: 1800,
-            min_keys: 3,
-            slow_min_keys: 5,
-            alpha: 0.01,
+            min_acts: 2,
+            slow_min_acts: 5,
+            fdr: 0.01,
             max_key_actors: 2000,
             fanout: 50,
             near_dup_jaccard: 0.6,
             min_community: 3,
-            pair_min_keys: 10,
+            pair_min_acts: 10,
             exclude_aggregators: true,
             automation: crate::automation::Params::default(),
         }
+    }
+}
+
+/// The settings of [`Params`] an analyst may change, from the command line or a config file
+/// (`[coordination]`), to reproduce a study's settings; each is applied over the defaults, and
+/// every finding records the settings it was made with.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    /// Fast-mode window, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<i64>,
+    /// Slow-mode window (the longest gap in a chain), seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_window_s: Option<i64>,
+    /// Distinct acts together within the fast window a pair needs (at least 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_acts: Option<u32>,
+    /// Distinct acts together within the slow window a pair needs (at least 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_min_acts: Option<u32>,
+    /// Distinct acts a pair that belongs to no community needs to be reported (at least 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_min_acts: Option<usize>,
+    /// False discovery rate of significant pairs (0 to 1, exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fdr: Option<f64>,
+    /// Keys acted on by more actors than this are not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_key_actors: Option<usize>,
+    /// Smallest community reported (at least 3; smaller groups are lone pairs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_community: Option<usize>,
+}
+
+impl Tuning {
+    /// `other`'s settings over these (the command line over the config file).
+    pub fn over(mut self, other: &Tuning) -> Tuning {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
+        }
+        take!(
+            window_s,
+            slow_window_s,
+            min_acts,
+            slow_min_acts,
+            pair_min_acts,
+            fdr,
+            max_key_actors,
+            min_community
+        );
+        self
+    }
+
+    /// Applies the settings to `p`; the error names the setting that is out of range.
+    pub fn apply(&self, p: &mut Params) -> Result<(), String> {
+        let bad = |name: &str, why: &str| Err(format!("coordination {name}: {why}"));
+        if let Some(w) = self.window_s {
+            if !(1..=86_400).contains(&w) {
+                return bad("window_s", "must be 1 to 86400 seconds");
+            }
+            p.window_s = w;
+        }
+        if let Some(w) = self.slow_window_s {
+            if !(1..=7 * 86_400).contains(&w) {
+                return bad("slow_window_s", "must be 1 to 604800 seconds");
+            }
+            p.slow_window_s = w;
+        }
+        // One act proves nothing: a pair is never reported on a single shared act.
+        for (name, v, slot) in [
+            ("min_acts", self.min_acts, &mut p.min_acts),
+            ("slow_min_acts", self.slow_min_acts, &mut p.slow_min_acts),
+        ] {
+            if let Some(v) = v {
+                if v < 2 {
+                    return bad(name, "must be at least 2: one shared act proves nothing");
+                }
+                *slot = v;
+            }
+        }
+        if let Some(v) = self.pair_min_acts {
+            if v < 2 {
+                return bad("pair_min_acts", "must be at least 2");
+            }
+            p.pair_min_acts = v;
+        }
+        if let Some(f) = self.fdr {
+            if !(f > 0.0 && f < 1.0) {
+                return bad("fdr", "must be between 0 and 1");
+            }
+            p.fdr = f;
+        }
+        if let Some(v) = self.max_key_actors {
+            if v < 2 {
+                return bad("max_key_actors", "must be at least 2");
+            }
+            p.max_key_actors = v;
+        }
+        if let Some(v) = self.min_community {
+            if v < 3 {
+                return bad("min_community", "must be at least 3");
+            }
+            p.min_community = v;
+        }
+        Ok(())
     }
 }
 
@@ -190,6 +300,7 @@ impl Coordination {
             Box::new(CoRepost),
             Box::new(CoHashtag),
             Box::new(CoReply),
+            Box::new(CoImage),
         ]
     }
 }
@@ -307,9 +418,9 @@ impl crate::Detector for Coordination {
         let tp = null::TestParams {
             fast_s: jp.fast_s,
             slow_s: jp.slow_s,
-            min_keys: p.min_keys.max(1),
-            slow_min_keys: p.slow_min_keys.max(1),
-            alpha: p.alpha,
+            min_acts: p.min_acts.max(1),
+            slow_min_acts: p.slow_min_acts.max(1),
+            fdr: p.fdr,
         };
         let edges = null::significant_edges(&joined, &tp);
         phase.done("null model");

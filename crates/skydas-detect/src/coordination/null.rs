@@ -3,8 +3,10 @@
 //! For each null-model cell (signal × key class × key-popularity stratum, see `join.rs`), `p0`
 //! is the share of actor pairs sharing a key of that cell who co-acted on it (within the fast
 //! window; in the same session for the slow test), estimated from the corpus itself. A pair
-//! that shares `s` keys (at any time gap) and acted within the window on `c` of them is tested
-//! against `Binomial(s, p̄)`, `p̄` the mean `p0` over the cells of its shared keys. The binomial
+//! that shares `s` acts (at any time gap) and acted within the window in `c` of them is tested
+//! against `Binomial(s, p̄)`, `p̄` the mean `p0` over the cells of its shared keys. An act is
+//! one co-action whatever signals it shows: two posts that share a link, its domain and a
+//! hashtag are one act, and a pair's acts are the fewer of the two actors' distinct items. The binomial
 //! with the mean rate has at least the variance of the exact Poisson-binomial, so its upper tail
 //! is on the conservative side. Fast and slow windows are tested separately and the smaller
 //! p-value is Bonferroni-doubled. The false discovery rate is controlled with
@@ -29,9 +31,9 @@ use super::join::{CellCounts, Joined, cell_counts, pair_actors};
 pub(crate) struct TestParams {
     pub fast_s: i64,
     pub slow_s: i64,
-    pub min_keys: u32,
-    pub slow_min_keys: u32,
-    pub alpha: f64,
+    pub min_acts: u32,
+    pub slow_min_acts: u32,
+    pub fdr: f64,
 }
 
 /// A significant actor pair.
@@ -42,7 +44,8 @@ pub(crate) struct Edge {
     /// `hits[hit_start..hit_end]` of the join are this pair's.
     pub hit_start: usize,
     pub hit_end: usize,
-    /// Distinct keys within the fast / slow window.
+    /// Distinct acts within the fast / slow window (one act is one co-action, whatever
+    /// signals it shows).
     pub fast: u32,
     pub slow: u32,
     /// Whether the slow window made the pair significant (then slow hits are evidence).
@@ -56,9 +59,13 @@ struct Candidate {
     pair: u64,
     hit_start: usize,
     hit_end: usize,
+    /// Acts within the fast and the slow window.
     fast: u32,
     slow: u32,
+    /// Acts the pair shares at any gap.
     shared: u32,
+    /// Keys the pair shares at any gap (the weights of its background rate).
+    keys: u32,
     /// `(cell, shared keys)` per null-model cell of the shared keys.
     cells: Vec<(u32, u32)>,
     weight: f64,
@@ -125,13 +132,61 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
         s = e;
     }
     let family = ranges.len();
+    // Each actor's keys with its item on each, sorted, to count the keys and the acts a
+    // candidate pair shares.
+    let mut ag: Vec<(u32, u32, u32)> = Vec::with_capacity(j.members.len());
+    for (g, grp) in j.groups.iter().enumerate() {
+        for m in &j.members[grp.start as usize..(grp.start + grp.len) as usize] {
+            ag.push((m.actor, g as u32, m.item));
+        }
+    }
+    ag.par_sort_unstable();
+    let keys_of = |a: u32| {
+        let lo = ag.partition_point(|x| x.0 < a);
+        let hi = ag.partition_point(|x| x.0 <= a);
+        &ag[lo..hi]
+    };
+    let item_of = |a: u32, g: u32| {
+        let k = keys_of(a);
+        k.binary_search_by_key(&g, |x| x.1).ok().map(|i| k[i].2)
+    };
+    // One act is one co-action, whatever signals it shows: a post that carries a link, its
+    // domain and a hashtag is one act, not three keys. A pair's co-actions are the fewer of
+    // the two actors' distinct items among its shared keys.
+    let acts = |a: u32, b: u32, groups: &mut dyn Iterator<Item = u32>| -> u32 {
+        let (mut ia, mut ib): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        for g in groups {
+            if let (Some(x), Some(y)) = (item_of(a, g), item_of(b, g)) {
+                ia.push(x);
+                ib.push(y);
+            }
+        }
+        for v in [&mut ia, &mut ib] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        ia.len().min(ib.len()) as u32
+    };
     let cands: Vec<(u64, usize, usize, u32, u32, f64)> = ranges
         .par_iter()
         .filter_map(|&(s, e)| {
             let hits = &j.hits[s..e];
-            let fast = hits.iter().filter(|h| i64::from(h.gap) <= p.fast_s).count() as u32;
-            let slow = hits.len() as u32;
-            if fast < p.min_keys && slow < p.slow_min_keys {
+            // Keys first (cheap, and never fewer than acts), then acts.
+            let fast_keys = hits.iter().filter(|h| i64::from(h.gap) <= p.fast_s).count() as u32;
+            if fast_keys < p.min_acts && (hits.len() as u32) < p.slow_min_acts {
+                return None;
+            }
+            let (a, b) = pair_actors(hits[0].pair);
+            let fast = acts(
+                a,
+                b,
+                &mut hits
+                    .iter()
+                    .filter(|h| i64::from(h.gap) <= p.fast_s)
+                    .map(|h| h.group),
+            );
+            let slow = acts(a, b, &mut hits.iter().map(|h| h.group));
+            if fast < p.min_acts && slow < p.slow_min_acts {
                 return None;
             }
             let weight = hits
@@ -151,19 +206,6 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
     if cands.is_empty() {
         return Vec::new();
     }
-    // Each actor's keys, sorted, to count the keys a candidate pair shares at any gap.
-    let mut ag: Vec<(u32, u32)> = Vec::with_capacity(j.members.len());
-    for (g, grp) in j.groups.iter().enumerate() {
-        for m in &j.members[grp.start as usize..(grp.start + grp.len) as usize] {
-            ag.push((m.actor, g as u32));
-        }
-    }
-    ag.par_sort_unstable();
-    let keys_of = |a: u32| {
-        let lo = ag.partition_point(|x| x.0 < a);
-        let hi = ag.partition_point(|x| x.0 <= a);
-        &ag[lo..hi]
-    };
     let cands: Vec<Candidate> = cands
         .into_par_iter()
         .map(|(pair, s, e, fast, slow, weight)| {
@@ -178,18 +220,25 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                     cells.push((cell, 1));
                 }
             };
-            let (mut x, mut y, mut shared) = (0, 0, 0u32);
+            let (mut x, mut y, mut keys) = (0, 0, 0u32);
+            let (mut ia, mut ib): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
             while x < ka.len() && y < kb.len() {
                 match ka[x].1.cmp(&kb[y].1) {
                     std::cmp::Ordering::Less => x += 1,
                     std::cmp::Ordering::Greater => y += 1,
                     std::cmp::Ordering::Equal => {
-                        shared += 1;
+                        keys += 1;
+                        ia.push(ka[x].2);
+                        ib.push(kb[y].2);
                         bump(j.groups[ka[x].1 as usize].cell() as u32);
                         x += 1;
                         y += 1;
                     }
                 }
+            }
+            for v in [&mut ia, &mut ib] {
+                v.sort_unstable();
+                v.dedup();
             }
             cells.sort_unstable();
             Candidate {
@@ -198,7 +247,8 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                 hit_end: e,
                 fast,
                 slow,
-                shared,
+                shared: ia.len().min(ib.len()) as u32,
+                keys,
                 cells,
                 weight,
             }
@@ -240,14 +290,14 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
                         .iter()
                         .map(|x| f64::from(x.1) * f(&rates[x.0 as usize]))
                         .sum::<f64>()
-                        / f64::from(c.shared.max(1))
+                        / f64::from(c.keys.max(1))
                 };
-                let pf = if c.fast >= p.min_keys {
+                let pf = if c.fast >= p.min_acts {
                     binomial_tail(c.fast, n, mean(&|r| r.0))
                 } else {
                     1.0
                 };
-                let ps = if c.slow >= p.slow_min_keys {
+                let ps = if c.slow >= p.slow_min_acts {
                     binomial_tail(c.slow, n, mean(&|r| r.1))
                 } else {
                     1.0
@@ -256,7 +306,7 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
             })
             .collect();
         let q = bh_qvalues(&pvals, family);
-        let next: Vec<bool> = q.iter().map(|&q| q <= p.alpha).collect();
+        let next: Vec<bool> = q.iter().map(|&q| q <= p.fdr).collect();
         let settled = next == significant;
         significant = next;
         pq = (pvals, q);
@@ -270,7 +320,7 @@ pub(crate) fn significant_edges(j: &Joined, p: &TestParams) -> Vec<Edge> {
         .filter(|(i, _)| significant[*i])
         .map(|(i, c)| {
             let (a, b) = pair_actors(c.pair);
-            let slow_mode = c.fast < p.min_keys || c.slow >= p.slow_min_keys && c.slow > c.fast;
+            let slow_mode = c.fast < p.min_acts || c.slow >= p.slow_min_acts && c.slow > c.fast;
             Edge {
                 a,
                 b,

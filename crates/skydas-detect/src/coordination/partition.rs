@@ -198,9 +198,9 @@ pub fn findings_from_parts(corpus: &Corpus, p: &Params, parts: &[PartJoin]) -> V
     let tp = null::TestParams {
         fast_s: jp.fast_s,
         slow_s: jp.slow_s,
-        min_keys: p.min_keys.max(1),
-        slow_min_keys: p.slow_min_keys.max(1),
-        alpha: p.alpha,
+        min_acts: p.min_acts.max(1),
+        slow_min_acts: p.slow_min_acts.max(1),
+        fdr: p.fdr,
     };
     let edges = null::significant_edges(&joined, &tp);
     let ctx = graph::Ctx {

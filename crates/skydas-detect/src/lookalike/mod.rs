@@ -388,6 +388,7 @@ impl Lookalike {
             domain: Some(domain.to_owned()),
             impersonates: Some(m.impersonates.clone()),
             techniques: m.techniques.iter().map(|t| (*t).to_owned()).collect(),
+            tlp: None,
             detector: "lookalike-domain".to_owned(),
             detector_version: crate::Detector::version(self).to_owned(),
             params,

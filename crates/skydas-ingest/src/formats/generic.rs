@@ -8,15 +8,17 @@
 //! which is stable for the same original file. Times without an offset are local times, read
 //! with `--tz` (else as UTC, with a warning), as the other importers read them.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, Read};
 
 use serde_json::Value;
 use skydas_model::time::{parse_any, parse_epoch};
 
-use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
+use skydas_model::{Actor, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
 use crate::kit::{
-    Refusal, ZoneNote, fatal, field_url, io_error, provenance, record_time, split_list,
+    Refusal, ZoneNote, fatal, field_url, io_error, provenance, record_time, split_list, warning,
 };
 use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer};
 
@@ -27,7 +29,7 @@ const NAME: &str = "generic";
 const VERSION: u32 = 1;
 
 /// Model fields and the column names guessed for each when the column map leaves it unset.
-const GUESSES: [(&str, &[&str]); 13] = [
+const GUESSES: [(&str, &[&str]); 15] = [
     (
         "id",
         &["id", "post_id", "message_id", "tweet_id", "item_id"],
@@ -66,7 +68,20 @@ const GUESSES: [(&str, &[&str]); 13] = [
     ("platform", &["platform"]),
     ("hashtags", &["hashtags"]),
     ("lang", &["lang", "language"]),
+    ("domains", &["domains", "domain"]),
+    ("images", &["images", "image_hashes", "phash"]),
 ];
+
+/// The model fields a column map may name.
+pub const FIELDS: [&str; 15] = {
+    let mut f = [""; 15];
+    let mut i = 0;
+    while i < 15 {
+        f[i] = GUESSES[i].0;
+        i += 1;
+    }
+    f
+};
 
 // Indices into `GUESSES`, so that resolved columns can live in a plain array.
 const F_ID: usize = 0;
@@ -82,6 +97,8 @@ const F_QUOTE: usize = 9;
 const F_PLATFORM: usize = 10;
 const F_HASHTAGS: usize = 11;
 const F_LANG: usize = 12;
+const F_DOMAINS: usize = 13;
+const F_IMAGES: usize = 14;
 
 impl Importer for Generic {
     fn name(&self) -> &'static str {
@@ -106,7 +123,8 @@ impl Importer for Generic {
             }
         };
         let has = |f: usize| GUESSES[f].1.iter().any(|g| keys.iter().any(|k| k == g));
-        if has(F_ID) && has(F_TIME) && has(F_TEXT) {
+        let content = [F_TEXT, F_URLS, F_HASHTAGS, F_DOMAINS, F_IMAGES];
+        if has(F_ID) && has(F_TIME) && content.into_iter().any(has) {
             Confidence::Weak
         } else {
             Confidence::No
@@ -141,8 +159,13 @@ struct Fields {
     time: Option<String>,
     /// `None` when the text column or key is absent; an empty text is allowed (reposts).
     text: Option<String>,
+    /// Whether the input has a text column (a record without a text is then refused) or the
+    /// text is absent altogether (a data set of shares: the text is empty).
+    has_text: bool,
     urls: Vec<String>,
     hashtags: Vec<String>,
+    domains: Vec<String>,
+    images: Vec<String>,
     repost_of: Option<String>,
     reply_to: Option<String>,
     quote_of: Option<String>,
@@ -168,9 +191,14 @@ fn build(
     let raw_time = f.time.ok_or_else(|| Refusal::new("missing time", ""))?;
     let when = record_time(&raw_time, ctx.options.tz.as_ref())?;
     zone_note.keep(Locator::Line(line), &raw_time, &when);
-    let text = f.text.ok_or_else(|| Refusal::new("missing text", ""))?;
+    // A data set of shares only (anonymised, or object lists) may have no text column.
+    let text = match (f.text, f.has_text) {
+        (Some(t), _) => t,
+        (None, false) => String::new(),
+        (None, true) => return Err(Refusal::new("missing text", "")),
+    };
     let platform = match f.platform.as_deref() {
-        Some(p) => Platform::parse(p).unwrap_or(Platform::Other),
+        Some(p) => platform_of(p),
         None => default_platform(&ctx.options.column_map, Platform::Other),
     };
     let actor = Actor {
@@ -188,7 +216,8 @@ fn build(
         provenance(ctx, &Generic, Locator::Line(line)),
     );
     item.time_basis = when.basis;
-    item.urls = f.urls.into_iter().map(field_url).collect();
+    item.urls = object_urls(f.urls, &f.domains);
+    item.images = f.images;
     item.hashtags = f
         .hashtags
         .into_iter()
@@ -211,6 +240,60 @@ fn build(
     Ok(item)
 }
 
+/// A platform cell: a platform's name, or an account id that starts with one (`fb_12670`,
+/// `tw_881`, as anonymised multi-platform data sets write them).
+fn platform_of(v: &str) -> Platform {
+    Platform::parse(v)
+        .or_else(|| {
+            v.split_once(['_', ':', '-'])
+                .and_then(|(p, _)| Platform::parse(p))
+        })
+        .unwrap_or(Platform::Other)
+}
+
+/// Whether a URL or domain cell is an anonymised object id (`23678`) rather than an address.
+fn is_object_id(v: &str) -> bool {
+    !v.is_empty() && !v.contains(['.', ':', '/'])
+}
+
+/// The item's links from its URL and domain cells. An anonymised URL id becomes an address
+/// under the reserved `.invalid` suffix that keeps it apart from every other id, on its row's
+/// domain when it has one (`url 23678, domain 5804` → `https://d5804.invalid/23678`), so that
+/// co-link and co-domain see the data set's own objects and nothing can resolve them. A domain
+/// without a URL is kept as a domain only ([`UrlSource::Domain`]).
+fn object_urls(urls: Vec<String>, domains: &[String]) -> Vec<ItemUrl> {
+    let host = |d: &str| {
+        if is_object_id(d) {
+            format!("d{d}.invalid")
+        } else {
+            d.trim_start_matches("www.").to_string()
+        }
+    };
+    let one_domain = match domains {
+        [d] => Some(host(d)),
+        _ => None,
+    };
+    let mut out: Vec<ItemUrl> = urls
+        .into_iter()
+        .map(|u| {
+            if is_object_id(&u) {
+                let h = one_domain.clone().unwrap_or_else(|| "anon.invalid".into());
+                field_url(format!("https://{h}/{u}"))
+            } else {
+                field_url(u)
+            }
+        })
+        .collect();
+    for d in domains {
+        out.push(ItemUrl {
+            raw: host(d),
+            source: UrlSource::Domain,
+            ..ItemUrl::default()
+        });
+    }
+    out
+}
+
 /// The column map's platform, else `fallback`.
 pub(crate) fn default_platform(map: &ColumnMap, fallback: Platform) -> Platform {
     map.platform
@@ -227,6 +310,129 @@ fn candidates(map: &ColumnMap, f: usize) -> Vec<String> {
     }
 }
 
+/// Ids of posts already handed on that [`Rows`] remembers, at most.
+const REMEMBERED_POSTS: usize = 4_000_000;
+
+/// Rows of one post made one item. Data sets of shares write one row per post and object
+/// (a post with a link, its domain and three images is five rows): adjacent rows of the same
+/// post are merged, their links, hashtags and images united. Exports write a post's rows
+/// together; a row that comes back to a post already handed on is read as that post again,
+/// which the store keeps once: an exact repeat silently, a row that adds objects with a
+/// warning, since its objects are not added (posts are remembered up to
+/// [`REMEMBERED_POSTS`]).
+struct Rows {
+    pending: Option<Item>,
+    /// Per post handed on (by a hash of its id): hashes of the rows it was made of.
+    seen: HashMap<u64, Vec<u64>>,
+}
+
+fn id_hash(it: &Item) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    (it.platform.as_str(), &it.platform_id).hash(&mut h);
+    h.finish()
+}
+
+fn row_hash(it: &Item) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    it.time.hash(&mut h);
+    it.text.hash(&mut h);
+    for u in &it.urls {
+        (&u.raw, u.source.as_str()).hash(&mut h);
+    }
+    (&it.hashtags, &it.images).hash(&mut h);
+    h.finish()
+}
+
+impl Rows {
+    fn new() -> Rows {
+        Rows {
+            pending: None,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn item(&mut self, it: Item, ctx: &FileContext<'_>, sink: &mut dyn FnMut(Event)) {
+        let (id, row) = (id_hash(&it), row_hash(&it));
+        if let Some(p) = &mut self.pending
+            && p.platform == it.platform
+            && p.platform_id == it.platform_id
+        {
+            merge(p, it);
+            if let Some(rows) = self.seen.get_mut(&id) {
+                rows.push(row);
+            }
+            return;
+        }
+        if let Some(rows) = self.seen.get(&id)
+            && !rows.contains(&row)
+        {
+            sink(warning(
+                ctx,
+                it.provenance.locator,
+                "rows of one post apart",
+                format!(
+                    "post {}: only adjacent rows of a post are merged; this row's links, \
+                     hashtags and images are not added",
+                    it.platform_id
+                ),
+            ));
+        }
+        if self.seen.len() < REMEMBERED_POSTS {
+            self.seen.entry(id).or_default().push(row);
+        }
+        if let Some(done) = self.pending.replace(it) {
+            sink(Event::Item(Box::new(done)));
+        }
+    }
+
+    fn finish(self, sink: &mut dyn FnMut(Event)) {
+        if let Some(done) = self.pending {
+            sink(Event::Item(Box::new(done)));
+        }
+    }
+}
+
+/// Unites a later row's objects into the post's item.
+fn merge(into: &mut Item, row: Item) {
+    for u in row.urls {
+        if !into
+            .urls
+            .iter()
+            .any(|x| x.raw == u.raw && x.source == u.source)
+        {
+            into.urls.push(u);
+        }
+    }
+    for (to, from) in [
+        (&mut into.hashtags, row.hashtags),
+        (&mut into.images, row.images),
+    ] {
+        for v in from {
+            if !to.contains(&v) {
+                to.push(v);
+            }
+        }
+    }
+    if into.text.is_empty() {
+        into.text = row.text;
+    }
+}
+
+/// Runs `read` with a sink that merges adjacent rows of one post ([`Rows`]).
+fn merging_rows(
+    ctx: &FileContext<'_>,
+    sink: &mut dyn FnMut(Event),
+    read: impl FnOnce(&mut dyn FnMut(Event)) -> Result<(), FileError>,
+) -> Result<(), FileError> {
+    let mut rows = Rows::new();
+    let res = read(&mut |e| match e {
+        Event::Item(it) => rows.item(*it, ctx, sink),
+        other => sink(other),
+    });
+    rows.finish(sink);
+    res
+}
+
 fn import_csv(
     input: &mut dyn BufRead,
     ctx: &FileContext<'_>,
@@ -234,8 +440,8 @@ fn import_csv(
     sink: &mut dyn FnMut(Event),
 ) -> Result<(), FileError> {
     let map = &ctx.options.column_map;
-    let setup = |h: &Header| -> Result<[Option<usize>; 13], String> {
-        let mut cols = [None; 13];
+    let setup = |h: &Header| -> Result<[Option<usize>; GUESSES.len()], String> {
+        let mut cols = [None; GUESSES.len()];
         for (f, col) in cols.iter_mut().enumerate() {
             let cands = candidates(map, f);
             *col = cands.iter().find_map(|c| h.find(c));
@@ -246,26 +452,33 @@ fn import_csv(
         Ok(cols)
     };
     let mut zone_note = ZoneNote::default();
-    let res = read_csv(input, ctx, delimiter, setup, sink, |cols, row| {
-        let get = |f: usize| row.get(cols[f]).map(str::to_string);
-        let list = |f: usize| row.get(cols[f]).map(split_list).unwrap_or_default();
-        let fields = Fields {
-            id: get(F_ID),
-            has_id: cols[F_ID].is_some(),
-            actor_id: get(F_ACTOR),
-            handle: get(F_HANDLE),
-            name: get(F_NAME),
-            time: get(F_TIME),
-            text: cols[F_TEXT].map(|i| row.raw(i).to_string()),
-            urls: list(F_URLS),
-            hashtags: list(F_HASHTAGS),
-            repost_of: get(F_REPOST),
-            reply_to: get(F_REPLY),
-            quote_of: get(F_QUOTE),
-            platform: get(F_PLATFORM),
-            lang: get(F_LANG),
-        };
-        build(fields, ctx, row.line, &mut zone_note)
+    let res = merging_rows(ctx, sink, |sink| {
+        read_csv(input, ctx, delimiter, setup, sink, |cols, row| {
+            // `NA` is how R (and the data sets written with it) leaves a cell empty.
+            let cell = |f: usize| row.get(cols[f]).filter(|v| *v != "NA");
+            let get = |f: usize| cell(f).map(str::to_string);
+            let list = |f: usize| cell(f).map(split_list).unwrap_or_default();
+            let fields = Fields {
+                id: get(F_ID),
+                has_id: cols[F_ID].is_some(),
+                actor_id: get(F_ACTOR),
+                handle: get(F_HANDLE),
+                name: get(F_NAME),
+                time: get(F_TIME),
+                text: cols[F_TEXT].map(|i| row.raw(i).to_string()),
+                has_text: cols[F_TEXT].is_some(),
+                urls: list(F_URLS),
+                hashtags: list(F_HASHTAGS),
+                domains: list(F_DOMAINS),
+                images: list(F_IMAGES),
+                repost_of: get(F_REPOST),
+                reply_to: get(F_REPLY),
+                quote_of: get(F_QUOTE),
+                platform: get(F_PLATFORM),
+                lang: get(F_LANG),
+            };
+            build(fields, ctx, row.line, &mut zone_note)
+        })
     });
     zone_note.emit(ctx, sink);
     res
@@ -279,26 +492,32 @@ fn import_jsonl(
     let map = &ctx.options.column_map;
     let cands: Vec<Vec<String>> = (0..GUESSES.len()).map(|f| candidates(map, f)).collect();
     let mut zone_note = ZoneNote::default();
-    let res = for_each_json_line(input, ctx, sink, |v, line| {
-        let find = |f: usize| cands[f].iter().find_map(|c| json_path(v, c));
-        let get = |f: usize| find(f).and_then(json_scalar);
-        let fields = Fields {
-            id: get(F_ID),
-            has_id: find(F_ID).is_some(),
-            actor_id: get(F_ACTOR),
-            handle: get(F_HANDLE),
-            name: get(F_NAME),
-            time: get(F_TIME),
-            text: find(F_TEXT).map(|t| json_scalar(t).unwrap_or_default()),
-            urls: find(F_URLS).map(json_list).unwrap_or_default(),
-            hashtags: find(F_HASHTAGS).map(json_list).unwrap_or_default(),
-            repost_of: get(F_REPOST),
-            reply_to: get(F_REPLY),
-            quote_of: get(F_QUOTE),
-            platform: get(F_PLATFORM),
-            lang: get(F_LANG),
-        };
-        build(fields, ctx, line, &mut zone_note)
+    let res = merging_rows(ctx, sink, |sink| {
+        for_each_json_line(input, ctx, sink, |v, line| {
+            let find = |f: usize| cands[f].iter().find_map(|c| json_path(v, c));
+            let get = |f: usize| find(f).and_then(json_scalar);
+            let fields = Fields {
+                id: get(F_ID),
+                has_id: find(F_ID).is_some(),
+                actor_id: get(F_ACTOR),
+                handle: get(F_HANDLE),
+                name: get(F_NAME),
+                time: get(F_TIME),
+                text: find(F_TEXT).map(|t| json_scalar(t).unwrap_or_default()),
+                // Lines differ in their keys: only a mapped text key is required.
+                has_text: map.fields.contains_key(GUESSES[F_TEXT].0),
+                urls: find(F_URLS).map(json_list).unwrap_or_default(),
+                hashtags: find(F_HASHTAGS).map(json_list).unwrap_or_default(),
+                domains: find(F_DOMAINS).map(json_list).unwrap_or_default(),
+                images: find(F_IMAGES).map(json_list).unwrap_or_default(),
+                repost_of: get(F_REPOST),
+                reply_to: get(F_REPLY),
+                quote_of: get(F_QUOTE),
+                platform: get(F_PLATFORM),
+                lang: get(F_LANG),
+            };
+            build(fields, ctx, line, &mut zone_note)
+        })
     });
     zone_note.emit(ctx, sink);
     res

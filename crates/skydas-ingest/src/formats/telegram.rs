@@ -19,12 +19,15 @@
 //! - Forwards are `Forward` items with `repost_of` = `from:{forwarded_from_id}` or, in older
 //!   exports without it, `from:name:{forwarded_from}`. Replies set `reply_to` =
 //!   `{chat_id}/{reply_to_message_id}`.
-//! - `service` messages (joins, pins, …) are skipped silently. Media fields (`photo`, `file`,
-//!   …) are not read, so the placeholder text of skipped media never reaches `text`.
+//! - `service` messages (joins, pins, …) are skipped silently. A message's `photo` is read from
+//!   the export folder and kept as its perceptual hash ([`crate::photo`]) for co-image; other
+//!   media fields are not read, and the placeholder text of media that were not exported never
+//!   reaches `text`. A photo path that leaves the export folder is refused.
 //! - Locators are `Record(i)`: the index of the message among all `messages` arrays of the file.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::{Component, Path};
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -345,6 +348,9 @@ struct Message<'a> {
     text: Option<Text<'a>>,
     #[serde(default, borrow)]
     text_entities: Option<Vec<Entity<'a>>>,
+    /// The photo's path in the export folder, or a placeholder when media were not exported.
+    #[serde(default, borrow)]
+    photo: Option<Cow<'a, str>>,
 }
 
 /// One formatting entity: `{"type": "link", "text": "...", "href": "..."}`.
@@ -612,7 +618,28 @@ fn convert(
         item.repost_of = Some(f);
         item.kind = ItemKind::Forward;
     }
+    if let Some(photo) = msg.photo.as_deref() {
+        photo_hash(&mut item, photo, ctx, &mut notes);
+    }
     Ok(Some((item, notes)))
+}
+
+/// The perceptual hash of a message's photo, from the file beside the export (`photos/…`);
+/// a photo that was not exported, or cannot be read, is said once per chat.
+fn photo_hash(item: &mut Item, photo: &str, ctx: &FileContext<'_>, notes: &mut Notes) {
+    if !ctx.options.image_hashes || photo.starts_with('(') {
+        return;
+    }
+    let rel = Path::new(photo);
+    if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir)) {
+        notes.push(("photo outside the export", photo.chars().take(120).collect()));
+        return;
+    }
+    let path = ctx.path.parent().unwrap_or(Path::new("")).join(rel);
+    match crate::photo::dhash_file(&path) {
+        Ok(h) => item.images.push(h),
+        Err(e) => notes.push(("photo not hashed", format!("{photo}: {e}"))),
+    }
 }
 
 #[cfg(test)]
@@ -635,6 +662,60 @@ mod tests {
             Event::Warning(w) => errs.push(format!("warning: {w}")),
         });
         (items, errs, res.err().map(|e| e.to_string()))
+    }
+
+    #[test]
+    fn photos_are_hashed_from_the_export_folder_and_unreadable_ones_said_once() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram");
+        let json = chat(
+            "public_channel",
+            r#"{"id":1,"type":"message","date_unixtime":"1700000000","text":"a","photo":"photos/photo_1.jpg"},
+               {"id":2,"type":"message","date_unixtime":"1700000001","text":"b","photo":"photos/photo_1_small_q40.jpg"},
+               {"id":3,"type":"message","date_unixtime":"1700000002","text":"c","photo":"photos/missing.jpg"},
+               {"id":4,"type":"message","date_unixtime":"1700000003","text":"d","photo":"photos/missing2.jpg"},
+               {"id":5,"type":"message","date_unixtime":"1700000004","text":"e","photo":"../../../Cargo.toml"},
+               {"id":6,"type":"message","date_unixtime":"1700000005","text":"f","photo":"(File not included. Change data exporting settings to download.)"}"#,
+        );
+        let opts = ImportOptions::default();
+        let path = dir.join("result.json");
+        let ctx = FileContext {
+            path: &path,
+            sha256: "ab",
+            options: &opts,
+            file_time: None,
+        };
+        let (mut items, mut warns) = (Vec::new(), Vec::new());
+        Telegram
+            .import(&mut json.as_bytes(), &ctx, &mut |ev| match ev {
+                Event::Item(i) => items.push(*i),
+                Event::Warning(w) => warns.push(w.reason.clone()),
+                Event::Error(e) => panic!("{e}"),
+            })
+            .unwrap();
+        assert_eq!(items.len(), 6, "a photo never costs its message");
+        let bits = |i: usize| {
+            u64::from_str_radix(items[i].images[0].strip_prefix("dhash:").unwrap(), 16).unwrap()
+        };
+        assert!((bits(0) ^ bits(1)).count_ones() <= 6);
+        assert!(items[2..].iter().all(|i| i.images.is_empty()));
+        assert_eq!(warns, ["photo not hashed", "photo outside the export"]);
+        let off = ImportOptions {
+            image_hashes: false,
+            ..ImportOptions::default()
+        };
+        let ctx = FileContext {
+            options: &off,
+            ..ctx
+        };
+        let mut n = 0;
+        Telegram
+            .import(&mut json.as_bytes(), &ctx, &mut |ev| {
+                if let Event::Item(i) = ev {
+                    n += i.images.len();
+                }
+            })
+            .unwrap();
+        assert_eq!(n, 0);
     }
 
     fn chat(kind: &str, messages: &str) -> String {

@@ -14,7 +14,7 @@
 //! - The actor is the author from `includes.users` or the inlined `author` (platform id =
 //!   author id, handle = username, followers from `public_metrics.followers_count`).
 //! - URLs come from `entities.urls`: `raw` = the t.co `url`, `expanded` = `unwound_url` or
-//!   `expanded_url`.
+//!   `expanded_url`, and `expanded_url` a redirect hop when it differs from `unwound_url`.
 //! - A retweet is a `Repost` with `repost_of` = the original id. Its text is cut short by the
 //!   API, so when the original is at hand its full text replaces it, and the original's URLs,
 //!   hashtags and mentions are added to the retweet's own.
@@ -473,9 +473,15 @@ fn add_entities(item: &mut Item, e: Option<&Entities<'_>>) {
         if item.urls.iter().any(|x| x.raw == raw) {
             continue;
         }
+        // `expanded_url` is a hop when the API unwound the link further (a redirector).
+        let hop = u
+            .expanded_url
+            .as_deref()
+            .filter(|h| !h.is_empty() && Some(*h) != expanded && *h != raw);
         item.urls.push(ItemUrl {
             raw: raw.to_string(),
             expanded: expanded.map(str::to_string),
+            hops: hop.map(str::to_string).into_iter().collect(),
             source: UrlSource::Entity,
             ..ItemUrl::default()
         });
@@ -696,6 +702,12 @@ mod tests {
             Some("https://lrt.lt/a"),
             "unwound_url wins"
         );
+        assert_eq!(
+            q.urls[0].hops,
+            ["https://bit.ly/a"],
+            "the redirector is kept"
+        );
+        assert!(rt.urls[0].hops.is_empty());
         assert_eq!(q.provenance.locator, Locator::Record(1));
     }
 

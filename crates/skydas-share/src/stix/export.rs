@@ -198,6 +198,14 @@ fn relationship(b: &mut Builder, ctx: &Ctx, src: &str, ty: &str, dst: &str, tlp:
     b.add(obj, tlp)
 }
 
+/// A noun with its first letter in upper case.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// Adds every object of one released finding.
 fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp) {
     let spec = kinds.get(f.kind.as_str());
@@ -295,9 +303,11 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
         ShareAs::Domain => {
             if let Some(d) = domain {
                 let d = domain_value(d);
-                let mut desc = format!("{} Lookalike of {}", f.summary.trim(), {
-                    f.impersonates.as_deref().unwrap_or("a protected domain")
-                });
+                // A lookalike names what it imitates; a known domain is its own reason.
+                let mut desc = match f.impersonates.as_deref() {
+                    Some(i) => format!("{} Lookalike of {i}", f.summary.trim()),
+                    None => f.summary.trim().trim_end_matches('.').to_string(),
+                };
                 if !f.techniques.is_empty() {
                     desc.push_str(&format!(" ({})", f.techniques.join(", ")));
                 }
@@ -309,7 +319,10 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
                     "created": ctx.now,
                     "modified": ctx.now,
                     "created_by_ref": ctx.org_id,
-                    "name": format!("Lookalike domain {d}"),
+                    "name": match (f.impersonates.is_some(), spec) {
+                        (false, Some(k)) => format!("{} {d}", capitalised(k.noun)),
+                        _ => format!("Lookalike domain {d}"),
+                    },
                     "description": desc,
                     "indicator_types": ["malicious-activity"],
                     "pattern": format!("[domain-name:value = '{}']", pattern_escape(&d)),

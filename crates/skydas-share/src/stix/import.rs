@@ -24,6 +24,8 @@ pub struct Imported {
     /// Domains from `domain-name` SCOs and `[domain-name:value = '…']` indicator patterns, with
     /// the most restrictive marking they came with; de-duplicated, lowercase.
     pub domains: Vec<(String, Tlp)>,
+    /// URLs from `url` SCOs and `[url:value = '…']` patterns, as given, de-duplicated.
+    pub urls: Vec<(String, Tlp)>,
     pub actors: Vec<ImportedActor>,
     /// Every object with a type and an id, with its marking, for storage as partner intelligence.
     pub objects: Vec<(Value, Tlp)>,
@@ -48,10 +50,16 @@ pub enum ImportError {
 
 /// Domains in a STIX pattern's `domain-name:value = '…'` comparisons.
 pub(super) fn pattern_domains(p: &str) -> Vec<String> {
+    pattern_values(p, "domain-name:value")
+}
+
+/// The string values a STIX pattern compares `path` (`url:value`,
+/// `user-account:account_login`) with `=`.
+pub(super) fn pattern_values(p: &str, path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = p;
-    while let Some(i) = rest.find("domain-name:value") {
-        rest = &rest[i + "domain-name:value".len()..];
+    while let Some(i) = rest.find(path) {
+        rest = &rest[i + path.len()..];
         let r = rest.trim_start();
         let Some(r) = r.strip_prefix('=') else {
             continue;
@@ -110,6 +118,7 @@ pub fn import_bundle(v: &Value) -> Result<Imported, ImportError> {
     }
     let mut out = Imported::default();
     let mut domains: BTreeMap<String, Tlp> = BTreeMap::new();
+    let mut urls: BTreeMap<String, Tlp> = BTreeMap::new();
     for o in objects {
         let (Some(ty), Some(_)) = (
             o.get("type").and_then(Value::as_str),
@@ -139,14 +148,32 @@ pub fn import_bundle(v: &Value) -> Result<Imported, ImportError> {
         };
         let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
         let mut found = Vec::new();
+        let mut found_urls = Vec::new();
         match ty {
             "domain-name" => found.extend(s("value")),
+            "url" => found_urls.extend(s("value")),
             "indicator" if o.get("pattern_type").and_then(Value::as_str) == Some("stix") => {
-                found.extend(
-                    s("pattern")
-                        .map(|p| pattern_domains(&p))
-                        .unwrap_or_default(),
-                );
+                let p = s("pattern").unwrap_or_default();
+                found.extend(pattern_domains(&p));
+                found_urls.extend(pattern_values(&p, "url:value"));
+                for login in pattern_values(&p, "user-account:account_login") {
+                    out.actors.push(ImportedActor {
+                        account_type: None,
+                        user_id: None,
+                        account_login: Some(login),
+                        display_name: s("name"),
+                        tlp,
+                    });
+                }
+                for id in pattern_values(&p, "user-account:user_id") {
+                    out.actors.push(ImportedActor {
+                        account_type: None,
+                        user_id: Some(id),
+                        account_login: None,
+                        display_name: s("name"),
+                        tlp,
+                    });
+                }
             }
             "user-account" => out.actors.push(ImportedActor {
                 account_type: s("account_type"),
@@ -161,8 +188,17 @@ pub fn import_bundle(v: &Value) -> Result<Imported, ImportError> {
             let e = domains.entry(d).or_insert(tlp);
             *e = merge(*e, tlp);
         }
+        for u in found_urls
+            .into_iter()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty() && u.len() <= 8192)
+        {
+            let e = urls.entry(u).or_insert(tlp);
+            *e = merge(*e, tlp);
+        }
         out.objects.push((o.clone(), tlp));
     }
     out.domains = domains.into_iter().collect();
+    out.urls = urls.into_iter().collect();
     Ok(out)
 }

@@ -25,7 +25,7 @@
 
 mod check;
 mod export;
-mod import;
+pub(crate) mod import;
 
 pub use check::{check_bundle, check_bundle_for};
 pub(crate) use export::explain;

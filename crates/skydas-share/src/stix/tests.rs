@@ -55,6 +55,7 @@ fn base(id: &str, kind: FindingKind) -> Finding {
         domain: None,
         impersonates: None,
         techniques: vec![],
+        tlp: None,
         detector: kind.as_str().to_string(),
         detector_version: "1".into(),
         params: json!({}),
@@ -89,6 +90,7 @@ pub(crate) fn coordination(id: &str) -> Finding {
     ];
     f.signals = BTreeMap::from([("co-link".to_owned(), 3)]);
     f.edges = vec![EdgeEvidence {
+        acts: None,
         a: "1001".into(),
         b: "1002".into(),
         weight: 2.5,

@@ -331,6 +331,7 @@ fn watch(kind: &str, value: &str, org: &str) -> WatchItem {
         source: "file:x.json".into(),
         source_org: org.into(),
         added_at: 1,
+        platform: None,
     }
 }
 
@@ -356,7 +357,7 @@ pub fn partner_intel_and_watch_items(make: MakeSharing<'_>) {
 
     // All or none.
     let bad_watch = [
-        w("url", "x"),
+        w("ip", "x"),
         w("domain", ""),
         WatchItem {
             tlp: "purple".into(),
@@ -464,4 +465,21 @@ pub fn partner_intel_and_watch_items(make: MakeSharing<'_>) {
         ]
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
     );
+
+    // Indicator lists name URLs too, and accounts on one platform.
+    let url = watch("url", "https://t.me/rybar", "lists");
+    let on_tg = WatchItem {
+        platform: Some("telegram".into()),
+        ..watch("actor", "@rybar", "lists")
+    };
+    sh.add_partner_intel(&[], &[url.clone(), on_tg.clone()])
+        .unwrap();
+    let lists: Vec<WatchItem> = sh
+        .watch_items()
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.source_org == "lists")
+        .collect();
+    assert_eq!(lists, [on_tg.clone(), url]);
+    assert_eq!(sh.watch_for_actor("-100", Some("Rybar")).unwrap(), [on_tg]);
 }

@@ -271,12 +271,13 @@ fn migration_5_scopes_feed_ids_to_their_site_and_adds_meta() {
     // Back to a version-4 store as an older release left it.
     s.conn
         .execute_batch(
-            "DELETE FROM schema_migrations WHERE version = 5; ALTER TABLE items DROP COLUMN meta;",
+            "DELETE FROM schema_migrations WHERE version >= 5; ALTER TABLE items DROP COLUMN meta; \
+             ALTER TABLE findings DROP COLUMN tlp_floor;",
         )
         .unwrap();
     drop(s);
     let s = open(dir.path());
-    assert_eq!(s.schema_version().unwrap(), 5);
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as u32);
     assert!(s.item(Platform::Web, "guid-1").unwrap().is_none());
     let moved = s
         .item(Platform::Web, "site.example#guid-1")

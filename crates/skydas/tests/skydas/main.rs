@@ -2,6 +2,8 @@
 //! services where a test needs them (PostgreSQL and NATS JetStream on 127.0.0.1).
 
 mod cli;
+mod indicators;
+mod real_data;
 mod scale;
 mod share;
 mod snapshots;
