@@ -349,7 +349,7 @@ impl QActs {
     }
 
     /// Quantises `x` (`[rows, nin]`) as the engine's `quantize_acts`:
-    /// `d = amax·(1/127)`, `a = clamp(round_half_even(x·127/amax), −128, 127)`.
+    /// `d = amax·(1/127)`, `a = clamp(round_half_even(x·127/amax), −127, 127)`.
     fn quantize(&mut self, x: &[f32], nin: usize) {
         self.rows = x.len() / nin;
         self.blocks_per_row = nin / QK;
@@ -377,53 +377,92 @@ fn quantize_block(x: &[f32]) -> ([i16; QK], f32) {
     let inv = if d > 0.0 { 127.0 / amax } else { 0.0 };
     let mut q = [0i16; QK];
     for (o, &v) in q.iter_mut().zip(x) {
-        let r = ((v * inv + ROUND) - ROUND).clamp(-128.0, 127.0);
+        // The engine clamps to -128..=127, but |v·inv| ≤ 127 (up to rounding) so -128 never
+        // occurs; clamping at -127 changes nothing and bounds the block sums of `matmul`.
+        let r = ((v * inv + ROUND) - ROUND).clamp(-127.0, 127.0);
         *o = r as i16;
     }
     (q, d)
 }
 
-/// Reusable buffers of the matrix product: one group of weight rows widened to `i16`.
+/// Reusable buffers of the matrix product.
 #[derive(Debug, Default)]
 struct Scratch {
+    /// One block column of [`GROUP`] weight rows, widened and transposed: `col[j][r]`.
+    col: Vec<[i16; GROUP]>,
+    /// Fallback path: one group of weight rows widened to `i16`.
     w: Vec<[i16; QK]>,
-    d: Vec<f32>,
 }
 
-/// Weight rows widened together; each activation block is loaded once for all of them.
-const ROWS: usize = 4;
+/// Output features computed together on the main path: one `i16` lane per feature, so the
+/// inner loop is a multiply-add across 64 lanes that LLVM vectorises with plain SSE2.
+const GROUP: usize = 64;
 
 /// `out[t, o] = bias[o] + Σ_b d_w[o,b]·d_a[t,b]·Σ_j (q[o,b,j] − 8)·a[t,b,j]`.
+///
+/// The block sums are exact. They are formed in `i16` lanes: `|q − 8| ≤ 8` and the
+/// activation codes are within ±127 (see [`quantize_block`]), so a sum of 32 products is at
+/// most 32·8·127 = 32 512 in magnitude and cannot overflow.
 fn matmul(lin: &Linear, acts: &QActs, out: &mut [f32], scratch: &mut Scratch) {
     let w = &lin.w;
     let nb = w.blocks_per_row();
     let nout = w.rows;
+    let rows = acts.rows;
     debug_assert_eq!(acts.blocks_per_row, nb);
-    debug_assert_eq!(out.len(), acts.rows * nout);
-    scratch.w.resize(ROWS * nb, [0; QK]);
-    scratch.d.resize(ROWS * nb, 0.0);
-    for o0 in (0..nout).step_by(ROWS) {
-        let group = ROWS.min(nout - o0);
-        for r in 0..group {
-            let src = (o0 + r) * nb..(o0 + r + 1) * nb;
-            let dst = r * nb..(r + 1) * nb;
-            for (wide, codes) in scratch.w[dst.clone()].iter_mut().zip(&w.codes[src.clone()]) {
-                *wide = widen(codes);
+    debug_assert_eq!(out.len(), rows * nout);
+    for o in out.chunks_exact_mut(nout) {
+        o.copy_from_slice(&lin.b);
+    }
+    let grouped = nout - nout % GROUP;
+    scratch.col.resize(QK, [0; GROUP]);
+    let col: &mut [[i16; GROUP]; QK] = (&mut scratch.col[..QK])
+        .try_into()
+        .expect("resized to QK just above");
+    let mut scales = [0f32; GROUP];
+    for o0 in (0..grouped).step_by(GROUP) {
+        for b in 0..nb {
+            for r in 0..GROUP {
+                let k = (o0 + r) * nb + b;
+                let codes = &w.codes[k];
+                for j in 0..16 {
+                    col[j][r] = i16::from(codes[j] & 0x0F) - 8;
+                    col[j + 16][r] = i16::from(codes[j] >> 4) - 8;
+                }
+                scales[r] = w.scales[k];
             }
-            scratch.d[dst].copy_from_slice(&w.scales[src]);
+            for t in 0..rows {
+                let a = &acts.q[t * nb + b];
+                let da = acts.d[t * nb + b];
+                let mut s = [0i16; GROUP];
+                for (&aj, wj) in a.iter().zip(col.iter()) {
+                    for r in 0..GROUP {
+                        s[r] = s[r].wrapping_add(wj[r].wrapping_mul(aj));
+                    }
+                }
+                let o: &mut [f32; GROUP] = (&mut out[t * nout + o0..t * nout + o0 + GROUP])
+                    .try_into()
+                    .expect("a slice of GROUP values");
+                for r in 0..GROUP {
+                    o[r] += f32::from(s[r]) * (scales[r] * da);
+                }
+            }
         }
-        for t in 0..acts.rows {
+    }
+    // The rows left over when the output size is not a multiple of GROUP (small test models).
+    scratch.w.resize(nb, [0; QK]);
+    for o in grouped..nout {
+        for (wide, codes) in scratch.w.iter_mut().zip(&w.codes[o * nb..(o + 1) * nb]) {
+            *wide = widen(codes);
+        }
+        let dw = &w.scales[o * nb..(o + 1) * nb];
+        for t in 0..rows {
             let a = &acts.q[t * nb..(t + 1) * nb];
             let da = &acts.d[t * nb..(t + 1) * nb];
-            for r in 0..group {
-                let wr = &scratch.w[r * nb..(r + 1) * nb];
-                let dw = &scratch.d[r * nb..(r + 1) * nb];
-                let mut acc = 0f32;
-                for b in 0..nb {
-                    acc += dot32(&wr[b], &a[b]) as f32 * (dw[b] * da[b]);
-                }
-                out[t * nout + o0 + r] = lin.b[o0 + r] + acc;
+            let mut acc = 0f32;
+            for b in 0..nb {
+                acc += dot32(&scratch.w[b], &a[b]) as f32 * (dw[b] * da[b]);
             }
+            out[t * nout + o] += acc;
         }
     }
 }
@@ -506,8 +545,9 @@ mod tests {
 
     #[test]
     fn integer_matmul_equals_the_dequantised_product_of_the_quantised_input() {
-        // 5 outputs x 64 inputs, codes and scales chosen by a small generator.
-        let (rows, cols) = (5, 64);
+        // 69 outputs (one group of 64 and 5 on the fallback path) x 64 inputs, codes and
+        // scales chosen by a small generator.
+        let (rows, cols) = (69, 64);
         let nb = cols / QK;
         let mut seed = 12345u32;
         let mut next = || {
