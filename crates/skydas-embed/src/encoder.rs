@@ -14,11 +14,61 @@
 
 use crate::format::{FormatError, ModelFile, Q4Matrix, QK};
 
-/// A `Q4_0` weight `[out, in]` and its `f32` bias.
+/// A `Q4_0` weight `[out, in]` and its `f32` bias, re-laid once at load for the matrix
+/// product and still 4-bit: output features in groups of [`GROUP`], and for each group,
+/// block and weight index `j` the 64 features' codes in 32 bytes (feature `k` in the low
+/// nibble of byte `k`, feature `k + 32` in the high nibble), so that widening a block column
+/// is a plain vector loop. Features past the last whole group keep the file's row layout.
 #[derive(Debug, Clone)]
 struct Linear {
-    w: Q4Matrix,
+    rows: usize,
+    blocks_per_row: usize,
+    /// `[group][block][j]`: 32 bytes of codes.
+    codes: Vec<[u8; GROUP / 2]>,
+    /// `[group][block]`: the features' block scales.
+    scales: Vec<[f32; GROUP]>,
+    /// The rows after the last whole group, in file layout.
+    tail: Q4Matrix,
     b: Vec<f32>,
+}
+
+impl Linear {
+    fn new(w: &Q4Matrix, b: Vec<f32>) -> Linear {
+        let nb = w.blocks_per_row();
+        let groups = w.rows / GROUP;
+        let code = |row: usize, blk: usize, j: usize| {
+            let c = w.codes[row * nb + blk];
+            if j < 16 { c[j] & 0x0F } else { c[j - 16] >> 4 }
+        };
+        let mut codes = Vec::with_capacity(groups * nb * QK);
+        let mut scales = Vec::with_capacity(groups * nb);
+        for g in 0..groups {
+            for blk in 0..nb {
+                for j in 0..QK {
+                    codes.push(std::array::from_fn(|k| {
+                        code(g * GROUP + k, blk, j) | (code(g * GROUP + k + GROUP / 2, blk, j) << 4)
+                    }));
+                }
+                scales.push(std::array::from_fn(|k| {
+                    w.scales[(g * GROUP + k) * nb + blk]
+                }));
+            }
+        }
+        let first = groups * GROUP * nb;
+        Linear {
+            rows: w.rows,
+            blocks_per_row: nb,
+            codes,
+            scales,
+            tail: Q4Matrix {
+                rows: w.rows - groups * GROUP,
+                cols: w.cols,
+                scales: w.scales[first..].to_vec(),
+                codes: w.codes[first..].to_vec(),
+            },
+            b,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -56,22 +106,25 @@ impl Encoder {
         let h = &file.header;
         let (hd, ff) = (h.hidden, h.ffn);
         let linear = |name: &str, rows: usize, cols: usize| -> Result<Linear, FormatError> {
-            Ok(Linear {
-                w: file.q4_tensor(&format!("{name}.w"), rows, cols)?,
-                b: file.f32_tensor(&format!("{name}.b"), rows)?,
-            })
+            Ok(Linear::new(
+                &file.q4_tensor(&format!("{name}.w"), rows, cols)?,
+                file.f32_tensor(&format!("{name}.b"), rows)?,
+            ))
+        };
+        let raw = |name: &str, rows: usize, cols: usize| {
+            Ok::<_, FormatError>((
+                file.q4_tensor(&format!("{name}.w"), rows, cols)?,
+                file.f32_tensor(&format!("{name}.b"), rows)?,
+            ))
         };
         let vec = |name: &str, n: usize| file.f32_tensor(name, n);
         let mut layers = Vec::with_capacity(h.layers);
         for l in 0..h.layers {
             let p = format!("l{l}.");
-            let q = linear(&format!("{p}q"), hd, hd)?;
-            let k = linear(&format!("{p}k"), hd, hd)?;
-            let v = linear(&format!("{p}v"), hd, hd)?;
-            let qkv = Linear {
-                w: Q4Matrix::stack(&[q.w, k.w, v.w]),
-                b: [q.b, k.b, v.b].concat(),
-            };
+            let (qw, qb) = raw(&format!("{p}q"), hd, hd)?;
+            let (kw, kb) = raw(&format!("{p}k"), hd, hd)?;
+            let (vw, vb) = raw(&format!("{p}v"), hd, hd)?;
+            let qkv = Linear::new(&Q4Matrix::stack(&[qw, kw, vw]), [qb, kb, vb].concat());
             layers.push(Layer {
                 qkv,
                 ao: linear(&format!("{p}ao"), hd, hd)?,
@@ -386,12 +439,21 @@ fn quantize_block(x: &[f32]) -> ([i16; QK], f32) {
 }
 
 /// Reusable buffers of the matrix product.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Scratch {
     /// One block column of [`GROUP`] weight rows, widened and transposed: `col[j][r]`.
-    col: Vec<[i16; GROUP]>,
-    /// Fallback path: one group of weight rows widened to `i16`.
+    col: Box<[[i16; GROUP]; QK]>,
+    /// Fallback path: one row of weights widened to `i16`.
     w: Vec<[i16; QK]>,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            col: Box::new([[0; GROUP]; QK]),
+            w: Vec::new(),
+        }
+    }
 }
 
 /// Output features computed together on the main path: one `i16` lane per feature, so the
@@ -404,57 +466,50 @@ const GROUP: usize = 64;
 /// activation codes are within ±127 (see [`quantize_block`]), so a sum of 32 products is at
 /// most 32·8·127 = 32 512 in magnitude and cannot overflow.
 fn matmul(lin: &Linear, acts: &QActs, out: &mut [f32], scratch: &mut Scratch) {
-    let w = &lin.w;
-    let nb = w.blocks_per_row();
-    let nout = w.rows;
+    let nb = lin.blocks_per_row;
+    let nout = lin.rows;
     let rows = acts.rows;
     debug_assert_eq!(acts.blocks_per_row, nb);
     debug_assert_eq!(out.len(), rows * nout);
     for o in out.chunks_exact_mut(nout) {
         o.copy_from_slice(&lin.b);
     }
-    let grouped = nout - nout % GROUP;
-    scratch.col.resize(QK, [0; GROUP]);
-    let col: &mut [[i16; GROUP]; QK] = (&mut scratch.col[..QK])
-        .try_into()
-        .expect("resized to QK just above");
-    let mut scales = [0f32; GROUP];
-    for o0 in (0..grouped).step_by(GROUP) {
-        for b in 0..nb {
-            for r in 0..GROUP {
-                let k = (o0 + r) * nb + b;
-                let codes = &w.codes[k];
-                for j in 0..16 {
-                    col[j][r] = i16::from(codes[j] & 0x0F) - 8;
-                    col[j + 16][r] = i16::from(codes[j] >> 4) - 8;
-                }
-                scales[r] = w.scales[k];
+    let col = &mut *scratch.col;
+    let columns = lin.codes.chunks_exact(QK).zip(&lin.scales);
+    for (gb, (codes, scales)) in columns.enumerate() {
+        let (o0, b) = ((gb / nb) * GROUP, gb % nb);
+        // Widen this block column once; every token reuses it.
+        for (wide, packed) in col.iter_mut().zip(codes) {
+            let (lo, hi) = wide.split_at_mut(GROUP / 2);
+            for ((l, h), &p) in lo.iter_mut().zip(hi.iter_mut()).zip(packed) {
+                *l = i16::from(p & 0x0F) - 8;
+                *h = i16::from(p >> 4) - 8;
             }
-            for t in 0..rows {
-                let a = &acts.q[t * nb + b];
-                let da = acts.d[t * nb + b];
-                let mut s = [0i16; GROUP];
-                for (&aj, wj) in a.iter().zip(col.iter()) {
-                    for r in 0..GROUP {
-                        s[r] = s[r].wrapping_add(wj[r].wrapping_mul(aj));
-                    }
-                }
-                let o: &mut [f32; GROUP] = (&mut out[t * nout + o0..t * nout + o0 + GROUP])
-                    .try_into()
-                    .expect("a slice of GROUP values");
+        }
+        for t in 0..rows {
+            let a = &acts.q[t * nb + b];
+            let da = acts.d[t * nb + b];
+            let mut s = [0i16; GROUP];
+            for (&aj, wj) in a.iter().zip(col.iter()) {
                 for r in 0..GROUP {
-                    o[r] += f32::from(s[r]) * (scales[r] * da);
+                    s[r] = s[r].wrapping_add(wj[r].wrapping_mul(aj));
                 }
+            }
+            let o = &mut out[t * nout + o0..t * nout + o0 + GROUP];
+            for ((o, &sr), &dw) in o.iter_mut().zip(&s).zip(scales) {
+                *o += f32::from(sr) * (dw * da);
             }
         }
     }
-    // The rows left over when the output size is not a multiple of GROUP (small test models).
+    // The rows after the last whole group (only in small test models).
+    let tail = &lin.tail;
+    let first = nout - tail.rows;
     scratch.w.resize(nb, [0; QK]);
-    for o in grouped..nout {
-        for (wide, codes) in scratch.w.iter_mut().zip(&w.codes[o * nb..(o + 1) * nb]) {
+    for r in 0..tail.rows {
+        for (wide, codes) in scratch.w.iter_mut().zip(&tail.codes[r * nb..(r + 1) * nb]) {
             *wide = widen(codes);
         }
-        let dw = &w.scales[o * nb..(o + 1) * nb];
+        let dw = &tail.scales[r * nb..(r + 1) * nb];
         for t in 0..rows {
             let a = &acts.q[t * nb..(t + 1) * nb];
             let da = &acts.d[t * nb..(t + 1) * nb];
@@ -462,7 +517,7 @@ fn matmul(lin: &Linear, acts: &QActs, out: &mut [f32], scratch: &mut Scratch) {
             for b in 0..nb {
                 acc += dot32(&scratch.w[b], &a[b]) as f32 * (dw[b] * da[b]);
             }
-            out[t * nout + o] += acc;
+            out[t * nout + first + r] += acc;
         }
     }
 }
@@ -560,15 +615,13 @@ mod tests {
         let scales: Vec<f32> = (0..rows * nb)
             .map(|_| (next() % 1000) as f32 / 4096.0 - 0.12)
             .collect();
-        let lin = Linear {
-            w: Q4Matrix {
-                rows,
-                cols,
-                scales,
-                codes,
-            },
-            b: (0..rows).map(|r| r as f32 * 0.25).collect(),
+        let w = Q4Matrix {
+            rows,
+            cols,
+            scales,
+            codes,
         };
+        let lin = Linear::new(&w, (0..rows).map(|r| r as f32 * 0.25).collect());
         let t_len = 3;
         let x: Vec<f32> = (0..t_len * cols)
             .map(|_| (next() % 2000) as f32 / 300.0 - 3.3)
@@ -580,7 +633,7 @@ mod tests {
         let mut wrow = vec![0f32; cols];
         for t in 0..t_len {
             for r in 0..rows {
-                lin.w.dequantize_row(r, &mut wrow);
+                w.dequantize_row(r, &mut wrow);
                 let mut expect = f64::from(lin.b[r]);
                 for (i, &wv) in wrow.iter().enumerate() {
                     let blk = t * nb + i / QK;
