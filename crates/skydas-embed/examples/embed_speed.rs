@@ -2,10 +2,11 @@
 //! thread and on two (rayon pools of those sizes).
 //!
 //! ```sh
-//! cargo run --release -p skydas-embed --example embed_speed [MODEL] [POSTS]
+//! cargo run --release -p skydas-embed --example embed_speed [MODEL] [POSTS | FILE]
 //! ```
 //! `MODEL` defaults to `$SKYDAS_MODEL`, then `models/e5-small-q4.bin` under the workspace;
-//! `POSTS` to 300. Each pool embeds every post three times; the best and median rates are
+//! `POSTS`, the number of synthetic posts, to 300; a `FILE` gives the posts instead, one a
+//! line. Each pool embeds every post three times; the best and median rates are
 //! printed per wall-clock second and per CPU second of the process (other work on the machine
 //! slows the first but not the second).
 
@@ -111,14 +112,28 @@ fn main() {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/e5-small-q4.bin")
         });
-    let n: usize = match args.next().map(|a| a.parse()) {
-        None => 300,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: embed_speed [MODEL] [POSTS]");
-            std::process::exit(2);
-        }
+    let posts: Vec<String> = match args.next() {
+        None => posts(300),
+        Some(a) => match a.parse::<usize>() {
+            Ok(n) if n > 0 => posts(n),
+            _ => match std::fs::read_to_string(&a) {
+                Ok(text) => text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                Err(e) => {
+                    eprintln!("{a}: {e}\nusage: embed_speed [MODEL] [POSTS | FILE]");
+                    std::process::exit(2);
+                }
+            },
+        },
     };
+    let n = posts.len();
+    if n == 0 {
+        eprintln!("no posts to embed");
+        std::process::exit(2);
+    }
     let t0 = Instant::now();
     let model = match Model::load(&path) {
         Ok(m) => m,
@@ -129,7 +144,6 @@ fn main() {
     };
     println!("model {} loaded in {:.2?}", path.display(), t0.elapsed());
 
-    let posts = posts(n);
     let refs: Vec<&str> = posts.iter().map(String::as_str).collect();
     let tokens: usize = refs.iter().map(|p| model.passage_tokens(p).len()).sum();
     let words: usize = refs.iter().map(|p| p.split_whitespace().count()).sum();

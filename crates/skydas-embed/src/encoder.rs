@@ -422,10 +422,17 @@ fn quantize_block(x: &[f32]) -> ([i16; QK], f32) {
     // 1.5·2^23: adding and subtracting it rounds to the nearest integer, ties to even, for
     // |v| < 2^22 (the default rounding mode), and it vectorises where `round_ties_even` may not.
     const ROUND: f32 = 12_582_912.0;
-    let mut amax = 0f32;
-    for &v in x {
-        amax = amax.max(v.abs());
+    // Eight running maxima, then their maximum (comparisons as the engine's: NaN is skipped).
+    let mut lanes = [0f32; 8];
+    for c in x.chunks_exact(8) {
+        for l in 0..8 {
+            let a = c[l].abs();
+            if a > lanes[l] {
+                lanes[l] = a;
+            }
+        }
     }
+    let amax = lanes.iter().fold(0f32, |m, &v| if v > m { v } else { m });
     let d = amax * (1.0 / 127.0);
     let inv = if d > 0.0 { 127.0 / amax } else { 0.0 };
     let mut q = [0i16; QK];
