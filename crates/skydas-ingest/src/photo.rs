@@ -16,9 +16,11 @@ pub const MAX_PHOTO: u64 = 32 << 20;
 /// The dHash of a JPEG.
 pub fn dhash_jpeg(bytes: &[u8]) -> Result<u64, String> {
     let mut d = jpeg_decoder::Decoder::new(bytes);
-    d.read_info().map_err(|e| format!("not a readable JPEG: {e}"))?;
+    d.read_info()
+        .map_err(|e| format!("not a readable JPEG: {e}"))?;
     // Any scale down to at least 64 × 64 keeps enough detail for a 9 × 8 grid.
-    d.scale(64, 64).map_err(|e| format!("not a readable JPEG: {e}"))?;
+    d.scale(64, 64)
+        .map_err(|e| format!("not a readable JPEG: {e}"))?;
     let pixels = d
         .decode()
         .map_err(|e| format!("not a readable JPEG: {e}"))?;

@@ -632,7 +632,10 @@ fn photo_hash(item: &mut Item, photo: &str, ctx: &FileContext<'_>, notes: &mut N
     }
     let rel = Path::new(photo);
     if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir)) {
-        notes.push(("photo outside the export", photo.chars().take(120).collect()));
+        notes.push((
+            "photo outside the export",
+            photo.chars().take(120).collect(),
+        ));
         return;
     }
     let path = ctx.path.parent().unwrap_or(Path::new("")).join(rel);
