@@ -20,10 +20,27 @@ pub fn run(name: &str, data: &[u8]) {
         path: std::path::Path::new("fuzz-input"),
         sha256: "00",
         options: &options,
+        file_time: None,
     };
     let mut input = data;
     let _ = importer.import(&mut input, &ctx, &mut |ev| match ev {
         Event::Item(item) => drop(item),
-        Event::Error(err) => drop(err),
+        Event::Error(err) | Event::Warning(err) => drop(err),
     });
+}
+
+/// Feeds `data` to every reader of partners' intelligence: a STIX bundle or TAXII envelope
+/// (as a TAXII POST or a pull hands it over), and an indicator file in any of its forms.
+pub fn run_intel(data: &[u8]) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = skydas_share::stix::import_bundle(&v);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let opts = skydas_share::indicators::ListOptions {
+            list: "fuzz",
+            source: "file:fuzz",
+            tlp: None,
+        };
+        let _ = skydas_share::indicators::parse(text, &opts);
+    }
 }
