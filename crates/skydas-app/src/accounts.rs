@@ -119,6 +119,22 @@ pub fn add_user(
 }
 
 /// Creates an API token for a user, audited; the token is returned once and only its hash is
+/// Ends every browser session and withdraws every API token of `user` at once (a lost
+/// laptop, a leaver), audited; the user may log in again with the password.
+pub fn revoke(acc: &mut dyn AccountStore, by: Actor<'_>, user: &str) -> Result<(u64, u64)> {
+    let (sessions, tokens) = acc
+        .revoke(user)?
+        .ok_or_else(|| usage(format!("no user {user:?} (see `skydas user list`)")))?;
+    audit(
+        acc,
+        by,
+        "user_revoke",
+        user,
+        serde_json::json!({"sessions": sessions, "tokens": tokens}),
+    )?;
+    Ok((sessions, tokens))
+}
+
 /// kept.
 pub fn create_token(
     acc: &mut dyn AccountStore,

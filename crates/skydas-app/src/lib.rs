@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod analyze;
+pub mod audit_keys;
 pub mod convert;
 mod error;
 pub mod import;

@@ -99,10 +99,13 @@ impl StoreSpec {
     /// Users, sessions, tokens and the audit log: a PostgreSQL store keeps them in its own
     /// database, the embedded store in its directory.
     pub fn accounts(&self) -> Result<Box<dyn AccountStore>> {
-        Ok(match self {
+        let mut a: Box<dyn AccountStore> = match self {
             StoreSpec::Embedded { dir } => Box::new(open_embedded(dir)?.accounts()?),
             StoreSpec::Postgres { .. } => Box::new(self.postgres()?.accounts()?),
-        })
+        };
+        let keys = crate::audit_keys::load_or_create(self, a.as_ref())?;
+        a.set_audit_keys(keys);
+        Ok(a)
     }
 
     /// TAXII collections, shared objects and partner intelligence: a PostgreSQL store keeps
@@ -116,7 +119,7 @@ impl StoreSpec {
 
     /// Every handle the web app needs.
     pub fn backend(&self) -> Result<Backend> {
-        Ok(match self {
+        let mut b = match self {
             StoreSpec::Embedded { dir } => {
                 let store = open_embedded(dir)?;
                 Backend {
@@ -135,7 +138,10 @@ impl StoreSpec {
                     store: Box::new(Blocking::new(store)),
                 }
             }
-        })
+        };
+        let keys = crate::audit_keys::load_or_create(self, b.accounts.as_ref())?;
+        b.accounts.set_audit_keys(keys);
+        Ok(b)
     }
 }
 

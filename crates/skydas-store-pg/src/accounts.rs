@@ -6,7 +6,8 @@
 
 use postgres::Row;
 use skydas_store::accounts::{
-    AccountStore, AuditCheck, AuditEvent, AuditRecord, Role, User, check_new_user, verify_chain,
+    AccountStore, AuditCheck, AuditEvent, AuditKeys, AuditRecord, Role, User, check_new_user,
+    verify_chain,
 };
 use skydas_store::codec::{clamp_usize, count};
 use skydas_store::{Result, StoreError, unix_now};
@@ -20,12 +21,12 @@ const AUDIT_LOCK: i64 = 0x5359_4441_5330_0003;
 
 /// Accounts and the audit log in PostgreSQL; see [`AccountStore`] for the contract.
 #[derive(Debug)]
-pub struct PgAccounts(Session);
+pub struct PgAccounts(Session, AuditKeys);
 
 impl PgStore {
     /// The accounts and audit log of this store, on a session of their own.
     pub fn accounts(&self) -> Result<PgAccounts> {
-        Ok(PgAccounts(Session::open(self.url())?))
+        Ok(PgAccounts(Session::open(self.url())?, AuditKeys::default()))
     }
 }
 
@@ -203,6 +204,27 @@ impl AccountStore for PgAccounts {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    fn revoke(&mut self, user: &str) -> Result<Option<(u64, u64)>> {
+        let url = &self.0.url;
+        let mut c = self.0.get()?;
+        let mut tx = c.transaction().at(url)?;
+        let Some(row) = tx
+            .query_opt("SELECT id FROM users WHERE name = $1", &[&user])
+            .at(url)?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.get(0);
+        let s = tx
+            .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
+            .at(url)?;
+        let t = tx
+            .execute("DELETE FROM api_tokens WHERE user_id = $1", &[&id])
+            .at(url)?;
+        tx.commit().at(url)?;
+        Ok(Some((s, t)))
+    }
+
     fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
         let url = &self.0.url;
         let mut c = self.0.get()?;
@@ -213,7 +235,7 @@ impl AccountStore for PgAccounts {
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
             .at(url)?;
         let head = head.map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
-        let rec = AuditRecord::next(head, ev, unix_now());
+        let rec = AuditRecord::next(head, ev, unix_now(), &self.1);
         let seq_i = rec.seq_db();
         tx.execute(
             "INSERT INTO audit_log (seq, time, user_name, org, action, target, detail, \
@@ -266,6 +288,17 @@ impl AccountStore for PgAccounts {
             .at(url)?
             .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
         tx.commit().at(url)?;
-        verify_chain(rows.iter().map(|r| Ok(audit_from_row(r))), head)
+        verify_chain(rows.iter().map(|r| Ok(audit_from_row(r))), head, &self.1)
+    }
+
+    fn set_audit_keys(&mut self, keys: AuditKeys) {
+        self.1 = keys;
+    }
+
+    fn audit_rows(&self) -> Result<u64> {
+        let row = self
+            .0
+            .query("SELECT seq FROM audit_head WHERE id = 1", &[])?;
+        Ok(row.first().map_or(0, |r| count(r.get::<_, i64>(0))))
     }
 }

@@ -191,6 +191,15 @@ impl<T: AccountStore + Sync> AccountStore for Blocking<T> {
     fn audit_verify(&self) -> Result<AuditCheck> {
         off_runtime(|| self.get().audit_verify())
     }
+    fn revoke(&mut self, user: &str) -> Result<Option<(u64, u64)>> {
+        off_runtime(|| self.get_mut().revoke(user))
+    }
+    fn set_audit_keys(&mut self, keys: skydas_store::accounts::AuditKeys) {
+        self.get_mut().set_audit_keys(keys);
+    }
+    fn audit_rows(&self) -> Result<u64> {
+        off_runtime(|| self.get().audit_rows())
+    }
 }
 
 impl<T: BrowseStore + Sync> BrowseStore for Blocking<T> {

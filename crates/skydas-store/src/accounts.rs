@@ -12,7 +12,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use crate::audit::{AUDIT_GENESIS, AuditCheck, AuditEvent, AuditRecord, verify_chain};
+pub use crate::audit::{
+    AUDIT_GENESIS, AuditCheck, AuditEvent, AuditKey, AuditKeys, AuditRecord, verify_chain,
+};
 use crate::codec::hex;
 use crate::sqlite::SideSchema;
 use crate::{Result, SqliteStore, StoreError, unix_now};
@@ -113,12 +115,18 @@ pub trait AccountStore: Send + std::fmt::Debug {
     fn add_token(&mut self, user: &str, token_hash: &str, label: &str) -> Result<bool>;
     /// See [`Accounts::user_by_token`].
     fn user_by_token(&self, token_hash: &str) -> Result<Option<User>>;
+    /// See [`Accounts::revoke`].
+    fn revoke(&mut self, user: &str) -> Result<Option<(u64, u64)>>;
     /// See [`Accounts::audit`].
     fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord>;
     /// See [`Accounts::audit_list`].
     fn audit_list(&self, limit: usize) -> Result<Vec<AuditRecord>>;
     /// See [`Accounts::audit_verify`].
     fn audit_verify(&self) -> Result<AuditCheck>;
+    /// The keys that seal new audit rows and verify the chain ([`AuditKeys`]).
+    fn set_audit_keys(&mut self, keys: AuditKeys);
+    /// Rows in the audit log (the head's `seq`).
+    fn audit_rows(&self) -> Result<u64>;
 }
 
 /// Checks a new user's name and organisation as every backend must; returns them trimmed.
@@ -180,6 +188,9 @@ impl AccountStore for Accounts {
     fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
         Accounts::user_by_token(self, token_hash)
     }
+    fn revoke(&mut self, user: &str) -> Result<Option<(u64, u64)>> {
+        Accounts::revoke(self, user)
+    }
     fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
         Accounts::audit(self, ev)
     }
@@ -189,12 +200,26 @@ impl AccountStore for Accounts {
     fn audit_verify(&self) -> Result<AuditCheck> {
         Accounts::audit_verify(self)
     }
+    fn set_audit_keys(&mut self, keys: AuditKeys) {
+        self.keys = keys;
+    }
+    fn audit_rows(&self) -> Result<u64> {
+        audit_rows(&self.conn)
+    }
+}
+
+fn audit_rows(conn: &Connection) -> Result<u64> {
+    let n: Option<i64> = conn
+        .query_row("SELECT seq FROM audit_head WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(crate::codec::count(n.unwrap_or(0)))
 }
 
 /// Accounts, sessions, tokens and the audit log of one store. See the module docs.
 #[derive(Debug)]
 pub struct Accounts {
     conn: Connection,
+    keys: AuditKeys,
 }
 
 impl Accounts {
@@ -203,6 +228,7 @@ impl Accounts {
     pub fn open(dir: &Path) -> Result<Accounts> {
         Ok(Accounts {
             conn: open_conn(dir)?,
+            keys: AuditKeys::default(),
         })
     }
 
@@ -372,6 +398,22 @@ impl Accounts {
         Ok(n > 0)
     }
 
+    /// Ends every session and withdraws every API token of `user`: `(sessions, tokens)`, or
+    /// `None` when there is no such user.
+    pub fn revoke(&mut self, user: &str) -> Result<Option<(u64, u64)>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id: Option<i64> = tx
+            .query_row("SELECT id FROM users WHERE name = ?1", [user], |r| r.get(0))
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        let s = tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        let t = tx.execute("DELETE FROM api_tokens WHERE user_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(Some((s as u64, t as u64)))
+    }
+
     /// The user an API token belongs to.
     pub fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
         let row = self
@@ -389,7 +431,7 @@ impl Accounts {
     /// Appends an audit event and returns its row. The row and the head move in one
     /// transaction.
     pub fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
-        append_audit(&mut self.conn, ev)
+        append_audit(&mut self.conn, ev, &self.keys)
     }
 
     /// The newest audit rows, newest first (at most `limit`).
@@ -418,7 +460,7 @@ impl Accounts {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        verify_chain(rows.into_iter().map(Ok), head)
+        verify_chain(rows.into_iter().map(Ok), head, &self.keys)
     }
 }
 
@@ -436,7 +478,11 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
     })
 }
 
-fn append_audit(conn: &mut Connection, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
+fn append_audit(
+    conn: &mut Connection,
+    ev: &AuditEvent<'_>,
+    keys: &AuditKeys,
+) -> Result<AuditRecord> {
     // IMMEDIATE: two processes appending at once must not both chain onto the same head.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let head: Option<(i64, String)> = tx
@@ -444,7 +490,7 @@ fn append_audit(conn: &mut Connection, ev: &AuditEvent<'_>) -> Result<AuditRecor
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
-    let rec = AuditRecord::next(head, ev, unix_now());
+    let rec = AuditRecord::next(head, ev, unix_now(), keys);
     let seq_i = rec.seq_db();
     tx.execute(
         "INSERT INTO audit_log (seq, time, user, org, action, target, detail, prev_hash, hash) \
@@ -473,9 +519,9 @@ fn append_audit(conn: &mut Connection, ev: &AuditEvent<'_>) -> Result<AuditRecor
 impl SqliteStore {
     /// Appends an event to the store's audit log (see [`Accounts::audit`]); the command-line
     /// import and analysis record themselves through this.
-    pub fn audit(&mut self, ev: &AuditEvent<'_>) -> Result<AuditRecord> {
+    pub fn audit(&mut self, ev: &AuditEvent<'_>, keys: &AuditKeys) -> Result<AuditRecord> {
         let mut conn = open_conn(self.dir())?;
-        append_audit(&mut conn, ev)
+        append_audit(&mut conn, ev, keys)
     }
 
     /// The accounts of this store, on a connection of their own.
@@ -553,14 +599,18 @@ mod tests {
         assert_eq!(broken_at(&acc), None, "an empty log is whole");
         for i in 0..4 {
             store
-                .audit(&ev(if i == 0 { "login" } else { "status" }))
+                .audit(
+                    &ev(if i == 0 { "login" } else { "status" }),
+                    &AuditKeys::default(),
+                )
                 .unwrap();
         }
         assert_eq!(
             acc.audit_verify().unwrap(),
             AuditCheck::Ok {
                 rows: 4,
-                head: acc.audit_list(1).unwrap()[0].hash.clone()
+                head: acc.audit_list(1).unwrap()[0].hash.clone(),
+                unkeyed: 4
             }
         );
         assert!(
@@ -583,7 +633,7 @@ mod tests {
         fn check(tamper: &str, expected: Option<u64>) {
             let (_d, mut store, acc) = setup();
             for _ in 0..5 {
-                store.audit(&ev("status")).unwrap();
+                store.audit(&ev("status"), &AuditKeys::default()).unwrap();
             }
             acc.conn
                 .execute_batch(
@@ -610,5 +660,101 @@ mod tests {
         // A rewritten row with a recomputed own hash still breaks the next row's link.
         check("UPDATE audit_log SET hash = 'ab' WHERE seq = 4", Some(4));
         check("DELETE FROM audit_head", Some(1));
+    }
+
+    /// With a keyring, someone who can write the database edits a row and recomputes the
+    /// whole chain and its head (unsealed, or sealed with a key of their own): verification
+    /// still names the row, since only the keyring's key makes seals that verify.
+    #[test]
+    fn a_sealed_log_rewritten_without_the_key_does_not_verify() {
+        let keys = AuditKeys {
+            legacy: 2,
+            keys: vec![AuditKey {
+                id: 1,
+                since: 3,
+                secret: [7; 32],
+            }],
+        };
+        let forged = |mallory: &AuditKeys| {
+            let (_d, mut store, mut acc) = setup();
+            for _ in 0..2 {
+                store.audit(&ev("status"), &AuditKeys::default()).unwrap();
+            }
+            acc.set_audit_keys(keys.clone());
+            for _ in 0..4 {
+                acc.audit(&ev("status")).unwrap();
+            }
+            let rows = acc.audit_list(10).unwrap();
+            assert!(rows[0].hash.starts_with("k1:") && !rows[5].hash.contains(':'));
+            assert!(matches!(
+                acc.audit_verify().unwrap(),
+                AuditCheck::Ok {
+                    rows: 6,
+                    unkeyed: 2,
+                    ..
+                }
+            ));
+            // The rewrite: drop the triggers, change row 4, recompute every row and the head.
+            acc.conn
+                .execute_batch(
+                    "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+                )
+                .unwrap();
+            let mut rows = acc.audit_list(10).unwrap();
+            rows.reverse();
+            rows[3].user = "mallory".into();
+            let mut prev = AUDIT_GENESIS.to_string();
+            for r in &mut rows {
+                r.prev_hash = prev.clone();
+                r.hash = r.compute_hash(mallory);
+                prev = r.hash.clone();
+                acc.conn
+                    .execute(
+                        "UPDATE audit_log SET user = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
+                        params![r.seq_db(), r.user, r.prev_hash, r.hash],
+                    )
+                    .unwrap();
+            }
+            acc.conn
+                .execute("UPDATE audit_head SET hash = ?1", [prev])
+                .unwrap();
+            match acc.audit_verify().unwrap() {
+                AuditCheck::Broken { seq, reason } => Some((seq, reason)),
+                AuditCheck::Ok { .. } => None,
+            }
+        };
+        let (seq, why) = forged(&AuditKeys::default()).expect("unsealed rewrite caught");
+        assert_eq!(seq, 3, "the first row the key seals: {why}");
+        assert!(why.contains("no seal"), "{why}");
+        let guessed = AuditKeys {
+            keys: vec![AuditKey {
+                secret: [8; 32],
+                ..keys.keys[0].clone()
+            }],
+            ..keys.clone()
+        };
+        assert_eq!(forged(&guessed).map(|b| b.0), Some(3), "a guessed key");
+        // Only the holder of the keyring can reseal: that is what the key is for.
+        assert_eq!(forged(&keys), None);
+    }
+
+    #[test]
+    fn keyrings_round_trip_and_refuse_what_they_cannot_mean() {
+        let mut k = AuditKeys {
+            legacy: 5,
+            keys: Vec::new(),
+        };
+        assert_eq!(k.rotate([1; 32], 6), Ok(1));
+        assert_eq!(k.rotate([2; 32], 40), Ok(2));
+        assert!(k.rotate([3; 32], 40).is_err(), "a new key starts later");
+        assert_eq!(AuditKeys::from_text(&k.to_text()).unwrap(), k);
+        for bad in [
+            "legacy x",
+            "key 1 6 abcd",
+            "legacy 5\nkey 1 5 0101010101010101010101010101010101010101010101010101010101010101",
+            "something else",
+        ] {
+            assert!(AuditKeys::from_text(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,13 +1,135 @@
-//! The hash-chained audit log, whatever the backend: what a row is, how its hash is computed,
-//! how the next row is built from the head, and how a chain is verified. Backends keep only the
-//! SQL that reads and writes rows and the head (`accounts.rs`, and `PgAccounts` in
-//! `skydas-store-pg`), so that every backend chains and judges alike.
+//! The keyed, hash-chained audit log, whatever the backend: what a row is, how its seal is
+//! computed, how the next row is built from the head, and how a chain is verified. Backends
+//! keep only the SQL that reads and writes rows and the head (`accounts.rs`, and `PgAccounts`
+//! in `skydas-store-pg`), so that every backend chains and judges alike.
+//!
+//! Each row is sealed with an HMAC-SHA256 over the previous row's seal and its own canonical
+//! form, under a key kept outside the database ([`AuditKeys`], the keyring file the
+//! application layer keeps): whoever can write the database but does not hold the key cannot
+//! edit a row and recompute a chain that verifies. Seals name their key (`k2:…`), so keys can
+//! be rotated; the keyring says from which row on each key seals, so that no sealed row can be
+//! passed off as an unsealed one. Rows written before the store had a keyring keep their
+//! plain SHA-256 chain and are reported as such.
 
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Result;
 use crate::codec::{clamp_u64, count, hex};
+
+/// One key of the keyring: it seals rows from `since` on (until the next key's `since`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey {
+    pub id: u32,
+    pub since: u64,
+    pub secret: [u8; 32],
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditKey")
+            .field("id", &self.id)
+            .field("since", &self.since)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys that seal the audit log, and how many rows came before the first one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditKeys {
+    /// Rows `1..=legacy` were written before keying, with the plain SHA-256 chain.
+    pub legacy: u64,
+    /// By `since`, ascending.
+    pub keys: Vec<AuditKey>,
+}
+
+impl AuditKeys {
+    /// Whether there is any key (without one, rows get the plain SHA-256 chain).
+    pub fn is_keyed(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    /// The key that seals row `seq`: the last one whose `since` it has reached.
+    fn for_seq(&self, seq: u64) -> Option<&AuditKey> {
+        self.keys.iter().rev().find(|k| seq >= k.since)
+    }
+
+    /// A new key `secret`, sealing from row `since` on; the error says why it cannot be.
+    pub fn rotate(&mut self, secret: [u8; 32], since: u64) -> std::result::Result<u32, String> {
+        if let Some(last) = self.keys.last()
+            && since <= last.since
+        {
+            return Err(format!(
+                "key {} already seals from row {}; a new key must start later",
+                last.id, last.since
+            ));
+        }
+        let id = self.keys.last().map_or(1, |k| k.id + 1);
+        self.keys.push(AuditKey { id, since, secret });
+        Ok(id)
+    }
+
+    /// The keyring file's text: `legacy N`, then `key ID SINCE HEX` per key.
+    pub fn to_text(&self) -> String {
+        let mut s = String::from(
+            "# Skydas audit keyring. Keep it secret (mode 600), and back it up apart from the\n\
+             # database: without it the audit log cannot be verified or written.\n",
+        );
+        s.push_str(&format!("legacy {}\n", self.legacy));
+        for k in &self.keys {
+            s.push_str(&format!("key {} {} {}\n", k.id, k.since, hex(&k.secret)));
+        }
+        s
+    }
+
+    /// Parses a keyring file; the error names the line.
+    pub fn from_text(text: &str) -> std::result::Result<AuditKeys, String> {
+        let mut out = AuditKeys::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |why: &str| format!("line {}: {why}", n + 1);
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match f.as_slice() {
+                ["legacy", n] => out.legacy = n.parse().map_err(|_| bad("legacy needs a count"))?,
+                ["key", id, since, secret] => {
+                    let id: u32 = id.parse().map_err(|_| bad("a key id is a number"))?;
+                    let since: u64 = since.parse().map_err(|_| bad("since is a row number"))?;
+                    let bytes = unhex(secret).ok_or_else(|| bad("the secret is 64 hex digits"))?;
+                    let secret: [u8; 32] = bytes
+                        .try_into()
+                        .map_err(|_| bad("the secret is 64 hex digits"))?;
+                    if out
+                        .keys
+                        .last()
+                        .is_some_and(|k| k.since >= since || k.id >= id)
+                    {
+                        return Err(bad("keys must come in order of id and since"));
+                    }
+                    out.keys.push(AuditKey { id, since, secret });
+                }
+                _ => return Err(bad("expected `legacy N` or `key ID SINCE SECRET`")),
+            }
+        }
+        if out.keys.first().is_some_and(|k| k.since <= out.legacy) {
+            return Err("the first key must start after the legacy rows".into());
+        }
+        Ok(out)
+    }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
 
 /// The hash before the first audit row.
 pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -43,9 +165,10 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// The hash this row must carry: SHA-256 over the previous hash and the row's canonical
-    /// form (a JSON array of its fields, which escapes every separator).
-    pub fn compute_hash(&self) -> String {
+    /// The seal this row must carry under `keys`: the HMAC-SHA256, under the key for its row,
+    /// of the previous seal and the row's canonical form (a JSON array of its fields, which
+    /// escapes every separator), as `k{id}:{hex}`; for a row before keying, the plain SHA-256.
+    pub fn compute_hash(&self, keys: &AuditKeys) -> String {
         let canonical = serde_json::json!([
             self.seq,
             self.time,
@@ -55,17 +178,36 @@ impl AuditRecord {
             self.target,
             self.detail
         ]);
-        let mut h = Sha256::new();
-        h.update(self.prev_hash.as_bytes());
-        h.update(b"\n");
-        h.update(canonical.to_string().as_bytes());
-        hex(&h.finalize())
+        let body = canonical.to_string();
+        match keys.for_seq(self.seq) {
+            Some(k) => {
+                // HMAC takes a key of any length; 32 bytes cannot fail.
+                let mut m = Hmac::<Sha256>::new_from_slice(&k.secret)
+                    .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+                m.update(self.prev_hash.as_bytes());
+                m.update(b"\n");
+                m.update(body.as_bytes());
+                format!("k{}:{}", k.id, hex(&m.finalize().into_bytes()))
+            }
+            None => {
+                let mut h = Sha256::new();
+                h.update(self.prev_hash.as_bytes());
+                h.update(b"\n");
+                h.update(body.as_bytes());
+                hex(&h.finalize())
+            }
+        }
     }
 
     /// The row that follows `head` (the last row's `seq` and hash; `None` for an empty log)
     /// for `ev` at `time` (Unix seconds), its hash computed. A backend stores it and moves the
     /// head to it in one transaction, holding off other appenders meanwhile.
-    pub fn next(head: Option<(i64, String)>, ev: &AuditEvent<'_>, time: i64) -> AuditRecord {
+    pub fn next(
+        head: Option<(i64, String)>,
+        ev: &AuditEvent<'_>,
+        time: i64,
+        keys: &AuditKeys,
+    ) -> AuditRecord {
         let (seq, prev_hash) = head.unwrap_or((0, AUDIT_GENESIS.to_string()));
         let mut rec = AuditRecord {
             seq: count(seq) + 1,
@@ -78,7 +220,7 @@ impl AuditRecord {
             prev_hash,
             hash: String::new(),
         };
-        rec.hash = rec.compute_hash();
+        rec.hash = rec.compute_hash(keys);
         rec
     }
 
@@ -92,8 +234,14 @@ impl AuditRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum AuditCheck {
-    /// The chain is whole: `rows` rows, the last with hash `head`.
-    Ok { rows: u64, head: String },
+    /// The chain is whole: `rows` rows, the last with hash `head`; the first `unkeyed` of them
+    /// were written before the store had a keyring (plain SHA-256 chain).
+    Ok {
+        rows: u64,
+        head: String,
+        #[serde(default)]
+        unkeyed: u64,
+    },
     /// The first row found edited, inserted or missing, and why.
     Broken { seq: u64, reason: String },
 }
@@ -103,6 +251,7 @@ pub enum AuditCheck {
 pub fn verify_chain(
     rows: impl IntoIterator<Item = Result<AuditRecord>>,
     head: Option<(i64, String)>,
+    keys: &AuditKeys,
 ) -> Result<AuditCheck> {
     let mut expected_seq = 1u64;
     let mut prev = AUDIT_GENESIS.to_string();
@@ -120,10 +269,23 @@ pub fn verify_chain(
                 reason: "its previous hash does not match the row before".into(),
             });
         }
-        if rec.compute_hash() != rec.hash {
+        if rec.compute_hash(keys) != rec.hash {
+            let reason = match (keys.for_seq(rec.seq), rec.hash.split_once(':')) {
+                (Some(k), None) => format!(
+                    "it carries no seal, but key {} seals every row from {} on",
+                    k.id, k.since
+                ),
+                (None, Some(_)) if keys.is_keyed() => {
+                    "it is sealed, but it comes before the keyring's first key".into()
+                }
+                (None, Some(_)) => {
+                    "it is sealed, and no keyring was given to verify it with".into()
+                }
+                _ => "its content does not match its seal".into(),
+            };
             return Ok(AuditCheck::Broken {
                 seq: rec.seq,
-                reason: "its content does not match its hash".into(),
+                reason,
             });
         }
         prev = rec.hash;
@@ -147,6 +309,11 @@ pub fn verify_chain(
     Ok(AuditCheck::Ok {
         rows: rows_seen,
         head: prev,
+        unkeyed: if keys.is_keyed() {
+            keys.legacy.min(rows_seen)
+        } else {
+            rows_seen
+        },
     })
 }
 
@@ -174,6 +341,7 @@ pub(crate) mod tests {
                 head,
                 &ev("status"),
                 1_700_000_000 + i as i64,
+                &AuditKeys::default(),
             ));
         }
         rows
@@ -184,7 +352,7 @@ pub(crate) mod tests {
     }
 
     fn broken_at(rows: &[AuditRecord], head: Option<(i64, String)>) -> Option<u64> {
-        match verify_chain(rows.iter().cloned().map(Ok), head).unwrap() {
+        match verify_chain(rows.iter().cloned().map(Ok), head, &AuditKeys::default()).unwrap() {
             AuditCheck::Ok { .. } => None,
             AuditCheck::Broken { seq, .. } => Some(seq),
         }
@@ -196,12 +364,21 @@ pub(crate) mod tests {
         assert_eq!(rows[0].seq, 1);
         assert_eq!(rows[0].prev_hash, AUDIT_GENESIS);
         assert_eq!(rows[2].prev_hash, rows[1].hash);
-        assert!(rows.iter().all(|r| r.compute_hash() == r.hash));
+        assert!(
+            rows.iter()
+                .all(|r| r.compute_hash(&AuditKeys::default()) == r.hash)
+        );
         assert_eq!(
-            verify_chain(rows.iter().cloned().map(Ok), head(&rows)).unwrap(),
+            verify_chain(
+                rows.iter().cloned().map(Ok),
+                head(&rows),
+                &AuditKeys::default()
+            )
+            .unwrap(),
             AuditCheck::Ok {
                 rows: 3,
-                head: rows[2].hash.clone()
+                head: rows[2].hash.clone(),
+                unkeyed: 3
             }
         );
         assert_eq!(broken_at(&[], None), None, "an empty log is whole");

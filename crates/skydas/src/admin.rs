@@ -1,7 +1,8 @@
 //! The commands around the store rather than over its items: `serve`, `worker`, `user`,
 //! `token`, `audit`, `taxii pull` and `collection`, and the end of `demo` that serves the app.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,14 +39,14 @@ fn actor(who: &str) -> accounts::Actor<'_> {
 }
 
 /// Serves the web app over the store the command names until Ctrl-C.
-fn serve_store(ctx: &Ctx<'_>, opts: &ServeOptions) -> Result<()> {
+fn serve_store(ctx: &Ctx<'_>, opts: &ServeOptions, ready: &dyn Fn(SocketAddr)) -> Result<()> {
     let settings = Settings {
         tls: opts.tls.is_some(),
         kinds: skydas_app::analyze::kinds(),
         clock: Arc::new(ctx.clock),
     };
     let app = skydas_server::App::new(ctx.spec.backend()?, settings);
-    skydas_server::serve_app(app, opts)?;
+    skydas_server::serve_app(app, opts, ready)?;
     Ok(())
 }
 
@@ -58,22 +59,21 @@ pub fn serve(ctx: &Ctx<'_>, a: &ServeArgs) -> Result<ExitCode> {
     // Create the schema before announcing the address.
     drop(ctx.spec.accounts()?);
     let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!(
-        "serving {} on {scheme}://{} (Ctrl-C stops)",
-        ctx.spec.describe(),
-        a.addr
-    );
-    serve_store(ctx, &ServeOptions { addr: a.addr, tls })?;
+    let what = ctx.spec.describe();
+    let ready = |at: SocketAddr| eprintln!("serving {what} on {scheme}://{at} (Ctrl-C stops)");
+    serve_store(ctx, &ServeOptions { addr: a.addr, tls }, &ready)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The end of `demo`: a `demo` admin with a fresh random password, printed once, and the app.
 pub fn demo_serve(ctx: &Ctx<'_>, addr: std::net::SocketAddr) -> Result<()> {
     let password = accounts::demo_login(ctx.spec.accounts()?.as_mut())?;
-    println!();
-    println!("Open http://{addr}/ and log in as  demo / {password}");
-    println!("(a one-time password: the next demo run replaces it)");
-    serve_store(ctx, &ServeOptions { addr, tls: None })
+    let ready = |at: SocketAddr| {
+        println!();
+        println!("Open http://{at}/ and log in as  demo / {password}");
+        println!("(a one-time password: the next demo run replaces it)");
+    };
+    serve_store(ctx, &ServeOptions { addr, tls: None }, &ready)
 }
 
 pub fn worker(ctx: &Ctx<'_>, a: &WorkerArgs) -> Result<ExitCode> {
@@ -125,8 +125,8 @@ fn read_password() -> Result<String> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("password (it will be visible as you type; set SKYDAS_PASSWORD to avoid that): ");
-        std::io::stderr().flush()?;
+        // Typed without echo.
+        return Ok(rpassword::prompt_password("password: ")?);
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
@@ -141,6 +141,11 @@ pub fn user(ctx: &Ctx<'_>, action: &UserAction) -> Result<ExitCode> {
             let who = cli_user();
             let u = accounts::add_user(acc.as_mut(), actor(&who), name, role, org, &password)?;
             println!("added {} ({}, {})", u.name, u.role.as_str(), u.org);
+        }
+        UserAction::Revoke { name } => {
+            let who = cli_user();
+            let (s, t) = accounts::revoke(acc.as_mut(), actor(&who), name)?;
+            println!("revoked {s} sessions and {t} API tokens of {name}");
         }
         UserAction::List => {
             let users = acc.users()?;
@@ -178,9 +183,16 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
                 print_json(&check)?;
             }
             match check {
-                AuditCheck::Ok { rows, head } => {
+                AuditCheck::Ok {
+                    rows,
+                    head,
+                    unkeyed,
+                } => {
                     if !ctx.g.json {
-                        println!("audit log intact: {rows} rows, head {head}");
+                        println!(
+                            "audit log intact: {rows} rows ({unkeyed} from before the keyring), \
+                             head {head}"
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -189,6 +201,15 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        AuditAction::RotateKey => {
+            let id = skydas_app::audit_keys::rotate(&ctx.spec, acc.as_ref())?;
+            let path = skydas_app::audit_keys::keyring_path(&ctx.spec);
+            println!(
+                "key {id} seals the audit log from the next row on ({}); back the keyring up",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         AuditAction::List { limit } => {
             let rows = acc.audit_list(*limit)?;

@@ -138,6 +138,10 @@ pub enum UserAction {
         org: String,
     },
     List,
+    /// End every session and withdraw every API token of a user.
+    Revoke {
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,8 +156,11 @@ pub enum TokenAction {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Recompute the hash chain; exit 1 naming the first bad row.
+    /// Recompute the sealed chain with the keyring; exit 1 naming the first bad row.
     Verify,
+    /// Add a new key to the audit keyring (SKYDAS_AUDIT_KEYRING, else audit.keyring in the
+    /// data directory); it seals every row from the next one on.
+    RotateKey,
     /// The newest rows.
     List {
         #[arg(long, default_value_t = 50)]

@@ -5,7 +5,9 @@ use std::process::{Command, Output, Stdio};
 
 pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_skydas"));
-    c.env_remove("SKYDAS_DATA").env("SKYDAS_LOG", "warn");
+    c.env_remove("SKYDAS_DATA")
+        .env_remove("SKYDAS_AUDIT_KEYRING")
+        .env("SKYDAS_LOG", "warn");
     c
 }
 
@@ -543,4 +545,73 @@ fn scan_flags_clones_of_protected_domains_and_leaves_real_outlets_alone() {
         with.contains(&("kaunodiena-news.online".into(), "kaunodiena.lt".into())),
         "{with:?}"
     );
+}
+
+#[test]
+fn the_audit_log_is_sealed_with_a_keyring_kept_apart_and_rotated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("store");
+    let f = tmp.path().join("posts.csv");
+    std::fs::write(&f, "id,author_id,time,text\n1,a,1700000000,hello\n").unwrap();
+    assert!(
+        run(&["import", f.to_str().unwrap()], &data)
+            .status
+            .success()
+    );
+    let keyring = data.join("audit.keyring");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keyring).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "made for its owner only");
+    }
+    let o = run(&["--json", "audit", "verify"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(
+        (v["status"].as_str(), v["unkeyed"].as_u64()),
+        (Some("ok"), Some(0))
+    );
+    assert!(v["head"].as_str().unwrap().starts_with("k1:"), "{v}");
+    // A new key seals from the next row on; the old one still verifies its rows.
+    let o = run(&["audit", "rotate-key"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        run(&["import", f.to_str().unwrap()], &data)
+            .status
+            .success()
+    );
+    let v = json(&run(&["--json", "audit", "verify"], &data));
+    assert!(v["head"].as_str().unwrap().starts_with("k2:"), "{v}");
+    // Without its keyring a sealed log is neither verified nor written to.
+    let kept = tmp.path().join("keyring.backup");
+    std::fs::rename(&keyring, &kept).unwrap();
+    let o = run(&["audit", "verify"], &data);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("keyring"), "{}", stderr(&o));
+    assert!(!keyring.exists(), "no new key is made for a sealed log");
+    // The keyring elsewhere, named by SKYDAS_AUDIT_KEYRING.
+    let o = crate::cli::bin()
+        .env("SKYDAS_AUDIT_KEYRING", &kept)
+        .arg("--data")
+        .arg(&data)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // One that others may read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = crate::cli::bin()
+            .env("SKYDAS_AUDIT_KEYRING", &kept)
+            .arg("--data")
+            .arg(&data)
+            .args(["audit", "verify"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    }
 }
