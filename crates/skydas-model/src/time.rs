@@ -116,6 +116,57 @@ pub fn zone_offset(z: &str) -> Option<i64> {
     crate::zone::meanings(z).first().map(|m| m.offset)
 }
 
+/// Parses exactly what RFC 3339 calls a `full-date` (`2024-02-24`, midnight UTC) or a
+/// `date-time` (`2024-02-24T06:00:00Z`, `…T06:00:00.123+02:00`): the forms an API document
+/// promises, nothing looser.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    if !date {
+        return None;
+    }
+    if b.len() == 10 {
+        return parse_datetime(s);
+    }
+    let time = b.len() >= 20
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !time {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(r) = rest.strip_prefix('.') {
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &r[n..];
+    }
+    let zone = matches!(rest, "Z" | "z")
+        || (rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':'
+            && rest[1..3]
+                .bytes()
+                .chain(rest[4..6].bytes())
+                .all(|c| c.is_ascii_digit()));
+    if !zone {
+        return None;
+    }
+    parse_datetime(s)
+}
+
 /// Parses RFC 3339 / ISO 8601 date-times (`2024-02-24T06:00:00Z`, `…T06:00:00.123+02:00`,
 /// `2024-02-24 06:00:00` treated as UTC, a bare date at midnight UTC). Also accepts a trailing
 /// zone abbreviation after a space (`2021-03-01 12:34:56 EST`, the CrowdTangle form).
@@ -719,6 +770,25 @@ mod tests {
         assert_eq!(parse_epoch("1708754400000"), Some(t));
         assert_eq!(parse_any("Sat, 24 Feb 2024 06:00:00 GMT"), Some(t));
         assert_eq!(format_rfc3339_millis(t), "2024-02-24T06:00:00.000Z");
+    }
+
+    #[test]
+    fn rfc3339_exactly() {
+        for (s, want) in [
+            ("2024-02-24", Some(1_708_732_800)),
+            ("2024-02-24T06:00:00Z", Some(1_708_754_400)),
+            ("2024-02-24T06:00:00.25+02:00", Some(1_708_747_200)),
+            ("0258-07-28T17:45:29.99863-19:58", Some(-54_007_380_991)),
+            ("0.5", None),
+            ("1708754400", None),
+            ("2024-02-24 06:00:00", None),
+            ("2024-02-24T06:00Z", None),
+            ("2024-02-24T06:00:00", None),
+            ("2024-02-24T06:00:00.Z", None),
+            ("Sat, 24 Feb 2024 06:00:00 +0000", None),
+        ] {
+            assert_eq!(parse_rfc3339(s), want, "{s}");
+        }
     }
 
     #[test]

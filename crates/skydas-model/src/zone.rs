@@ -122,7 +122,8 @@ pub fn numeric_offset(z: &str) -> Option<i64> {
             .flatten()
     };
     let (h, mi) = (digits(h)?, digits(mi)?);
-    (h <= 18 && mi <= 59).then_some(sign * (h * 3600 + mi * 60))
+    // RFC 3339's grammar allows any hour of offset; no zone uses more than 14.
+    (h <= 23 && mi <= 59).then_some(sign * (h * 3600 + mi * 60))
 }
 
 /// How daylight-saving time moves a region zone.

@@ -25,10 +25,10 @@ pub async fn findings(
     Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    no_empty_values(&p)?;
     let filter = finding_filter(&p, app.kinds())?;
     let db = app.db();
-    let (mut rows, total) = db.browse.finding_summaries(&filter)?;
-    crate::pages::retain_visible(&db, &a, &mut rows)?;
+    let (rows, total) = crate::pages::visible_summaries(&db, &a, &filter)?;
     let mut doc = FindingsDoc::default();
     for r in &rows {
         if let Some(f) = db.store.finding(&r.id)? {
@@ -79,8 +79,16 @@ pub async fn set_status(
 /// `until`, `limit`.
 pub async fn items(
     State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    a.need_home()?;
+    no_empty_values(&p)?;
+    if !p.contains_key("q") {
+        return Err(ApiError::BadRequest(
+            "q: required (words, \"a phrase\", prefix*)".into(),
+        ));
+    }
     let q = search_query(&p)?;
     let hits = app.db().store.search(&q)?;
     Ok(Json(serde_json::json!({ "items": hits })))
@@ -92,6 +100,7 @@ pub async fn actor(
     Extension(a): Extension<Authed>,
     Path((platform, id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    a.need_home()?;
     let platform = skydas_model::Platform::parse(&platform).ok_or(ApiError::NotFound)?;
     let db = app.db();
     let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
@@ -111,15 +120,49 @@ pub async fn actor(
 }
 
 /// `GET /api/v1/stats`: the `skydas stats --json` document.
-pub async fn stats(State(app): State<Arc<App>>) -> Result<Json<skydas_store::Stats>, ApiError> {
+pub async fn stats(
+    State(app): State<Arc<App>>,
+    Extension(a): Extension<Authed>,
+) -> Result<Json<skydas_store::Stats>, ApiError> {
+    a.need_home()?;
     Ok(Json(app.db().store.stats()?))
 }
 
-/// `GET /api/v1/openapi.json`.
-pub async fn openapi() -> Response {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        include_str!("../assets/openapi.json"),
-    )
-        .into_response()
+/// `GET /api/v1/openapi.json`: the hand-written description, with the values the server
+/// itself knows filled in (the kinds the detectors declare, the platforms).
+pub async fn openapi(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/openapi.json"))
+            .map_err(|e| ApiError::Internal(format!("the API description: {e}")))?;
+    let kinds: Vec<&str> = app.kinds().names();
+    let platforms: Vec<&str> = skydas_model::Platform::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    for (_, item) in doc["paths"].as_object_mut().into_iter().flatten() {
+        for (_, op) in item.as_object_mut().into_iter().flatten() {
+            let prms = op.get_mut("parameters").and_then(|v| v.as_array_mut());
+            for prm in prms.into_iter().flatten() {
+                let values = match prm["name"].as_str() {
+                    Some("kind") => &kinds,
+                    Some("platform") => &platforms,
+                    _ => continue,
+                };
+                prm["schema"]["enum"] = serde_json::json!(values);
+            }
+        }
+    }
+    Ok(Json(doc).into_response())
+}
+
+/// Refuses a query parameter given with an empty value: the API says what each one takes,
+/// and an empty one is none of that (web forms, which send empty fields, are not the API).
+fn no_empty_values(p: &HashMap<String, String>) -> Result<(), ApiError> {
+    match p
+        .iter()
+        .find(|(k, v)| v.trim().is_empty() && k.as_str() != "q")
+    {
+        Some((k, _)) => Err(ApiError::BadRequest(format!("{k}: empty"))),
+        None => Ok(()),
+    }
 }

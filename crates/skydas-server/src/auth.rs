@@ -62,6 +62,22 @@ impl Authed {
         }
     }
 
+    /// Whether the user belongs to the organisation that runs this server (see
+    /// [`crate::home_org`]); users of any other are partners.
+    pub fn is_home(&self) -> bool {
+        self.user.org == crate::home_org()
+    }
+
+    /// Refuses a partner: partners see the findings released to them and their evidence, not
+    /// the corpus itself (search, items, actors, domains, originals, its size).
+    pub fn need_home(&self) -> Result<(), ApiError> {
+        if self.is_home() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
     /// Refuses a cookie-authenticated change whose CSRF token is missing or wrong.
     pub fn check_csrf(&self, given: Option<&str>) -> Result<(), ApiError> {
         match self.via {

@@ -51,10 +51,16 @@ pub fn page(title: &str, user: Option<(&User, &str)>, body: &str) -> String {
     let nav = match user {
         Some((u, csrf)) => format!(
             "<nav><a href=\"/\" class=\"brand\">Skydas</a><a href=\"/\">Overview</a>\
-             <a href=\"/findings\">Findings</a><a href=\"/search\">Search</a><a href=\"/partner\">Partner</a>{}\
+             <a href=\"/findings\">Findings</a>{}{}\
              <span class=\"who\">{} ({}, {})</span>\
              <form method=\"post\" action=\"/logout\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Log out</button></form></nav>",
+            // Partners see what was released to them, not the corpus or others' intelligence.
+            if u.org == crate::home_org() {
+                "<a href=\"/search\">Search</a><a href=\"/partner\">Partner</a>"
+            } else {
+                ""
+            },
             if u.role == skydas_store::accounts::Role::Admin {
                 "<a href=\"/users\">Users</a>"
             } else {

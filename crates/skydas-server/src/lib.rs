@@ -220,7 +220,53 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(protected)
         .merge(taxii::routes())
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security_headers,
+        ))
         .with_state(app)
+}
+
+/// The policy of every page: scripts and styles from this server only (no inline script),
+/// images from it or `data:`, no plugins, no framing, forms posting back here only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response: the content security policy, `nosniff`, no framing,
+/// no referrer, HSTS under TLS, and no caching unless a handler chose it (the compiled-in
+/// stylesheet and script).
+async fn security_headers(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if app.tls() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
 }
 
 /// The routes that must refuse an unauthenticated request, as `(method, path)` with sample
@@ -267,15 +313,30 @@ pub enum ServeError {
     Store(#[from] skydas_store::StoreError),
     #[error(transparent)]
     App(#[from] skydas_app::AppError),
-    #[error("{what}: {source}")]
+    /// `what` failed; the cause is the error's source (said once, after it).
+    #[error("{what}")]
     Io {
         what: String,
         source: std::io::Error,
     },
 }
 
-/// Serves an app (over any backend) until Ctrl-C. Blocks; runs its own runtime.
-pub fn serve_app(app: Arc<App>, opts: &ServeOptions) -> Result<(), ServeError> {
+/// Serves an app (over any backend) until Ctrl-C. Blocks; runs its own runtime. The address
+/// is bound and the certificate read first; only then is `ready` told the address actually
+/// listened on (`:0` picks a free port), so nothing is announced that is not served.
+pub fn serve_app(
+    app: Arc<App>,
+    opts: &ServeOptions,
+    ready: &dyn Fn(SocketAddr),
+) -> Result<(), ServeError> {
+    let listener = std::net::TcpListener::bind(opts.addr).map_err(|source| ServeError::Io {
+        what: format!("cannot listen on {}", opts.addr),
+        source,
+    })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Io {
+        what: "reading the listening address".into(),
+        source,
+    })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -285,6 +346,21 @@ pub fn serve_app(app: Arc<App>, opts: &ServeOptions) -> Result<(), ServeError> {
             source,
         })?;
     rt.block_on(async move {
+        let tls = match &opts.tls {
+            None => None,
+            Some((cert, key)) => {
+                // Only the ring provider is compiled in; installing it twice is harmless.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Some(
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                        .await
+                        .map_err(|source| ServeError::Io {
+                            what: format!("reading {} and {}", cert.display(), key.display()),
+                            source,
+                        })?,
+                )
+            }
+        };
         let svc = router(app).into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let h = handle.clone();
@@ -294,34 +370,28 @@ pub fn serve_app(app: Arc<App>, opts: &ServeOptions) -> Result<(), ServeError> {
                 h.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
             }
         });
-        match &opts.tls {
-            None => axum_server::bind(opts.addr)
-                .handle(handle)
-                .serve(svc)
-                .await
-                .map_err(|source| ServeError::Io {
-                    what: format!("serving on {}", opts.addr),
-                    source,
-                }),
-            Some((cert, key)) => {
-                // Only the ring provider is compiled in; installing it twice is harmless.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                let cfg = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                    .await
-                    .map_err(|source| ServeError::Io {
-                        what: format!("reading {} and {}", cert.display(), key.display()),
-                        source,
-                    })?;
-                axum_server::bind_rustls(opts.addr, cfg)
+        let serving = |source| ServeError::Io {
+            what: format!("serving on {local}"),
+            source,
+        };
+        ready(local);
+        match tls {
+            None => {
+                axum_server::from_tcp(listener)
+                    .map_err(serving)?
                     .handle(handle)
                     .serve(svc)
                     .await
-                    .map_err(|source| ServeError::Io {
-                        what: format!("serving on {}", opts.addr),
-                        source,
-                    })
+            }
+            Some(cfg) => {
+                axum_server::tls_rustls::from_tcp_rustls(listener, cfg)
+                    .map_err(serving)?
+                    .handle(handle)
+                    .serve(svc)
+                    .await
             }
         }
+        .map_err(serving)
     })
 }
 

@@ -44,8 +44,11 @@ fn param<'a>(p: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
 fn time_param(p: &HashMap<String, String>, k: &str) -> Result<Option<i64>, ApiError> {
     param(p, k)
         .map(|s| {
-            skydas_model::time::parse_any(s)
-                .ok_or_else(|| ApiError::BadRequest(format!("{k}: not a date or time")))
+            skydas_model::time::parse_rfc3339(s).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{k}: {s:?} is not an RFC 3339 date (2024-02-24) or time (2024-02-24T06:00:00Z)"
+                ))
+            })
         })
         .transpose()
 }
@@ -91,9 +94,29 @@ pub(crate) fn finding_filter(
         until: time_param(p, "until")?,
         disarm: param(p, "disarm").map(str::to_string),
         status,
-        offset: num("offset", 0)?,
-        limit: num("limit", 50)?.clamp(1, 1000),
+        offset: num("offset", 0).and_then(|o| {
+            if o > i32::MAX as usize {
+                Err(ApiError::BadRequest("offset: at most 2147483647".into()))
+            } else {
+                Ok(o)
+            }
+        })?,
+        limit: limit_param(p, 50)?,
     })
+}
+
+/// The `limit` parameter: 1 to 1000 rows, `default` without it; anything else is refused
+/// with what is allowed, as the API document says.
+fn limit_param(p: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
+    match param(p, "limit") {
+        None => Ok(default),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n @ 1..=1000) => Ok(n),
+            _ => Err(ApiError::BadRequest(format!(
+                "limit: {s:?} is not a number from 1 to 1000"
+            ))),
+        },
+    }
 }
 
 fn disarm_label(id: &str) -> String {
@@ -337,13 +360,34 @@ pub async fn overview(
     Extension(a): Extension<Authed>,
 ) -> Result<Html<String>, ApiError> {
     let mut db = app.db();
+    if !a.is_home() {
+        let (latest, total) = visible_summaries(
+            &db,
+            &a,
+            &FindingFilter {
+                limit: 10,
+                ..FindingFilter::default()
+            },
+        )?;
+        drop(db);
+        let s = format!(
+            "<h1>Findings released to {}</h1><p class=\"stats\">{total} findings</p>{}\
+             <p><a href=\"/findings\">All findings →</a></p>",
+            esc(&a.user.org),
+            summaries_table(&latest)
+        );
+        return Ok(render(&a, "Overview", &s));
+    }
     let stats = db.store.stats()?;
     let o = db.overview()?;
-    let (mut latest, total) = db.browse.finding_summaries(&FindingFilter {
-        limit: 10,
-        ..FindingFilter::default()
-    })?;
-    retain_visible(&db, &a, &mut latest)?;
+    let (latest, total) = visible_summaries(
+        &db,
+        &a,
+        &FindingFilter {
+            limit: 10,
+            ..FindingFilter::default()
+        },
+    )?;
     drop(db);
     let mut s = format!(
         "<h1>Overview</h1><p class=\"stats\">{} items · {} actors · {} files · {} findings</p>",
@@ -402,9 +446,7 @@ pub async fn findings(
     let filter = finding_filter(&p, app.kinds())?;
     let (rows, total) = {
         let db = app.db();
-        let (mut rows, total) = db.browse.finding_summaries(&filter)?;
-        retain_visible(&db, &a, &mut rows)?;
-        (rows, total)
+        visible_summaries(&db, &a, &filter)?
     };
     let v = |k: &str| esc(param(&p, k).unwrap_or(""));
     let mut s = String::from(
@@ -477,6 +519,34 @@ pub async fn findings(
 }
 
 /// Drops the summaries a partner user may not see (their TLP is above what partners receive).
+/// The page of finding summaries `filter` asks for and the total, as the user may see them:
+/// for a partner, findings it may not see are neither listed nor counted, and pages are cut
+/// from what it may see.
+pub(crate) fn visible_summaries(
+    db: &crate::Db,
+    a: &Authed,
+    filter: &skydas_store::browse::FindingFilter,
+) -> Result<(Vec<skydas_store::browse::FindingSummary>, u64), ApiError> {
+    if a.user.org == crate::home_org() {
+        return Ok(db.browse.finding_summaries(filter)?);
+    }
+    let all = skydas_store::browse::FindingFilter {
+        offset: 0,
+        limit: 0,
+        ..filter.clone()
+    };
+    let (mut rows, _) = db.browse.finding_summaries(&all)?;
+    retain_visible(db, a, &mut rows)?;
+    let total = rows.len() as u64;
+    let end = if filter.limit == 0 {
+        rows.len()
+    } else {
+        (filter.offset + filter.limit).min(rows.len())
+    };
+    let page = rows.drain(filter.offset.min(end)..end).collect();
+    Ok((page, total))
+}
+
 pub(crate) fn retain_visible(
     db: &crate::Db,
     a: &Authed,
@@ -759,6 +829,7 @@ pub async fn original(
     Extension(a): Extension<Authed>,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
+    a.need_home()?;
     skydas_store::check_sha256(&sha).map_err(|_| ApiError::NotFound)?;
     let path = app
         .db()
@@ -798,11 +869,8 @@ pub(crate) fn search_query(p: &HashMap<String, String>) -> Result<SearchQuery, A
     q.actor = param(p, "actor").map(str::to_string);
     q.since = time_param(p, "since")?;
     q.until = time_param(p, "until")?;
-    if let Some(l) = param(p, "limit") {
-        q.limit = l
-            .parse::<usize>()
-            .map_err(|_| ApiError::BadRequest("limit: not a number".into()))?
-            .clamp(1, 1000);
+    if param(p, "limit").is_some() {
+        q.limit = limit_param(p, q.limit)?;
     }
     Ok(q)
 }
@@ -812,6 +880,7 @@ pub async fn search(
     Extension(a): Extension<Authed>,
     Query(p): Params,
 ) -> Result<Html<String>, ApiError> {
+    a.need_home()?;
     let q = search_query(&p)?;
     let hits = app.db().store.search(&q)?;
     let v = |k: &str| esc(param(&p, k).unwrap_or(""));
@@ -865,6 +934,7 @@ pub async fn actor(
     Extension(a): Extension<Authed>,
     Path((platform, id)): Path<(String, String)>,
 ) -> Result<Html<String>, ApiError> {
+    a.need_home()?;
     let platform = parse_platform(&platform)?;
     let db = app.db();
     let actor = db.browse.actor(platform, &id)?.ok_or(ApiError::NotFound)?;
@@ -895,6 +965,7 @@ pub async fn domain(
     Extension(a): Extension<Authed>,
     Path(domain): Path<String>,
 ) -> Result<Html<String>, ApiError> {
+    a.need_home()?;
     let domain = domain.trim().to_lowercase();
     let db = app.db();
     let items = db.browse.domain_items(&domain, 100)?;
@@ -917,7 +988,11 @@ pub async fn users(
     Extension(a): Extension<Authed>,
 ) -> Result<Html<String>, ApiError> {
     a.need(Role::Admin)?;
-    let list = app.db().accounts.users()?;
+    let mut list = app.db().accounts.users()?;
+    // A partner's administrator manages the partner's own users only.
+    if !a.is_home() {
+        list.retain(|u| u.org == a.user.org);
+    }
     let mut s = String::from(
         "<h1>Users</h1><table><tr><th>name</th><th>organisation</th><th>role</th><th>since</th></tr>",
     );
@@ -969,6 +1044,9 @@ pub async fn add_user(
     } else {
         form.org.clone()
     };
+    if !a.is_home() && org.trim() != a.user.org {
+        return Err(ApiError::Forbidden);
+    }
     let mut db = app.db();
     let by = skydas_app::accounts::Actor {
         user: &a.user.name,

@@ -85,7 +85,11 @@ fn fixture() -> Fixture {
     }
 }
 
-/// One coordination finding and three users (admin, analyst, viewer) with API tokens.
+/// The partner organisation of the tests.
+const PARTNER: &str = "cert-lt";
+
+/// One coordination finding; three users of the organisation running the server (admin,
+/// analyst, viewer: ada, ona, vik) and three of a partner (pat, pia, pev), with API tokens.
 fn populate(app: &App) {
     {
         let mut db = app.db();
@@ -93,12 +97,16 @@ fn populate(app: &App) {
             .replace_findings(&[skydas_detect::coordination::KIND.name], &[finding()])
             .unwrap();
         let phc = auth::hash_password(PASSWORD).unwrap();
-        for (name, role) in [
-            ("ada", Role::Admin),
-            ("ona", Role::Analyst),
-            ("vik", Role::Viewer),
+        let home = crate::home_org();
+        for (name, role, org) in [
+            ("ada", Role::Admin, home.as_str()),
+            ("ona", Role::Analyst, home.as_str()),
+            ("vik", Role::Viewer, home.as_str()),
+            ("pat", Role::Admin, PARTNER),
+            ("pia", Role::Analyst, PARTNER),
+            ("pev", Role::Viewer, PARTNER),
         ] {
-            db.accounts.add_user(name, role, "cert-lt", &phc).unwrap();
+            db.accounts.add_user(name, role, org, &phc).unwrap();
             db.accounts
                 .add_token(name, &secret_hash(&format!("token-{name}")), "test")
                 .unwrap();
@@ -583,17 +591,6 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
 #[tokio::test]
 async fn partners_never_see_red_or_amber_strict_findings() {
     let f = fixture();
-    {
-        let mut db = f.app.db();
-        let phc = auth::hash_password(PASSWORD).unwrap();
-        // The fixture's users belong to "cert-lt"; this one to the home organisation.
-        db.accounts
-            .add_user("hana", Role::Viewer, &crate::home_org(), &phc)
-            .unwrap();
-        db.accounts
-            .add_token("hana", &secret_hash("token-hana"), "test")
-            .unwrap();
-    }
     for (tlp, partner_sees) in [
         (skydas_model::Tlp::Green, true),
         (skydas_model::Tlp::Amber, true),
@@ -611,14 +608,14 @@ async fn partners_never_see_red_or_amber_strict_findings() {
             "/findings/co-1",
             "/findings/co-1/download/json",
         ] {
-            let partner = f.get(path, &[("authorization", &bearer("vik"))]).await;
+            let partner = f.get(path, &[("authorization", &bearer("pev"))]).await;
             let want = if partner_sees {
                 StatusCode::OK
             } else {
                 StatusCode::NOT_FOUND
             };
             assert_eq!(partner.status, want, "{path} at {tlp:?} for a partner");
-            let home = f.get(path, &[("authorization", &bearer("hana"))]).await;
+            let home = f.get(path, &[("authorization", &bearer("vik"))]).await;
             assert_eq!(
                 home.status,
                 StatusCode::OK,
@@ -626,7 +623,7 @@ async fn partners_never_see_red_or_amber_strict_findings() {
             );
         }
         let list = f
-            .get("/api/v1/findings", &[("authorization", &bearer("vik"))])
+            .get("/api/v1/findings", &[("authorization", &bearer("pev"))])
             .await;
         assert_eq!(
             list.body.contains("\"co-1\""),
@@ -634,7 +631,7 @@ async fn partners_never_see_red_or_amber_strict_findings() {
             "list at {tlp:?}"
         );
         for page in ["/findings", "/"] {
-            let html = f.get(page, &[("authorization", &bearer("vik"))]).await;
+            let html = f.get(page, &[("authorization", &bearer("pev"))]).await;
             assert_eq!(
                 html.body.contains("/findings/co-1"),
                 partner_sees,
@@ -644,4 +641,110 @@ async fn partners_never_see_red_or_amber_strict_findings() {
     }
 }
 
+mod authz;
 mod pg;
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let f = fixture();
+    let mut paths: Vec<(&str, &str, Option<String>)> = vec![
+        ("GET", "/healthz", None),
+        ("GET", "/login", None),
+        ("GET", "/static/style.css", None),
+        ("GET", "/no/such/page", None),
+        ("GET", "/taxii2/", None),
+    ];
+    for (m, p) in PROTECTED_ROUTES {
+        paths.push((m, p, None));
+        paths.push((m, p, Some(bearer("ada"))));
+    }
+    for (method, path, auth) in &paths {
+        let mut b = Request::builder().method(*method).uri(*path);
+        if let Some(a) = auth {
+            b = b.header("authorization", a.as_str());
+        }
+        let r = f.send(b.body(Body::empty()).unwrap()).await;
+        let h = |k: header::HeaderName| {
+            r.headers
+                .get(&k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let csp = h(header::CONTENT_SECURITY_POLICY);
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{method} {path}: {csp:?}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{method} {path}");
+        assert_eq!(
+            h(header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{method} {path}"
+        );
+        assert_eq!(h(header::X_FRAME_OPTIONS), "DENY", "{method} {path}");
+        assert_eq!(h(header::CACHE_CONTROL), "no-store", "{method} {path}");
+        assert_eq!(
+            h(header::STRICT_TRANSPORT_SECURITY),
+            "",
+            "plain HTTP: no HSTS"
+        );
+        // No page carries an inline script the policy would block.
+        assert!(
+            !r.body.contains("<script>") && !r.body.contains(" onclick="),
+            "{method} {path} has inline script"
+        );
+    }
+    // Under TLS every response also pins HTTPS.
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::Settings::new(skydas_detect::kinds());
+    settings.tls = true;
+    let app = App::open(dir.path(), settings).unwrap();
+    let r = router(app)
+        .oneshot(Request::get("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
+    );
+}
+
+#[tokio::test]
+async fn sessions_expire_and_are_revoked_with_the_tokens() {
+    let f = fixture();
+    let (cookie, _) = f.session("ona").await;
+    assert_eq!(
+        f.get("/", &[("cookie", &cookie)]).await.status,
+        StatusCode::OK
+    );
+    // A session past its end is no session.
+    {
+        let mut db = f.app.db();
+        let ona = db.accounts.user("ona").unwrap().unwrap();
+        db.accounts
+            .create_session(ona.id, &secret_hash("stale"), "c", 0)
+            .unwrap();
+    }
+    let stale = f.get("/", &[("cookie", "skydas_session=stale")]).await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+    // Revoking the user ends the live session and withdraws the API token at once.
+    assert_eq!(
+        f.app.db().accounts.revoke("ona").unwrap(),
+        Some((2, 1)),
+        "the live session and the stale one, and the token"
+    );
+    assert_eq!(
+        f.get("/", &[("cookie", &cookie)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        f.get("/api/v1/findings", &[("authorization", &bearer("ona"))])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(f.app.db().accounts.revoke("nobody").unwrap(), None);
+    // The password still works: revocation is not a lockout.
+    assert_eq!(f.login("ona", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}

@@ -64,6 +64,8 @@ pub async fn page(
     State(app): State<Arc<App>>,
     Extension(a): Extension<Authed>,
 ) -> Result<Html<String>, ApiError> {
+    // What other partners shared is for the organisation that runs this server only.
+    a.need_home()?;
     let db = app.db();
     let objects = db.sharing.partner_objects(500)?;
     let total = db.sharing.partner_count()?;

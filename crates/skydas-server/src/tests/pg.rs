@@ -88,11 +88,16 @@ async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
     let log = f.app.db().accounts.audit_list(10).unwrap();
     let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["login_failed", "login"]);
+    assert!(
+        log.iter().all(|r| r.hash.starts_with("k1:")),
+        "sealed in PostgreSQL too"
+    );
     assert_eq!(
         f.app.db().accounts.audit_verify().unwrap(),
         AuditCheck::Ok {
             rows: 2,
-            head: log[0].hash.clone()
+            head: log[0].hash.clone(),
+            unkeyed: 0
         }
     );
     // Tokens: a good one reads, a wrong one is refused.
@@ -274,7 +279,7 @@ async fn pg_taxii_collections_objects_and_partner_intel_live_in_postgres() {
             .add_collection(C, "Shared", "", Some("shared"))
             .unwrap();
         let g = Grant {
-            org: "cert-lt".into(),
+            org: PARTNER.into(),
             can_read: true,
             can_write: true,
             max_tlp: "amber+strict".into(),
@@ -291,7 +296,8 @@ async fn pg_taxii_collections_objects_and_partner_intel_live_in_postgres() {
          "id": "domain-name--0ba1d1ff-8d3b-5a3b-9e3c-2a3c1b2d3e4f", "value": "lrt-news.info",
          "object_marking_refs": [green]}
     ]});
-    let auth = bearer("ona");
+    // The partner posts; our own analyst reads the domain page.
+    let auth = bearer("pia");
     let taxii = [
         ("authorization", auth.as_str()),
         ("accept", TAXII_MEDIA_TYPE),
@@ -328,7 +334,10 @@ async fn pg_taxii_collections_objects_and_partner_intel_live_in_postgres() {
         );
     }
     let page = f
-        .get("/domains/lrt-news.info", &[("authorization", &auth)])
+        .get(
+            "/domains/lrt-news.info",
+            &[("authorization", &bearer("ona"))],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Partner watch items"), "{}", page.body);

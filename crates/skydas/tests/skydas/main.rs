@@ -5,6 +5,7 @@ mod cli;
 mod indicators;
 mod real_data;
 mod scale;
+mod serve;
 mod share;
 mod snapshots;
 mod tidy;
