@@ -35,7 +35,7 @@ sk import "$TMP/scn/data" >/dev/null 2>&1
 sk analyze >/dev/null 2>&1
 SKYDAS_PASSWORD='a long enough passphrase' sk user add ada --role admin >/dev/null
 TOKEN=$(sk token create ada 2>/dev/null)
-sk serve --addr 127.0.0.1:0 2> "$TMP/serve.log" &
+"$BIN" --data "$TMP/data" serve --addr 127.0.0.1:0 2> "$TMP/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do
     ADDR=$(sed -n 's|.*on http://\([0-9.:]*\) .*|\1|p' "$TMP/serve.log" | head -n1)

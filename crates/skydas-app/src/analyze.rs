@@ -139,12 +139,12 @@ pub fn scan(
     progress: &dyn Progress,
 ) -> Result<(ImportReport, Vec<Finding>)> {
     let mut target = CorpusTarget::new();
-    let (files, errors) = skydas_ingest::discover(paths);
+    let found = skydas_ingest::discover(paths);
     let settings = ImportSettings {
         keep_originals: false,
         ..settings.clone()
     };
-    let report = pipeline::import(&mut target, files, errors, &settings, progress)?;
+    let report = pipeline::import(&mut target, found, &settings, progress)?;
     let corpus = target.finish();
     Ok((report, detect(&corpus, cfg)))
 }

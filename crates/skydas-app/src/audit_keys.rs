@@ -76,6 +76,25 @@ fn write_new(path: &Path, keys: &AuditKeys) -> Result<bool> {
     }
 }
 
+/// Puts a backed-up keyring in place at `to` (mode 600, never over another), once it reads
+/// as a keyring.
+pub fn install(from: &Path, to: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(from).map_err(|e| AppError::io("read", from, e))?;
+    let keys =
+        AuditKeys::from_text(&text).map_err(|e| failed(format!("{}: {e}", from.display())))?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| AppError::io("create", dir, e))?;
+    }
+    if write_new(to, &keys)? {
+        Ok(())
+    } else {
+        Err(failed(format!(
+            "{}: a keyring is already there",
+            to.display()
+        )))
+    }
+}
+
 /// The keyring of `spec`'s audit log, created when the log has none yet.
 pub fn load_or_create(spec: &StoreSpec, accounts: &dyn AccountStore) -> Result<AuditKeys> {
     let path = keyring_path(spec);

@@ -29,10 +29,18 @@ pub fn convert(
     out: &Path,
     keep_messages: usize,
 ) -> Result<Converted> {
-    let (files, errors) = skydas_ingest::discover(paths);
+    let skydas_ingest::Discovered {
+        files,
+        skipped,
+        errors,
+    } = skydas_ingest::discover(paths);
     let mut c = Converted {
         failed_files: errors.len() as u64,
-        messages: errors.iter().map(|e| format!("error: {e}")).collect(),
+        messages: skipped
+            .iter()
+            .map(|s| format!("skipped: {}: {}", s.path.display(), s.reason))
+            .chain(errors.iter().map(|e| format!("error: {e}")))
+            .collect(),
         ..Converted::default()
     };
     let file = std::fs::File::create(out).map_err(|e| AppError::io("create", out, e))?;

@@ -2,6 +2,7 @@
 //! the web server and the workers all call, so that none of them re-implements another's.
 //!
 //! - [`accounts`]: passwords, secrets, users and tokens, audited;
+//! - [`backup`]: the embedded store backed up and restored, checked;
 //! - [`store`]: one [`StoreSpec`] that opens any backend and its handles;
 //! - [`import`]: files and folders into a store (directly or through the work bus), STIX
 //!   bundles among them as partner intelligence;
@@ -19,6 +20,7 @@
 pub mod accounts;
 pub mod analyze;
 pub mod audit_keys;
+pub mod backup;
 pub mod convert;
 mod error;
 pub mod import;
@@ -27,6 +29,7 @@ pub mod intel;
 pub mod scenario;
 pub mod share;
 pub mod store;
+pub mod values;
 pub mod worker;
 
 pub use error::{AppError, Result, failed, usage};

@@ -72,6 +72,22 @@ impl StoreSpec {
         }
     }
 
+    /// Refuses an embedded store that does not exist yet, so that a command that only reads
+    /// says so instead of creating an empty store and reporting nothing. (A PostgreSQL store
+    /// is checked when it is opened.)
+    pub fn must_exist(&self) -> Result<()> {
+        match self {
+            StoreSpec::Embedded { dir } if !dir.join(skydas_store::DB_FILE).is_file() => {
+                Err(AppError::Failed(format!(
+                    "no store in {}: nothing has been imported there (run `skydas import` \
+                     first, or point --data or SKYDAS_DATA at a store)",
+                    dir.display()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The items, findings and protected domains.
     pub fn open(&self) -> Result<Box<dyn Store>> {
         Ok(match self {

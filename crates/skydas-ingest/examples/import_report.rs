@@ -12,8 +12,12 @@ use skydas_model::UrlSource;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let (files, errors) = discover(&paths);
-    for e in errors {
+    let found = discover(&paths);
+    for s in &found.skipped {
+        eprintln!("skipped: {}: {}", s.path.display(), s.reason);
+    }
+    let files = found.files;
+    for e in found.errors {
         eprintln!("error: {e}");
     }
     let mut out = std::io::stdout().lock();

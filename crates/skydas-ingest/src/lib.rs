@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use skydas_model::{Item, Locator};
 
 pub use source::{
-    ColumnMap, FileSummary, ImportOptions, discover, hash_file, import_file, importer_by_name,
-    registry, sniff_format,
+    ColumnMap, Discovered, FileSummary, ImportOptions, Skipped, discover, hash_file, import_file,
+    importer_by_name, registry, sniff_format,
 };
 
 /// A bad record: where it is and why it was refused. Displays as `path:line: reason`.

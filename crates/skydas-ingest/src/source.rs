@@ -367,43 +367,51 @@ const SKIP_DIRS: &[&str] = &[
     "__pycache__",
 ];
 
-/// Extensions that are never data we import, checked before opening a file.
-const SKIP_EXTS: &[&str] = &[
-    "html", "htm", "css", "js", "jpg", "jpeg", "png", "gif", "webp", "webm", "bmp", "svg", "ico",
-    "tif", "tiff", "heic", "mp4", "mov", "mkv", "avi", "mp3", "m4a", "ogg", "oga", "opus", "wav",
-    "flac", "tgs", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "7z",
-    "rar", "exe", "dll", "so", "iso", "sqlite", "db", "parquet", "vcf", "md5", "sha256",
-];
+/// What a folder holds that is not imported, and why; named in the import report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: &'static str,
+}
+
+/// The files to import, what was passed over and what could not be read.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<FileError>,
+}
 
 /// Expands `paths` into the files to import, in a deterministic order.
 ///
 /// Files named explicitly are always kept. Folders are walked recursively in byte order of
-/// names; inside them, hidden entries, media folders of Telegram exports (`photos/`, `files/`,
-/// `stickers/`, …) and media and page extensions (`.html`, `.jpg`, `.mp4`, …) are skipped; every
-/// other file is a candidate, so that one no importer recognises is reported, not passed over. Symbolic links to folders are
-/// not followed, so a link loop cannot recurse. Paths that cannot be read give
-/// [`FileError::Io`].
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
+/// names, and what a file is, is decided by its content as for a file named explicitly:
+/// media, archives and databases (by magic number) and HTML pages are passed over, and so are
+/// hidden folders (`.git`) and the media folders of Telegram exports (`photos/`, `stickers/`,
+/// …); each is reported in [`Discovered::skipped`] with its reason. Every other file, hidden
+/// or not and whatever its name, is a candidate, so that one no importer recognises is
+/// reported, never passed over in silence. Symbolic links to folders are not followed, so a
+/// link loop cannot recurse. Paths that cannot be read give [`FileError::Io`].
+pub fn discover(paths: &[PathBuf]) -> Discovered {
+    let mut d = Discovered::default();
     for p in paths {
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, &mut files, &mut errors),
-            Ok(_) => files.push(p.clone()),
-            Err(source) => errors.push(FileError::Io {
+            Ok(m) if m.is_dir() => walk(p, &mut d),
+            Ok(_) => d.files.push(p.clone()),
+            Err(source) => d.errors.push(FileError::Io {
                 path: p.clone(),
                 source,
             }),
         }
     }
-    (files, errors)
+    d
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
+fn walk(dir: &Path, d: &mut Discovered) {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(source) => {
-            errors.push(FileError::Io {
+            d.errors.push(FileError::Io {
                 path: dir.to_path_buf(),
                 source,
             });
@@ -414,7 +422,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
     for e in rd {
         match e {
             Ok(e) => entries.push(e),
-            Err(source) => errors.push(FileError::Io {
+            Err(source) => d.errors.push(FileError::Io {
                 path: dir.to_path_buf(),
                 source,
             }),
@@ -424,45 +432,41 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
     for e in entries {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
-        }
         let path = e.path();
         let ft = match e.file_type() {
             Ok(ft) => ft,
             Err(source) => {
-                errors.push(FileError::Io { path, source });
+                d.errors.push(FileError::Io { path, source });
                 continue;
             }
         };
+        let skip =
+            |d: &mut Discovered, path: PathBuf, reason| d.skipped.push(Skipped { path, reason });
         if ft.is_dir() {
-            if !SKIP_DIRS.contains(&name.to_ascii_lowercase().as_str()) {
-                walk(&path, files, errors);
+            if name.starts_with('.') {
+                skip(d, path, "hidden folder");
+            } else if SKIP_DIRS.contains(&name.to_ascii_lowercase().as_str()) {
+                skip(d, path, "media or page assets of an export");
+            } else {
+                walk(&path, d);
             }
             continue;
         }
         if ft.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            skip(d, path, "link to a folder (not followed)");
             continue;
         }
-        if let Some(ext) = path.extension() {
-            let ext = ext.to_string_lossy().to_ascii_lowercase();
-            if SKIP_EXTS.contains(&ext.as_str()) {
-                continue;
-            }
-        }
-        // Known media (by magic number) is passed over; anything else is a candidate, so that
-        // a file no importer recognises is named as an error rather than skipped in silence.
-        match is_known_media(&path) {
-            Ok(true) => {}
-            Ok(false) => files.push(path),
-            Err(source) => errors.push(FileError::Io { path, source }),
+        match not_data(&path) {
+            Ok(Some(reason)) => skip(d, path, reason),
+            Ok(None) => d.files.push(path),
+            Err(source) => d.errors.push(FileError::Io { path, source }),
         }
     }
 }
 
-/// Whether a file starts with the magic number of a media or archive format that exports carry
-/// beside their data (images, video, audio, PDF, zip, databases, executables).
-fn is_known_media(path: &Path) -> io::Result<bool> {
+/// Why a file is no data any importer reads, from its first bytes: media, archives, databases
+/// and executables by magic number, and HTML pages; `None` for a candidate.
+fn not_data(path: &Path) -> io::Result<Option<&'static str>> {
     let mut head = [0u8; 512];
     let mut f = File::open(path)?;
     let mut n = 0;
@@ -474,25 +478,41 @@ fn is_known_media(path: &Path) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
-    Ok(is_media_head(&head[..n]))
+    Ok(not_data_head(&head[..n]))
 }
 
-fn is_media_head(head: &[u8]) -> bool {
-    const BINARY_MAGIC: &[&[u8]] = &[
-        b"\x89PNG",
-        b"\xFF\xD8\xFF",
-        b"%PDF",
-        b"PK\x03\x04",
-        b"OggS",
-        b"RIFF",
-        b"GIF8",
-        b"\x1A\x45\xDF\xA3",
-        b"SQLite format",
-        b"\x7FELF",
-        b"PAR1",
+fn not_data_head(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"%PDF", "PDF document"),
+        (b"PK\x03\x04", "zip archive (unpack it first)"),
+        (b"OggS", "audio or video (Ogg)"),
+        (b"RIFF", "audio, video or image (RIFF)"),
+        (b"\x1A\x45\xDF\xA3", "video (Matroska/WebM)"),
+        (b"SQLite format", "SQLite database"),
+        (b"\x7FELF", "executable"),
+        (b"PAR1", "Parquet file"),
+        (b"7z\xBC\xAF\x27\x1C", "7-zip archive (unpack it first)"),
+        (b"Rar!", "RAR archive (unpack it first)"),
+        (b"ID3", "audio (MP3)"),
     ];
+    for (m, why) in MAGIC {
+        if head.starts_with(m) {
+            return Some(why);
+        }
+    }
     // MP4/MOV: a box size then `ftyp`.
-    BINARY_MAGIC.iter().any(|m| head.starts_with(m)) || head.get(4..8) == Some(b"ftyp")
+    if head.get(4..8) == Some(b"ftyp") {
+        return Some("audio or video (MP4)");
+    }
+    let text = strip_bom(head).trim_ascii_start();
+    let lower: Vec<u8> = text.iter().take(14).map(u8::to_ascii_lowercase).collect();
+    if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+        return Some("HTML page (Telegram exports are read as JSON: export again as JSON)");
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,7 +741,7 @@ mod tests {
     }
 
     #[test]
-    fn media_heads_are_told_from_data_and_garbage() {
+    fn media_and_pages_are_told_from_data_and_garbage() {
         for (head, media) in [
             (&b"{\"a\":1}"[..], false),
             (b"id,text\n1,x", false),
@@ -731,10 +751,16 @@ mod tests {
             (b"\xFF\xD8\xFF\xE0", true),
             (b"%PDF-1.4", true),
             (b"\0\0\0\x18ftypmp42", true),
+            (b"SQLite format 3\0", true),
+            (b"\xEF\xBB\xBF \n<!DOCTYPE HTML>", true),
+            (b"<html lang=lt>", true),
+            // A feed is data whatever its name.
+            (b"<rss version=\"2.0\">", false),
+            (b"<!DOCTYPE rss>", false),
             // Unknown binary is not media: it is imported, and named when nothing reads it.
             (b"abc\0def", false),
         ] {
-            assert_eq!(is_media_head(head), media, "{head:?}");
+            assert_eq!(not_data_head(head).is_some(), media, "{head:?}");
         }
     }
 

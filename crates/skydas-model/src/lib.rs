@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod corpus;
+pub mod country;
 pub mod disarm;
 pub mod domain;
 pub mod finding;

@@ -52,6 +52,7 @@ pub struct SimSummary {
     pub items: u64,
     /// Actors with at least one item.
     pub actors: u64,
+    /// Data files under `data/` (the truth file is not counted).
     pub files: u64,
     /// Items per platform (`x`, `telegram`, `web`).
     pub by_platform: BTreeMap<String, u64>,

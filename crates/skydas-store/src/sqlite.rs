@@ -205,6 +205,44 @@ impl SqliteStore {
         &self.dir
     }
 
+    /// Writes a consistent copy of the database to `dest` (a new file) while other handles
+    /// keep reading and writing: SQLite's `VACUUM INTO` reads in one transaction, so the copy
+    /// is the store at one moment, compacted.
+    pub fn snapshot_to(&self, dest: &Path) -> Result<()> {
+        let Some(path) = dest.to_str() else {
+            return Err(StoreError::io(
+                dest,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a UTF-8 path"),
+            ));
+        };
+        self.conn.execute("VACUUM INTO ?1", [path])?;
+        Ok(())
+    }
+
+    /// Rows in every table of the database (full-text index included), by table name: what a
+    /// backup records and a restore checks.
+    pub fn table_counts(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let names: Vec<String> = {
+            let mut st = self.conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )?;
+            st.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut counts = std::collections::BTreeMap::new();
+        for name in names {
+            let quoted = name.replace('"', "\"\"");
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM \"{quoted}\""), [], |r| {
+                        r.get(0)
+                    })?;
+            counts.insert(name, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
     /// The schema version the store is at.
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self.conn.query_row(

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use skydas_app::values;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,6 +97,18 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Back the embedded store up into a new or empty folder while it stays in use: a
+    /// consistent copy of the database, every original file and a manifest (the audit keyring
+    /// is backed up apart).
+    Backup { dir: PathBuf },
+    /// Restore a backup as the store of --data (which must hold none yet), check every table
+    /// and original, and verify the audit log on the restored copy.
+    Restore {
+        dir: PathBuf,
+        /// The audit keyring backed up apart, put in place (mode 600) for the restored store.
+        #[arg(long, value_name = "FILE")]
+        keyring: Option<PathBuf>,
+    },
     /// Check or list the audit log.
     Audit {
         #[command(subcommand)]
@@ -163,7 +176,7 @@ pub enum AuditAction {
     RotateKey,
     /// The newest rows.
     List {
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = values::positive)]
         limit: usize,
     },
 }
@@ -183,7 +196,7 @@ pub struct ExportArgs {
     pub findings: Vec<String>,
     /// Highest marking the recipient may receive: clear, green, amber, amber+strict. RED never
     /// leaves.
-    #[arg(long, default_value = "amber")]
+    #[arg(long, default_value = "amber", value_parser = values::release_tlp)]
     pub tlp: String,
     /// The recipient is our own organisation (allows AMBER+STRICT).
     #[arg(long)]
@@ -210,7 +223,7 @@ pub struct ConvertArgs {
 pub struct InputArgs {
     /// Importer to use instead of content detection (telegram, x-v2, feed, 4cat, crowdtangle,
     /// generic, cnt-csv).
-    #[arg(long)]
+    #[arg(long, value_parser = values::format)]
     pub format: Option<String>,
     /// Column map for generic CSV/JSONL: FIELD=COLUMN, repeatable (fields: id, actor_id, handle,
     /// name, time, text, urls, repost_of, reply_to, quote_of, platform, hashtags, lang,
@@ -218,7 +231,7 @@ pub struct InputArgs {
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,
     /// Platform to record for inputs that do not say (generic and toolkit CSV).
-    #[arg(long)]
+    #[arg(long, value_parser = values::platform)]
     pub platform: Option<String>,
     /// How many record errors to print one by one (all are counted and summarised).
     #[arg(long, default_value_t = 20)]
@@ -241,7 +254,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     pub query: String,
-    #[arg(long)]
+    #[arg(long, value_parser = values::platform)]
     pub platform: Option<String>,
     /// Actor platform id or handle.
     #[arg(long)]
@@ -249,11 +262,11 @@ pub struct SearchArgs {
     #[arg(long)]
     pub lang: Option<String>,
     /// RFC 3339 time or date.
-    #[arg(long)]
+    #[arg(long, value_parser = values::time)]
     pub since: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = values::time)]
     pub until: Option<String>,
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = values::positive)]
     pub limit: usize,
 }
 
@@ -311,8 +324,9 @@ pub struct ScanArgs {
 pub struct FindingsArgs {
     #[command(subcommand)]
     pub action: Option<FindingsAction>,
-    /// Only findings of this kind (coordination, lookalike_domain, automation).
-    #[arg(long)]
+    /// Only findings of this kind (coordination, lookalike_domain, automation,
+    /// known_infrastructure).
+    #[arg(long, value_parser = values::finding_kind)]
     pub kind: Option<String>,
 }
 
@@ -323,14 +337,14 @@ pub enum FindingsAction {
     /// Set a finding's TLP 2.0 marking (clear, green, amber, amber+strict, red).
     Mark {
         id: String,
-        #[arg(long)]
+        #[arg(long, value_parser = values::tlp)]
         tlp: String,
     },
     /// Export actor graphs (all coordination findings, or the given ones).
     Graph {
         ids: Vec<String>,
         /// gexf, graphml or csv.
-        #[arg(long, default_value = "gexf")]
+        #[arg(long, default_value = "gexf", value_parser = values::graph_format)]
         format: String,
         /// Output file (stdout when absent).
         #[arg(long)]
@@ -349,7 +363,7 @@ pub enum IndicatorsAction {
         name: Option<String>,
         /// The marking of a list that has none (default amber), and the least marking of one
         /// that has (STIX, MISP).
-        #[arg(long, value_name = "LEVEL")]
+        #[arg(long, value_name = "LEVEL", value_parser = values::tlp)]
         tlp: Option<String>,
     },
     /// The lists held, with their counts and most restrictive marking.
@@ -358,11 +372,15 @@ pub enum IndicatorsAction {
 
 #[derive(Debug, Subcommand)]
 pub enum ProtectAction {
+    /// Add a domain to protect, or update its details.
     Add {
+        #[arg(value_parser = values::domain)]
         domain: String,
-        #[arg(long, default_value = "")]
+        /// ISO 3166-1 alpha-2 code, EU or INT.
+        #[arg(long, default_value = "", value_parser = values::country)]
         country: String,
-        #[arg(long, default_value = "media")]
+        /// media, government, institution, military, eu, nato or ngo.
+        #[arg(long, default_value = "media", value_parser = values::protected_kind)]
         kind: String,
         #[arg(long, default_value = "")]
         note: String,
@@ -380,7 +398,7 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// 1.0 is about 100,000 items.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = values::scale, allow_negative_numbers = true)]
     pub scale: f64,
     /// First day (RFC 3339 date or time).
     #[arg(long)]
@@ -401,12 +419,12 @@ pub struct EvalArgs {
 pub struct DemoArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = values::scale, allow_negative_numbers = true)]
     pub scale: f64,
     /// Where to write the scenario (default: DATA/demo-scenario).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// End by serving the web app (the default when stdout is a terminal).
+    /// End by serving the web app (the default, except with --json).
     #[arg(long, conflicts_with = "no_serve")]
     pub serve: bool,
     /// Do not serve the web app at the end.
@@ -454,7 +472,7 @@ pub struct PullArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// `none` pulls once; a number of seconds polls until stopped.
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", value_parser = values::interval)]
     pub interval: String,
 }
 
@@ -484,7 +502,7 @@ pub enum CollectionAction {
         write: bool,
         /// Most restrictive marking the organisation may read: clear, green, amber,
         /// amber+strict. RED is never served; AMBER+STRICT only to the object's own organisation.
-        #[arg(long, default_value = "amber+strict")]
+        #[arg(long, default_value = "amber+strict", value_parser = values::release_tlp)]
         max_tlp: String,
     },
     /// Export findings into a collection as new object versions (TLP enforced again per reader).
@@ -495,7 +513,7 @@ pub enum CollectionAction {
         #[arg(long = "finding", value_name = "ID")]
         findings: Vec<String>,
         /// Highest marking published: clear, green, amber, amber+strict. RED never leaves.
-        #[arg(long, default_value = "amber+strict")]
+        #[arg(long, default_value = "amber+strict", value_parser = values::release_tlp)]
         tlp: String,
         /// Our organisation: the STIX identity, and the organisation that may read our
         /// AMBER+STRICT objects (name it as `skydas user add --org` does).

@@ -1,7 +1,6 @@
 //! One function per command: parse what the arguments mean, call the workflow in `skydas_app`,
 //! render its result.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,6 +53,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         spec: StoreSpec::from_args(g.store.as_deref(), &g.data),
         clock: SystemClock,
     };
+    if only_reads(&cli.command) {
+        ctx.spec.must_exist()?;
+    }
     match cli.command {
         Command::Import(a) => import(&ctx, &a),
         Command::Stats => stats(&ctx),
@@ -72,9 +74,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { action } => admin::user(&ctx, &action),
         Command::Token { action } => admin::token(&ctx, &action),
         Command::Audit { action } => admin::audit(&ctx, &action),
+        Command::Backup { dir } => admin::backup(&ctx, &dir),
+        Command::Restore { dir, keyring } => admin::restore(&ctx, &dir, keyring.as_deref()),
         Command::Taxii { action } => admin::taxii(&ctx, &action),
         Command::Indicators { action } => admin::indicators(&ctx, &action),
         Command::Collection { action } => admin::collection(&ctx, &action),
+    }
+}
+
+/// Commands that read a store and would otherwise create an empty one where none is.
+fn only_reads(c: &Command) -> bool {
+    use cli::{AuditAction, CollectionAction, IndicatorsAction, UserAction};
+    match c {
+        Command::Stats
+        | Command::Search(_)
+        | Command::Analyze(_)
+        | Command::Findings(_)
+        | Command::Export { .. } => true,
+        Command::Protect { action } => !matches!(action, ProtectAction::Add { .. }),
+        Command::Indicators { action } => matches!(action, IndicatorsAction::List),
+        Command::Audit { action } => !matches!(action, AuditAction::RotateKey),
+        Command::User { action } => !matches!(action, UserAction::Add { .. }),
+        Command::Collection { action } => !matches!(action, CollectionAction::Add { .. }),
+        Command::Token { .. } => true,
+        _ => false,
     }
 }
 
@@ -486,7 +509,9 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
         println!("Search the items:    skydas search \"NATO\"");
         eprintln!("demo finished in {:.1} s", t.elapsed().as_secs_f64());
     }
-    let serve_app = a.serve || (!a.no_serve && !g.json && std::io::stdout().is_terminal());
+    // It serves unless told not to; a JSON document on stdout is for a script, which asks with
+    // --serve if it wants the app too.
+    let serve_app = a.serve || (!a.no_serve && !g.json);
     if serve_app {
         admin::demo_serve(ctx, a.addr)?;
     }

@@ -143,13 +143,38 @@ pub fn import_report(r: &ImportReport, enqueued: Option<u64>, stdout_is_json: bo
             ),
         }
     }
+    // Skipped entries are named; a folder of thousands of images is summarised past the first.
+    const SHOW_SKIPPED: usize = 50;
+    for s in r.skipped.iter().take(SHOW_SKIPPED) {
+        eprintln!("{}: skipped: {}", s.path, s.reason);
+    }
+    if r.skipped.len() > SHOW_SKIPPED {
+        eprintln!(
+            "… and {} more skipped (all of them in the --json report)",
+            r.skipped.len() - SHOW_SKIPPED
+        );
+    }
     let rate = if r.seconds > 0.0 {
         r.records as f64 / r.seconds
     } else {
         0.0
     };
+    let mut also = Vec::new();
+    if !r.skipped.is_empty() {
+        also.push(format!("{} skipped", r.skipped.len()));
+    }
+    match r.unchanged_files() {
+        0 => {}
+        n if n == r.files.len() => also.push("all already imported".to_string()),
+        n => also.push(format!("{n} already imported")),
+    }
+    let also = if also.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", also.join(", "))
+    };
     let totals = format!(
-        "imported {} records from {} files: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
+        "imported {} records from {} files{also}: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
         r.records,
         r.files.len(),
         r.new_items,

@@ -54,14 +54,15 @@ pub fn import(
     progress: &dyn Progress,
     clock: &dyn Clock,
 ) -> Result<ImportRun> {
-    let (files, discover_errors) = skydas_ingest::discover(paths);
-    let (bundle_files, files) = bundles::split_bundles(files);
+    let mut found = skydas_ingest::discover(paths);
+    let (bundle_files, files) = bundles::split_bundles(std::mem::take(&mut found.files));
+    found.files = files;
     let (bundles, failed_bundles) = if bundle_files.is_empty() {
         (Vec::new(), Vec::new())
     } else {
         bundles::record_bundles(spec.sharing()?.as_mut(), &bundle_files, clock)
     };
-    if files.is_empty() && discover_errors.is_empty() && !bundle_files.is_empty() {
+    if found.files.is_empty() && found.errors.is_empty() && !bundle_files.is_empty() {
         return Ok(ImportRun {
             report: ImportReport::default(),
             bundles,
@@ -73,14 +74,14 @@ pub fn import(
         None => {
             let mut store = spec.open()?;
             let mut target = StoreTarget(store.as_mut());
-            let r = pipeline::import(&mut target, files, discover_errors, settings, progress)?;
+            let r = pipeline::import(&mut target, found, settings, progress)?;
             (r, None)
         }
         Some(url) => {
             let store = spec.postgres()?;
             let bus = Bus::connect(url, &store.url().schema.clone())?;
             let mut target = bus::BusTarget::new(store, bus);
-            let r = pipeline::import(&mut target, files, discover_errors, settings, progress)?;
+            let r = pipeline::import(&mut target, found, settings, progress)?;
             (r, Some(target.batches))
         }
     };

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use skydas_ingest::{Event, FileError, FileSummary, ImportOptions, RecordError};
+use skydas_ingest::{Discovered, Event, FileError, FileSummary, ImportOptions, RecordError};
 use skydas_model::Item;
 use skydas_model::{Corpus, CorpusBuilder, Interner};
 use skydas_normalise::Normaliser;
@@ -77,7 +77,27 @@ pub struct ImportReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warning_samples: Vec<String>,
     pub failed_files: u64,
+    /// What the folders held that is not imported (media, pages, hidden folders), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedFile>,
     pub seconds: f64,
+}
+
+impl ImportReport {
+    /// Files imported before, unchanged: nothing to add.
+    pub fn unchanged_files(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| f.status == "unchanged")
+            .count()
+    }
+}
+
+/// A file or folder passed over, and why.
+#[derive(Debug, Serialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: &'static str,
 }
 
 /// How to import.
@@ -230,13 +250,26 @@ struct Job {
 /// not even be listed, reported as failed files.
 pub fn import(
     store: &mut dyn ImportTarget,
-    files: Vec<PathBuf>,
-    discover_errors: Vec<FileError>,
+    found: Discovered,
     s: &ImportSettings,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
     let started = Instant::now();
-    let mut report = ImportReport::default();
+    let Discovered {
+        files,
+        skipped,
+        errors: discover_errors,
+    } = found;
+    let mut report = ImportReport {
+        skipped: skipped
+            .into_iter()
+            .map(|s| SkippedFile {
+                path: s.path.display().to_string(),
+                reason: s.reason,
+            })
+            .collect(),
+        ..ImportReport::default()
+    };
     for e in discover_errors {
         report.failed_files += 1;
         progress.file_failed(&e.to_string());

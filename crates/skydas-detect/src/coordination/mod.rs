@@ -226,16 +226,18 @@ impl Tuning {
 
     /// Applies the settings to `p`; the error names the setting that is out of range.
     pub fn apply(&self, p: &mut Params) -> Result<(), String> {
-        let bad = |name: &str, why: &str| Err(format!("coordination {name}: {why}"));
+        let bad = |name: &str, value: &dyn std::fmt::Display, why: &str| {
+            Err(format!("coordination {name} = {value}: {why}"))
+        };
         if let Some(w) = self.window_s {
             if !(1..=86_400).contains(&w) {
-                return bad("window_s", "must be 1 to 86400 seconds");
+                return bad("window_s", &w, "must be 1 to 86400 seconds");
             }
             p.window_s = w;
         }
         if let Some(w) = self.slow_window_s {
             if !(1..=7 * 86_400).contains(&w) {
-                return bad("slow_window_s", "must be 1 to 604800 seconds");
+                return bad("slow_window_s", &w, "must be 1 to 604800 seconds");
             }
             p.slow_window_s = w;
         }
@@ -246,32 +248,36 @@ impl Tuning {
         ] {
             if let Some(v) = v {
                 if v < 2 {
-                    return bad(name, "must be at least 2: one shared act proves nothing");
+                    return bad(
+                        name,
+                        &v,
+                        "must be at least 2: one shared act proves nothing",
+                    );
                 }
                 *slot = v;
             }
         }
         if let Some(v) = self.pair_min_acts {
             if v < 2 {
-                return bad("pair_min_acts", "must be at least 2");
+                return bad("pair_min_acts", &v, "must be at least 2");
             }
             p.pair_min_acts = v;
         }
         if let Some(f) = self.fdr {
             if !(f > 0.0 && f < 1.0) {
-                return bad("fdr", "must be between 0 and 1");
+                return bad("fdr", &f, "must be between 0 and 1");
             }
             p.fdr = f;
         }
         if let Some(v) = self.max_key_actors {
             if v < 2 {
-                return bad("max_key_actors", "must be at least 2");
+                return bad("max_key_actors", &v, "must be at least 2");
             }
             p.max_key_actors = v;
         }
         if let Some(v) = self.min_community {
             if v < 3 {
-                return bad("min_community", "must be at least 3");
+                return bad("min_community", &v, "must be at least 3");
             }
             p.min_community = v;
         }

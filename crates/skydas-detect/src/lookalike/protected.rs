@@ -24,6 +24,17 @@ pub enum ProtectedKind {
 }
 
 impl ProtectedKind {
+    /// Every kind.
+    pub const ALL: [ProtectedKind; 7] = [
+        ProtectedKind::Media,
+        ProtectedKind::Government,
+        ProtectedKind::Institution,
+        ProtectedKind::Military,
+        ProtectedKind::Eu,
+        ProtectedKind::Nato,
+        ProtectedKind::Ngo,
+    ];
+
     /// The string form used in the data files and in findings.
     pub fn as_str(self) -> &'static str {
         match self {

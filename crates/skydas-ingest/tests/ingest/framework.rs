@@ -24,20 +24,42 @@ fn write(dir: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
 }
 
 #[test]
-fn discover_walks_an_export_folder_and_skips_media() {
+fn discover_walks_an_export_folder_by_content_and_names_what_it_skips() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
     let keep = [
         write(d, "ChatExport_2024/result.json", b"{\"messages\":[]}"),
         write(d, "a/tweets.jsonl.gz", &gzip(b"{}\n")),
         write(d, "a/z.csv", b"id,text\n1,x\n"),
+        // A hidden file is data like any other.
+        write(d, "a/.hidden.json", b"{}"),
         write(d, "b/feed.xml", b"<rss/>"),
+        // The name says page, the content says feed: it is a candidate.
+        write(
+            d,
+            "b/page.html",
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\"/>",
+        ),
         write(d, "b/noext", b"{}"),
         // Garbage is kept, so that the import names it as unrecognised.
         write(d, "b/garbage.bin", b"\xff\xfe\0\x13\x37"),
     ];
-    write(d, "ChatExport_2024/messages.html", b"<html>");
-    write(d, "ChatExport_2024/photos/photo_1.jpg", b"\xFF\xD8\xFF\xE0");
+    let skipped = [
+        (
+            write(d, "ChatExport_2024/messages.html", b"<html>"),
+            "HTML page",
+        ),
+        (
+            write(d, "ChatExport_2024/photos/photo_1.jpg", b"\xFF\xD8\xFF\xE0"),
+            "media",
+        ),
+        (write(d, ".git/config", b"[core]"), "hidden folder"),
+        (write(d, "b/sticker.webp", b"RIFF"), "RIFF"),
+        (
+            write(d, "b/picture_without_ext", b"\x89PNG\r\n\x1a\n\0\0"),
+            "PNG image",
+        ),
+    ];
     write(d, "ChatExport_2024/files/doc.json", b"{}");
     write(d, "ChatExport_2024/css/style.css", b"body{}");
     write(
@@ -45,21 +67,34 @@ fn discover_walks_an_export_folder_and_skips_media() {
         "ChatExport_2024/video_files/v.mp4",
         b"\0\0\0\x18ftypmp42",
     );
-    write(d, "a/.hidden.json", b"{}");
-    write(d, ".git/config", b"[core]");
-    write(d, "b/sticker.webp", b"RIFF");
-    write(d, "b/picture_without_ext", b"\x89PNG\r\n\x1a\n\0\0");
     let missing = d.join("nope");
-    let (files, errors) = discover(&[d.to_path_buf(), missing.clone()]);
+    let found = discover(&[d.to_path_buf(), missing.clone()]);
     let mut want = keep.to_vec();
     want.sort();
-    assert_eq!(files, want);
-    assert_eq!(errors.len(), 1);
-    assert!(matches!(&errors[0], FileError::Io { path, .. } if *path == missing));
+    assert_eq!(found.files, want);
+    assert_eq!(found.errors.len(), 1);
+    assert!(matches!(&found.errors[0], FileError::Io { path, .. } if *path == missing));
+    // Every skipped file or folder is named with its reason.
+    for (path, why) in &skipped {
+        let named = found
+            .skipped
+            .iter()
+            .find(|s| path == &s.path || path.starts_with(&s.path));
+        let named =
+            named.unwrap_or_else(|| panic!("{} is not named: {:?}", path.display(), found.skipped));
+        assert!(
+            named.reason.contains(why),
+            "{}: {}",
+            path.display(),
+            named.reason
+        );
+    }
+    // Folders of media are named once, not file by file.
+    assert_eq!(found.skipped.len(), 8, "{:?}", found.skipped);
 
     // A file named explicitly is kept whatever it is.
     let html = d.join("ChatExport_2024/messages.html");
-    assert_eq!(discover(std::slice::from_ref(&html)).0, vec![html]);
+    assert_eq!(discover(std::slice::from_ref(&html)).files, vec![html]);
 }
 
 #[test]

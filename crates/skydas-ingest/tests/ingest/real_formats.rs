@@ -65,8 +65,9 @@ fn import(path: &Path, options: &ImportOptions) -> Got {
 }
 
 fn import_all(dir: &Path) -> BTreeMap<String, Got> {
-    let (files, errors) = discover(&[dir.to_path_buf()]);
-    assert!(errors.is_empty(), "{errors:?}");
+    let found = discover(&[dir.to_path_buf()]);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    let files = found.files;
     let options = ImportOptions {
         // A small record limit: memory per record stays bounded whatever the file.
         max_record: 1 << 20,

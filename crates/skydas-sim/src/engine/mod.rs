@@ -216,13 +216,12 @@ impl Sim {
     fn finish(mut self, cfg: &SimConfig, outdir: &Path) -> Result<SimSummary, SimError> {
         // Whatever is still pending falls after the window and is not written.
         self.heap.clear();
-        let mut files = self.close_outputs(outdir)?;
+        let files = self.close_outputs(outdir)?;
         let actors = self.x.iter().filter(|a| a.written > 0).count() as u64
             + self.chans.iter().filter(|c| c.written > 0).count() as u64
             + self.sites.iter().filter(|s| s.written > 0).count() as u64;
         let truth = self.truth(cfg);
         out::write_truth(&outdir.join("truth.json"), &truth)?;
-        files += 1;
         Ok(SimSummary {
             items: self.items,
             actors,

@@ -458,7 +458,7 @@ fn red_findings_never_leave_and_markings_gate_exports() {
         ],
         &data,
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

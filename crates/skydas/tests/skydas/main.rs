@@ -2,6 +2,7 @@
 //! services where a test needs them (PostgreSQL and NATS JetStream on 127.0.0.1).
 
 mod cli;
+mod contract;
 mod indicators;
 mod real_data;
 mod scale;

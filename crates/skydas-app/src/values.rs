@@ -1,0 +1,227 @@
+//! The values a caller types, checked where they enter: each check returns the value in its
+//! canonical form, or a message that names the value and says what is allowed. The command
+//! line uses these as its argument parsers, so a bad value is refused before any work starts
+//! and exits 2 like a bad flag.
+
+use skydas_model::{Platform, Tlp};
+
+/// A TLP 2.0 level: `clear`, `green`, `amber`, `amber+strict` or `red` (a `TLP:` prefix and
+/// TLP 1.0's `white` are read too). Returns the level's canonical form.
+pub fn tlp(s: &str) -> Result<String, String> {
+    Tlp::parse(s)
+        .map(|t| t.as_str().to_string())
+        .ok_or_else(|| {
+            format!(
+                "unknown TLP level {s:?}; allowed: {}",
+                Tlp::ALL.map(Tlp::as_str).join(", ")
+            )
+        })
+}
+
+/// A level a recipient may receive: any TLP level but RED, which never leaves.
+pub fn release_tlp(s: &str) -> Result<String, String> {
+    let level = tlp(s)?;
+    if level == Tlp::Red.as_str() {
+        return Err("TLP:RED never leaves; allowed: clear, green, amber, amber+strict".into());
+    }
+    Ok(level)
+}
+
+/// A time: RFC 3339 (`2024-03-01T12:00:00Z`), a date (`2024-03-01`), RFC 2822 or Unix
+/// seconds. Returned as given.
+pub fn time(s: &str) -> Result<String, String> {
+    match skydas_model::time::parse_any(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "cannot read {s:?} as a time; allowed: an RFC 3339 time (2024-03-01T12:00:00Z), \
+             a date (2024-03-01), an RFC 2822 date or Unix seconds"
+        )),
+    }
+}
+
+/// A platform name.
+pub fn platform(s: &str) -> Result<String, String> {
+    Platform::parse(s)
+        .map(|p| p.as_str().to_string())
+        .ok_or_else(|| {
+            format!(
+                "unknown platform {s:?}; allowed: {}",
+                Platform::ALL.map(Platform::as_str).join(", ")
+            )
+        })
+}
+
+/// A finding kind some detector declares. A prefix or part of one kind's name is pointed at
+/// it (`lookalike` → `lookalike_domain`).
+pub fn finding_kind(s: &str) -> Result<String, String> {
+    let kinds = crate::analyze::kinds();
+    if kinds.get(s).is_some() {
+        return Ok(s.to_string());
+    }
+    let names = kinds.names();
+    let lower = s.to_ascii_lowercase();
+    let near: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !lower.is_empty() && (n.contains(&lower) || lower.contains(n)))
+        .collect();
+    let hint = match near.as_slice() {
+        [one] => format!(" (did you mean {one}?)"),
+        _ => String::new(),
+    };
+    Err(format!(
+        "unknown kind {s:?}{hint}; allowed: {}",
+        names.join(", ")
+    ))
+}
+
+/// A domain, normalised as every layer stores it (lowercase, IDNA, no `www.`, no final dot).
+pub fn domain(s: &str) -> Result<String, String> {
+    skydas_model::normalise_domain(s).ok_or_else(|| {
+        format!("{s:?} is not a domain; allowed: a host name such as lrt.lt or delfi.lv")
+    })
+}
+
+/// The kind of a protected domain: media, government, institution, military, eu, nato, ngo.
+pub fn protected_kind(s: &str) -> Result<String, String> {
+    use skydas_detect::lookalike::ProtectedKind;
+    ProtectedKind::parse(s)
+        .map(|k| k.as_str().to_string())
+        .ok_or_else(|| {
+            format!(
+                "unknown kind of protected domain {s:?}; allowed: {}",
+                ProtectedKind::ALL.map(ProtectedKind::as_str).join(", ")
+            )
+        })
+}
+
+/// A country: an ISO 3166-1 alpha-2 code (case-insensitive, returned in upper case), `EU` or
+/// `INT` for the Union's and international bodies' domains, or empty for none.
+pub fn country(s: &str) -> Result<String, String> {
+    let up = s.trim().to_ascii_uppercase();
+    if up.is_empty() || skydas_model::country::is_code(&up) {
+        return Ok(up);
+    }
+    Err(format!(
+        "unknown country {s:?}; allowed: an ISO 3166-1 alpha-2 code (LT, LV, EE, PL, FI, UA, …), \
+         EU or INT"
+    ))
+}
+
+/// An importer's name (`--format`), for inputs whose content does not say which it is.
+pub fn format(s: &str) -> Result<String, String> {
+    match skydas_ingest::importer_by_name(s) {
+        Some(i) => Ok(i.name().to_string()),
+        None => Err(format!(
+            "unknown format {s:?}; allowed: {}",
+            skydas_ingest::registry()
+                .iter()
+                .map(|i| i.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// A graph file format: gexf, graphml or csv.
+pub fn graph_format(s: &str) -> Result<String, String> {
+    skydas_share::graph::GraphFormat::parse(s)
+        .map(|_| s.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown graph format {s:?}; allowed: gexf, graphml, csv"))
+}
+
+/// A polling interval: `none` (once) or a whole number of seconds above 0.
+pub fn interval(s: &str) -> Result<String, String> {
+    match s.trim() {
+        "none" | "" => Ok("none".into()),
+        t if t.parse::<u64>().is_ok_and(|n| n > 0) => Ok(t.to_string()),
+        _ => Err(format!(
+            "cannot read {s:?} as an interval; allowed: none, or seconds above 0"
+        )),
+    }
+}
+
+/// A positive scale of a simulated scenario, at most 1000 (about 100 million items).
+pub fn scale(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!(
+            "scale {s:?} is out of range; allowed: a number above 0 and at most 1000 (1 is about \
+             100,000 items)"
+        )),
+    }
+}
+
+/// A count of at least one.
+pub fn positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a count; allowed: a whole number of at least 1"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_values_come_back_canonical() {
+        assert_eq!(tlp("TLP:Amber-Strict").unwrap(), "amber+strict");
+        assert_eq!(release_tlp("green").unwrap(), "green");
+        assert_eq!(platform("X").unwrap(), "x");
+        for name in crate::analyze::kinds().names() {
+            assert_eq!(finding_kind(name).unwrap(), name);
+        }
+        assert_eq!(domain("WWW.LRT.lt.").unwrap(), "lrt.lt");
+        assert_eq!(protected_kind("gov").unwrap(), "government");
+        assert_eq!(country("lt").unwrap(), "LT");
+        assert_eq!(country("").unwrap(), "");
+        assert_eq!(country("eu").unwrap(), "EU");
+        assert_eq!(scale("0.5").unwrap(), 0.5);
+        assert_eq!(positive("3").unwrap(), 3);
+        assert!(time("2024-03-01").is_ok());
+        assert_eq!(format("X-V2").unwrap(), "x-v2");
+        assert_eq!(graph_format("GEXF").unwrap(), "gexf");
+        assert_eq!(interval("300").unwrap(), "300");
+    }
+
+    #[test]
+    fn bad_values_are_named_with_what_is_allowed() {
+        // A kind's name cut at its first underscore is pointed at the kind, and every kind is
+        // listed as allowed.
+        let names = crate::analyze::kinds().names();
+        let long = names
+            .iter()
+            .find(|n| n.contains('_'))
+            .expect("a kind with a _");
+        let e = finding_kind(&long[..long.find('_').unwrap()]).unwrap_err();
+        assert!(e.contains(&format!("did you mean {long}?")), "{e}");
+        assert!(names.iter().all(|n| e.contains(n)), "{e}");
+        let cases: [(Result<String, String>, &str, &str); 11] = [
+            (format("banana"), "\"banana\"", "telegram"),
+            (graph_format("png"), "\"png\"", "graphml"),
+            (interval("-5"), "\"-5\"", "seconds"),
+            (tlp("purple"), "\"purple\"", "amber+strict"),
+            (release_tlp("red"), "RED", "amber+strict"),
+            (time("yesterday"), "\"yesterday\"", "RFC 3339"),
+            (platform("myspace"), "\"myspace\"", "telegram"),
+            (domain("not a domain!!"), "\"not a domain!!\"", "lrt.lt"),
+            (protected_kind("banana"), "\"banana\"", "military"),
+            (country("XX"), "\"XX\"", "ISO 3166-1"),
+            (country("Lithuania"), "\"Lithuania\"", "LT"),
+        ];
+        for (got, names, allowed) in cases {
+            let e = got.expect_err("a bad value passed");
+            assert!(e.contains(names), "{e:?} does not name {names:?}");
+            assert!(
+                e.contains(allowed),
+                "{e:?} does not say {allowed:?} is allowed"
+            );
+        }
+        assert!(scale("0").unwrap_err().contains("above 0"));
+        assert!(scale("nan").is_err());
+        assert!(positive("0").unwrap_err().contains("at least 1"));
+    }
+}
