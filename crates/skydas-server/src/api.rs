@@ -7,10 +7,9 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use skydas_model::FindingsDoc;
 
 use crate::auth::Authed;
 use crate::pages::{apply_status, finding_filter, search_query};
@@ -24,21 +23,30 @@ pub async fn findings(
     State(app): State<Arc<App>>,
     Extension(a): Extension<Authed>,
     Query(p): Params,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     no_empty_values(&p)?;
     let filter = finding_filter(&p, app.kinds())?;
     let db = app.db();
     let (rows, total) = crate::pages::visible_summaries(&db, &a, &filter)?;
-    let mut doc = FindingsDoc::default();
+    let mut findings = Vec::with_capacity(rows.len());
     for r in &rows {
         if let Some(f) = db.store.finding(&r.id)? {
-            doc.findings.push(f);
+            findings.push(f);
         }
     }
     drop(db);
-    let mut v = serde_json::to_value(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    v["total"] = total.into();
-    Ok(Json(v))
+    // Serialised once, straight to bytes: a page of large networks is megabytes of JSON.
+    #[derive(serde::Serialize)]
+    struct Page<'a> {
+        findings: &'a [skydas_model::Finding],
+        total: u64,
+    }
+    let body = serde_json::to_vec(&Page {
+        findings: &findings,
+        total,
+    })
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /api/v1/findings/{id}`: the finding with the analyst's `review`.
