@@ -152,6 +152,16 @@ pub fn scale(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A duration in seconds: a finite number, 0 or more.
+pub fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a duration; allowed: seconds, 0 or more"
+        )),
+    }
+}
+
 /// A count of at least one.
 pub fn positive(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
@@ -223,5 +233,7 @@ mod tests {
         assert!(scale("0").unwrap_err().contains("above 0"));
         assert!(scale("nan").is_err());
         assert!(positive("0").unwrap_err().contains("at least 1"));
+        assert!(seconds("-1").unwrap_err().contains("0 or more"));
+        assert_eq!(seconds("2.5").unwrap(), 2.5);
     }
 }

@@ -439,7 +439,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// Exit after this many seconds without work (default: run until stopped).
-    #[arg(long)]
+    #[arg(long, value_parser = values::seconds, allow_negative_numbers = true)]
     pub idle_exit: Option<f64>,
     /// Name of this worker in logs and in the store.
     #[arg(long)]

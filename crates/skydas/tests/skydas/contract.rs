@@ -93,6 +93,9 @@ const BAD_VALUES: &[(&[&str], &str, &str)] = &[
     ),
     (&["scan", "--format", "banana", "x"], "banana", "telegram"),
     (&["scan", "--min-acts", "1", "x"], "1", "2"),
+    (&["analyze", "--fdr", "2"], "2", "between 0 and 1"),
+    (&["analyze", "--window", "0"], "0", "1 to 86400"),
+    (&["worker", "--idle-exit", "-1"], "-1", "0 or more"),
     (
         &["convert", "--format", "banana", "--out", "x.csv", "x"],
         "banana",
