@@ -498,3 +498,71 @@ fn backup_and_restore_round_trip_every_table_and_original_and_the_audit_log_veri
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("damaged"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_password_prompt_on_a_terminal_does_not_echo() {
+    // A real terminal: `script` (util-linux, in every Debian) runs the command on a pty whose
+    // output it copies to its stdout, echo included.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let cmd = format!(
+        "{} --data {} user add bob --role admin",
+        env!("CARGO_BIN_EXE_skydas"),
+        data.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("SKYDAS_PASSWORD")
+        .env_remove("SKYDAS_DATA")
+        .env_remove("SKYDAS_AUDIT_KEYRING")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let wait_for = |seen: &mut Vec<u8>, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !String::from_utf8_lossy(seen).contains(what) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(chunk) => seen.extend(chunk),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    assert!(
+        wait_for(&mut seen, "password:"),
+        "no prompt: {}",
+        String::from_utf8_lossy(&seen)
+    );
+    let secret = "correct horse battery staple";
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{secret}").unwrap();
+        // The pty stays open until the command has answered.
+        assert!(
+            wait_for(&mut seen, "added bob"),
+            "{}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
+    let _ = child.wait();
+    let shown = String::from_utf8_lossy(&seen);
+    assert!(!shown.contains(secret), "the password was echoed: {shown}");
+    // The password that was typed is the one kept.
+    let o = run(&["user", "list"], &data);
+    assert!(stdout(&o).contains("bob"), "{}", stderr(&o));
+}
