@@ -28,24 +28,41 @@ pub async fn findings(
     let filter = finding_filter(&p, app.kinds())?;
     let db = app.db();
     let (rows, total) = crate::pages::visible_summaries(&db, &a, &filter)?;
-    let mut findings = Vec::with_capacity(rows.len());
+    // Under the store's lock only the stored JSON is read; parsing and writing happen after,
+    // and not again for a finding whose stored JSON has not changed since.
+    let mut bodies = Vec::with_capacity(rows.len());
     for r in &rows {
-        if let Some(f) = db.store.finding(&r.id)? {
-            findings.push(f);
+        if let Some(b) = db.store.finding_body(&r.id)? {
+            bodies.push((r.id.clone(), b));
         }
     }
     drop(db);
-    // Serialised once, straight to bytes: a page of large networks is megabytes of JSON.
-    #[derive(serde::Serialize)]
-    struct Page<'a> {
-        findings: &'a [skydas_model::Finding],
-        total: u64,
+    let mut parts = Vec::with_capacity(bodies.len());
+    for (id, body) in bodies {
+        let cached = app.finding_json().get(&id, &body);
+        let out = match cached {
+            Some(out) => out,
+            None => {
+                let f = skydas_store::codec::finding_from_json(&body)?;
+                let out = Arc::new(
+                    serde_json::to_vec(&f).map_err(|e| ApiError::Internal(e.to_string()))?,
+                );
+                app.finding_json().put(&id, body, Arc::clone(&out));
+                out
+            }
+        };
+        parts.push(out);
     }
-    let body = serde_json::to_vec(&Page {
-        findings: &findings,
-        total,
-    })
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // `{"findings": [...], "total": N}`, the findings document with the count of all matches.
+    let mut body = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 32);
+    body.extend_from_slice(b"{\"findings\":[");
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(p);
+    }
+    body.extend_from_slice(format!("],\"total\":{total}}}").as_bytes());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

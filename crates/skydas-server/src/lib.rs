@@ -7,6 +7,7 @@
 
 mod api;
 pub mod auth;
+mod cache;
 mod disarm;
 mod error;
 mod graph;
@@ -107,6 +108,8 @@ pub struct App {
     db: Mutex<Db>,
     limiter: Mutex<auth::RateLimiter>,
     settings: Settings,
+    /// Findings as the JSON API writes them (see [`cache`]).
+    finding_json: Mutex<cache::FindingJson>,
 }
 
 impl App {
@@ -129,6 +132,7 @@ impl App {
                 overview: None,
             }),
             limiter: Mutex::new(auth::RateLimiter::default()),
+            finding_json: Mutex::new(cache::FindingJson::default()),
             settings,
         })
     }
@@ -152,6 +156,10 @@ impl App {
     /// database keeps its own consistency, so a poisoned lock is taken over.
     pub fn db(&self) -> MutexGuard<'_, Db> {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn finding_json(&self) -> MutexGuard<'_, cache::FindingJson> {
+        self.finding_json.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn limiter(&self) -> MutexGuard<'_, auth::RateLimiter> {

@@ -283,6 +283,14 @@ pub trait Store: Send {
     /// One finding by id.
     fn finding(&self, id: &str) -> Result<Option<Finding>>;
 
+    /// One finding's stored JSON, as written (it reads back with
+    /// [`codec::finding_from_json`]); a backend that keeps the JSON returns it without parsing.
+    fn finding_body(&self, id: &str) -> Result<Option<String>> {
+        self.finding(id)?
+            .map(|f| codec::finding_to_json(&f))
+            .transpose()
+    }
+
     /// The analyst's review of a finding, `None` if there is no such finding.
     fn review(&self, id: &str) -> Result<Option<Review>>;
 

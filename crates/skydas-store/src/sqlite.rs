@@ -943,12 +943,18 @@ impl Store for SqliteStore {
     }
 
     fn finding(&self, id: &str) -> Result<Option<Finding>> {
-        let body: Option<String> = self
+        self.finding_body(id)?
+            .as_deref()
+            .map(finding_from_json)
+            .transpose()
+    }
+
+    fn finding_body(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
             .conn
             .prepare_cached("SELECT body FROM findings WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
-            .optional()?;
-        body.as_deref().map(finding_from_json).transpose()
+            .optional()?)
     }
 
     fn review(&self, id: &str) -> Result<Option<Review>> {
