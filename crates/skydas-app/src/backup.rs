@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use skydas_ingest::hash_file as sha256_file;
+use skydas_ingest::hash_file;
 use skydas_store::accounts::AuditCheck;
 use skydas_store::{OpenOptions, SqliteStore};
 
@@ -102,19 +102,26 @@ fn copy_originals(from: &Path, to: &Path) -> Result<(u64, u64)> {
         let rd = std::fs::read_dir(&prefix).map_err(|e| io("read", &prefix, e))?;
         for entry in rd {
             let path = entry.map_err(|e| io("read", &prefix, e))?.path();
-            let Some(file) = path.file_name().and_then(|f| f.to_str()).map(str::to_owned) else {
+            // Only kept originals: a name that is no SHA-256 is a copy an import is still
+            // writing, which its own store does not reference yet.
+            let Some(file) = path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .filter(|f| skydas_store::check_sha256(f).is_ok())
+                .map(str::to_owned)
+            else {
                 continue;
             };
-            let (sha, size) = sha256_file(&path).map_err(|e| io("read", &path, e))?;
-            if sha != file {
-                return Err(failed(format!(
-                    "{}: its content no longer matches its name (SHA-256 {sha}): the original \
-                     was changed on disk",
-                    path.display()
-                )));
-            }
             let dest = dest_dir.join(&file);
-            std::fs::copy(&path, &dest).map_err(|e| io("copy", &dest, e))?;
+            // One pass reads, hashes and writes; a changed original is refused, not copied.
+            skydas_store::originals::copy_checked(&path, &dest, &file).map_err(|e| {
+                failed(format!(
+                    "{e}: the original no longer matches its name, it was changed on disk"
+                ))
+            })?;
+            let size = std::fs::metadata(&dest)
+                .map_err(|e| io("read", &dest, e))?
+                .len();
             n += 1;
             bytes += size;
         }
@@ -143,7 +150,7 @@ pub fn backup(spec: &StoreSpec, dest: &Path, taken_at: String) -> Result<Report>
             std::fs::remove_file(&side).map_err(|e| io("remove", &side, e))?;
         }
     }
-    let (db_sha256, db_bytes) = sha256_file(&db).map_err(|e| io("read", &db, e))?;
+    let (db_sha256, db_bytes) = hash_file(&db).map_err(|e| io("read", &db, e))?;
     let (originals, originals_bytes) = copy_originals(dir, dest)?;
     let manifest = Manifest {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -182,7 +189,7 @@ pub fn restore(spec: &StoreSpec, src: &Path, keyring: Option<&Path>) -> Result<R
     let manifest: Manifest = serde_json::from_str(&text)
         .map_err(|e| failed(format!("{}: not a backup manifest: {e}", path.display())))?;
     let db_src = src.join(skydas_store::DB_FILE);
-    let (sha, _) = sha256_file(&db_src).map_err(|e| io("read", &db_src, e))?;
+    let (sha, _) = hash_file(&db_src).map_err(|e| io("read", &db_src, e))?;
     if sha != manifest.db_sha256 {
         return Err(failed(format!(
             "{}: SHA-256 {sha}, but the manifest says {}: the backup was changed or is damaged",
@@ -224,15 +231,24 @@ pub fn restore(spec: &StoreSpec, src: &Path, keyring: Option<&Path>) -> Result<R
     // restore never looks like a store.
     let partial = dir.join(format!("{}.restoring", skydas_store::DB_FILE));
     std::fs::copy(&db_src, &partial).map_err(|e| io("copy", &partial, e))?;
-    let (originals, originals_bytes) = copy_originals(src, dir)?;
-    if (originals, originals_bytes) != (manifest.originals, manifest.originals_bytes) {
-        return Err(failed(format!(
-            "{}: {originals} originals ({originals_bytes} bytes), but the manifest says {} ({} \
-             bytes)",
-            src.display(),
-            manifest.originals,
-            manifest.originals_bytes
-        )));
+    let copied = copy_originals(src, dir).and_then(|got| {
+        if got == (manifest.originals, manifest.originals_bytes) {
+            Ok(())
+        } else {
+            Err(failed(format!(
+                "{}: {} originals ({} bytes), but the manifest says {} ({} bytes)",
+                src.display(),
+                got.0,
+                got.1,
+                manifest.originals,
+                manifest.originals_bytes
+            )))
+        }
+    });
+    if let Err(e) = copied {
+        // A refused restore leaves no half-copied database behind.
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
     }
     let db = dir.join(skydas_store::DB_FILE);
     std::fs::rename(&partial, &db).map_err(|e| io("rename", &db, e))?;

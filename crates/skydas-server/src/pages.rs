@@ -360,15 +360,15 @@ pub async fn overview(
     Extension(a): Extension<Authed>,
 ) -> Result<Html<String>, ApiError> {
     let mut db = app.db();
+    let (latest, total) = visible_summaries(
+        &db,
+        &a,
+        &FindingFilter {
+            limit: 10,
+            ..FindingFilter::default()
+        },
+    )?;
     if !a.is_home() {
-        let (latest, total) = visible_summaries(
-            &db,
-            &a,
-            &FindingFilter {
-                limit: 10,
-                ..FindingFilter::default()
-            },
-        )?;
         drop(db);
         let s = format!(
             "<h1>Findings released to {}</h1><p class=\"stats\">{total} findings</p>{}\
@@ -380,14 +380,6 @@ pub async fn overview(
     }
     let stats = db.store.stats()?;
     let o = db.overview()?;
-    let (latest, total) = visible_summaries(
-        &db,
-        &a,
-        &FindingFilter {
-            limit: 10,
-            ..FindingFilter::default()
-        },
-    )?;
     drop(db);
     let mut s = format!(
         "<h1>Overview</h1><p class=\"stats\">{} items · {} actors · {} files · {} findings</p>",

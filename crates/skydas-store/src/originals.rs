@@ -85,7 +85,10 @@ fn temporary_name(dest: &Path) -> PathBuf {
     dest.with_extension(format!("part-{}-{n}", std::process::id()))
 }
 
-fn copy_checked(src: &Path, dest: &Path, sha256: &str) -> Result<()> {
+/// Copies `src` to `dest` in one pass that also hashes it: under a temporary name, synced, and
+/// renamed into place only when the bytes have the hash `sha256` (a real copy, never a link:
+/// what backups need).
+pub fn copy_checked(src: &Path, dest: &Path, sha256: &str) -> Result<()> {
     let tmp = temporary_name(dest);
     let result = (|| {
         let mut from = fs::File::open(src).map_err(|e| StoreError::io(src, e))?;

@@ -591,26 +591,23 @@ fn the_audit_log_is_sealed_with_a_keyring_kept_apart_and_rotated() {
     assert!(stderr(&o).contains("keyring"), "{}", stderr(&o));
     assert!(!keyring.exists(), "no new key is made for a sealed log");
     // The keyring elsewhere, named by SKYDAS_AUDIT_KEYRING.
-    let o = crate::cli::bin()
-        .env("SKYDAS_AUDIT_KEYRING", &kept)
-        .arg("--data")
-        .arg(&data)
-        .args(["audit", "verify"])
-        .output()
-        .unwrap();
+    let verify_with = |keyring: &Path| {
+        crate::cli::bin()
+            .env("SKYDAS_AUDIT_KEYRING", keyring)
+            .arg("--data")
+            .arg(&data)
+            .args(["audit", "verify"])
+            .output()
+            .unwrap()
+    };
+    let o = verify_with(&kept);
     assert!(o.status.success(), "{}", stderr(&o));
     // One that others may read is refused.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let o = crate::cli::bin()
-            .env("SKYDAS_AUDIT_KEYRING", &kept)
-            .arg("--data")
-            .arg(&data)
-            .args(["audit", "verify"])
-            .output()
-            .unwrap();
+        let o = verify_with(&kept);
         assert_eq!(o.status.code(), Some(1));
         assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
     }
