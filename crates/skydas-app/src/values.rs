@@ -1,62 +1,55 @@
-//! The values a caller types, checked where they enter: each check returns the value in its
-//! canonical form, or a message that names the value and says what is allowed. The command
-//! line uses these as its argument parsers, so a bad value is refused before any work starts
-//! and exits 2 like a bad flag.
+//! The values a caller types, checked where they enter: each check returns the value as the
+//! type it stands for, or a message that names the value and says what is allowed. The
+//! command line uses these as its argument parsers, so a bad value is refused before any work
+//! starts and exits 2 like a bad flag.
 
-use skydas_model::{Platform, Tlp};
+use skydas_model::{KindSpec, Platform, Tlp};
+use skydas_share::graph::GraphFormat;
 
 /// A TLP 2.0 level: `clear`, `green`, `amber`, `amber+strict` or `red` (a `TLP:` prefix and
-/// TLP 1.0's `white` are read too). Returns the level's canonical form.
-pub fn tlp(s: &str) -> Result<String, String> {
-    Tlp::parse(s)
-        .map(|t| t.as_str().to_string())
-        .ok_or_else(|| {
-            format!(
-                "unknown TLP level {s:?}; allowed: {}",
-                Tlp::ALL.map(Tlp::as_str).join(", ")
-            )
-        })
+/// TLP 1.0's `white` are read too).
+pub fn tlp(s: &str) -> Result<Tlp, String> {
+    Tlp::parse(s).ok_or_else(|| {
+        format!(
+            "unknown TLP level {s:?}; allowed: {}",
+            Tlp::ALL.map(Tlp::as_str).join(", ")
+        )
+    })
 }
 
-/// A level a recipient may receive: any TLP level but RED, which never leaves.
-pub fn release_tlp(s: &str) -> Result<String, String> {
-    let level = tlp(s)?;
-    if level == Tlp::Red.as_str() {
-        return Err("TLP:RED never leaves; allowed: clear, green, amber, amber+strict".into());
-    }
-    Ok(level)
+/// A level a recipient may receive: the release rule of [`crate::share::ceiling`] (RED never
+/// leaves).
+pub fn release_tlp(s: &str) -> Result<Tlp, String> {
+    crate::share::ceiling(s).map_err(|e| e.to_string())
 }
 
 /// A time: RFC 3339 (`2024-03-01T12:00:00Z`), a date (`2024-03-01`), RFC 2822 or Unix
-/// seconds. Returned as given.
-pub fn time(s: &str) -> Result<String, String> {
-    match skydas_model::time::parse_any(s) {
-        Some(_) => Ok(s.to_string()),
-        None => Err(format!(
+/// seconds; Unix seconds come back.
+pub fn time(s: &str) -> Result<i64, String> {
+    skydas_model::time::parse_any(s).ok_or_else(|| {
+        format!(
             "cannot read {s:?} as a time; allowed: an RFC 3339 time (2024-03-01T12:00:00Z), \
              a date (2024-03-01), an RFC 2822 date or Unix seconds"
-        )),
-    }
+        )
+    })
 }
 
 /// A platform name.
-pub fn platform(s: &str) -> Result<String, String> {
-    Platform::parse(s)
-        .map(|p| p.as_str().to_string())
-        .ok_or_else(|| {
-            format!(
-                "unknown platform {s:?}; allowed: {}",
-                Platform::ALL.map(Platform::as_str).join(", ")
-            )
-        })
+pub fn platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s).ok_or_else(|| {
+        format!(
+            "unknown platform {s:?}; allowed: {}",
+            Platform::ALL.map(Platform::as_str).join(", ")
+        )
+    })
 }
 
 /// A finding kind some detector declares. A prefix or part of one kind's name is pointed at
 /// it (`lookalike` → `lookalike_domain`).
-pub fn finding_kind(s: &str) -> Result<String, String> {
+pub fn finding_kind(s: &str) -> Result<&'static KindSpec, String> {
     let kinds = crate::analyze::kinds();
-    if kinds.get(s).is_some() {
-        return Ok(s.to_string());
+    if let Some(k) = kinds.get(s) {
+        return Ok(k);
     }
     let names = kinds.names();
     let lower = s.to_ascii_lowercase();
@@ -124,21 +117,27 @@ pub fn format(s: &str) -> Result<String, String> {
 }
 
 /// A graph file format: gexf, graphml or csv.
-pub fn graph_format(s: &str) -> Result<String, String> {
-    skydas_share::graph::GraphFormat::parse(s)
-        .map(|_| s.to_ascii_lowercase())
+pub fn graph_format(s: &str) -> Result<GraphFormat, String> {
+    GraphFormat::parse(s)
         .ok_or_else(|| format!("unknown graph format {s:?}; allowed: gexf, graphml, csv"))
 }
 
-/// A polling interval: `none` (once) or a whole number of seconds above 0.
-pub fn interval(s: &str) -> Result<String, String> {
+/// A polling interval: `none` (once, `None`) or a whole number of seconds above 0.
+pub fn interval_secs(s: &str) -> Result<Option<u64>, String> {
     match s.trim() {
-        "none" | "" => Ok("none".into()),
-        t if t.parse::<u64>().is_ok_and(|n| n > 0) => Ok(t.to_string()),
-        _ => Err(format!(
-            "cannot read {s:?} as an interval; allowed: none, or seconds above 0"
-        )),
+        "none" | "" => Ok(None),
+        t => match t.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!(
+                "cannot read {s:?} as an interval; allowed: none, or seconds above 0"
+            )),
+        },
     }
+}
+
+/// [`interval_secs`] as the command line keeps it: the text, once it reads.
+pub fn interval(s: &str) -> Result<String, String> {
+    interval_secs(s).map(|_| s.trim().to_string())
 }
 
 /// A positive scale of a simulated scenario, at most 1000 (about 100 million items).
@@ -178,11 +177,11 @@ mod tests {
 
     #[test]
     fn good_values_come_back_canonical() {
-        assert_eq!(tlp("TLP:Amber-Strict").unwrap(), "amber+strict");
-        assert_eq!(release_tlp("green").unwrap(), "green");
-        assert_eq!(platform("X").unwrap(), "x");
+        assert_eq!(tlp("TLP:Amber-Strict").unwrap(), Tlp::AmberStrict);
+        assert_eq!(release_tlp("green").unwrap(), Tlp::Green);
+        assert_eq!(platform("X").unwrap(), Platform::X);
         for name in crate::analyze::kinds().names() {
-            assert_eq!(finding_kind(name).unwrap(), name);
+            assert_eq!(finding_kind(name).unwrap().name, name);
         }
         assert_eq!(domain("WWW.LRT.lt.").unwrap(), "lrt.lt");
         assert_eq!(protected_kind("gov").unwrap(), "government");
@@ -191,10 +190,12 @@ mod tests {
         assert_eq!(country("eu").unwrap(), "EU");
         assert_eq!(scale("0.5").unwrap(), 0.5);
         assert_eq!(positive("3").unwrap(), 3);
-        assert!(time("2024-03-01").is_ok());
+        assert_eq!(time("2024-03-01").unwrap(), 1_709_251_200);
         assert_eq!(format("X-V2").unwrap(), "x-v2");
-        assert_eq!(graph_format("GEXF").unwrap(), "gexf");
+        assert_eq!(graph_format("GEXF").unwrap(), GraphFormat::Gexf);
         assert_eq!(interval("300").unwrap(), "300");
+        assert_eq!(interval_secs("300").unwrap(), Some(300));
+        assert_eq!(interval_secs("none").unwrap(), None);
     }
 
     #[test]
@@ -209,21 +210,25 @@ mod tests {
         let e = finding_kind(&long[..long.find('_').unwrap()]).unwrap_err();
         assert!(e.contains(&format!("did you mean {long}?")), "{e}");
         assert!(names.iter().all(|n| e.contains(n)), "{e}");
-        let cases: [(Result<String, String>, &str, &str); 11] = [
-            (format("banana"), "\"banana\"", "telegram"),
-            (graph_format("png"), "\"png\"", "graphml"),
-            (interval("-5"), "\"-5\"", "seconds"),
-            (tlp("purple"), "\"purple\"", "amber+strict"),
-            (release_tlp("red"), "RED", "amber+strict"),
-            (time("yesterday"), "\"yesterday\"", "RFC 3339"),
-            (platform("myspace"), "\"myspace\"", "telegram"),
-            (domain("not a domain!!"), "\"not a domain!!\"", "lrt.lt"),
-            (protected_kind("banana"), "\"banana\"", "military"),
-            (country("XX"), "\"XX\"", "ISO 3166-1"),
-            (country("Lithuania"), "\"Lithuania\"", "LT"),
+        let cases: [(Option<String>, &str, &str); 11] = [
+            (format("banana").err(), "\"banana\"", "telegram"),
+            (graph_format("png").err(), "\"png\"", "graphml"),
+            (interval("-5").err(), "\"-5\"", "seconds"),
+            (tlp("purple").err(), "\"purple\"", "amber+strict"),
+            (release_tlp("red").err(), "RED", "amber+strict"),
+            (time("yesterday").err(), "\"yesterday\"", "RFC 3339"),
+            (platform("myspace").err(), "\"myspace\"", "telegram"),
+            (
+                domain("not a domain!!").err(),
+                "\"not a domain!!\"",
+                "lrt.lt",
+            ),
+            (protected_kind("banana").err(), "\"banana\"", "military"),
+            (country("XX").err(), "\"XX\"", "ISO 3166-1"),
+            (country("Lithuania").err(), "\"Lithuania\"", "LT"),
         ];
         for (got, names, allowed) in cases {
-            let e = got.expect_err("a bad value passed");
+            let e = got.expect("a bad value passed");
             assert!(e.contains(names), "{e:?} does not name {names:?}");
             assert!(
                 e.contains(allowed),

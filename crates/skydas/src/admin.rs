@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use skydas_app::accounts;
 use skydas_app::worker::WorkerOptions;
-use skydas_model::Tlp;
 use skydas_server::taxii::client::{PullOptions, pull};
 use skydas_server::{ServeOptions, Settings};
 use skydas_store::accounts::AuditCheck;
@@ -237,15 +236,7 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
 
 pub fn taxii(ctx: &Ctx<'_>, action: &TaxiiAction) -> Result<ExitCode> {
     let TaxiiAction::Pull(a) = action;
-    let interval = match a.interval.trim() {
-        "none" | "" => None,
-        s => Some(
-            s.parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| format!("--interval takes none or seconds, not {s:?}"))?,
-        ),
-    };
+    let interval = skydas_app::values::interval_secs(&a.interval).map_err(skydas_app::usage)?;
     let opts = PullOptions {
         url: a.url.clone(),
         collection: a.collection.clone(),
@@ -333,11 +324,8 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             write,
             max_tlp,
         } => {
-            let level =
-                Tlp::parse(max_tlp).with_context(|| format!("unknown TLP level {max_tlp:?}"))?;
-            if level == Tlp::Red {
-                bail!("TLP:RED is never served; choose clear, green, amber or amber+strict");
-            }
+            // RED is refused where the value enters (`values::release_tlp`).
+            let level = *max_tlp;
             let c = sharing
                 .collection(collection)?
                 .with_context(|| format!("no collection {collection:?}"))?;
@@ -372,7 +360,7 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             tlp,
             org,
         } => {
-            let max = skydas_app::share::ceiling(tlp)?;
+            let max = *tlp;
             // Findings come from the configured store (PostgreSQL included).
             let store = ctx.spec.open()?;
             let p = skydas_app::share::publish(
@@ -413,13 +401,7 @@ pub(crate) fn indicators(ctx: &Ctx<'_>, action: &crate::cli::IndicatorsAction) -
     let mut sharing = ctx.spec.sharing()?;
     match action {
         crate::cli::IndicatorsAction::Import { files, name, tlp } => {
-            let tlp = tlp
-                .as_deref()
-                .map(|t| {
-                    Tlp::parse(t)
-                        .ok_or_else(|| skydas_app::usage(format!("unknown TLP level {t:?}")))
-                })
-                .transpose()?;
+            let tlp = *tlp;
             let mut done = Vec::new();
             for f in files {
                 let s =

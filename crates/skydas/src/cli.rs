@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use skydas_app::values;
+use skydas_model::{KindSpec, Platform, Tlp};
+use skydas_share::graph::GraphFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -197,7 +199,7 @@ pub struct ExportArgs {
     /// Highest marking the recipient may receive: clear, green, amber, amber+strict. RED never
     /// leaves.
     #[arg(long, default_value = "amber", value_parser = values::release_tlp)]
-    pub tlp: String,
+    pub tlp: Tlp,
     /// The recipient is our own organisation (allows AMBER+STRICT).
     #[arg(long)]
     pub own_org: bool,
@@ -232,7 +234,7 @@ pub struct InputArgs {
     pub map: Vec<String>,
     /// Platform to record for inputs that do not say (generic and toolkit CSV).
     #[arg(long, value_parser = values::platform)]
-    pub platform: Option<String>,
+    pub platform: Option<Platform>,
     /// How many record errors to print one by one (all are counted and summarised).
     #[arg(long, default_value_t = 20)]
     pub show_errors: usize,
@@ -255,7 +257,7 @@ pub struct ImportArgs {
 pub struct SearchArgs {
     pub query: String,
     #[arg(long, value_parser = values::platform)]
-    pub platform: Option<String>,
+    pub platform: Option<Platform>,
     /// Actor platform id or handle.
     #[arg(long)]
     pub actor: Option<String>,
@@ -263,9 +265,9 @@ pub struct SearchArgs {
     pub lang: Option<String>,
     /// RFC 3339 time or date.
     #[arg(long, value_parser = values::time)]
-    pub since: Option<String>,
+    pub since: Option<i64>,
     #[arg(long, value_parser = values::time)]
-    pub until: Option<String>,
+    pub until: Option<i64>,
     #[arg(long, default_value_t = 20, value_parser = values::positive)]
     pub limit: usize,
 }
@@ -327,7 +329,7 @@ pub struct FindingsArgs {
     /// Only findings of this kind (coordination, lookalike_domain, automation,
     /// known_infrastructure).
     #[arg(long, value_parser = values::finding_kind)]
-    pub kind: Option<String>,
+    pub kind: Option<&'static KindSpec>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -338,14 +340,14 @@ pub enum FindingsAction {
     Mark {
         id: String,
         #[arg(long, value_parser = values::tlp)]
-        tlp: String,
+        tlp: Tlp,
     },
     /// Export actor graphs (all coordination findings, or the given ones).
     Graph {
         ids: Vec<String>,
         /// gexf, graphml or csv.
         #[arg(long, default_value = "gexf", value_parser = values::graph_format)]
-        format: String,
+        format: GraphFormat,
         /// Output file (stdout when absent).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -364,7 +366,7 @@ pub enum IndicatorsAction {
         /// The marking of a list that has none (default amber), and the least marking of one
         /// that has (STIX, MISP).
         #[arg(long, value_name = "LEVEL", value_parser = values::tlp)]
-        tlp: Option<String>,
+        tlp: Option<Tlp>,
     },
     /// The lists held, with their counts and most restrictive marking.
     List,
@@ -503,7 +505,7 @@ pub enum CollectionAction {
         /// Most restrictive marking the organisation may read: clear, green, amber,
         /// amber+strict. RED is never served; AMBER+STRICT only to the object's own organisation.
         #[arg(long, default_value = "amber+strict", value_parser = values::release_tlp)]
-        max_tlp: String,
+        max_tlp: Tlp,
     },
     /// Export findings into a collection as new object versions (TLP enforced again per reader).
     Publish {
@@ -514,7 +516,7 @@ pub enum CollectionAction {
         findings: Vec<String>,
         /// Highest marking published: clear, green, amber, amber+strict. RED never leaves.
         #[arg(long, default_value = "amber+strict", value_parser = values::release_tlp)]
-        tlp: String,
+        tlp: Tlp,
         /// Our organisation: the STIX identity, and the organisation that may read our
         /// AMBER+STRICT objects (name it as `skydas user add --org` does).
         #[arg(long, env = "SKYDAS_ORG", default_value = "local")]

@@ -10,7 +10,7 @@ use skydas_app::import::{ImportRun, ImportSettings};
 use skydas_app::share::{self, Format};
 use skydas_app::{StoreSpec, scenario, usage};
 use skydas_ingest::{ColumnMap, ImportOptions};
-use skydas_model::{Finding, FindingsDoc, Platform, SystemClock, Tlp};
+use skydas_model::{Finding, FindingsDoc, Platform, SystemClock};
 use skydas_store::SearchQuery;
 
 use crate::cli::{self, Cli, Command, FindingsAction, ProtectAction};
@@ -110,7 +110,8 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 fn import_settings(a: &cli::InputArgs) -> Result<ImportSettings> {
-    let column_map = ColumnMap::from_pairs(&a.map, a.platform.as_deref()).map_err(usage)?;
+    let column_map =
+        ColumnMap::from_pairs(&a.map, a.platform.map(Platform::as_str)).map_err(usage)?;
     let tz =
         a.tz.as_deref()
             .map(skydas_model::zone::Tz::parse)
@@ -221,28 +222,15 @@ fn stats(ctx: &Ctx<'_>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_time(s: &Option<String>, what: &str) -> Result<Option<i64>> {
-    match s {
-        None => Ok(None),
-        Some(s) => skydas_model::time::parse_any(s)
-            .map(Some)
-            .with_context(|| format!("--{what}: cannot read {s:?} as a time")),
-    }
-}
-
 fn search(ctx: &Ctx<'_>, a: &cli::SearchArgs) -> Result<ExitCode> {
     let store = ctx.spec.open()?;
-    let platform = match &a.platform {
-        None => None,
-        Some(p) => Some(Platform::parse(p).with_context(|| format!("unknown platform {p:?}"))?),
-    };
     let q = SearchQuery {
         text: a.query.clone(),
-        platform,
+        platform: a.platform,
         actor: a.actor.clone(),
         lang: a.lang.clone(),
-        since: parse_time(&a.since, "since")?,
-        until: parse_time(&a.until, "until")?,
+        since: a.since,
+        until: a.until,
         limit: a.limit,
     };
     let hits = store.search(&q)?;
@@ -321,10 +309,7 @@ fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
     match &a.action {
         None => {
             let mut all = store.findings()?;
-            if let Some(k) = &a.kind {
-                let spec = kinds
-                    .get(k)
-                    .with_context(|| format!("unknown kind {k:?}"))?;
+            if let Some(spec) = a.kind {
                 all.retain(|f| f.kind.is(spec));
             }
             let doc = FindingsDoc { findings: all };
@@ -345,7 +330,7 @@ fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
             }
         }
         Some(FindingsAction::Mark { id, tlp }) => {
-            let level = Tlp::parse(tlp).with_context(|| format!("unknown TLP level {tlp:?}"))?;
+            let level = *tlp;
             let mut review = store
                 .review(id)?
                 .with_context(|| format!("no finding {id:?} (see `skydas findings`)"))?;
@@ -354,8 +339,7 @@ fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
             eprintln!("{id} is now {}", level.name());
         }
         Some(FindingsAction::Graph { ids, format, out }) => {
-            let fmt = skydas_share::graph::GraphFormat::parse(format)
-                .with_context(|| format!("unknown graph format {format:?} (gexf, graphml, csv)"))?;
+            let fmt = *format;
             let all = store.findings()?;
             let chosen: Vec<&Finding> = if ids.is_empty() {
                 // Every finding that is a graph of actors: it has edges to draw.
@@ -386,10 +370,9 @@ fn protect(ctx: &Ctx<'_>, action: ProtectAction) -> Result<ExitCode> {
             kind,
             note,
         } => {
-            let d = skydas_model::normalise_domain(&domain)
-                .with_context(|| format!("{domain:?} is not a domain"))?;
-            let added = store.protected_add(&d, &country, &kind, &note)?;
-            eprintln!("{} {d}", if added { "added" } else { "updated" });
+            // The domain comes normalised from `values::domain`.
+            let added = store.protected_add(&domain, &country, &kind, &note)?;
+            eprintln!("{} {domain}", if added { "added" } else { "updated" });
         }
         ProtectAction::Remove { domain } => {
             let d = skydas_model::normalise_domain(&domain).unwrap_or_else(|| domain.clone());
@@ -544,7 +527,7 @@ fn export(ctx: &Ctx<'_>, what: cli::ExportWhat) -> Result<ExitCode> {
         cli::ExportWhat::Misp(a) => (a, Format::Misp),
     };
     let audience = skydas_share::tlp::Audience {
-        max: share::ceiling(&a.tlp)?,
+        max: a.tlp,
         same_org: a.own_org,
     };
     let store = ctx.spec.open()?;
