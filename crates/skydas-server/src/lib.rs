@@ -220,6 +220,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/actors/{platform}/{id}", get(api::actor))
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/openapi.json", get(api::openapi))
+        .layer(middleware::from_fn(pages::html_errors))
         .layer(middleware::from_fn_with_state(app.clone(), auth::require));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))

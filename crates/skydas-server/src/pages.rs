@@ -202,6 +202,42 @@ pub async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
+/// Errors of the pages as pages: a handler's [`ApiError`] is JSON for the API, and a person
+/// who followed a link (a partner to `/search`, anyone to a finding that is gone) gets the
+/// same status and message inside the app's frame, with the way back.
+pub async fn html_errors(req: Request, next: axum::middleware::Next) -> Response {
+    let page = !req.uri().path().starts_with("/api/");
+    let who = req.extensions().get::<Authed>().cloned();
+    let r = next.run(req).await;
+    let json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let (Some(a), true, true, true) = (who, page, json, r.status().is_client_error()) else {
+        return r;
+    };
+    let status = r.status();
+    let body = axum::body::to_bytes(r.into_body(), 64 << 10)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    let html = format!(
+        "<h1>{}</h1><p class=\"error\">{}</p><p><a href=\"/\">Overview</a> · \
+         <a href=\"/findings\">Findings</a></p>",
+        esc(&title),
+        esc(&message)
+    );
+    (status, render(&a, &title, &html)).into_response()
+}
+
 fn login_page(csrf: &str, message: &str) -> String {
     html::page(
         "Log in",

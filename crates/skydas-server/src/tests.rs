@@ -768,3 +768,43 @@ async fn sessions_expire_and_are_revoked_with_the_tokens() {
     // The password still works: revocation is not a lockout.
     assert_eq!(f.login("ona", PASSWORD).await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_page_refused_is_a_page_and_the_api_stays_json() {
+    let f = fixture();
+    let page = f
+        .get("/search?q=x", &[("authorization", &bearer("pia"))])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        page.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        page.headers
+    );
+    assert!(
+        page.body.contains("<h1>403 Forbidden</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"/findings\""), "{}", page.body);
+    let missing = f
+        .get("/findings/co-none", &[("authorization", &bearer("vik"))])
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("<h1>404 Not Found</h1>"),
+        "{}",
+        missing.body
+    );
+    let api = f
+        .get("/api/v1/stats", &[("authorization", &bearer("pia"))])
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&api.body).unwrap()["error"],
+        "forbidden"
+    );
+}
