@@ -225,3 +225,51 @@ pub fn analyze_distributed(
         findings,
     })
 }
+
+/// `analyze` over the store `spec` names: through the work bus when `nats` is given, else
+/// here; with the protected list, indicators and partner intelligence the store holds. The
+/// audit detail says what ran.
+pub fn analyze_spec(
+    spec: &StoreSpec,
+    nats: Option<&str>,
+    inputs: &DetectInputs,
+) -> Result<(Vec<Finding>, serde_json::Value)> {
+    let sharing = spec.sharing()?;
+    match nats {
+        Some(nats) => {
+            let store = spec.postgres()?;
+            let cfg = detect_config(inputs, Some(&store), Some(sharing.as_ref()))?;
+            drop(store);
+            let run = analyze_distributed(spec, nats, &cfg, RunOptions::from_env())?;
+            let detail = serde_json::json!({
+                "findings": run.findings.len(), "run": run.run, "partitions": run.parts,
+            });
+            Ok((run.findings, detail))
+        }
+        None => {
+            let mut store = spec.open()?;
+            let cfg = detect_config(inputs, Some(store.as_ref()), Some(sharing.as_ref()))?;
+            let findings = analyze(store.as_mut(), &cfg)?;
+            let detail = serde_json::json!({ "findings": findings.len() });
+            Ok((findings, detail))
+        }
+    }
+}
+
+/// The findings whose actor graphs `findings graph` draws: those named, in that order, else
+/// every finding with edges to draw.
+pub fn graphs(store: &dyn Store, ids: &[String]) -> Result<Vec<Finding>> {
+    let mut all = store.findings()?;
+    if ids.is_empty() {
+        all.retain(|f| !f.edges.is_empty());
+        return Ok(all);
+    }
+    ids.iter()
+        .map(|id| {
+            all.iter()
+                .find(|f| &f.id == id)
+                .cloned()
+                .ok_or_else(|| failed(format!("no finding {id:?}")))
+        })
+        .collect()
+}

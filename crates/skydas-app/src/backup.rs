@@ -39,6 +39,18 @@ pub struct Manifest {
     pub originals_bytes: u64,
 }
 
+impl Manifest {
+    /// What the copy holds, in words.
+    pub fn contents(&self) -> String {
+        format!(
+            "{} rows in {} tables and {} originals",
+            self.tables.values().sum::<u64>(),
+            self.tables.len(),
+            self.originals
+        )
+    }
+}
+
 /// What a backup or a restore did.
 #[derive(Debug, Serialize)]
 pub struct Report {

@@ -22,6 +22,19 @@ pub struct Converted {
     pub messages: Vec<String>,
 }
 
+impl Converted {
+    /// One line: what was written where, and what failed.
+    pub fn summary(&self, out: &Path) -> String {
+        format!(
+            "wrote {} records to {} ({} record errors, {} files failed)",
+            self.written,
+            out.display(),
+            self.record_errors,
+            self.failed_files
+        )
+    }
+}
+
 /// Converts `paths` into the toolkit CSV at `out`; each item once, normalised.
 pub fn convert(
     paths: &[PathBuf],

@@ -33,6 +33,23 @@ pub struct ListSummary {
     read: Vec<Indicator>,
 }
 
+impl ListSummary {
+    /// What the audit log records of it.
+    pub fn audit_detail(&self) -> serde_json::Value {
+        serde_json::json!({"list": self.list, "indicators": self.indicators, "new": self.new})
+    }
+}
+
+impl std::fmt::Display for ListSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} indicators ({}), {} new, {} skipped [list {}]",
+            self.path, self.indicators, self.format, self.new, self.skipped, self.list
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedEntry {
     pub at: String,
@@ -203,6 +220,20 @@ pub struct ListInfo {
     pub actors: usize,
     /// The most restrictive marking in the list.
     pub tlp: Tlp,
+}
+
+impl std::fmt::Display for ListInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}\t{} domains\t{} urls\t{} accounts\tTLP:{}",
+            self.list,
+            self.domains,
+            self.urls,
+            self.actors,
+            self.tlp.as_str().to_uppercase()
+        )
+    }
 }
 
 /// The lists (and partner organisations) the store's indicators come from.

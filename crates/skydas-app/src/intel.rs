@@ -40,6 +40,22 @@ pub struct IntelSummary {
     pub skipped: usize,
 }
 
+impl std::fmt::Display for IntelSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} partner objects from {} ({} new; {} unmarked, kept as TLP:AMBER+STRICT); watch \
+             items: {} domains, {} actors",
+            self.objects,
+            self.source_org,
+            self.new_objects,
+            self.unmarked,
+            self.watch_domains,
+            self.watch_actors
+        )
+    }
+}
+
 /// Whether a document is a STIX bundle: a JSON object whose top-level `type` is `bundle`.
 pub fn looks_like_bundle(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();

@@ -3,10 +3,13 @@
 
 use std::path::Path;
 
-use skydas_model::FindingsDoc;
-use skydas_sim::{EvalReport, SimConfig, Truth};
+use skydas_model::{Clock, Finding, FindingsDoc};
+use skydas_sim::{EvalReport, SimConfig, SimSummary, Truth};
 
-use crate::error::{AppError, Result, usage};
+use crate::analyze::{DetectInputs, analyze, detect_config};
+use crate::error::{AppError, Result, failed, usage};
+use crate::import::{ImportReport, ImportSettings, Progress};
+use crate::store::StoreSpec;
 
 /// Largest scale the simulator accepts (1.0 is about 100,000 items).
 pub const MAX_SCALE: f64 = 1000.0;
@@ -59,4 +62,50 @@ pub fn evaluate_files(truth: &Path, findings: &Path) -> Result<EvalReport> {
         &read_truth(truth)?,
         &read_findings(findings)?,
     ))
+}
+
+/// A step of the demo, told as it happens.
+pub enum DemoStep<'a> {
+    Simulating,
+    Simulated(&'a SimSummary),
+    Importing,
+    Imported(&'a ImportReport),
+    Detecting,
+}
+
+/// What the demo found, scored against the planted truth.
+#[derive(Debug)]
+pub struct Demo {
+    pub findings: Vec<Finding>,
+    pub eval: EvalReport,
+}
+
+/// The demo: simulates the scenario `cfg` into `out`, imports it into the store directly (even
+/// where a work bus is configured), runs every detector over the store and scores the findings
+/// against the planted truth.
+pub fn demo(
+    spec: &StoreSpec,
+    cfg: &SimConfig,
+    out: &Path,
+    settings: &ImportSettings,
+    progress: &dyn Progress,
+    clock: &dyn Clock,
+    step: &mut dyn FnMut(DemoStep<'_>),
+) -> Result<Demo> {
+    step(DemoStep::Simulating);
+    let summary = skydas_sim::simulate(cfg, out).map_err(|e| failed(e.to_string()))?;
+    step(DemoStep::Simulated(&summary));
+    step(DemoStep::Importing);
+    let run = crate::import::import(spec, &[out.join("data")], settings, None, progress, clock)?;
+    step(DemoStep::Imported(&run.report));
+    step(DemoStep::Detecting);
+    let mut store = spec.open()?;
+    let cfg = detect_config(&DetectInputs::default(), Some(store.as_ref()), None)?;
+    let findings = analyze(store.as_mut(), &cfg)?;
+    let doc = FindingsDoc { findings };
+    let eval = skydas_sim::eval::evaluate(&read_truth(&out.join("truth.json"))?, &doc);
+    Ok(Demo {
+        findings: doc.findings,
+        eval,
+    })
 }

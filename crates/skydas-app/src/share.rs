@@ -10,7 +10,7 @@ use skydas_model::{Clock, Finding, Tlp};
 use skydas_share::stix::OrgIdentity;
 use skydas_share::tlp::{Audience, Withheld};
 use skydas_store::Store;
-use skydas_store::sharing::{Added, NewObject, SharingStore};
+use skydas_store::sharing::{Added, Collection, Grant, NewObject, SharingStore};
 
 use crate::analyze::kinds;
 use crate::error::{Result, failed, usage};
@@ -139,6 +139,32 @@ pub struct Published {
     pub withheld: usize,
     pub objects: usize,
     pub new_versions: usize,
+    /// The highest marking published.
+    #[serde(skip)]
+    pub max: Tlp,
+}
+
+impl Published {
+    /// What the audit log records of it.
+    pub fn audit_detail(&self) -> Value {
+        serde_json::json!({
+            "findings": self.findings,
+            "withheld": self.withheld,
+            "objects": self.objects,
+            "new_versions": self.new_versions,
+            "max_tlp": self.max.as_str(),
+        })
+    }
+}
+
+impl std::fmt::Display for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "published {} findings as {} objects ({} new versions) to {}; {} withheld",
+            self.findings, self.objects, self.new_versions, self.collection, self.withheld
+        )
+    }
 }
 
 /// Publishes stored findings (all, or `ids`) into a TAXII collection as new object versions,
@@ -198,5 +224,70 @@ pub fn publish(
         withheld: r.withheld.len(),
         objects: objects.len(),
         new_versions,
+        max,
     })
+}
+
+/// A TAXII collection with the organisations granted it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionGrants {
+    pub collection: Collection,
+    pub grants: Vec<Grant>,
+}
+
+/// Every collection the server serves, with its grants.
+pub fn collections(sharing: &dyn SharingStore) -> Result<Vec<CollectionGrants>> {
+    let mut out = Vec::new();
+    for collection in sharing.collections()? {
+        let grants = sharing.grants(&collection.id)?;
+        out.push(CollectionGrants { collection, grants });
+    }
+    Ok(out)
+}
+
+/// Adds a collection; without an id it gets a fresh UUID.
+pub fn add_collection(
+    sharing: &mut dyn SharingStore,
+    title: &str,
+    id: Option<&str>,
+    alias: Option<&str>,
+    description: &str,
+) -> Result<Collection> {
+    let id = match id {
+        Some(i) => i.trim().to_lowercase(),
+        None => crate::accounts::random_uuid()?,
+    };
+    Ok(sharing.add_collection(&id, title, description, alias)?)
+}
+
+/// Lets `org` read and/or write a collection, up to the marking `max` (RED is refused where
+/// the value enters).
+pub fn grant(
+    sharing: &mut dyn SharingStore,
+    collection: &str,
+    org: &str,
+    (can_read, can_write): (bool, bool),
+    max: Tlp,
+) -> Result<(Collection, Grant)> {
+    let c = sharing
+        .collection(collection)?
+        .ok_or_else(|| failed(format!("no collection {collection:?}")))?;
+    let g = Grant {
+        org: org.trim().to_string(),
+        can_read,
+        can_write,
+        max_tlp: max.as_str().to_string(),
+    };
+    sharing.grant(&c.id, &g)?;
+    Ok((c, g))
+}
+
+/// What a grant allows, in words.
+pub fn allowed(g: &Grant) -> &'static str {
+    match (g.can_read, g.can_write) {
+        (true, true) => "read and write",
+        (true, false) => "read",
+        (false, true) => "write",
+        (false, false) => "not use",
+    }
 }

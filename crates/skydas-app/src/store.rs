@@ -124,6 +124,17 @@ impl StoreSpec {
         Ok(a)
     }
 
+    /// Appends an action to the store's audit log.
+    pub fn audit(
+        &self,
+        by: crate::accounts::Actor<'_>,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        crate::accounts::audit(self.accounts()?.as_mut(), by, action, target, detail)
+    }
+
     /// TAXII collections, shared objects and partner intelligence: a PostgreSQL store keeps
     /// them in its own database, the embedded store in its directory.
     pub fn sharing(&self) -> Result<Box<dyn SharingStore>> {

@@ -3,7 +3,7 @@
 //! detection run (start it, wait for its partitions, forget it).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -28,6 +28,21 @@ pub struct WorkerOptions {
     pub name: String,
 }
 
+impl WorkerOptions {
+    /// A worker keeping originals under `data`, stopping after `idle_exit` seconds without a
+    /// message (never when not given), named `name` or else `HOST:PID`.
+    pub fn new(data: &Path, idle_exit: Option<f64>, name: Option<String>) -> WorkerOptions {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
+        WorkerOptions {
+            data: data.to_path_buf(),
+            idle_exit: idle_exit
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64),
+            name: name.unwrap_or_else(|| format!("{host}:{}", std::process::id())),
+        }
+    }
+}
+
 /// What a worker did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WorkerReport {
@@ -39,6 +54,23 @@ pub struct WorkerReport {
     pub retries: u64,
     /// Acknowledgements that did not reach NATS (it was down): their messages come again.
     pub acks_lost: u64,
+}
+
+impl std::fmt::Display for WorkerReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} batches ({} items, {} already stored), {} files finished, {} partitions, \
+             {} retries, {} acknowledgements lost",
+            self.batches,
+            self.items,
+            self.skipped_batches,
+            self.files_finished,
+            self.partitions,
+            self.retries,
+            self.acks_lost
+        )
+    }
 }
 
 /// A task that can never succeed: its message is dropped, not retried.

@@ -11,11 +11,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use skydas_app::accounts;
+use skydas_app::share;
 use skydas_app::worker::WorkerOptions;
 use skydas_server::taxii::client::{PullOptions, pull};
 use skydas_server::{ServeOptions, Settings};
 use skydas_store::accounts::AuditCheck;
-use skydas_store::sharing::Grant;
 
 use crate::cli::{
     AuditAction, CollectionAction, ServeArgs, TaxiiAction, TokenAction, UserAction, WorkerArgs,
@@ -31,7 +31,7 @@ pub(crate) fn cli_user() -> String {
 }
 
 /// The command line's user, acting for our own organisation.
-fn actor(who: &str) -> accounts::Actor<'_> {
+pub(crate) fn actor(who: &str) -> accounts::Actor<'_> {
     accounts::Actor {
         user: who,
         org: "local",
@@ -51,11 +51,8 @@ fn serve_store(ctx: &Ctx<'_>, opts: &ServeOptions, ready: &dyn Fn(SocketAddr)) -
 }
 
 pub fn serve(ctx: &Ctx<'_>, a: &ServeArgs) -> Result<ExitCode> {
-    let tls = match (&a.tls_cert, &a.tls_key) {
-        (Some(c), Some(k)) => Some((c.clone(), k.clone())),
-        (None, None) => None,
-        _ => bail!("--tls-cert and --tls-key go together"),
-    };
+    // Clap takes both or neither.
+    let tls = a.tls_cert.clone().zip(a.tls_key.clone());
     // Create the schema before announcing the address.
     drop(ctx.spec.accounts()?);
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -85,36 +82,10 @@ pub fn worker(ctx: &Ctx<'_>, a: &WorkerArgs) -> Result<ExitCode> {
         .nats
         .as_deref()
         .context("no NATS server: --nats nats://host:4222 (or SKYDAS_NATS)")?;
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
-    let opts = WorkerOptions {
-        data: data.clone(),
-        idle_exit: a
-            .idle_exit
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64),
-        name: a
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{host}:{}", std::process::id())),
-    };
+    let opts = WorkerOptions::new(data, a.idle_exit, a.name.clone());
     eprintln!("worker {} taking work from {nats}", opts.name);
     let r = skydas_app::worker::run_worker(url, nats, &opts)?;
-    if ctx.g.json {
-        print_json(&r)?;
-    } else {
-        eprintln!(
-            "worker {}: {} batches ({} items, {} already stored), {} files finished, \
-             {} partitions, {} retries, {} acknowledgements lost",
-            opts.name,
-            r.batches,
-            r.items,
-            r.skipped_batches,
-            r.files_finished,
-            r.partitions,
-            r.retries,
-            r.acks_lost
-        );
-    }
+    ctx.show(&r, |r| eprintln!("worker {}: {r}", opts.name))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -149,13 +120,11 @@ pub fn user(ctx: &Ctx<'_>, action: &UserAction) -> Result<ExitCode> {
         }
         UserAction::List => {
             let users = acc.users()?;
-            if ctx.g.json {
-                print_json(&json!({ "users": users }))?;
-            } else {
-                for u in users {
+            ctx.show(&json!({ "users": users }), |_| {
+                for u in &users {
                     println!("{}\t{}\t{}", u.name, u.role.as_str(), u.org);
                 }
-            }
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -179,28 +148,22 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
     match action {
         AuditAction::Verify => {
             let check = acc.audit_verify()?;
-            if ctx.g.json {
-                print_json(&check)?;
-            }
-            match check {
-                AuditCheck::Ok {
+            ctx.show(&check, |c| {
+                if let AuditCheck::Ok {
                     rows,
                     head,
                     unkeyed,
-                } => {
-                    if !ctx.g.json {
-                        println!(
-                            "audit log intact: {rows} rows ({unkeyed} from before the keyring), \
-                             head {head}"
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
+                } = c
+                {
+                    let before = format!("{unkeyed} from before the keyring");
+                    println!("audit log intact: {rows} rows ({before}), head {head}");
                 }
-                AuditCheck::Broken { seq, reason } => {
-                    eprintln!("audit log broken at seq {seq}: {reason}");
-                    Ok(ExitCode::from(1))
-                }
+            })?;
+            if let AuditCheck::Broken { seq, reason } = check {
+                eprintln!("audit log broken at seq {seq}: {reason}");
+                return Ok(ExitCode::from(1));
             }
+            Ok(ExitCode::SUCCESS)
         }
         AuditAction::RotateKey => {
             let id = skydas_app::audit_keys::rotate(&ctx.spec, acc.as_ref())?;
@@ -213,10 +176,8 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
         }
         AuditAction::List { limit } => {
             let rows = acc.audit_list(*limit)?;
-            if ctx.g.json {
-                print_json(&json!({ "audit": rows }))?;
-            } else {
-                for r in rows {
+            ctx.show(&json!({ "audit": rows }), |_| {
+                for r in &rows {
                     println!(
                         "{}\t{}\t{}@{}\t{}\t{}\t{}",
                         r.seq,
@@ -228,7 +189,7 @@ pub fn audit(ctx: &Ctx<'_>, action: &AuditAction) -> Result<ExitCode> {
                         r.detail
                     );
                 }
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -253,22 +214,7 @@ pub fn taxii(ctx: &Ctx<'_>, action: &TaxiiAction) -> Result<ExitCode> {
             Err(e) => json!({ "error": e.to_string() }),
         };
         ctx.audit("taxii_pull", &format!("{}#{}", a.url, a.collection), detail);
-        let r = result?;
-        if ctx.g.json {
-            print_json(&r)?;
-        } else {
-            println!(
-                "pulled {} objects ({} new) in {} pages from {} collection {}; watch items: {} domains, {} actors; next pull after {}",
-                r.objects,
-                r.new_objects,
-                r.pages,
-                r.api_root,
-                r.collection,
-                r.watch_domains,
-                r.watch_actors,
-                r.added_last.as_deref().unwrap_or("the start")
-            );
-        }
+        ctx.show(&result?, |r| println!("{r}"))?;
         match interval {
             None => return Ok(ExitCode::SUCCESS),
             Some(s) => std::thread::sleep(Duration::from_secs(s)),
@@ -285,37 +231,17 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             alias,
             description,
         } => {
-            let id = match id {
-                Some(i) => i.trim().to_lowercase(),
-                None => accounts::random_uuid()?,
-            };
-            let c = sharing.add_collection(&id, title, description, alias.as_deref())?;
-            ctx.audit(
-                "collection_add",
-                &c.id,
-                json!({"title": c.title, "alias": c.alias}),
-            );
-            if ctx.g.json {
-                print_json(&c)?;
-            } else {
-                println!("{}", c.id);
-            }
+            let (id, alias) = (id.as_deref(), alias.as_deref());
+            let c = share::add_collection(sharing.as_mut(), title, id, alias, description)?;
+            let detail = json!({"title": c.title, "alias": c.alias});
+            ctx.audit("collection_add", &c.id, detail);
+            ctx.show(&c, |c| println!("{}", c.id))?;
         }
         CollectionAction::List => {
-            let mut out = Vec::new();
-            for c in sharing.collections()? {
-                let grants = sharing.grants(&c.id)?;
-                out.push((c, grants));
-            }
-            if ctx.g.json {
-                let v: Vec<serde_json::Value> = out
-                    .iter()
-                    .map(|(c, gr)| json!({"collection": c, "grants": gr}))
-                    .collect();
-                print_json(&json!({ "collections": v }))?;
-            } else {
-                crate::render::collections(&out);
-            }
+            let all = share::collections(sharing.as_ref())?;
+            ctx.show(&json!({ "collections": all }), |_| {
+                crate::render::collections(&all);
+            })?;
         }
         CollectionAction::Grant {
             collection,
@@ -324,35 +250,12 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             write,
             max_tlp,
         } => {
-            // RED is refused where the value enters (`values::release_tlp`).
-            let level = *max_tlp;
-            let c = sharing
-                .collection(collection)?
-                .with_context(|| format!("no collection {collection:?}"))?;
-            let gr = Grant {
-                org: org.trim().to_string(),
-                can_read: *read,
-                can_write: *write,
-                max_tlp: level.as_str().to_string(),
-            };
-            sharing.grant(&c.id, &gr)?;
-            ctx.audit(
-                "collection_grant",
-                &c.id,
-                json!({"org": gr.org, "read": gr.can_read, "write": gr.can_write, "max_tlp": gr.max_tlp}),
-            );
-            eprintln!(
-                "{} may {} collection {} (up to {})",
-                gr.org,
-                match (gr.can_read, gr.can_write) {
-                    (true, true) => "read and write",
-                    (true, false) => "read",
-                    (false, true) => "write",
-                    (false, false) => "not use",
-                },
-                c.id,
-                level.name()
-            );
+            let rw = (*read, *write);
+            let (c, gr) = share::grant(sharing.as_mut(), collection, org, rw, *max_tlp)?;
+            let detail = json!({"org": gr.org, "read": gr.can_read, "write": gr.can_write, "max_tlp": gr.max_tlp});
+            ctx.audit("collection_grant", &c.id, detail);
+            let (may, level) = (share::allowed(&gr), max_tlp.name());
+            eprintln!("{} may {may} collection {} (up to {level})", gr.org, c.id);
         }
         CollectionAction::Publish {
             collection,
@@ -360,37 +263,12 @@ pub fn collection(ctx: &Ctx<'_>, action: &CollectionAction) -> Result<ExitCode> 
             tlp,
             org,
         } => {
-            let max = *tlp;
             // Findings come from the configured store (PostgreSQL included).
             let store = ctx.spec.open()?;
-            let p = skydas_app::share::publish(
-                store.as_ref(),
-                sharing.as_mut(),
-                collection,
-                findings,
-                max,
-                org,
-                &ctx.clock,
-            )?;
-            ctx.audit(
-                "taxii_publish",
-                &p.collection,
-                json!({
-                    "findings": p.findings,
-                    "withheld": p.withheld,
-                    "objects": p.objects,
-                    "new_versions": p.new_versions,
-                    "max_tlp": max.as_str(),
-                }),
-            );
-            if ctx.g.json {
-                print_json(&p)?;
-            } else {
-                println!(
-                    "published {} findings as {} objects ({} new versions) to {}; {} withheld",
-                    p.findings, p.objects, p.new_versions, p.collection, p.withheld
-                );
-            }
+            let (s, clock) = (sharing.as_mut(), &ctx.clock);
+            let p = share::publish(store.as_ref(), s, collection, findings, *tlp, org, clock)?;
+            ctx.audit("taxii_publish", &p.collection, p.audit_detail());
+            ctx.show(&p, |p| println!("{p}"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -401,24 +279,16 @@ pub(crate) fn indicators(ctx: &Ctx<'_>, action: &crate::cli::IndicatorsAction) -
     let mut sharing = ctx.spec.sharing()?;
     match action {
         crate::cli::IndicatorsAction::Import { files, name, tlp } => {
-            let tlp = *tlp;
             let mut done = Vec::new();
             for f in files {
-                let s =
-                    indicators::import_list(sharing.as_mut(), f, name.as_deref(), tlp, &ctx.clock)?;
-                ctx.audit(
-                    "indicators import",
-                    &s.path,
-                    serde_json::json!({"list": s.list, "indicators": s.indicators, "new": s.new}),
-                );
+                let (name, clock) = (name.as_deref(), &ctx.clock);
+                let s = indicators::import_list(sharing.as_mut(), f, name, *tlp, clock)?;
+                ctx.audit("indicators import", &s.path, s.audit_detail());
                 if !ctx.g.json {
                     for k in &s.skipped_entries {
                         eprintln!("{}: {}: skipped {:?}: {}", s.path, k.at, k.value, k.reason);
                     }
-                    println!(
-                        "{}: {} indicators ({}), {} new, {} skipped [list {}]",
-                        s.path, s.indicators, s.format, s.new, s.skipped, s.list
-                    );
+                    println!("{s}");
                 }
                 done.push(s);
             }
@@ -427,21 +297,11 @@ pub(crate) fn indicators(ctx: &Ctx<'_>, action: &crate::cli::IndicatorsAction) -
             }
         }
         crate::cli::IndicatorsAction::List => {
-            let lists = indicators::lists(sharing.as_ref())?;
-            if ctx.g.json {
-                print_json(&lists)?;
-            } else {
+            ctx.show(&indicators::lists(sharing.as_ref())?, |lists| {
                 for l in lists {
-                    println!(
-                        "{}\t{} domains\t{} urls\t{} accounts\tTLP:{}",
-                        l.list,
-                        l.domains,
-                        l.urls,
-                        l.actors,
-                        l.tlp.as_str().to_uppercase()
-                    );
+                    println!("{l}");
                 }
-            }
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -456,37 +316,29 @@ pub fn backup(ctx: &Ctx<'_>, dir: &Path) -> Result<ExitCode> {
         &r.dir,
         serde_json::json!({"db_sha256": r.manifest.db_sha256, "originals": r.manifest.originals}),
     );
-    if ctx.g.json {
-        print_json(&r)?;
-    } else {
+    ctx.show(&r, |r| {
         let m = &r.manifest;
         println!(
-            "backed up {} rows in {} tables and {} originals ({:.1} MB) to {} in {:.1} s; \
-             keep the audit keyring ({}) in a separate backup",
-            m.tables.values().sum::<u64>(),
-            m.tables.len(),
-            m.originals,
+            "backed up {} ({:.1} MB) to {} in {:.1} s; keep the audit keyring ({}) in a \
+             separate backup",
+            m.contents(),
             (m.db_bytes + m.originals_bytes) as f64 / 1e6,
             r.dir,
             r.seconds,
             skydas_app::audit_keys::keyring_path(&ctx.spec).display()
         );
-    }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn restore(ctx: &Ctx<'_>, dir: &Path, keyring: Option<&Path>) -> Result<ExitCode> {
     let r = skydas_app::backup::restore(&ctx.spec, dir, keyring)?;
     let intact = matches!(r.audit, Some(AuditCheck::Ok { .. }));
-    if ctx.g.json {
-        print_json(&r)?;
-    } else {
+    ctx.show(&r, |r| {
         let m = &r.manifest;
         println!(
-            "restored {} rows in {} tables and {} originals (taken {}) into {} in {:.1} s",
-            m.tables.values().sum::<u64>(),
-            m.tables.len(),
-            m.originals,
+            "restored {} (taken {}) into {} in {:.1} s",
+            m.contents(),
             m.taken_at,
             r.dir,
             r.seconds
@@ -500,7 +352,7 @@ pub fn restore(ctx: &Ctx<'_>, dir: &Path, keyring: Option<&Path>) -> Result<Exit
             }
             None => {}
         }
-    }
+    })?;
     if intact {
         ctx.audit(
             "restore",

@@ -134,10 +134,10 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,
     /// PEM certificate chain: serve HTTPS (with --tls-key).
-    #[arg(long)]
+    #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of --tls-cert.
-    #[arg(long)]
+    #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 }
 

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use serde::Serialize;
 use skydas_app::analyze::{self, DetectInputs};
 use skydas_app::import::{ImportRun, ImportSettings};
+use skydas_app::scenario::DemoStep;
 use skydas_app::share::{self, Format};
 use skydas_app::{StoreSpec, scenario, usage};
 use skydas_ingest::{ColumnMap, ImportOptions};
@@ -27,21 +29,19 @@ impl Ctx<'_> {
     /// Appends a command-line action to the audit log of the store. A failure to record is
     /// reported, since an unaudited action must not pass unnoticed, but does not undo it.
     pub fn audit(&self, action: &str, target: &str, detail: serde_json::Value) {
-        let user = admin::cli_user();
-        let ev = skydas_store::accounts::AuditEvent {
-            user: &user,
-            org: "local",
-            action,
-            target,
-            detail,
-        };
-        let res = self
-            .spec
-            .accounts()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut a| Ok(a.audit(&ev)?));
-        if let Err(e) = res {
+        let who = admin::cli_user();
+        if let Err(e) = self.spec.audit(admin::actor(&who), action, target, detail) {
             eprintln!("warning: cannot write the audit log: {e:#}");
+        }
+    }
+
+    /// `v` as one JSON document on stdout with `--json`, else the text `say` prints.
+    pub fn show<T: Serialize>(&self, v: &T, say: impl FnOnce(&T)) -> Result<()> {
+        if self.g.json {
+            print_json(v)
+        } else {
+            say(v);
+            Ok(())
         }
     }
 }
@@ -150,75 +150,46 @@ fn detect_inputs(a: &cli::DetectArgs) -> DetectInputs {
 
 /// Exit 1 when a file could not be imported at all, after everything else has landed.
 fn import_exit(failed_files: u64) -> ExitCode {
-    if failed_files > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(u8::from(failed_files > 0))
 }
 
-fn run_import(ctx: &Ctx<'_>, paths: &[PathBuf], input: &cli::InputArgs) -> Result<ImportRun> {
-    let settings = import_settings(input)?;
-    let bar = render::Bar::new(!ctx.g.json);
-    let run = skydas_app::import::import(
-        &ctx.spec,
-        paths,
-        &settings,
-        ctx.g.nats.as_deref(),
-        &bar,
-        &ctx.clock,
-    )?;
-    for f in &run.failed_bundles {
-        eprintln!("error: {}", f.failure);
-    }
-    for b in &run.bundles {
-        ctx.audit(
-            "import_stix",
-            &b.file.display().to_string(),
-            serde_json::to_value(&b.summary)?,
-        );
-    }
-    render::import_errors(&run.report, input.show_errors);
-    Ok(run)
-}
-
-fn import(ctx: &Ctx<'_>, a: &cli::ImportArgs) -> Result<ExitCode> {
-    let run = run_import(ctx, &a.paths, &a.input)?;
-    let r = &run.report;
-    let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
-    let mut detail = serde_json::json!({
-        "files": r.files.len(),
-        "records": r.records,
-        "new_items": r.new_items,
-        "record_errors": r.record_errors,
-        "failed_files": r.failed_files,
-    });
-    if let Some(n) = run.enqueued_batches {
-        detail["batches_enqueued"] = n.into();
-    }
-    let only_bundles =
-        r.files.is_empty() && !(run.bundles.is_empty() && run.failed_bundles.is_empty());
-    if !only_bundles {
-        ctx.audit("import", &target.join(" "), detail);
-    }
-    if ctx.g.json {
-        print_json(&run)?;
-    } else {
-        render::bundles(&run.bundles);
-        if !only_bundles {
-            render::import_report(r, run.enqueued_batches, false);
+impl Ctx<'_> {
+    /// Imports `paths` into the store (through the work bus when one is configured), with the
+    /// progress bar; what failed is reported on stderr and each bundle recorded is audited.
+    fn import(&self, paths: &[PathBuf], input: &cli::InputArgs) -> Result<ImportRun> {
+        let ctx = self;
+        let settings = import_settings(input)?;
+        let bar = render::Bar::new(!ctx.g.json);
+        let nats = ctx.g.nats.as_deref();
+        let run = skydas_app::import::import(&ctx.spec, paths, &settings, nats, &bar, &ctx.clock)?;
+        for f in &run.failed_bundles {
+            eprintln!("error: {}", f.failure);
         }
+        for b in &run.bundles {
+            let detail = serde_json::to_value(&b.summary)?;
+            ctx.audit("import_stix", &b.file.display().to_string(), detail);
+        }
+        render::import_errors(&run.report, input.show_errors);
+        Ok(run)
     }
+}
+fn import(ctx: &Ctx<'_>, a: &cli::ImportArgs) -> Result<ExitCode> {
+    let run = ctx.import(&a.paths, &a.input)?;
+    let target: Vec<String> = a.paths.iter().map(|p| p.display().to_string()).collect();
+    if !run.only_bundles() {
+        ctx.audit("import", &target.join(" "), run.audit_detail());
+    }
+    ctx.show(&run, |run| {
+        render::bundles(&run.bundles);
+        if !run.only_bundles() {
+            render::import_report(&run.report, run.enqueued_batches, false);
+        }
+    })?;
     Ok(import_exit(run.failed_files()))
 }
 
 fn stats(ctx: &Ctx<'_>) -> Result<ExitCode> {
-    let s = ctx.spec.open()?.stats()?;
-    if ctx.g.json {
-        print_json(&s)?;
-    } else {
-        render::stats(&s);
-    }
+    ctx.show(&ctx.spec.open()?.stats()?, render::stats)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -234,11 +205,8 @@ fn search(ctx: &Ctx<'_>, a: &cli::SearchArgs) -> Result<ExitCode> {
         limit: a.limit,
     };
     let hits = store.search(&q)?;
-    if ctx.g.json {
-        print_json(&serde_json::json!({ "query": a.query, "hits": hits }))?;
-    } else {
-        render::hits(&hits);
-    }
+    let doc = serde_json::json!({ "query": a.query, "hits": hits });
+    ctx.show(&doc, |_| render::hits(&hits))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -256,78 +224,34 @@ fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
 
 fn show_findings(ctx: &Ctx<'_>, findings: Vec<Finding>) -> Result<()> {
     let doc = FindingsDoc { findings };
-    if ctx.g.json {
-        print_json(&doc)
-    } else {
-        render::findings_list(&doc.findings, &analyze::kinds());
-        Ok(())
-    }
+    ctx.show(&doc, |d| {
+        render::findings_list(&d.findings, &analyze::kinds())
+    })
 }
 
 fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
-    let inputs = detect_inputs(a);
-    let findings = match ctx.g.nats.as_deref() {
-        Some(nats) => {
-            let store = ctx.spec.postgres()?;
-            let sharing = ctx.spec.sharing()?;
-            let cfg = analyze::detect_config(&inputs, Some(&store), Some(sharing.as_ref()))?;
-            drop(store);
-            let run = analyze::analyze_distributed(
-                &ctx.spec,
-                nats,
-                &cfg,
-                analyze::RunOptions::from_env(),
-            )?;
-            ctx.audit(
-                "analyze",
-                "store",
-                serde_json::json!({"findings": run.findings.len(), "run": run.run, "partitions": run.parts}),
-            );
-            run.findings
-        }
-        None => {
-            let mut store = ctx.spec.open()?;
-            let sharing = ctx.spec.sharing()?;
-            let cfg =
-                analyze::detect_config(&inputs, Some(store.as_ref()), Some(sharing.as_ref()))?;
-            let findings = analyze::analyze(store.as_mut(), &cfg)?;
-            ctx.audit(
-                "analyze",
-                "store",
-                serde_json::json!({"findings": findings.len()}),
-            );
-            findings
-        }
-    };
+    let (findings, detail) =
+        analyze::analyze_spec(&ctx.spec, ctx.g.nats.as_deref(), &detect_inputs(a))?;
+    ctx.audit("analyze", "store", detail);
     show_findings(ctx, findings)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
     let mut store = ctx.spec.open()?;
-    let kinds = analyze::kinds();
     match &a.action {
         None => {
             let mut all = store.findings()?;
             if let Some(spec) = a.kind {
                 all.retain(|f| f.kind.is(spec));
             }
-            let doc = FindingsDoc { findings: all };
-            if ctx.g.json {
-                print_json(&doc)?;
-            } else {
-                render::findings_list(&doc.findings, &kinds);
-            }
+            show_findings(ctx, all)?;
         }
         Some(FindingsAction::Show { id }) => {
             let Some(f) = store.finding(id)? else {
                 bail!("no finding {id:?} (see `skydas findings`)");
             };
-            if ctx.g.json {
-                print_json(&f)?;
-            } else {
-                render::finding_detail(&f, store.as_ref())?;
-            }
+            ctx.show(&f, |f| render::finding_detail(f, store.as_ref()))?;
         }
         Some(FindingsAction::Mark { id, tlp }) => {
             let level = *tlp;
@@ -339,23 +263,8 @@ fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
             eprintln!("{id} is now {}", level.name());
         }
         Some(FindingsAction::Graph { ids, format, out }) => {
-            let fmt = *format;
-            let all = store.findings()?;
-            let chosen: Vec<&Finding> = if ids.is_empty() {
-                // Every finding that is a graph of actors: it has edges to draw.
-                all.iter().filter(|f| !f.edges.is_empty()).collect()
-            } else {
-                let mut v = Vec::new();
-                for id in ids {
-                    v.push(
-                        all.iter()
-                            .find(|f| &f.id == id)
-                            .with_context(|| format!("no finding {id:?}"))?,
-                    );
-                }
-                v
-            };
-            render::write_graph(&chosen, fmt, out.as_deref())?;
+            let chosen = analyze::graphs(store.as_ref(), ids)?;
+            render::write_graph(&chosen, *format, out.as_deref())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -381,16 +290,11 @@ fn protect(ctx: &Ctx<'_>, action: ProtectAction) -> Result<ExitCode> {
             }
             eprintln!("removed {domain}");
         }
-        ProtectAction::List => {
-            let rows = store.protected_list()?;
-            if ctx.g.json {
-                print_json(&rows)?;
-            } else {
-                for r in rows {
-                    println!("{}\t{}\t{}\t{}", r.domain, r.country, r.kind, r.note);
-                }
+        ProtectAction::List => ctx.show(&store.protected_list()?, |rows| {
+            for r in rows {
+                println!("{}\t{}\t{}\t{}", r.domain, r.country, r.kind, r.note);
             }
-        }
+        })?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -398,30 +302,23 @@ fn protect(ctx: &Ctx<'_>, action: ProtectAction) -> Result<ExitCode> {
 fn simulate(ctx: &Ctx<'_>, a: &cli::SimulateArgs) -> Result<ExitCode> {
     let cfg = scenario::config(a.seed, a.scale, a.start.as_deref(), a.days)?;
     let t = std::time::Instant::now();
-    let summary = skydas_sim::simulate(&cfg, &a.out)?;
-    if ctx.g.json {
-        print_json(&summary)?;
-    } else {
+    ctx.show(&skydas_sim::simulate(&cfg, &a.out)?, |s| {
         println!(
             "wrote {} items by {} actors in {} files to {} in {:.1} s; truth in {}",
-            summary.items,
-            summary.actors,
-            summary.files,
+            s.items,
+            s.actors,
+            s.files,
             a.out.join("data").display(),
             t.elapsed().as_secs_f64(),
             a.out.join("truth.json").display()
         );
-    }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn eval(ctx: &Ctx<'_>, a: &cli::EvalArgs) -> Result<ExitCode> {
     let report = scenario::evaluate_files(&a.truth, &a.findings)?;
-    if ctx.g.json {
-        print_json(&report)?;
-    } else {
-        print!("{}", skydas_sim::eval::render(&report));
-    }
+    ctx.show(&report, |r| print!("{}", skydas_sim::eval::render(r)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -433,18 +330,6 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| g.data.join("demo-scenario"));
     let cfg = scenario::config(a.seed, a.scale, None, 7)?;
     let t = std::time::Instant::now();
-    eprintln!(
-        "simulating a scenario (seed {}, scale {}) into {} …",
-        a.seed,
-        a.scale,
-        out.display()
-    );
-    let summary = skydas_sim::simulate(&cfg, &out)?;
-    eprintln!(
-        "  {} items by {} actors in {} files",
-        summary.items, summary.actors, summary.files
-    );
-    eprintln!("importing into the store at {} …", ctx.spec.describe());
     let input = cli::InputArgs {
         format: None,
         map: vec![],
@@ -452,40 +337,42 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
         show_errors: 10,
         tz: None,
     };
-    // The demo imports directly, even when a work bus is configured.
     let settings = import_settings(&input)?;
     let bar = render::Bar::new(!g.json);
-    let run = skydas_app::import::import(
-        &ctx.spec,
-        &[out.join("data")],
-        &settings,
-        None,
-        &bar,
-        &ctx.clock,
+    let mut step = |s: DemoStep<'_>| match s {
+        DemoStep::Simulating => eprintln!(
+            "simulating a scenario (seed {}, scale {}) into {} …",
+            a.seed,
+            a.scale,
+            out.display()
+        ),
+        DemoStep::Simulated(s) => {
+            eprintln!(
+                "  {} items by {} actors in {} files",
+                s.items, s.actors, s.files
+            );
+        }
+        DemoStep::Importing => eprintln!("importing into the store at {} …", ctx.spec.describe()),
+        DemoStep::Imported(r) => {
+            render::import_errors(r, input.show_errors);
+            eprintln!(
+                "  {} records, {} new items, {} already stored, {} record errors in {:.1} s",
+                r.records, r.new_items, r.duplicates, r.record_errors, r.seconds
+            );
+        }
+        DemoStep::Detecting => eprintln!("running every detector …"),
+    };
+    let d = scenario::demo(
+        &ctx.spec, &cfg, &out, &settings, &bar, &ctx.clock, &mut step,
     )?;
-    let report = &run.report;
-    render::import_errors(report, input.show_errors);
-    eprintln!(
-        "  {} records, {} new items, {} already stored, {} record errors in {:.1} s",
-        report.records, report.new_items, report.duplicates, report.record_errors, report.seconds
-    );
-    eprintln!("running every detector …");
-    let mut store = ctx.spec.open()?;
-    let cfg = analyze::detect_config(&DetectInputs::default(), Some(store.as_ref()), None)?;
-    let findings = analyze::analyze(store.as_mut(), &cfg)?;
-    drop(store);
-    let doc = FindingsDoc { findings };
-    let ev = skydas_sim::eval::evaluate(&scenario::read_truth(&out.join("truth.json"))?, &doc);
     if g.json {
-        print_json(&serde_json::json!({ "findings": doc.findings, "eval": ev }))?;
+        print_json(&serde_json::json!({ "findings": d.findings, "eval": d.eval }))?;
     } else {
-        render::findings_list(&doc.findings, &analyze::kinds());
+        render::findings_list(&d.findings, &analyze::kinds());
         println!();
-        println!(
-            "Compared with the planted truth ({}):",
-            out.join("truth.json").display()
-        );
-        print!("{}", skydas_sim::eval::render(&ev));
+        let truth = out.join("truth.json");
+        println!("Compared with the planted truth ({}):", truth.display());
+        print!("{}", skydas_sim::eval::render(&d.eval));
         println!();
         println!("Explain a finding:   skydas findings show <ID>");
         println!("Export its graph:    skydas findings graph <ID> --format gexf --out graph.gexf");
@@ -494,8 +381,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
     }
     // It serves unless told not to; a JSON document on stdout is for a script, which asks with
     // --serve if it wants the app too.
-    let serve_app = a.serve || (!a.no_serve && !g.json);
-    if serve_app {
+    if a.serve || (!a.no_serve && !g.json) {
         admin::demo_serve(ctx, a.addr)?;
     }
     Ok(ExitCode::SUCCESS)
@@ -507,17 +393,7 @@ fn convert(ctx: &Ctx<'_>, a: &cli::ConvertArgs) -> Result<ExitCode> {
     for m in &c.messages {
         eprintln!("{m}");
     }
-    if ctx.g.json {
-        print_json(&c)?;
-    } else {
-        println!(
-            "wrote {} records to {} ({} record errors, {} files failed)",
-            c.written,
-            a.out.display(),
-            c.record_errors,
-            c.failed_files
-        );
-    }
+    ctx.show(&c, |c| println!("{}", c.summary(&a.out)))?;
     Ok(import_exit(c.failed_files))
 }
 
@@ -544,12 +420,11 @@ fn export(ctx: &Ctx<'_>, what: cli::ExportWhat) -> Result<ExitCode> {
     std::fs::write(&a.out, text + "\n")
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     let reasons = x.withheld_by_reason();
-    if ctx.g.json {
-        print_json(&serde_json::json!({
-            "out": a.out, "exported": x.exported, "withheld": x.withheld.len(), "withheld_by_reason": reasons,
-        }))?;
-    } else {
+    let doc = serde_json::json!({
+        "out": a.out, "exported": x.exported, "withheld": x.withheld.len(), "withheld_by_reason": reasons,
+    });
+    ctx.show(&doc, |_| {
         render::exported(x.exported, &a.out, x.withheld.len(), &reasons);
-    }
+    })?;
     Ok(ExitCode::SUCCESS)
 }

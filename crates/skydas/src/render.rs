@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use skydas_app::import::{BundleReport, ImportReport, Progress};
+use skydas_app::share::CollectionGrants;
 use skydas_model::time::format_rfc3339;
 use skydas_model::{Finding, Kinds, Platform};
-use skydas_store::sharing::{Collection, Grant};
 use skydas_store::{SearchHit, Stats, Store};
 
 /// The import's progress on stderr: a bar when stderr is a terminal, and every file that
@@ -51,58 +51,17 @@ impl Progress for Bar {
     }
 }
 
-/// Record errors go to stderr: the first few one by one, then a summary by reason; warnings
-/// likewise.
+/// Record errors and warnings go to stderr: the first few one by one, then a summary by reason.
 pub fn import_errors(r: &ImportReport, show: usize) {
-    for (what, more, n, samples, by) in [
-        (
-            "bad records skipped",
-            "record errors",
-            r.record_errors,
-            &r.error_samples,
-            &r.errors_by_reason,
-        ),
-        (
-            "warnings",
-            "warnings",
-            r.warnings,
-            &r.warning_samples,
-            &r.warnings_by_reason,
-        ),
-    ] {
-        if n == 0 {
-            continue;
-        }
-        for e in samples.iter().take(show) {
-            eprintln!("warning: {e}");
-        }
-        if n as usize > show {
-            eprintln!(
-                "warning: … and {} more {more}",
-                n as usize - show.min(samples.len())
-            );
-        }
-        let by: Vec<String> = by.iter().map(|(k, v)| format!("{v} × {k}")).collect();
-        eprintln!("{n} {what}: {}", by.join(", "));
+    for line in r.problems(show) {
+        eprintln!("{line}");
     }
 }
 
 /// STIX bundles recorded as partner intelligence.
 pub fn bundles(bundles: &[BundleReport]) {
     for b in bundles {
-        let s = &b.summary;
-        {
-            println!(
-                "{}: {} partner objects from {} ({} new; {} unmarked, kept as TLP:AMBER+STRICT); watch items: {} domains, {} actors",
-                b.file.display(),
-                s.objects,
-                s.source_org,
-                s.new_objects,
-                s.unmarked,
-                s.watch_domains,
-                s.watch_actors
-            );
-        }
+        println!("{}: {}", b.file.display(), b.summary);
     }
 }
 
@@ -118,30 +77,8 @@ pub fn import_report(r: &ImportReport, enqueued: Option<u64>, stdout_is_json: bo
         );
         return;
     }
-    for f in &r.files {
-        let short = if f.sha256.len() >= 12 {
-            &f.sha256[..12]
-        } else {
-            ""
-        };
-        match f.status {
-            "unchanged" => eprintln!("{}: already imported ({short}), nothing to add", f.path),
-            "failed" => {}
-            _ => eprintln!(
-                "{}: {} records, {} new, {} already stored, {} errors [{}{}]",
-                f.path,
-                f.records,
-                f.new_items,
-                f.duplicates,
-                f.errors,
-                f.importer,
-                if short.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {short}")
-                }
-            ),
-        }
+    for f in r.files.iter().filter(|f| f.status != "failed") {
+        eprintln!("{f}");
     }
     // Skipped entries are named; a folder of thousands of images is summarised past the first.
     const SHOW_SKIPPED: usize = 50;
@@ -154,36 +91,7 @@ pub fn import_report(r: &ImportReport, enqueued: Option<u64>, stdout_is_json: bo
             r.skipped.len() - SHOW_SKIPPED
         );
     }
-    let rate = if r.seconds > 0.0 {
-        r.records as f64 / r.seconds
-    } else {
-        0.0
-    };
-    let mut also = Vec::new();
-    if !r.skipped.is_empty() {
-        also.push(format!("{} skipped", r.skipped.len()));
-    }
-    match r.unchanged_files() {
-        0 => {}
-        n if n == r.files.len() => also.push("all already imported".to_string()),
-        n => also.push(format!("{n} already imported")),
-    }
-    let also = if also.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", also.join(", "))
-    };
-    let totals = format!(
-        "imported {} records from {} files{also}: {} new items, {} already stored, {} record errors, {} files failed ({:.1} s, {:.0} items/s)",
-        r.records,
-        r.files.len(),
-        r.new_items,
-        r.duplicates,
-        r.record_errors,
-        r.failed_files,
-        r.seconds,
-        rate
-    );
+    let totals = r.totals();
     if stdout_is_json {
         eprintln!("{totals}");
     } else {
@@ -284,8 +192,14 @@ fn provenance_of(store: &dyn Store, platform: Platform, id: &str) -> String {
     places.join(", ")
 }
 
+/// Signal counts, `name count, …`.
+fn signals<V: std::fmt::Display>(s: &BTreeMap<String, V>) -> String {
+    let v: Vec<String> = s.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    v.join(", ")
+}
+
 /// The show view: everything a finding rests on, down to the items and their original files.
-pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
+pub fn finding_detail(f: &Finding, store: &dyn Store) {
     println!("{}  {}  score {:.2}", f.id, f.kind.as_str(), f.score);
     println!("{}", f.summary);
     println!(
@@ -306,8 +220,7 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
         );
     }
     if !f.signals.is_empty() {
-        let s: Vec<String> = f.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("signals   {}", s.join(", "));
+        println!("signals   {}", signals(&f.signals));
     }
     println!("actors ({}):", f.actors.len());
     for a in &f.actors {
@@ -329,13 +242,12 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
             f.edges.len()
         );
         for e in &f.edges {
-            let s: Vec<String> = e.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!(
                 "  {} — {}  weight {:.2}  {}{}",
                 e.a,
                 e.b,
                 e.weight,
-                s.join(", "),
+                signals(&e.signals),
                 e.p_value
                     .map(|p| format!("  p={p:.2e}"))
                     .unwrap_or_default()
@@ -370,15 +282,16 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) -> Result<()> {
             println!("      from {prov}");
         }
     }
-    Ok(())
 }
 
 /// Writes actor graphs to a file, or to stdout.
 pub fn write_graph(
-    chosen: &[&Finding],
+    chosen: &[Finding],
     fmt: skydas_share::graph::GraphFormat,
     out: Option<&Path>,
 ) -> Result<()> {
+    let chosen: Vec<&Finding> = chosen.iter().collect();
+    let chosen = &chosen[..];
     match out {
         Some(p) => {
             let mut w = std::io::BufWriter::new(
@@ -418,8 +331,12 @@ pub fn exported(exported: usize, out: &Path, withheld: usize, reasons: &BTreeMap
 }
 
 /// TAXII collections with their grants.
-pub fn collections(out: &[(Collection, Vec<Grant>)]) {
-    for (c, grants) in out {
+pub fn collections(all: &[CollectionGrants]) {
+    for CollectionGrants {
+        collection: c,
+        grants,
+    } in all
+    {
         println!(
             "{}\t{}\t{}",
             c.id,

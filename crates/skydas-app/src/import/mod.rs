@@ -42,6 +42,27 @@ impl ImportRun {
     pub fn failed_files(&self) -> u64 {
         self.report.failed_files + self.failed_bundles.len() as u64
     }
+
+    /// Only STIX bundles were given: there is no item import to report.
+    pub fn only_bundles(&self) -> bool {
+        self.report.files.is_empty() && !(self.bundles.is_empty() && self.failed_bundles.is_empty())
+    }
+
+    /// What the audit log records of an item import.
+    pub fn audit_detail(&self) -> serde_json::Value {
+        let r = &self.report;
+        let mut detail = serde_json::json!({
+            "files": r.files.len(),
+            "records": r.records,
+            "new_items": r.new_items,
+            "record_errors": r.record_errors,
+            "failed_files": r.failed_files,
+        });
+        if let Some(n) = self.enqueued_batches {
+            detail["batches_enqueued"] = n.into();
+        }
+        detail
+    }
 }
 
 /// Imports `paths` (files and folders, any mix) into the store `spec` names; with `nats`, the

@@ -91,6 +91,101 @@ impl ImportReport {
             .filter(|f| f.status == "unchanged")
             .count()
     }
+
+    /// Record errors, then warnings: the first `show` one by one, then a count of the rest
+    /// and a summary by reason.
+    pub fn problems(&self, show: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (what, more, n, samples, by) in [
+            (
+                "bad records skipped",
+                "record errors",
+                self.record_errors,
+                &self.error_samples,
+                &self.errors_by_reason,
+            ),
+            (
+                "warnings",
+                "warnings",
+                self.warnings,
+                &self.warning_samples,
+                &self.warnings_by_reason,
+            ),
+        ] {
+            if n == 0 {
+                continue;
+            }
+            lines.extend(samples.iter().take(show).map(|e| format!("warning: {e}")));
+            if n as usize > show {
+                let rest = n as usize - show.min(samples.len());
+                lines.push(format!("warning: … and {rest} more {more}"));
+            }
+            let by: Vec<String> = by.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+            lines.push(format!("{n} {what}: {}", by.join(", ")));
+        }
+        lines
+    }
+
+    /// The totals in one line: files (with those skipped or imported before), items, errors
+    /// and the rate.
+    pub fn totals(&self) -> String {
+        let rate = if self.seconds > 0.0 {
+            self.records as f64 / self.seconds
+        } else {
+            0.0
+        };
+        let mut also = Vec::new();
+        if !self.skipped.is_empty() {
+            also.push(format!("{} skipped", self.skipped.len()));
+        }
+        match self.unchanged_files() {
+            0 => {}
+            n if n == self.files.len() => also.push("all already imported".to_string()),
+            n => also.push(format!("{n} already imported")),
+        }
+        let also = if also.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", also.join(", "))
+        };
+        format!(
+            "imported {} records from {} files{also}: {} new items, {} already stored, {} \
+             record errors, {} files failed ({:.1} s, {rate:.0} items/s)",
+            self.records,
+            self.files.len(),
+            self.new_items,
+            self.duplicates,
+            self.record_errors,
+            self.failed_files,
+            self.seconds,
+        )
+    }
+}
+
+impl std::fmt::Display for FileReport {
+    /// One file's line; nothing for a file that failed (its error is reported as it fails).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = self.sha256.get(..12).unwrap_or("");
+        match self.status {
+            "unchanged" => write!(
+                f,
+                "{}: already imported ({short}), nothing to add",
+                self.path
+            ),
+            "failed" => Ok(()),
+            _ => write!(
+                f,
+                "{}: {} records, {} new, {} already stored, {} errors [{}{}{short}]",
+                self.path,
+                self.records,
+                self.new_items,
+                self.duplicates,
+                self.errors,
+                self.importer,
+                if short.is_empty() { "" } else { " " },
+            ),
+        }
+    }
 }
 
 /// A file or folder passed over, and why.

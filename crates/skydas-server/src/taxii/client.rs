@@ -80,6 +80,24 @@ pub struct PullReport {
     pub added_last: Option<String>,
 }
 
+impl std::fmt::Display for PullReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pulled {} objects ({} new) in {} pages from {} collection {}; watch items: {} \
+             domains, {} actors; next pull after {}",
+            self.objects,
+            self.new_objects,
+            self.pages,
+            self.api_root,
+            self.collection,
+            self.watch_domains,
+            self.watch_actors,
+            self.added_last.as_deref().unwrap_or("the start")
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Target {
     https: bool,

@@ -196,6 +196,32 @@ fn a_finding_kind_is_named_only_by_its_detector() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Code lines of the binary crate at most: arguments, rendering and thin commands. A workflow
+/// that grows here belongs in `skydas-app`, where the web app and the workers can call it.
+const BINARY_MAX_LINES: usize = 1500;
+
+#[test]
+fn the_binary_stays_thin() {
+    let files = rust_files(&root().join("crates/skydas/src"));
+    let mut per_file: Vec<(String, usize)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("source readable");
+            let n = code_lines(&text)
+                .filter(|(_, l)| !l.trim().is_empty())
+                .count();
+            (rel(f), n)
+        })
+        .collect();
+    per_file.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let total: usize = per_file.iter().map(|(_, n)| n).sum();
+    assert!(
+        total <= BINARY_MAX_LINES,
+        "crates/skydas/src holds {total} code lines, more than {BINARY_MAX_LINES}: move \
+         workflows into skydas-app ({per_file:?})"
+    );
+}
+
 #[test]
 fn only_the_store_crates_write_sql() {
     const SQL: [&str; 6] = [
