@@ -4,14 +4,15 @@
 
 use std::time::Instant;
 
-use skydas_detect::lookalike::{Matcher, builtin_allowlist, builtin_protected};
+use skydas_detect::lookalike::{Matcher, builtin_allowlist, builtin_popular, builtin_protected};
 
 const TESTSET: &str = include_str!("../data/lookalike_testset.csv");
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let t0 = Instant::now();
-    let m = Matcher::new(&builtin_protected(), &builtin_allowlist());
+    let m =
+        Matcher::new(&builtin_protected(), &builtin_allowlist()).with_popular(&builtin_popular());
     let build = t0.elapsed();
     eprintln!(
         "index: {} protected domains built in {:.1} ms",

@@ -456,6 +456,9 @@ pub struct Matcher {
     exact: HashMap<String, u32>,
     /// Allowlisted registrable domains and hosts.
     allow: HashSet<String>,
+    /// Popular, long-established registrable domains: their own label never alerts, but a
+    /// protected domain spelled out in front of one (`spiegel-de.example.com`) still does.
+    popular: HashSet<String>,
     labels: Vec<Label>,
     by_label: HashMap<String, u32>,
     /// Visual key → labels.
@@ -488,6 +491,7 @@ impl Matcher {
             entries: Vec::new(),
             exact: HashMap::new(),
             allow: allow.iter().filter_map(|a| normalise_domain(a)).collect(),
+            popular: HashSet::new(),
             labels: Vec::new(),
             by_label: HashMap::new(),
             by_key: HashMap::new(),
@@ -563,6 +567,13 @@ impl Matcher {
             }
         }
         m
+    }
+
+    /// Adds popular, long-established domains as a legitimacy signal (see `popular`).
+    pub fn with_popular(mut self, domains: &[String]) -> Matcher {
+        self.popular
+            .extend(domains.iter().filter_map(|d| normalise_domain(d)));
+        self
     }
 
     /// The protected entry of a domain, if it is protected.
@@ -645,7 +656,9 @@ impl Matcher {
         } else {
             sp.label
         };
-        if let Some(m) = self.exact_label(&sp, label) {
+        if self.popular.contains(sp.domain) {
+            // A popular domain is legitimate in itself; only a prefix can still imitate.
+        } else if let Some(m) = self.exact_label(&sp, label) {
             offer(m);
         } else {
             if let Some(m) = self.homoglyph(&sp, label) {

@@ -35,7 +35,9 @@
 //! alert only under cheap or private suffixes and never as typos. A typo across an established
 //! suffix counts only at distance 1 on brands of six letters or more. Typos are matched on
 //! ASCII labels only. Clones that use an unrelated name (no brand in the domain) are not found.
-//! Legitimate near-matches must be in the allowlist or the protected set to stay quiet.
+//! Legitimate near-matches must be in the allowlist, the protected set or the popular domains
+//! (`data/popular_domains.csv`, a registry package's top-500 list: `ria.ru` shares its label
+//! with the protected `ria.ee`) to stay quiet.
 
 mod matcher;
 mod protected;
@@ -44,8 +46,9 @@ mod tests;
 
 pub use matcher::{Match, Matcher};
 pub use protected::{
-    ALLOWLIST_CSV, PROTECTED_CSV, ProtectedEntry, ProtectedKind, builtin_allowlist,
-    builtin_protected, load_protected_file, normalise_domain, parse_allowlist, parse_protected_csv,
+    ALLOWLIST_CSV, POPULAR_CSV, PROTECTED_CSV, ProtectedEntry, ProtectedKind, builtin_allowlist,
+    builtin_popular, builtin_protected, load_protected_file, normalise_domain, parse_allowlist,
+    parse_protected_csv,
 };
 
 use std::collections::{BTreeSet, HashMap};
@@ -104,7 +107,11 @@ impl Lookalike {
         // User entries first so that they name the match when a brand is shared.
         entries.splice(0..0, cfg.extra_protected.iter().cloned());
         allow.extend(cfg.extra_allow.iter().cloned());
-        let matcher = Matcher::with_min_brand_len(&entries, &allow, cfg.min_brand_len_combosquat);
+        let mut matcher =
+            Matcher::with_min_brand_len(&entries, &allow, cfg.min_brand_len_combosquat);
+        if cfg.builtin {
+            matcher = matcher.with_popular(&builtin_popular());
+        }
         Lookalike { cfg, matcher }
     }
 

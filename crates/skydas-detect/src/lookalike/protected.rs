@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 pub const PROTECTED_CSV: &str = include_str!("../../data/protected.csv");
 /// The built-in allowlist: `domain,note`.
 pub const ALLOWLIST_CSV: &str = include_str!("../../data/allowlist.csv");
+/// Popular, long-established domains (a registry package's top-500 list, with its source in
+/// the file's header): a legitimacy signal, so none of them alerts.
+pub const POPULAR_CSV: &str = include_str!("../../data/popular_domains.csv");
 
 /// What a protected domain belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -175,4 +178,9 @@ pub fn builtin_protected() -> Vec<ProtectedEntry> {
 /// The built-in allowlist.
 pub fn builtin_allowlist() -> Vec<String> {
     parse_allowlist(ALLOWLIST_CSV)
+}
+
+/// The built-in popular domains (`data/popular_domains.csv`).
+pub fn builtin_popular() -> Vec<String> {
+    parse_allowlist(POPULAR_CSV)
 }

@@ -416,3 +416,16 @@ fn probe_private_suffix_and_idn() {
     check("xn--siegel-brf.de", Some(("spiegel.de", &["homoglyph"])));
     check("xn--dlfi-v4d.lt", Some(("delfi.lt", &["homoglyph"])));
 }
+
+#[test]
+fn popular_domains_are_legitimate_but_a_protected_name_in_front_of_one_still_alerts() {
+    let popular = builtin_popular();
+    assert!(popular.len() >= 400, "{} popular domains", popular.len());
+    // ria.ru shares its label with ria.ee (a protected agency): only the signal quiets it.
+    assert!(matcher().check("ria.ru").is_some());
+    let m = Matcher::new(&builtin_protected(), &builtin_allowlist()).with_popular(&popular);
+    assert!(m.check("ria.ru").is_none(), "{:?}", m.check("ria.ru"));
+    let sub = m.check("spiegel-de.example.com").expect("a prefix still imitates");
+    assert_eq!(sub.impersonates, "spiegel.de");
+    assert_eq!(sub.techniques, ["subdomain"]);
+}
