@@ -425,7 +425,9 @@ fn popular_domains_are_legitimate_but_a_protected_name_in_front_of_one_still_ale
     assert!(matcher().check("ria.ru").is_some());
     let m = Matcher::new(&builtin_protected(), &builtin_allowlist()).with_popular(&popular);
     assert!(m.check("ria.ru").is_none(), "{:?}", m.check("ria.ru"));
-    let sub = m.check("spiegel-de.example.com").expect("a prefix still imitates");
+    let sub = m
+        .check("spiegel-de.example.com")
+        .expect("a prefix still imitates");
     assert_eq!(sub.impersonates, "spiegel.de");
     assert_eq!(sub.techniques, ["subdomain"]);
 }
