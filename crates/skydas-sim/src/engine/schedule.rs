@@ -279,14 +279,14 @@ impl Sim {
     }
 
     /// Queues `n` waves of plan `plan` at random times of the window, thinned by the diurnal
-    /// profile of time zone `tz` when `daytime`.
-    pub(super) fn waves(&mut self, plan: u16, n: usize, rng: &mut Rng, daytime: bool, tz: i64) {
+    /// profile of time zone `day_tz` when it has one.
+    pub(super) fn waves(&mut self, plan: u16, n: usize, rng: &mut Rng, day_tz: Option<i64>) {
         let span = (self.end - self.cfg_start) as f64;
         for _ in 0..n {
             let mut t;
             loop {
                 t = self.cfg_start + rng.uniform(0.0, span - 1800.0).max(0.0) as i64;
-                if !daytime || rng.f64() * 1.6 < profile(&DIURNAL, t, tz) {
+                if day_tz.is_none_or(|tz| rng.f64() * 1.6 < profile(&DIURNAL, t, tz)) {
                     break;
                 }
             }

@@ -2,6 +2,7 @@
 //! each other. Exercises `co-text`; truth kind `copypasta`.
 
 use serde_json::json;
+use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::lang::{self, EMOJI, LANGS, Slots};
@@ -11,13 +12,12 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Plan, TweetEv};
-use super::{Sizing, scaled, x_actors};
+use super::{Crew, Sizing, actors, by_day, scaled};
 
 /// What a wave needs: the members, their language and how much each copy may differ.
 pub(in crate::engine) struct Copypasta {
-    members: Vec<u32>,
+    crew: Crew,
     lang: usize,
-    part: f64,
     spread: f64,
     mutation: f64,
 }
@@ -29,46 +29,36 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let mutation = rng.uniform(0.2, 0.7);
     let lang = *rng.pick(&[0usize, 7, 2, 5, 1, 3]).unwrap_or(&0);
     let members = sim.bot_accounts(names, rng, m, lang, true, z.cover);
-    let nw = (z.items(0.12) / (m as f64 * part))
-        .round()
-        .clamp(3.0, 3000.0) as usize;
-    let tag = sim.group(
+    let nw = z.waves(0.12, m as f64 * part);
+    let tag = sim.op_group(
         kinds::COPYPASTA,
-        false,
         &[disarm::COPYPASTA],
         json!({"accounts": m, "participation": part, "spread_s": spread, "mutation_rate": mutation, "waves": nw, "lang": LANGS[lang], "cover_rate_median_per_day": z.cover}),
+        actors(Platform::X, &members, "member"),
     );
-    sim.group_mut(tag).actors = x_actors(&members, "member");
     let plan = Copypasta {
-        members,
+        crew: Crew { members, part },
         lang,
-        part,
         spread,
         mutation,
     };
-    let tz = lang::LANG_TZ[lang];
-    sim.run_plan(tag, Plan::Copypasta(plan), nw, rng, true, tz);
+    sim.run_plan(tag, Plan::Copypasta(plan), nw, rng, by_day(lang));
 }
 
 /// One text, posted by the members who take part, each copy edited with chance `mutation`.
 pub(super) fn wave(p: &Copypasta, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64, Ev)> {
-    let mut evs = Vec::new();
     let mut base = Slots::random(r).render(p.lang);
     base.push(' ');
     base.push_str(&Slots::random(r).render(p.lang));
-    for &m in &p.members {
-        if !r.chance(p.part) {
-            continue;
-        }
+    p.crew.wave(r, |r, m| {
         let text = if r.chance(p.mutation) {
             mutate(&base, r, p.lang)
         } else {
             base.clone()
         };
         let at = t + r.uniform(0.0, p.spread) as i64;
-        evs.push((at, TweetEv::planted(m, text, tag).into()));
-    }
-    evs
+        (at, TweetEv::planted(m, text, tag).into())
+    })
 }
 
 /// A light edit of a copy: an emoji or hashtag added, punctuation or one comment word changed,

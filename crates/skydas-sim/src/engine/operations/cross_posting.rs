@@ -13,7 +13,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::ChanHook;
-use super::Sizing;
+use super::{Sizing, actors};
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
     let a = rng.range(3, 8) as usize;
@@ -22,18 +22,17 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let lang = *rng.pick(&[0usize, 1, 2, 5]).unwrap_or(&0);
     let s = sim.add_chan(names, rng, lang, 0.0);
     let accounts = sim.bot_accounts(names, rng, a, lang, false, z.cover);
-    let posts = (z.items(0.08) / (1.0 + a as f64 * prob))
-        .round()
-        .clamp(3.0, 5000.0) as usize;
-    let tag = sim.group(
+    let posts = z.source_posts(0.08, 1.0 + a as f64 * prob);
+    let tag = sim.op_group(
         kinds::CROSS_POSTING,
-        false,
         &[disarm::CROSS_POSTING, disarm::POST_ACROSS_PLATFORM],
         json!({"accounts": a, "post_probability": prob, "delay_s": [lo, hi], "source_posts": posts}),
+        [
+            actors(Platform::Telegram, &[s], "source"),
+            actors(Platform::X, &accounts, "crossposter"),
+        ]
+        .concat(),
     );
-    sim.group_mut(tag).actors = std::iter::once((Platform::Telegram, s, "source"))
-        .chain(accounts.iter().map(|&i| (Platform::X, i, "crossposter")))
-        .collect();
     let hooks = accounts
         .iter()
         .map(|&acc| ChanHook::Cross {

@@ -3,6 +3,7 @@
 //! `lookalike_domains`) and `co-link` (many accounts, one clone URL); truth kind `doppelganger`.
 
 use serde_json::json;
+use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::domains::{self, OUTLETS};
@@ -14,15 +15,14 @@ use crate::world::Names;
 use super::super::Sim;
 use super::super::emit_web::slug;
 use super::super::schedule::{Ev, Link, Plan, TweetEv};
-use super::{Sizing, scaled, x_actors};
+use super::{Crew, Sizing, actors, scaled};
 
 /// What a wave needs: the amplifiers and where their links lead.
 pub(in crate::engine) struct Doppelganger {
-    members: Vec<u32>,
+    crew: Crew,
     /// Clone hosts with the language of the outlet each imitates.
     clones: Vec<(String, usize)>,
     redirs: Vec<String>,
-    part: f64,
     jitter: f64,
 }
 
@@ -59,12 +59,9 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         .collect();
     let lang = clones.first().map(|c| c.1).unwrap_or(9);
     let members = sim.bot_accounts(names, rng, m, lang, true, z.cover);
-    let nw = (z.items(0.2) / (m as f64 * part))
-        .round()
-        .clamp(3.0, 3000.0) as usize;
-    let tag = sim.group(
+    let nw = z.waves(0.2, m as f64 * part);
+    let tag = sim.op_group(
         kinds::DOPPELGANGER,
-        false,
         &[
             disarm::LOOKALIKE_DOMAIN,
             disarm::IMPERSONATED_PERSONA,
@@ -72,27 +69,25 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
             disarm::AUTOMATED_REPOSTING,
         ],
         json!({"accounts": m, "participation": part, "jitter_mean_s": jitter, "waves": nw, "clones": clones.len(), "redirectors": redirs.len(), "redirect_share": 0.8, "cover_rate_median_per_day": z.cover}),
+        actors(Platform::X, &members, "amplifier"),
     );
     let g = sim.group_mut(tag);
     g.op.domains = lookalikes.iter().map(|l| l.domain.clone()).collect();
     g.op.redirectors = redirs.clone();
-    g.actors = x_actors(&members, "amplifier");
     let plan = Doppelganger {
-        members,
+        crew: Crew { members, part },
         clones,
         redirs,
-        part,
         jitter,
     };
-    sim.run_plan(tag, Plan::Doppelganger(plan), nw, rng, false, 0);
+    sim.run_plan(tag, Plan::Doppelganger(plan), nw, rng, None);
     sim.lookalikes.extend(lookalikes);
 }
 
 /// One article on one clone, pushed by the members who take part within a jittered burst.
 pub(super) fn wave(p: &Doppelganger, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64, Ev)> {
-    let mut evs = Vec::new();
     let Some((host, lang)) = r.pick(&p.clones).cloned() else {
-        return evs;
+        return Vec::new();
     };
     let slots = Slots::random(r);
     let url = format!(
@@ -102,10 +97,7 @@ pub(super) fn wave(p: &Doppelganger, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64,
         r.range(10_000, 99_999)
     );
     let mut first = true;
-    for &m in &p.members {
-        if !r.chance(p.part) {
-            continue;
-        }
+    p.crew.wave(r, |r, m| {
         let d = if first {
             0
         } else {
@@ -137,7 +129,6 @@ pub(super) fn wave(p: &Doppelganger, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64,
             links: vec![link],
             ..TweetEv::planted(m, text, tag)
         };
-        evs.push((t + d, ev.into()));
-    }
-    evs
+        (t + d, ev.into())
+    })
 }

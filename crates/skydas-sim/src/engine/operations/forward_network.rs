@@ -13,7 +13,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::ChanHook;
-use super::{Sizing, scaled};
+use super::{Sizing, actors, scaled};
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
     let m = scaled(5.0, 20.0, z.sf.max(0.5), rng);
@@ -31,22 +31,17 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
             sim.add_chan(names, rng, lang, rate)
         })
         .collect();
-    let posts = (z.items(0.15) / (1.0 + m as f64 * prob))
-        .round()
-        .clamp(3.0, 5000.0) as usize;
-    let tag = sim.group(
+    let posts = z.source_posts(0.15, 1.0 + m as f64 * prob);
+    let tag = sim.op_group(
         kinds::TELEGRAM_FORWARD_NETWORK,
-        false,
         &[disarm::AUTOMATED_REPOSTING],
         json!({"channels": m, "forward_probability": prob, "delay_mean_s": mean, "source_posts": posts, "lang": LANGS[lang]}),
+        [
+            actors(Platform::Telegram, &[s], "source"),
+            actors(Platform::Telegram, &members, "forwarder"),
+        ]
+        .concat(),
     );
-    sim.group_mut(tag).actors = std::iter::once((Platform::Telegram, s, "source"))
-        .chain(
-            members
-                .iter()
-                .map(|&c| (Platform::Telegram, c, "forwarder")),
-        )
-        .collect();
     let hooks = members
         .iter()
         .map(|&chan| ChanHook::Forward {

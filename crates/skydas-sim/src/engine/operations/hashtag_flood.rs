@@ -2,6 +2,7 @@
 //! Exercises `co-hashtag`; truth kind `hashtag_flood`.
 
 use serde_json::json;
+use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::lang::{self, Slots};
@@ -11,14 +12,13 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Plan, TweetEv};
-use super::{Sizing, scaled, x_actors};
+use super::{Crew, Sizing, actors, by_day, scaled};
 
 /// What a burst needs: the members, their language, the campaign tags and the burst length.
 pub(in crate::engine) struct HashtagFlood {
-    members: Vec<u32>,
+    crew: Crew,
     lang: usize,
     tags: Vec<String>,
-    part: f64,
     window: f64,
 }
 
@@ -34,34 +34,25 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         .map(|i| lang::FLOOD_TAGS[i].to_string())
         .collect();
     let members = sim.bot_accounts(names, rng, m, lang, false, z.cover);
-    let nw = (z.items(0.1) / (m as f64 * part))
-        .round()
-        .clamp(3.0, 3000.0) as usize;
-    let tag = sim.group(
+    let nw = z.waves(0.1, m as f64 * part);
+    let tag = sim.op_group(
         kinds::HASHTAG_FLOOD,
-        false,
         &[disarm::HASHTAG_FLOODING],
         json!({"accounts": m, "participation": part, "window_s": window, "hashtags": tags, "bursts": nw, "cover_rate_median_per_day": z.cover}),
+        actors(Platform::X, &members, "member"),
     );
-    sim.group_mut(tag).actors = x_actors(&members, "member");
     let plan = HashtagFlood {
-        members,
+        crew: Crew { members, part },
         lang,
         tags,
-        part,
         window,
     };
-    let tz = lang::LANG_TZ[lang];
-    sim.run_plan(tag, Plan::HashtagFlood(plan), nw, rng, true, tz);
+    sim.run_plan(tag, Plan::HashtagFlood(plan), nw, rng, by_day(lang));
 }
 
 /// One burst: each member who takes part posts the tags in its own order within the window.
 pub(super) fn wave(p: &HashtagFlood, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64, Ev)> {
-    let mut evs = Vec::new();
-    for &m in &p.members {
-        if !r.chance(p.part) {
-            continue;
-        }
+    p.crew.wave(r, |r, m| {
         let mut tags = p.tags.clone();
         r.shuffle(&mut tags);
         if r.chance(0.3) {
@@ -72,7 +63,6 @@ pub(super) fn wave(p: &HashtagFlood, r: &mut Rng, t: i64, tag: u16) -> Vec<(i64,
             tags,
             ..TweetEv::planted(m, text, tag)
         };
-        evs.push((t + r.uniform(0.0, p.window) as i64, ev.into()));
-    }
-    evs
+        (t + r.uniform(0.0, p.window) as i64, ev.into())
+    })
 }

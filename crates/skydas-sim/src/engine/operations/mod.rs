@@ -15,11 +15,12 @@ mod source_channel;
 
 use skydas_model::Platform;
 
+use crate::lang;
 use crate::rng::Rng;
 use crate::world::Names;
 
 use super::Sim;
-use super::schedule::Plan;
+use super::schedule::{Ev, Plan};
 
 pub(super) use copypasta::Copypasta;
 pub(super) use doppelganger::Doppelganger;
@@ -38,9 +39,21 @@ struct Sizing {
 }
 
 impl Sizing {
-    /// The items one operation writes: its share `w` of the budget.
-    fn items(&self, w: f64) -> f64 {
-        self.budget * w
+    /// How many times an operation acts: its share `w` of the budget over the `per` items each
+    /// time writes, rounded and kept within `lo..=hi`.
+    fn count(&self, w: f64, per: f64, lo: f64, hi: f64) -> usize {
+        (self.budget * w / per).round().clamp(lo, hi) as usize
+    }
+
+    /// The waves of an X operation, `per` items each: 3 to 3000.
+    fn waves(&self, w: f64, per: f64) -> usize {
+        self.count(w, per, 3.0, 3000.0)
+    }
+
+    /// The posts of a Telegram source channel, `per` items each with what its hooks make of
+    /// them: 3 to 5000.
+    fn source_posts(&self, w: f64, per: f64) -> usize {
+        self.count(w, per, 3.0, 5000.0)
     }
 }
 
@@ -66,18 +79,66 @@ fn scaled(lo: f64, hi: f64, sf: f64, rng: &mut Rng) -> usize {
     ((rng.uniform(lo, hi) * sf).round() as usize).max(4)
 }
 
-/// X accounts as truth actors, all in one role.
-fn x_actors(members: &[u32], role: &'static str) -> Vec<(Platform, u32, &'static str)> {
-    members.iter().map(|&i| (Platform::X, i, role)).collect()
+/// Accounts, channels or sites of one platform as truth actors, all in one role.
+fn actors(
+    platform: Platform,
+    ids: &[u32],
+    role: &'static str,
+) -> Vec<(Platform, u32, &'static str)> {
+    ids.iter().map(|&i| (platform, i, role)).collect()
+}
+
+/// Waves by day in the time zone of language `lang`.
+fn by_day(lang: usize) -> Option<i64> {
+    Some(lang::LANG_TZ[lang])
+}
+
+/// The X bot accounts that run an operation's waves, and the chance that each takes part in
+/// one.
+struct Crew {
+    members: Vec<u32>,
+    part: f64,
+}
+
+impl Crew {
+    /// The posts of one wave. Members are asked in order: each one's chance of taking part is
+    /// drawn, then, when it does, `post` makes its post from the same generator, so that every
+    /// wave draws in the order the members stand.
+    fn wave(
+        &self,
+        r: &mut Rng,
+        mut post: impl FnMut(&mut Rng, u32) -> (i64, Ev),
+    ) -> Vec<(i64, Ev)> {
+        let mut evs = Vec::new();
+        for &m in &self.members {
+            if r.chance(self.part) {
+                evs.push(post(r, m));
+            }
+        }
+        evs
+    }
 }
 
 impl Sim {
+    /// Opens the truth group of an operation with its actors and returns its tag.
+    fn op_group(
+        &mut self,
+        kind: &str,
+        disarm: &[&str],
+        params: serde_json::Value,
+        actors: Vec<(Platform, u32, &'static str)>,
+    ) -> u16 {
+        let tag = self.group(kind, false, disarm, params);
+        self.group_mut(tag).actors = actors;
+        tag
+    }
+
     /// Adds `plan` for group `tag` and schedules its `n` waves over the window (by day in time
-    /// zone `tz` when `daytime`).
-    fn run_plan(&mut self, tag: u16, plan: Plan, n: usize, rng: &mut Rng, daytime: bool, tz: i64) {
+    /// zone `day_tz` when it has one, at any hour otherwise).
+    fn run_plan(&mut self, tag: u16, plan: Plan, n: usize, rng: &mut Rng, day_tz: Option<i64>) {
         self.plans.push((tag, plan));
         let p = self.plans.len() as u16 - 1;
-        self.waves(p, n, rng, daytime, tz);
+        self.waves(p, n, rng, day_tz);
     }
 
     /// Turns one due wave of plan `plan` into its posts.

@@ -14,7 +14,7 @@ use crate::world::{Names, Site};
 
 use super::super::Sim;
 use super::super::schedule::ChanHook;
-use super::Sizing;
+use super::{Sizing, actors};
 
 /// Country code of each portal and the language it writes in, in the order portals are made.
 const CC: [(&str, usize); 10] = [
@@ -80,25 +80,22 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         });
         portals.push((sim.sites.len() - 1) as u32);
     }
-    let per_post = 1.0 + np as f64 * prob;
-    let posts = (z.items(0.2) / per_post).round().clamp(3.0, 5000.0) as usize;
-    let tag = sim.group(
+    let posts = z.source_posts(0.2, 1.0 + np as f64 * prob);
+    let tag = sim.op_group(
         kinds::PORTAL_KOMBAT,
-        false,
         &[
             disarm::INAUTHENTIC_SITES_AMPLIFY,
             disarm::CROSS_POSTING,
             disarm::POST_ACROSS_PLATFORM,
         ],
         json!({"portals": np, "sources": ns, "republish_probability": prob, "delay_s": [60, 900], "source_posts": posts}),
+        [
+            actors(Platform::Telegram, &sources, "source"),
+            actors(Platform::Web, &portals, "portal"),
+        ]
+        .concat(),
     );
-    let g = sim.group_mut(tag);
-    g.op.domains = domains_used.into_iter().collect();
-    g.actors = sources
-        .iter()
-        .map(|&c| (Platform::Telegram, c, "source"))
-        .chain(portals.iter().map(|&s| (Platform::Web, s, "portal")))
-        .collect();
+    sim.group_mut(tag).op.domains = domains_used.into_iter().collect();
     for &s in &sources {
         let hooks = portals
             .iter()

@@ -14,13 +14,12 @@ use crate::world::{Names, XAcc};
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Orig, Plan, TweetEv};
-use super::{Sizing, scaled};
+use super::{Crew, Sizing, scaled};
 
 /// What a round needs: the members, the seed that posts most rounds, and the retweet tempo.
 pub(in crate::engine) struct RetweetRing {
-    members: Vec<u32>,
+    crew: Crew,
     seed: u32,
-    part: f64,
     max_delay: f64,
 }
 
@@ -31,26 +30,22 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let lang = *rng.pick(&[0usize, 7, 1, 5]).unwrap_or(&0);
     let members = sim.bot_accounts(names, rng, m, lang, false, z.cover);
     let seed = members[0];
-    let nw = (z.items(0.1) / (1.0 + (m - 1) as f64 * part))
-        .round()
-        .clamp(3.0, 3000.0) as usize;
-    let tag = sim.group(
+    let nw = z.waves(0.1, 1.0 + (m - 1) as f64 * part);
+    let tag = sim.op_group(
         kinds::RETWEET_RING,
-        false,
         &[disarm::AUTOMATED_REPOSTING],
         json!({"accounts": m, "participation": part, "max_delay_s": max_delay, "rounds": nw, "cover_rate_median_per_day": z.cover}),
+        members
+            .iter()
+            .map(|&i| (Platform::X, i, if i == seed { "seed" } else { "member" }))
+            .collect(),
     );
-    sim.group_mut(tag).actors = members
-        .iter()
-        .map(|&i| (Platform::X, i, if i == seed { "seed" } else { "member" }))
-        .collect();
     let plan = RetweetRing {
-        members,
+        crew: Crew { members, part },
         seed,
-        part,
         max_delay,
     };
-    sim.run_plan(tag, Plan::RetweetRing(plan), nw, rng, false, 0);
+    sim.run_plan(tag, Plan::RetweetRing(plan), nw, rng, None);
 }
 
 /// One round: the post that the ring will retweet once it is written (see
@@ -59,7 +54,7 @@ pub(super) fn wave(p: &RetweetRing, x: &[XAcc], r: &mut Rng, t: i64, tag: u16) -
     let author = if r.chance(0.6) {
         p.seed
     } else {
-        *r.pick(&p.members).unwrap_or(&p.seed)
+        *r.pick(&p.crew.members).unwrap_or(&p.seed)
     };
     let lang = x[author as usize].lang;
     let text = Slots::random(r).render(lang);
@@ -78,7 +73,7 @@ impl Sim {
         let Some((_, Plan::RetweetRing(p))) = self.plans.iter().find(|p| p.0 == ring) else {
             return;
         };
-        let (members, part, max_delay) = (p.members.clone(), p.part, p.max_delay);
+        let (members, part, max_delay) = (p.crew.members.clone(), p.crew.part, p.max_delay);
         for m in members {
             if m != orig.author && self.prng.chance(part) {
                 let d = self.prng.uniform(2.0, max_delay) as i64;

@@ -3,16 +3,17 @@
 //! by the same few accounts) and `co-link`; truth kind `slow_coordination`.
 
 use serde_json::json;
+use skydas_model::Platform;
 use skydas_model::disarm;
 
-use crate::lang::{self, Slots};
+use crate::lang::Slots;
 use crate::rng::Rng;
 use crate::truth::kinds;
 use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Link, Plan, TweetEv};
-use super::{Sizing, scaled, x_actors};
+use super::{Sizing, actors, by_day, scaled};
 
 /// What one link needs: the members, the site and how many of them take their turn.
 pub(in crate::engine) struct SlowCoordination {
@@ -35,19 +36,15 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     .to_string();
     let lo = (m / 3).max(3);
     let hi = (m * 2 / 3).max(lo + 1);
-    let links = (z.items(0.05) / ((lo + hi) as f64 / 2.0))
-        .round()
-        .clamp(5.0, 2000.0) as usize;
+    let links = z.count(0.05, (lo + hi) as f64 / 2.0, 5.0, 2000.0);
     let members = sim.bot_accounts(names, rng, m, lang, false, z.cover);
-    let tag = sim.group(
+    let tag = sim.op_group(
         kinds::SLOW_COORDINATION,
-        false,
         &[disarm::FLOOD_INFORMATION_SPACE],
         json!({"accounts": m, "links": links, "gap_s": [600, 1800], "participants_per_link": [lo, hi], "domain": domain, "cover_rate_median_per_day": z.cover}),
+        actors(Platform::X, &members, "member"),
     );
-    let g = sim.group_mut(tag);
-    g.op.domains = vec![domain.clone()];
-    g.actors = x_actors(&members, "member");
+    sim.group_mut(tag).op.domains = vec![domain.clone()];
     let plan = SlowCoordination {
         members,
         domain,
@@ -55,8 +52,7 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         lo,
         hi,
     };
-    let tz = lang::LANG_TZ[lang];
-    sim.run_plan(tag, Plan::SlowCoordination(plan), links, rng, true, tz);
+    sim.run_plan(tag, Plan::SlowCoordination(plan), links, rng, by_day(lang));
 }
 
 /// One article: `lo` to `hi` members link it in turn, 10 to 30 minutes apart.

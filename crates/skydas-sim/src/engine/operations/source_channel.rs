@@ -24,7 +24,7 @@ impl Sim {
     ) {
         self.grow_chan_hooks();
         self.chan_hooks[s as usize].extend(hooks);
-        self.run_plan(tag, Plan::Source { chan: s }, posts, rng, true, tz);
+        self.run_plan(tag, Plan::Source { chan: s }, posts, rng, Some(tz));
     }
 }
 
