@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::lang::{self, EMOJI, LANGS, Slots};
-use crate::out::{self, FeedSink, Part, TgTarget, XSink, io_err};
+use crate::out::{self, FeedSink, TgTarget, XSink, io_err};
 use crate::rng::Rng;
 use crate::truth::LookalikeDomain;
 use crate::world::{Chan, Site, XAcc};
@@ -33,7 +33,8 @@ use crate::{SimConfig, SimError, SimSummary};
 use build::Pool;
 use ledger::Group;
 use schedule::{
-    ArtEv, ChanHook, DIURNAL, Ev, NEWS_DIURNAL, Plan, Sched, SiteHook, TgEv, TweetEv, profile,
+    ArtEv, ChanHook, DIURNAL, Ev, NEWS_DIURNAL, Plan, Sched, SiteHook, TgEv, TgStyle, TweetEv,
+    profile,
 };
 
 /// The world and the run: actors, hooks and plans, the event queue, the open files and
@@ -153,25 +154,12 @@ impl Sim {
                     break;
                 };
                 let t = h0 + rng.below(3600) as i64;
-                let slots = Slots::random(rng);
-                let mut parts = vec![Part::Plain(slots.render(l))];
-                if rng.chance(0.5) {
-                    parts.push(Part::Plain(format!("\n\n{}", Slots::random(rng).render(l))));
-                }
-                if rng.chance(0.15) {
-                    let bt = lang::BIG_TAGS[l];
-                    parts.push(Part::Plain("\n".into()));
-                    parts.push(Part::Hashtag(format!("#{}", bt[rng.below(bt.len())])));
-                }
-                let photo = rng.chance(0.3);
-                let ev = TgEv {
-                    chan,
-                    slots: Some(slots),
-                    parts,
-                    photo,
-                    tag: 0,
+                let style = TgStyle {
+                    hashtag: 0.15,
+                    tags: lang::BIG_TAGS[l],
+                    photo: 0.3,
                 };
-                self.push(t, ev.into());
+                self.push(t, TgEv::post(chan, l, &style, rng, 0).into());
             }
         }
         for s in 0..self.portals_from {

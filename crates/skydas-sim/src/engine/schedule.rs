@@ -147,7 +147,43 @@ pub(super) struct TgOrig {
     pub(super) photo: bool,
 }
 
+/// How a kind of channel writes its own posts: the chance of a closing hashtag, drawn from
+/// `tags`, and the chance of a photo.
+pub(super) struct TgStyle {
+    pub(super) hashtag: f64,
+    pub(super) tags: &'static [&'static str],
+    pub(super) photo: f64,
+}
+
 impl TgEv {
+    /// A channel's own post in language `lang`: one or two paragraphs, then a hashtag and a
+    /// photo as often as `style` has them.
+    pub(super) fn post(chan: u32, lang: usize, style: &TgStyle, r: &mut Rng, tag: u16) -> TgEv {
+        let slots = Slots::random(r);
+        let mut parts = vec![Part::Plain(slots.render(lang))];
+        if r.chance(0.5) {
+            parts.push(Part::Plain(format!(
+                "\n\n{}",
+                Slots::random(r).render(lang)
+            )));
+        }
+        if r.chance(style.hashtag) {
+            parts.push(Part::Plain("\n".into()));
+            parts.push(Part::Hashtag(format!(
+                "#{}",
+                style.tags[r.below(style.tags.len())]
+            )));
+        }
+        let photo = r.chance(style.photo);
+        TgEv {
+            chan,
+            slots: Some(slots),
+            parts,
+            photo,
+            tag,
+        }
+    }
+
     /// A message passing on a link: no photo, and no slots (its text is not drawn from them).
     pub(super) fn sharing(chan: u32, parts: Vec<Part>, tag: u16) -> TgEv {
         TgEv {

@@ -2,13 +2,12 @@
 //! (Portal Kombat, the forward network, cross-posting): the channel's hooks then queue what its
 //! portals, forwarders or cross-posters make of each post.
 
-use crate::lang::{self, Slots};
-use crate::out::Part;
+use crate::lang;
 use crate::rng::Rng;
 use crate::world::Chan;
 
 use super::super::Sim;
-use super::super::schedule::{ChanHook, Ev, Plan, TgEv};
+use super::super::schedule::{ChanHook, Ev, Plan, TgEv, TgStyle};
 
 impl Sim {
     /// Hangs `hooks` on channel `s`, the source of group `tag`, and schedules its `posts` posts,
@@ -30,29 +29,11 @@ impl Sim {
 
 /// One post of channel `chan`: one or two paragraphs, now and then a campaign hashtag.
 pub(super) fn wave(chan: u32, chans: &[Chan], r: &mut Rng, t: i64, tag: u16) -> Vec<(i64, Ev)> {
-    let lang = chans[chan as usize].lang;
-    let slots = Slots::random(r);
-    let mut parts = vec![Part::Plain(slots.render(lang))];
-    if r.chance(0.5) {
-        parts.push(Part::Plain(format!(
-            "\n\n{}",
-            Slots::random(r).render(lang)
-        )));
-    }
-    if r.chance(0.3) {
-        parts.push(Part::Plain("\n".into()));
-        parts.push(Part::Hashtag(format!(
-            "#{}",
-            lang::FLOOD_TAGS[r.below(lang::FLOOD_TAGS.len())]
-        )));
-    }
-    let photo = r.chance(0.4);
-    let ev = TgEv {
-        chan,
-        slots: Some(slots),
-        parts,
-        photo,
-        tag,
+    let style = TgStyle {
+        hashtag: 0.3,
+        tags: &lang::FLOOD_TAGS,
+        photo: 0.4,
     };
+    let ev = TgEv::post(chan, chans[chan as usize].lang, &style, r, tag);
     vec![(t, ev.into())]
 }
