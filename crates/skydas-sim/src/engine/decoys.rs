@@ -174,12 +174,7 @@ fn very_active_users(sim: &mut Sim) {
     let mut active: Vec<u32> = (0..sim.x.len() as u32)
         .filter(|&i| !sim.x[i as usize].reserved)
         .collect();
-    active.sort_by(|a, b| {
-        sim.x[*b as usize]
-            .rate
-            .total_cmp(&sim.x[*a as usize].rate)
-            .then(a.cmp(b))
-    });
+    super::sort_by_rate(&mut active, true, |i| sim.x[i as usize].rate);
     let tag = sim.group(kinds::VERY_ACTIVE_USER, true, &[], json!({"accounts": 10}));
     sim.group_mut(tag).actors = active
         .iter()

@@ -74,6 +74,20 @@ struct Sim {
     linked_hosts: BTreeSet<String>,
 }
 
+/// Sorts actor indices by posting rate, quietest first or, when `busiest_first`, busiest first;
+/// equal rates keep index order, so that the order never depends on the sort.
+fn sort_by_rate(ids: &mut [u32], busiest_first: bool, rate: impl Fn(u32) -> f64) {
+    ids.sort_by(|&a, &b| {
+        let by_rate = rate(a).total_cmp(&rate(b));
+        let by_rate = if busiest_first {
+            by_rate.reverse()
+        } else {
+            by_rate
+        };
+        by_rate.then(a.cmp(&b))
+    });
+}
+
 /// Runs the simulation described by `cfg` and writes it under `out`.
 pub fn run(cfg: &SimConfig, outdir: &Path) -> Result<SimSummary, SimError> {
     if !(cfg.scale.is_finite() && cfg.scale > 0.0 && cfg.scale <= 1000.0) {

@@ -21,12 +21,7 @@ impl Sim {
         let mut quiet: Vec<u32> = (0..self.chans.len() as u32)
             .filter(|&i| !self.chans[i as usize].reserved && self.chans[i as usize].rate > 0.0)
             .collect();
-        quiet.sort_by(|a, b| {
-            self.chans[*a as usize]
-                .rate
-                .total_cmp(&self.chans[*b as usize].rate)
-                .then(a.cmp(b))
-        });
+        super::sort_by_rate(&mut quiet, false, |i| self.chans[i as usize].rate);
         let mut in_account: BTreeSet<u32> = quiet.into_iter().take(3).collect();
         if let Some(Plan::Source { chan }) = self
             .plans
