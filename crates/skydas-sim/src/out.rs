@@ -222,28 +222,13 @@ impl XSink {
         let mut s =
             String::with_capacity(self.page.iter().map(|p| p.1.len() + 1).sum::<usize>() + 4096);
         s.push_str("{\"data\":[");
-        for (i, (_, t)) in self.page.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str(t);
-        }
+        push_commas(&mut s, self.page.iter(), |s, (_, t)| s.push_str(t));
         s.push_str("],\"includes\":{\"users\":[");
-        for (i, u) in self.users.values().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str(u);
-        }
+        push_commas(&mut s, self.users.values(), |s, u| s.push_str(u));
         s.push(']');
         if !self.incl.is_empty() {
             s.push_str(",\"tweets\":[");
-            for (i, t) in self.incl.values().enumerate() {
-                if i > 0 {
-                    s.push(',');
-                }
-                s.push_str(t);
-            }
+            push_commas(&mut s, self.incl.values(), |s, t| s.push_str(t));
             s.push(']');
         }
         let newest = self.page.first().map(|p| p.0).unwrap_or(0);
@@ -376,13 +361,22 @@ fn json_array<T>(
     }
     *sep = true;
     let _ = write!(buf, "\"{key}\":[");
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        item(buf, x);
-    }
+    push_commas(buf, items, item);
     buf.push(']');
+}
+
+/// Appends `items`, each written by `each`, with a comma between two.
+fn push_commas<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut String, T),
+) {
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each(out, x);
+    }
 }
 
 /// One URL entity; a `display_url` longer than 26 characters is cut to 25 and `…`.
@@ -507,19 +501,9 @@ pub fn tg_message(
         }
     };
     out.push('[');
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        entity(out, p, true);
-    }
+    push_commas(out, parts, |out, p| entity(out, p, true));
     out.push_str("],\"text_entities\":[");
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        entity(out, p, false);
-    }
+    push_commas(out, parts, |out, p| entity(out, p, false));
     out.push_str("]}");
 }
 
