@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use skydas_model::{Finding, FindingActor, FindingKind, FindingsDoc, Platform};
+use skydas_model::{Finding, FindingActor, FindingKind, FindingsDoc, KindSpec, Platform};
 
 use crate::truth::{LookalikeDomain, Operation, Truth, TruthActor};
 use crate::{SimConfig, simulate};
@@ -355,10 +355,16 @@ fn op(id: &str, kind: &str, actors: &[&str]) -> Operation {
     }
 }
 
-fn finding(kind: FindingKind, id: &str, actors: &[&str], domain: Option<(&str, &str)>) -> Finding {
+/// A finding of the kind `spec` declares.
+fn finding(
+    spec: &'static KindSpec,
+    id: &str,
+    actors: &[&str],
+    domain: Option<(&str, &str)>,
+) -> Finding {
     Finding {
         id: id.into(),
-        kind,
+        kind: FindingKind::of(spec),
         score: 0.9,
         disarm: vec![],
         first_seen: 0,
@@ -423,41 +429,26 @@ fn evaluation_gives_exact_numbers() {
     let doc = FindingsDoc {
         findings: vec![
             finding(
-                FindingKind::of(&skydas_detect::coordination::KIND),
+                &skydas_detect::coordination::KIND,
                 "c1",
                 &["1", "2", "3", "7"],
                 None,
             ),
+            finding(&skydas_detect::coordination::KIND, "c2", &["5"], None),
             finding(
-                FindingKind::of(&skydas_detect::coordination::KIND),
-                "c2",
-                &["5"],
-                None,
-            ),
-            finding(
-                FindingKind::of(&skydas_detect::lookalike::KIND),
+                &skydas_detect::lookalike::KIND,
                 "l1",
                 &[],
                 Some(("spiegel.ltd", "spiegel.de")),
             ),
             finding(
-                FindingKind::of(&skydas_detect::lookalike::KIND),
+                &skydas_detect::lookalike::KIND,
                 "l2",
                 &[],
                 Some(("lrytas.lt", "lrt.lt")),
             ),
-            finding(
-                FindingKind::of(&skydas_detect::automation::KIND),
-                "a1",
-                &["7"],
-                None,
-            ),
-            finding(
-                FindingKind::of(&skydas_detect::automation::KIND),
-                "a2",
-                &["8", "1"],
-                None,
-            ),
+            finding(&skydas_detect::automation::KIND, "a1", &["7"], None),
+            finding(&skydas_detect::automation::KIND, "a2", &["8", "1"], None),
         ],
     };
     let r = crate::evaluate(&truth, &doc);
