@@ -340,6 +340,32 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A count of the records that follow, as [`Cursor::count`], refused when the rest of the
+    /// file cannot hold that many records of at least `min_bytes` bytes, before anything is
+    /// allocated for them; `many` names `n` records in the message.
+    fn count_fitting(
+        &mut self,
+        what: &str,
+        lo: usize,
+        hi: usize,
+        min_bytes: usize,
+        many: impl FnOnce(usize) -> String,
+    ) -> Result<usize, FormatError> {
+        let at = self.pos;
+        let n = self.count(what, lo, hi)?;
+        if n > self.remaining() / min_bytes {
+            return err(
+                at,
+                format!(
+                    "{} cannot fit in the {} bytes left in the file",
+                    many(n),
+                    self.remaining()
+                ),
+            );
+        }
+        Ok(n)
+    }
+
     fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
@@ -537,18 +563,10 @@ fn parse_header(c: &mut Cursor) -> Result<Header, FormatError> {
 
 fn parse_vocab(c: &mut Cursor, header: &Header) -> Result<Vocab, FormatError> {
     let at_n = c.pos;
-    // Each piece costs at least 9 bytes (offset, score, one byte of text): a count the rest of
-    // the file cannot hold is refused before anything is allocated.
-    let n = c.count("the piece count", 1, i32::MAX as usize - 1)?;
-    if n > c.remaining() / 9 {
-        return err(
-            at_n,
-            format!(
-                "piece count {n} cannot fit in the {} bytes left in the file",
-                c.remaining()
-            ),
-        );
-    }
+    // Each piece costs at least 9 bytes (offset, score, one byte of text).
+    let n = c.count_fitting("the piece count", 1, i32::MAX as usize - 1, 9, |n| {
+        format!("piece count {n}")
+    })?;
     if n > header.vocab_rows {
         return err(
             at_n,
@@ -710,18 +728,10 @@ fn relocate(mut e: FormatError, start: usize) -> FormatError {
 }
 
 fn parse_directory(c: &mut Cursor) -> Result<Vec<TensorInfo>, FormatError> {
-    let at_n = c.pos;
-    let n = c.count("the tensor count", 0, i32::MAX as usize)?;
     // An entry is at least 23 bytes.
-    if n > c.remaining() / 23 {
-        return err(
-            at_n,
-            format!(
-                "{n} tensor entries cannot fit in the {} bytes left in the file",
-                c.remaining()
-            ),
-        );
-    }
+    let n = c.count_fitting("the tensor count", 0, i32::MAX as usize, 23, |n| {
+        format!("{n} tensor entries")
+    })?;
     let mut out: Vec<TensorInfo> = Vec::with_capacity(n);
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(n);
     for i in 0..n {
