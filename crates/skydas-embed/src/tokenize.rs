@@ -252,12 +252,15 @@ fn push_collapsed(out: &mut Vec<char>, c: char) {
 mod tests {
     use super::*;
 
-    /// A vocabulary from `(piece, score)` pairs; ids follow the order given.
+    /// A vocabulary of the four special pieces (`<s>`, `<pad>`, `</s>`, `<unk>`: ids 0 to 3)
+    /// followed by the `(piece, score)` pairs, whose ids follow the order given.
     fn vocab(pieces: &[(&str, f32)]) -> Vocab {
+        const SPECIALS: [(&str, f32); 4] =
+            [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)];
         let mut blob = Vec::new();
         let mut offsets = vec![0u32];
         let mut scores = Vec::new();
-        for (p, s) in pieces {
+        for (p, s) in SPECIALS.iter().chain(pieces) {
             blob.extend_from_slice(p.as_bytes());
             offsets.push(blob.len() as u32);
             scores.push(*s);
@@ -275,10 +278,6 @@ mod tests {
 
     fn small() -> Tokenizer {
         let v = vocab(&[
-            ("<s>", 0.0),
-            ("<pad>", 0.0),
-            ("</s>", 0.0),
-            ("<unk>", 0.0),
             ("▁", -2.0),
             ("▁a", -3.0),
             ("b", -4.0),
@@ -336,16 +335,7 @@ mod tests {
 
     #[test]
     fn ties_keep_the_first_candidate() {
-        let v = vocab(&[
-            ("<s>", 0.0),
-            ("<pad>", 0.0),
-            ("</s>", 0.0),
-            ("<unk>", 0.0),
-            ("▁", -2.0),
-            ("ab", -3.0),
-            ("▁a", -3.0),
-            ("b", -2.0),
-        ]);
+        let v = vocab(&[("▁", -2.0), ("ab", -3.0), ("▁a", -3.0), ("b", -2.0)]);
         let t = Tokenizer::new(v, NormMap::default(), 510);
         // "▁" + "ab" and "▁a" + "b" both total -5. The end of the text is first reached from
         // the earlier start (after "▁"), and a later path replaces it only when strictly
