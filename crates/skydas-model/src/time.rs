@@ -121,27 +121,13 @@ pub fn zone_offset(z: &str) -> Option<i64> {
 /// promises, nothing looser.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    let date = b.len() >= 10
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10);
-    if !date {
+    if !fits(b, 0, b"9999-99-99") {
         return None;
     }
     if b.len() == 10 {
         return parse_datetime(s);
     }
-    let time = b.len() >= 20
-        && matches!(b[10], b'T' | b't')
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19);
+    let time = b.len() >= 20 && matches!(b[10], b'T' | b't') && fits(b, 11, b"99:99:99");
     if !time {
         return None;
     }
@@ -156,15 +142,25 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let zone = matches!(rest, "Z" | "z")
         || (rest.len() == 6
             && matches!(rest.as_bytes()[0], b'+' | b'-')
-            && rest.as_bytes()[3] == b':'
-            && rest[1..3]
-                .bytes()
-                .chain(rest[4..6].bytes())
-                .all(|c| c.is_ascii_digit()));
+            && fits(rest.as_bytes(), 1, b"99:99"));
     if !zone {
         return None;
     }
     parse_datetime(s)
+}
+
+/// Whether `b` holds `pattern` from index `at` on, a `9` of the pattern standing for any ASCII
+/// digit and every other byte for itself.
+fn fits(b: &[u8], at: usize, pattern: &[u8]) -> bool {
+    b.get(at..at + pattern.len()).is_some_and(|x| {
+        x.iter().zip(pattern).all(|(&c, &p)| {
+            if p == b'9' {
+                c.is_ascii_digit()
+            } else {
+                c == p
+            }
+        })
+    })
 }
 
 /// Parses RFC 3339 / ISO 8601 date-times (`2024-02-24T06:00:00Z`, `…T06:00:00.123+02:00`,
