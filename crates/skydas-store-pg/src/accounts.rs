@@ -12,6 +12,7 @@ use skydas_store::accounts::{
 use skydas_store::codec::{clamp_usize, count};
 use skydas_store::{Result, StoreError, unix_now};
 
+use crate::row::read;
 use crate::session::Session;
 use crate::{PgResultExt, PgStore};
 
@@ -46,20 +47,6 @@ fn user_from_row(r: &Row) -> Result<User> {
 
 const AUDIT_COLS: &str =
     "seq, time, user_name, org, action, target, detail, prev_hash, hash FROM audit_log";
-
-fn audit_from_row(r: &Row) -> AuditRecord {
-    AuditRecord {
-        seq: count(r.get(0)),
-        time: r.get(1),
-        user: r.get(2),
-        org: r.get(3),
-        action: r.get(4),
-        target: r.get(5),
-        detail: r.get(6),
-        prev_hash: r.get(7),
-        hash: r.get(8),
-    }
-}
 
 impl AccountStore for PgAccounts {
     fn add_user(&mut self, name: &str, role: Role, org: &str, password_hash: &str) -> Result<User> {
@@ -267,7 +254,7 @@ impl AccountStore for PgAccounts {
         let sql = format!("SELECT {AUDIT_COLS} ORDER BY seq DESC LIMIT $1");
         let limit = clamp_usize(limit);
         let rows = self.0.query(&sql, &[&limit])?;
-        Ok(rows.iter().map(audit_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn audit_verify(&self) -> Result<AuditCheck> {
@@ -288,7 +275,7 @@ impl AccountStore for PgAccounts {
             .at(url)?
             .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
         tx.commit().at(url)?;
-        verify_chain(rows.iter().map(|r| Ok(audit_from_row(r))), head, &self.1)
+        verify_chain(rows.iter().map(|r| Ok(read(r))), head, &self.1)
     }
 
     fn set_audit_keys(&mut self, keys: AuditKeys) {

@@ -7,12 +7,13 @@ use postgres::Row;
 use skydas_model::{Actor, Platform};
 use skydas_store::Result;
 use skydas_store::browse::{
-    BrowseStore, Count, FindingFilter, FindingSummary, ItemRow, Overview, OverviewQueries, Top,
-    overview,
+    BrowseStore, Count, FindingFilter, FindingSummary, ITEM_COLS, ItemRow, Overview,
+    OverviewQueries, Top, overview,
 };
 use skydas_store::codec::{self, clamp_usize as to_i64, count};
 
 use crate::PgStore;
+use crate::row::read;
 use crate::session::{Args, Session};
 
 /// The web app's browsing queries in PostgreSQL; see [`BrowseStore`] for the contract.
@@ -56,23 +57,6 @@ fn summary_from_row(r: &Row) -> FindingSummary {
 /// The JSON a finding's `actors` array must contain to name `platform:id`.
 fn actor_probe(platform: &str, id: &str) -> String {
     serde_json::json!([{ "platform": platform, "id": id }]).to_string()
-}
-
-const ITEM_SELECT: &str = "SELECT i.platform, i.platform_id, a.platform_id, a.handle, i.time, \
-                           i.kind, i.lang, i.text FROM items i JOIN actors a ON a.id = i.actor_id";
-
-fn item_from_row(r: &Row) -> ItemRow {
-    let p: String = r.get(0);
-    ItemRow {
-        platform: Platform::parse(&p).unwrap_or(Platform::Other),
-        id: r.get(1),
-        actor_id: r.get(2),
-        actor_handle: r.get(3),
-        time: r.get(4),
-        kind: r.get(5),
-        lang: r.get(6),
-        text: r.get(7),
-    }
 }
 
 impl PgBrowse {
@@ -159,24 +143,24 @@ impl BrowseStore for PgBrowse {
     fn actor_items(&self, platform: Platform, id: &str, limit: usize) -> Result<Vec<ItemRow>> {
         let rows = self.0.query(
             &format!(
-                "{ITEM_SELECT} WHERE a.platform = $1 AND a.platform_id = $2 \
+                "SELECT {ITEM_COLS} WHERE a.platform = $1 AND a.platform_id = $2 \
                  ORDER BY i.time DESC, i.id LIMIT $3"
             ),
             &[&platform.as_str(), &id, &to_i64(limit)],
         )?;
-        Ok(rows.iter().map(item_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn domain_items(&self, domain: &str, limit: usize) -> Result<Vec<ItemRow>> {
         let needle = codec::domain_needle(domain)?;
         let rows = self.0.query(
             &format!(
-                "{ITEM_SELECT} WHERE i.urls IS NOT NULL AND strpos(i.urls, $1) > 0 \
+                "SELECT {ITEM_COLS} WHERE i.urls IS NOT NULL AND strpos(i.urls, $1) > 0 \
                  ORDER BY i.time DESC, i.id LIMIT $2"
             ),
             &[&needle, &to_i64(limit)],
         )?;
-        Ok(rows.iter().map(item_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn overview(&self, n: usize) -> Result<Overview> {

@@ -31,6 +31,7 @@ mod findings;
 mod items;
 mod protected;
 pub mod reconnect;
+mod row;
 mod schema;
 mod search;
 mod session;

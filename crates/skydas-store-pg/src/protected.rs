@@ -2,8 +2,9 @@
 //! ([`skydas_store::check_protected_domain`]).
 
 use postgres::Client;
-use skydas_store::{ProtectedRow, Result};
+use skydas_store::{PROTECTED_COLS, ProtectedRow, Result};
 
+use crate::row::read;
 use crate::{PgResultExt, PgUrl};
 
 /// See [`skydas_store::Store::protected_add`].
@@ -46,17 +47,11 @@ pub(crate) fn remove(c: &mut Client, url: &PgUrl, domain: &str) -> Result<bool> 
 
 /// The protected domains, sorted by domain.
 pub(crate) fn list(c: &mut Client, url: &PgUrl) -> Result<Vec<ProtectedRow>> {
-    Ok(c.query(
-        "SELECT domain, country, kind, note FROM protected_domains ORDER BY domain",
-        &[],
+    Ok(
+        c.query(&format!("SELECT {PROTECTED_COLS} ORDER BY domain"), &[])
+            .at(url)?
+            .iter()
+            .map(read)
+            .collect(),
     )
-    .at(url)?
-    .iter()
-    .map(|r| ProtectedRow {
-        domain: r.get(0),
-        country: r.get(1),
-        kind: r.get(2),
-        note: r.get(3),
-    })
-    .collect())
 }

@@ -3,15 +3,16 @@
 //! PostgreSQL store keeps nothing of sharing in a local file. The checks and the `date_added`
 //! clock are the embedded store's ([`skydas_store::sharing`]); only the SQL is here.
 
-use postgres::Row;
 use skydas_store::codec::{clamp_usize, count};
 use skydas_store::sharing::{
-    Added, Collection, Grant, NewObject, ObjectRow, PartnerObject, SharingStore, WatchItem,
-    check_grant, check_tlp, check_watch_item, collection_taken, new_collection, next_date_added,
-    watch_domain, watch_handle,
+    Added, COLLECTION_COLS, Collection, GRANT_COLS, Grant, NewObject, OBJECT_COLS, ObjectRow,
+    PARTNER_COLS, PartnerObject, SharingStore, WATCH_COLS, WatchItem, check_grant, check_tlp,
+    check_watch_item, collection_taken, new_collection, next_date_added, watch_domain,
+    watch_handle,
 };
 use skydas_store::{Result, unix_now};
 
+use crate::row::read;
 use crate::session::{Args, Session};
 use crate::{PgResultExt, PgStore};
 
@@ -31,57 +32,12 @@ impl PgStore {
     }
 }
 
-const COLLECTION_COLS: &str = "id, title, description, alias, created_at FROM taxii_collections";
-
-fn collection_from_row(r: &Row) -> Collection {
-    Collection {
-        id: r.get(0),
-        title: r.get(1),
-        description: r.get(2),
-        alias: r.get(3),
-        created_at: r.get(4),
-    }
-}
-
-const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
-                           source_org, body FROM taxii_objects";
-
-fn object_from_row(r: &Row) -> ObjectRow {
-    ObjectRow {
-        seq: r.get(0),
-        object_id: r.get(1),
-        object_type: r.get(2),
-        version: r.get(3),
-        spec_version: r.get(4),
-        date_added: r.get(5),
-        tlp: r.get(6),
-        source_org: r.get(7),
-        body: r.get(8),
-    }
-}
-
-const WATCH_COLS: &str =
-    "kind, value, label, tlp, source, source_org, added_at, platform FROM watch_items";
-
-fn watch_from_row(r: &Row) -> WatchItem {
-    WatchItem {
-        kind: r.get(0),
-        value: r.get(1),
-        label: r.get(2),
-        tlp: r.get(3),
-        source: r.get(4),
-        source_org: r.get(5),
-        added_at: r.get(6),
-        platform: r.get(7),
-    }
-}
-
 impl PgSharing {
     fn watch(&self, filter: &str, args: Args<'_>) -> Result<Vec<WatchItem>> {
         let rows = self
             .0
             .query(&format!("SELECT {WATCH_COLS} {filter}"), args)?;
-        Ok(rows.iter().map(watch_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 }
 
@@ -109,7 +65,7 @@ impl SharingStore for PgSharing {
         let rows = self
             .0
             .query(&format!("SELECT {COLLECTION_COLS} ORDER BY title, id"), &[])?;
-        Ok(rows.iter().map(collection_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
@@ -120,7 +76,7 @@ impl SharingStore for PgSharing {
             ),
             &[&id_or_alias],
         )?;
-        Ok(row.as_ref().map(collection_from_row))
+        Ok(row.as_ref().map(read))
     }
 
     fn grant(&mut self, collection_id: &str, g: &Grant) -> Result<bool> {
@@ -137,19 +93,10 @@ impl SharingStore for PgSharing {
 
     fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
         let rows = self.0.query(
-            "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
-             WHERE collection_id = $1 ORDER BY org",
+            &format!("SELECT {GRANT_COLS} WHERE collection_id = $1 ORDER BY org"),
             &[&collection_id],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| Grant {
-                org: r.get(0),
-                can_read: r.get(1),
-                can_write: r.get(2),
-                max_tlp: r.get(3),
-            })
-            .collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn add_objects(&mut self, collection_id: &str, objects: &[NewObject]) -> Result<Vec<Added>> {
@@ -217,7 +164,7 @@ impl SharingStore for PgSharing {
             ),
             &[&collection_id, &ids, &types],
         )?;
-        Ok(rows.iter().map(object_from_row).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn delete_object(
@@ -365,24 +312,12 @@ impl SharingStore for PgSharing {
     fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
         let limit = clamp_usize(limit);
         let rows = self.0.query(
-            "SELECT object_id, version, object_type, tlp, source, source_org, received_at, \
-             body FROM partner_objects ORDER BY received_at DESC, object_type, object_id \
-             LIMIT $1",
+            &format!(
+                "SELECT {PARTNER_COLS} ORDER BY received_at DESC, object_type, object_id LIMIT $1"
+            ),
             &[&limit],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| PartnerObject {
-                object_id: r.get(0),
-                version: r.get(1),
-                object_type: r.get(2),
-                tlp: r.get(3),
-                source: r.get(4),
-                source_org: r.get(5),
-                received_at: r.get(6),
-                body: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(read).collect())
     }
 
     fn partner_count(&self) -> Result<u64> {

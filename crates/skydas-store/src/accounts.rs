@@ -16,6 +16,7 @@ pub use crate::audit::{
     AUDIT_GENESIS, AuditCheck, AuditEvent, AuditKey, AuditKeys, AuditRecord, verify_chain,
 };
 use crate::codec::hex;
+use crate::row::sqlite_row;
 use crate::sqlite::SideSchema;
 use crate::{Result, SqliteStore, StoreError, unix_now};
 
@@ -441,7 +442,7 @@ impl Accounts {
             "SELECT seq, time, user, org, action, target, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit], audit_row)?;
+        let rows = stmt.query_map([limit], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -452,7 +453,7 @@ impl Accounts {
              FROM audit_log ORDER BY seq",
         )?;
         let rows = stmt
-            .query_map([], audit_row)?
+            .query_map([], sqlite_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let head: Option<(i64, String)> = self
             .conn
@@ -462,20 +463,6 @@ impl Accounts {
             .optional()?;
         verify_chain(rows.into_iter().map(Ok), head, &self.keys)
     }
-}
-
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
-    Ok(AuditRecord {
-        seq: crate::codec::count(r.get(0)?),
-        time: r.get(1)?,
-        user: r.get(2)?,
-        org: r.get(3)?,
-        action: r.get(4)?,
-        target: r.get(5)?,
-        detail: r.get(6)?,
-        prev_hash: r.get(7)?,
-        hash: r.get(8)?,
-    })
 }
 
 fn append_audit(

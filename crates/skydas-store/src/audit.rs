@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Result;
 use crate::codec::{clamp_u64, count, hex};
+use crate::row::{Cells, FromCells};
 
 /// One key of the keyring: it seals rows from `since` on (until the next key's `since`).
 #[derive(Clone, PartialEq, Eq)]
@@ -162,6 +163,24 @@ pub struct AuditRecord {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+impl FromCells for AuditRecord {
+    /// Reads the columns `seq, time, user, org, action, target, detail, prev_hash, hash` (the
+    /// user's column is named for each backend's dialect).
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(AuditRecord {
+            seq: count(r.cell(0)?),
+            time: r.cell(1)?,
+            user: r.cell(2)?,
+            org: r.cell(3)?,
+            action: r.cell(4)?,
+            target: r.cell(5)?,
+            detail: r.cell(6)?,
+            prev_hash: r.cell(7)?,
+            hash: r.cell(8)?,
+        })
+    }
 }
 
 impl AuditRecord {

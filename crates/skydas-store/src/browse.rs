@@ -10,6 +10,7 @@ use skydas_model::{Actor, Platform};
 
 use crate::Result;
 use crate::codec::{self, clamp_usize as to_i64, count};
+use crate::row::{Cells, FromCells, sqlite_row};
 
 /// Filters of the findings list; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -228,21 +229,24 @@ type ActorCols = (
     Option<i64>,
 );
 
-const ITEM_COLS: &str = "i.platform, i.platform_id, a.platform_id, a.handle, i.time, i.kind, \
+/// The columns of an item row as [`ItemRow`] reads them, and their tables.
+pub const ITEM_COLS: &str = "i.platform, i.platform_id, a.platform_id, a.handle, i.time, i.kind, \
      i.lang, i.text FROM items i JOIN actors a ON a.id = i.actor_id";
 
-fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
-    let p: String = r.get(0)?;
-    Ok(ItemRow {
-        platform: Platform::parse(&p).unwrap_or(Platform::Other),
-        id: r.get(1)?,
-        actor_id: r.get(2)?,
-        actor_handle: r.get(3)?,
-        time: r.get(4)?,
-        kind: r.get(5)?,
-        lang: r.get(6)?,
-        text: r.get(7)?,
-    })
+impl FromCells for ItemRow {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        let p: String = r.cell(0)?;
+        Ok(ItemRow {
+            platform: Platform::parse(&p).unwrap_or(Platform::Other),
+            id: r.cell(1)?,
+            actor_id: r.cell(2)?,
+            actor_handle: r.cell(3)?,
+            time: r.cell(4)?,
+            kind: r.cell(5)?,
+            lang: r.cell(6)?,
+            text: r.cell(7)?,
+        })
+    }
 }
 
 impl Browse {
@@ -334,7 +338,7 @@ impl Browse {
             "SELECT {ITEM_COLS} WHERE a.platform = ?1 AND a.platform_id = ?2 \
              ORDER BY i.time DESC, i.id LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![platform.as_str(), id, to_i64(limit)], item_row)?;
+        let rows = stmt.query_map(params![platform.as_str(), id, to_i64(limit)], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -345,7 +349,7 @@ impl Browse {
             "SELECT {ITEM_COLS} WHERE i.urls IS NOT NULL AND instr(i.urls, ?1) > 0 \
              ORDER BY i.time DESC, i.id LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![needle, to_i64(limit)], item_row)?;
+        let rows = stmt.query_map(params![needle, to_i64(limit)], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -14,6 +14,7 @@ pub mod conformance;
 mod error;
 pub mod originals;
 pub mod query;
+pub mod row;
 pub mod sharing;
 mod sqlite;
 pub mod work;
@@ -196,6 +197,20 @@ pub struct ProtectedRow {
     pub country: String,
     pub kind: String,
     pub note: String,
+}
+
+/// The columns of a protected domain as [`ProtectedRow`] reads them, and their table.
+pub const PROTECTED_COLS: &str = "domain, country, kind, note FROM protected_domains";
+
+impl row::FromCells for ProtectedRow {
+    fn from_cells<C: row::Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(ProtectedRow {
+            domain: r.cell(0)?,
+            country: r.cell(1)?,
+            kind: r.cell(2)?,
+            note: r.cell(3)?,
+        })
+    }
 }
 
 /// The analyst's verdict on a finding.

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use skydas_model::{Clock, SystemClock};
 
+use crate::row::{Cells, FromCells, sqlite_row};
 use crate::{Result, SqliteStore, StoreError, unix_now};
 
 /// The schema of this module, applied on first use.
@@ -358,48 +359,93 @@ fn open_conn(dir: &Path) -> Result<Connection> {
     )
 }
 
-const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, tlp, \
-     source_org, body FROM taxii_objects";
+/// The columns of an object version as [`ObjectRow`] reads them, and their table.
+pub const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, \
+     tlp, source_org, body FROM taxii_objects";
 
-fn object_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectRow> {
-    Ok(ObjectRow {
-        seq: r.get(0)?,
-        object_id: r.get(1)?,
-        object_type: r.get(2)?,
-        version: r.get(3)?,
-        spec_version: r.get(4)?,
-        date_added: r.get(5)?,
-        tlp: r.get(6)?,
-        source_org: r.get(7)?,
-        body: r.get(8)?,
-    })
+impl FromCells for ObjectRow {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(ObjectRow {
+            seq: r.cell(0)?,
+            object_id: r.cell(1)?,
+            object_type: r.cell(2)?,
+            version: r.cell(3)?,
+            spec_version: r.cell(4)?,
+            date_added: r.cell(5)?,
+            tlp: r.cell(6)?,
+            source_org: r.cell(7)?,
+            body: r.cell(8)?,
+        })
+    }
 }
 
-fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
-    Ok(Collection {
-        id: r.get(0)?,
-        title: r.get(1)?,
-        description: r.get(2)?,
-        alias: r.get(3)?,
-        created_at: r.get(4)?,
-    })
+/// The columns of a collection as [`Collection`] reads them, and their table.
+pub const COLLECTION_COLS: &str =
+    "id, title, description, alias, created_at FROM taxii_collections";
+
+impl FromCells for Collection {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(Collection {
+            id: r.cell(0)?,
+            title: r.cell(1)?,
+            description: r.cell(2)?,
+            alias: r.cell(3)?,
+            created_at: r.cell(4)?,
+        })
+    }
 }
 
-fn watch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WatchItem> {
-    Ok(WatchItem {
-        kind: r.get(0)?,
-        value: r.get(1)?,
-        label: r.get(2)?,
-        tlp: r.get(3)?,
-        source: r.get(4)?,
-        source_org: r.get(5)?,
-        added_at: r.get(6)?,
-        platform: r.get(7)?,
-    })
+/// The columns of a grant as [`Grant`] reads them, and their table.
+pub const GRANT_COLS: &str = "org, can_read, can_write, max_tlp FROM taxii_grants";
+
+impl FromCells for Grant {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(Grant {
+            org: r.cell(0)?,
+            can_read: r.cell(1)?,
+            can_write: r.cell(2)?,
+            max_tlp: r.cell(3)?,
+        })
+    }
 }
 
-const WATCH_COLS: &str =
+/// The columns of a partner object as [`PartnerObject`] reads them, and their table.
+pub const PARTNER_COLS: &str = "object_id, version, object_type, tlp, source, source_org, \
+     received_at, body FROM partner_objects";
+
+impl FromCells for PartnerObject {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(PartnerObject {
+            object_id: r.cell(0)?,
+            version: r.cell(1)?,
+            object_type: r.cell(2)?,
+            tlp: r.cell(3)?,
+            source: r.cell(4)?,
+            source_org: r.cell(5)?,
+            received_at: r.cell(6)?,
+            body: r.cell(7)?,
+        })
+    }
+}
+
+/// The columns of a watch item as [`WatchItem`] reads them, and their table.
+pub const WATCH_COLS: &str =
     "kind, value, label, tlp, source, source_org, added_at, platform FROM watch_items";
+
+impl FromCells for WatchItem {
+    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
+        Ok(WatchItem {
+            kind: r.cell(0)?,
+            value: r.cell(1)?,
+            label: r.cell(2)?,
+            tlp: r.cell(3)?,
+            source: r.cell(4)?,
+            source_org: r.cell(5)?,
+            added_at: r.cell(6)?,
+            platform: r.cell(7)?,
+        })
+    }
+}
 
 /// The sharing tables of one embedded store, on a connection of their own. See the module
 /// docs and [`SharingStore`] for the contract.
@@ -439,22 +485,20 @@ impl SharingStore for Sharing {
     }
 
     fn collections(&self) -> Result<Vec<Collection>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, description, alias, created_at FROM taxii_collections \
-             ORDER BY title, id",
-        )?;
-        let rows = stmt.query_map([], collection_row)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLLECTION_COLS} ORDER BY title, id"))?;
+        let rows = stmt.query_map([], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn collection(&self, id_or_alias: &str) -> Result<Option<Collection>> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT id, title, description, alias, created_at FROM taxii_collections \
-                 WHERE id = ?1 OR alias = ?1 ORDER BY id = ?1 DESC LIMIT 1",
-            )?
-            .query_row([id_or_alias], collection_row)
+            .prepare_cached(&format!(
+                "SELECT {COLLECTION_COLS} WHERE id = ?1 OR alias = ?1 ORDER BY id = ?1 DESC LIMIT 1"
+            ))?
+            .query_row([id_or_alias], sqlite_row)
             .optional()?)
     }
 
@@ -471,18 +515,10 @@ impl SharingStore for Sharing {
     }
 
     fn grants(&self, collection_id: &str) -> Result<Vec<Grant>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT org, can_read, can_write, max_tlp FROM taxii_grants \
-             WHERE collection_id = ?1 ORDER BY org",
-        )?;
-        let rows = stmt.query_map([collection_id], |r| {
-            Ok(Grant {
-                org: r.get(0)?,
-                can_read: r.get(1)?,
-                can_write: r.get(2)?,
-                max_tlp: r.get(3)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {GRANT_COLS} WHERE collection_id = ?1 ORDER BY org"
+        ))?;
+        let rows = stmt.query_map([collection_id], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -541,7 +577,7 @@ impl SharingStore for Sharing {
              AND (json_array_length(?3) = 0 OR object_type IN (SELECT value FROM json_each(?3))) \
              ORDER BY date_added, seq"
         ))?;
-        let rows = stmt.query_map(params![collection_id, ids_json, types_json], object_row)?;
+        let rows = stmt.query_map(params![collection_id, ids_json, types_json], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -671,22 +707,10 @@ impl SharingStore for Sharing {
 
     fn partner_objects(&self, limit: usize) -> Result<Vec<PartnerObject>> {
         let limit = crate::codec::clamp_usize(limit);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT object_id, version, object_type, tlp, source, source_org, received_at, body \
-             FROM partner_objects ORDER BY received_at DESC, object_type, object_id LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(PartnerObject {
-                object_id: r.get(0)?,
-                version: r.get(1)?,
-                object_type: r.get(2)?,
-                tlp: r.get(3)?,
-                source: r.get(4)?,
-                source_org: r.get(5)?,
-                received_at: r.get(6)?,
-                body: r.get(7)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PARTNER_COLS} ORDER BY received_at DESC, object_type, object_id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -701,7 +725,7 @@ impl SharingStore for Sharing {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {WATCH_COLS} ORDER BY kind, value, source_org"
         ))?;
-        let rows = stmt.query_map([], watch_row)?;
+        let rows = stmt.query_map([], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -711,7 +735,7 @@ impl SharingStore for Sharing {
              AND (value = ?1 OR substr(?1, -length(value) - 1) = '.' || value) \
              ORDER BY value, source_org"
         ))?;
-        let rows = stmt.query_map([watch_domain(domain)], watch_row)?;
+        let rows = stmt.query_map([watch_domain(domain)], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -720,7 +744,7 @@ impl SharingStore for Sharing {
             "SELECT {WATCH_COLS} WHERE kind = 'actor' AND (value = ?1 OR value = ?2) \
              ORDER BY value, source_org"
         ))?;
-        let rows = stmt.query_map(params![id, watch_handle(handle)], watch_row)?;
+        let rows = stmt.query_map(params![id, watch_handle(handle)], sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -1053,15 +1053,8 @@ impl Store for SqliteStore {
     fn protected_list(&self) -> Result<Vec<ProtectedRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT domain, country, kind, note FROM protected_domains ORDER BY domain")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ProtectedRow {
-                domain: r.get(0)?,
-                country: r.get(1)?,
-                kind: r.get(2)?,
-                note: r.get(3)?,
-            })
-        })?;
+            .prepare(&format!("SELECT {} ORDER BY domain", crate::PROTECTED_COLS))?;
+        let rows = stmt.query_map([], crate::row::sqlite_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
