@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Result;
 use crate::codec::{clamp_u64, count, hex};
-use crate::row::{Cells, FromCells};
+use crate::row::from_cells;
 
 /// One key of the keyring: it seals rows from `since` on (until the next key's `since`).
 #[derive(Clone, PartialEq, Eq)]
@@ -165,22 +165,9 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-impl FromCells for AuditRecord {
-    /// Reads the columns `seq, time, user, org, action, target, detail, prev_hash, hash` (the
-    /// user's column is named for each backend's dialect).
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(AuditRecord {
-            seq: count(r.cell(0)?),
-            time: r.cell(1)?,
-            user: r.cell(2)?,
-            org: r.cell(3)?,
-            action: r.cell(4)?,
-            target: r.cell(5)?,
-            detail: r.cell(6)?,
-            prev_hash: r.cell(7)?,
-            hash: r.cell(8)?,
-        })
-    }
+// The user's column is `user` in SQLite and `user_name` in PostgreSQL.
+from_cells! {
+    AuditRecord { seq => count, time, user, org, action, target, detail, prev_hash, hash }
 }
 
 impl AuditRecord {

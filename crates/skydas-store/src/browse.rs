@@ -10,7 +10,7 @@ use skydas_model::{Actor, Platform};
 
 use crate::Result;
 use crate::codec::{self, clamp_usize as to_i64, count};
-use crate::row::{Cells, FromCells, sqlite_row};
+use crate::row::{from_cells, sqlite_row};
 
 /// Filters of the findings list; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -233,20 +233,13 @@ type ActorCols = (
 pub const ITEM_COLS: &str = "i.platform, i.platform_id, a.platform_id, a.handle, i.time, i.kind, \
      i.lang, i.text FROM items i JOIN actors a ON a.id = i.actor_id";
 
-impl FromCells for ItemRow {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        let p: String = r.cell(0)?;
-        Ok(ItemRow {
-            platform: Platform::parse(&p).unwrap_or(Platform::Other),
-            id: r.cell(1)?,
-            actor_id: r.cell(2)?,
-            actor_handle: r.cell(3)?,
-            time: r.cell(4)?,
-            kind: r.cell(5)?,
-            lang: r.cell(6)?,
-            text: r.cell(7)?,
-        })
-    }
+from_cells! {
+    ItemRow { platform => platform_or_other, id, actor_id, actor_handle, time, kind, lang, text }
+}
+
+/// A platform as stored; one this build does not know is shown as other.
+fn platform_or_other(p: String) -> Platform {
+    Platform::parse(&p).unwrap_or(Platform::Other)
 }
 
 impl Browse {

@@ -202,16 +202,7 @@ pub struct ProtectedRow {
 /// The columns of a protected domain as [`ProtectedRow`] reads them, and their table.
 pub const PROTECTED_COLS: &str = "domain, country, kind, note FROM protected_domains";
 
-impl row::FromCells for ProtectedRow {
-    fn from_cells<C: row::Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(ProtectedRow {
-            domain: r.cell(0)?,
-            country: r.cell(1)?,
-            kind: r.cell(2)?,
-            note: r.cell(3)?,
-        })
-    }
-}
+row::from_cells! { ProtectedRow { domain, country, kind, note } }
 
 /// The analyst's verdict on a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

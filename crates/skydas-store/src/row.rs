@@ -78,3 +78,32 @@ impl Cells for rusqlite::Row<'_> {
 pub(crate) fn sqlite_row<T: FromCells>(r: &rusqlite::Row<'_>) -> rusqlite::Result<T> {
     T::from_cells(r)
 }
+
+/// Writes the [`FromCells`] implementation of a struct whose fields are read from the
+/// columns in the order they are named (the order of the type's column list), each optionally
+/// passed through a conversion: `AuditRecord { seq => count, time, … }`.
+macro_rules! from_cells {
+    ($ty:ident { $($field:ident $(=> $conv:expr)?),* $(,)? }) => {
+        impl $crate::row::FromCells for $ty {
+            fn from_cells<C: $crate::row::Cells + ?Sized>(
+                r: &C,
+            ) -> std::result::Result<Self, C::Error> {
+                let mut col = 0;
+                $(
+                    let $field = {
+                        col += 1;
+                        $crate::row::from_cells!(@cell r, col - 1 $(=> $conv)?)
+                    };
+                )*
+                Ok($ty { $($field),* })
+            }
+        }
+    };
+    (@cell $r:ident, $i:expr) => {
+        $crate::row::Cells::cell(&*$r, $i)?
+    };
+    (@cell $r:ident, $i:expr => $conv:expr) => {
+        $conv($crate::row::Cells::cell(&*$r, $i)?)
+    };
+}
+pub(crate) use from_cells;

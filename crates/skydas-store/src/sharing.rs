@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use skydas_model::{Clock, SystemClock};
 
-use crate::row::{Cells, FromCells, sqlite_row};
+use crate::row::{from_cells, sqlite_row};
 use crate::{Result, SqliteStore, StoreError, unix_now};
 
 /// The schema of this module, applied on first use.
@@ -363,19 +363,9 @@ fn open_conn(dir: &Path) -> Result<Connection> {
 pub const OBJECT_COLS: &str = "seq, object_id, object_type, version, spec_version, date_added, \
      tlp, source_org, body FROM taxii_objects";
 
-impl FromCells for ObjectRow {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(ObjectRow {
-            seq: r.cell(0)?,
-            object_id: r.cell(1)?,
-            object_type: r.cell(2)?,
-            version: r.cell(3)?,
-            spec_version: r.cell(4)?,
-            date_added: r.cell(5)?,
-            tlp: r.cell(6)?,
-            source_org: r.cell(7)?,
-            body: r.cell(8)?,
-        })
+from_cells! {
+    ObjectRow {
+        seq, object_id, object_type, version, spec_version, date_added, tlp, source_org, body
     }
 }
 
@@ -383,48 +373,20 @@ impl FromCells for ObjectRow {
 pub const COLLECTION_COLS: &str =
     "id, title, description, alias, created_at FROM taxii_collections";
 
-impl FromCells for Collection {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(Collection {
-            id: r.cell(0)?,
-            title: r.cell(1)?,
-            description: r.cell(2)?,
-            alias: r.cell(3)?,
-            created_at: r.cell(4)?,
-        })
-    }
-}
+from_cells! { Collection { id, title, description, alias, created_at } }
 
 /// The columns of a grant as [`Grant`] reads them, and their table.
 pub const GRANT_COLS: &str = "org, can_read, can_write, max_tlp FROM taxii_grants";
 
-impl FromCells for Grant {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(Grant {
-            org: r.cell(0)?,
-            can_read: r.cell(1)?,
-            can_write: r.cell(2)?,
-            max_tlp: r.cell(3)?,
-        })
-    }
-}
+from_cells! { Grant { org, can_read, can_write, max_tlp } }
 
 /// The columns of a partner object as [`PartnerObject`] reads them, and their table.
 pub const PARTNER_COLS: &str = "object_id, version, object_type, tlp, source, source_org, \
      received_at, body FROM partner_objects";
 
-impl FromCells for PartnerObject {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(PartnerObject {
-            object_id: r.cell(0)?,
-            version: r.cell(1)?,
-            object_type: r.cell(2)?,
-            tlp: r.cell(3)?,
-            source: r.cell(4)?,
-            source_org: r.cell(5)?,
-            received_at: r.cell(6)?,
-            body: r.cell(7)?,
-        })
+from_cells! {
+    PartnerObject {
+        object_id, version, object_type, tlp, source, source_org, received_at, body
     }
 }
 
@@ -432,20 +394,7 @@ impl FromCells for PartnerObject {
 pub const WATCH_COLS: &str =
     "kind, value, label, tlp, source, source_org, added_at, platform FROM watch_items";
 
-impl FromCells for WatchItem {
-    fn from_cells<C: Cells + ?Sized>(r: &C) -> std::result::Result<Self, C::Error> {
-        Ok(WatchItem {
-            kind: r.cell(0)?,
-            value: r.cell(1)?,
-            label: r.cell(2)?,
-            tlp: r.cell(3)?,
-            source: r.cell(4)?,
-            source_org: r.cell(5)?,
-            added_at: r.cell(6)?,
-            platform: r.cell(7)?,
-        })
-    }
-}
+from_cells! { WatchItem { kind, value, label, tlp, source, source_org, added_at, platform } }
 
 /// The sharing tables of one embedded store, on a connection of their own. See the module
 /// docs and [`SharingStore`] for the contract.
