@@ -125,23 +125,29 @@ pub fn copy_checked(src: &Path, dest: &Path, sha256: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The SHA-256 of `abc`.
+    const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    /// A directory holding only `src` with `bytes`, and the path `dest` a copy goes to.
+    fn source_with(bytes: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::write(&src, bytes).unwrap();
+        let dest = dir.path().join("dest");
+        (dir, src, dest)
+    }
+
     #[test]
     fn sha256_of_known_content() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
         fs::write(&p, b"abc").unwrap();
-        assert_eq!(
-            sha256_file(&p).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_file(&p).unwrap(), ABC_SHA256);
     }
 
     #[test]
     fn copy_rejects_wrong_hash_and_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        fs::write(&src, b"abc").unwrap();
-        let dest = dir.path().join("dest");
+        let (dir, src, dest) = source_with(b"abc");
         let err = copy_checked(&src, &dest, &"0".repeat(64)).unwrap_err();
         assert!(matches!(err, StoreError::HashMismatch { .. }), "{err}");
         assert_eq!(
@@ -155,12 +161,9 @@ mod tests {
     /// and the original is whole.
     #[test]
     fn concurrent_copies_of_one_file_do_not_collide() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        fs::write(&src, &bytes).unwrap();
+        let (dir, src, dest) = source_with(&bytes);
         let sha = sha256_file(&src).unwrap();
-        let dest = dir.path().join("dest");
         std::thread::scope(|s| {
             let workers: Vec<_> = (0..8)
                 .map(|_| s.spawn(|| copy_checked(&src, &dest, &sha)))
@@ -179,16 +182,8 @@ mod tests {
 
     #[test]
     fn copy_keeps_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        fs::write(&src, b"abc").unwrap();
-        let dest = dir.path().join("dest");
-        copy_checked(
-            &src,
-            &dest,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        )
-        .unwrap();
+        let (_dir, src, dest) = source_with(b"abc");
+        copy_checked(&src, &dest, ABC_SHA256).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"abc");
     }
 }
