@@ -6,8 +6,8 @@
 use skydas_store::codec::{clamp_usize, count};
 use skydas_store::sharing::{
     Added, COLLECTION_COLS, Collection, GRANT_COLS, Grant, NewObject, OBJECT_COLS, ObjectRow,
-    PARTNER_COLS, PartnerObject, SharingStore, WATCH_COLS, WatchItem, check_grant, check_tlp,
-    check_watch_item, collection_taken, new_collection, next_date_added, watch_domain,
+    PARTNER_COLS, PartnerObject, SharingStore, WATCH_COLS, WatchItem, add_versions, check_grant,
+    check_tlp, check_watch_item, collection_taken, new_collection, next_date_added, watch_domain,
     watch_handle,
 };
 use skydas_store::{Result, unix_now};
@@ -109,7 +109,7 @@ impl SharingStore for PgSharing {
             .query_one("SELECT max(date_added) FROM taxii_objects", &[])
             .at(url)?
             .get(0);
-        let mut next = next_date_added(last);
+        let first = next_date_added(last);
         let ins = tx
             .prepare(
                 "INSERT INTO taxii_objects (collection_id, object_id, object_type, version, \
@@ -118,10 +118,7 @@ impl SharingStore for PgSharing {
                  ON CONFLICT (collection_id, object_id, version) DO NOTHING",
             )
             .at(url)?;
-        let mut out = Vec::with_capacity(objects.len());
-        for o in objects {
-            check_tlp(&o.tlp)?;
-            let version = o.version.unwrap_or(next);
+        let out = add_versions(objects, first, |o, version, date_added| {
             let n = tx
                 .execute(
                     &ins,
@@ -131,20 +128,15 @@ impl SharingStore for PgSharing {
                         &o.object_type,
                         &version,
                         &o.spec_version,
-                        &next,
+                        &date_added,
                         &o.tlp,
                         &o.source_org,
                         &o.body,
                     ],
                 )
                 .at(url)?;
-            if n > 0 {
-                out.push(Added::New { date_added: next });
-                next = next.saturating_add(1);
-            } else {
-                out.push(Added::Duplicate);
-            }
-        }
+            Ok(n > 0)
+        })?;
         tx.commit().at(url)?;
         Ok(out)
     }

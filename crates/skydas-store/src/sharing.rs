@@ -248,6 +248,30 @@ pub fn next_date_added(last: Option<i64>) -> i64 {
         .max(last.map_or(0, |l| l.saturating_add(1)))
 }
 
+/// Adds a batch of object versions as every backend does, in the order given: each is checked
+/// ([`check_tlp`]), takes its `date_added` (from `first_date_added`, see [`next_date_added`])
+/// as version when it has none, and is stored by `insert(object, version, date_added)`, which
+/// says whether the version was new. Only a new version uses up its `date_added`.
+pub fn add_versions(
+    objects: &[NewObject],
+    first_date_added: i64,
+    mut insert: impl FnMut(&NewObject, i64, i64) -> Result<bool>,
+) -> Result<Vec<Added>> {
+    let mut next = first_date_added;
+    let mut out = Vec::with_capacity(objects.len());
+    for o in objects {
+        check_tlp(&o.tlp)?;
+        let version = o.version.unwrap_or(next);
+        if insert(o, version, next)? {
+            out.push(Added::New { date_added: next });
+            next = next.saturating_add(1);
+        } else {
+            out.push(Added::Duplicate);
+        }
+    }
+    Ok(out)
+}
+
 /// Checks a TLP 2.0 level as stored: `clear`, `green`, `amber`, `amber+strict` or `red`.
 pub fn check_tlp(s: &str) -> Result<()> {
     if matches!(s, "clear" | "green" | "amber" | "amber+strict" | "red") {
@@ -477,36 +501,28 @@ impl SharingStore for Sharing {
             tx.query_row("SELECT max(date_added) FROM taxii_objects", [], |r| {
                 r.get(0)
             })?;
-        let mut next = next_date_added(last);
-        let mut out = Vec::with_capacity(objects.len());
-        {
+        let first = next_date_added(last);
+        let out = {
             let mut ins = tx.prepare_cached(
                 "INSERT OR IGNORE INTO taxii_objects (collection_id, object_id, object_type, \
                  version, spec_version, date_added, tlp, source_org, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
-            for o in objects {
-                check_tlp(&o.tlp)?;
-                let version = o.version.unwrap_or(next);
+            add_versions(objects, first, |o, version, date_added| {
                 let n = ins.execute(params![
                     collection_id,
                     o.id,
                     o.object_type,
                     version,
                     o.spec_version,
-                    next,
+                    date_added,
                     o.tlp,
                     o.source_org,
                     o.body
                 ])?;
-                if n > 0 {
-                    out.push(Added::New { date_added: next });
-                    next = next.saturating_add(1);
-                } else {
-                    out.push(Added::Duplicate);
-                }
-            }
-        }
+                Ok(n > 0)
+            })?
+        };
         tx.commit()?;
         Ok(out)
     }
