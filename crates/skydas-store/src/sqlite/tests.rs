@@ -66,6 +66,20 @@ fn single_import_stats(items: &[Item]) -> Stats {
     s.stats().unwrap()
 }
 
+/// Imports file 1's `items` again in batches of `batch` after an interruption and finishes the
+/// file; checks that the store ends as one uninterrupted import leaves it, and returns what the
+/// batches added.
+fn resume_import(s: &mut SqliteStore, items: &[Item], batch: usize) -> InsertOutcome {
+    s.begin_file(&file(1)).unwrap();
+    let mut total = InsertOutcome::default();
+    for b in items.chunks(batch) {
+        total += s.insert_items(b).unwrap();
+    }
+    s.finish_file(&sha(1), items.len() as u64, 0).unwrap();
+    assert_eq!(s.stats().unwrap(), single_import_stats(items));
+    total
+}
+
 #[test]
 fn interrupted_import_resumes_to_exact_counts() {
     let items = many_items(600);
@@ -78,22 +92,15 @@ fn interrupted_import_resumes_to_exact_counts() {
     }
     let mut s = open(dir.path());
     assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Partial));
-    s.begin_file(&file(1)).unwrap();
-    let mut total = InsertOutcome::default();
-    for batch in items.chunks(200) {
-        total += s.insert_items(batch).unwrap();
-    }
     assert_eq!(
-        total,
+        resume_import(&mut s, &items, 200),
         InsertOutcome {
             new_items: 350,
             duplicates: 250,
             new_provenance: 350
         }
     );
-    s.finish_file(&sha(1), 600, 0).unwrap();
     assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Complete));
-    assert_eq!(s.stats().unwrap(), single_import_stats(&items));
     assert_eq!(
         s.search(&SearchQuery {
             limit: 0,
@@ -130,21 +137,14 @@ fn uncommitted_batch_vanishes_with_its_connection() {
         "only the committed batch is there"
     );
     assert_eq!(s.stats().unwrap().provenance, 1000);
-    s.begin_file(&file(1)).unwrap();
-    let mut total = InsertOutcome::default();
-    for batch in items.chunks(700) {
-        total += s.insert_items(batch).unwrap();
-    }
     assert_eq!(
-        total,
+        resume_import(&mut s, &items, 700),
         InsertOutcome {
             new_items: 2000,
             duplicates: 1000,
             new_provenance: 2000
         }
     );
-    s.finish_file(&sha(1), 3000, 0).unwrap();
-    assert_eq!(s.stats().unwrap(), single_import_stats(&items));
     let c = s.load_corpus().unwrap();
     assert_eq!(c.len(), 3000);
     assert!(c.items.windows(2).all(|w| w[0].time <= w[1].time));
