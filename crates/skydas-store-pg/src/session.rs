@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use postgres::types::ToSql;
+use postgres::types::{FromSqlOwned, ToSql};
 use postgres::{Client, Row};
 use skydas_store::Result;
 
@@ -48,6 +48,15 @@ impl Session {
     /// The row of one statement, if it returns one.
     pub(crate) fn query_opt(&self, sql: &str, args: Args<'_>) -> Result<Option<Row>> {
         self.get()?.query_opt(sql, args).at(&self.url)
+    }
+
+    /// The first column of the row of one statement, if it returns one.
+    pub(crate) fn value_opt<T: FromSqlOwned>(
+        &self,
+        sql: &str,
+        args: Args<'_>,
+    ) -> Result<Option<T>> {
+        Ok(self.query_opt(sql, args)?.map(|r| r.get(0)))
     }
 
     /// The one row of one statement.

@@ -184,11 +184,10 @@ impl SharingStore for PgSharing {
     }
 
     fn status(&self, id: &str, org: &str) -> Result<Option<String>> {
-        let row = self.0.query_opt(
+        self.0.value_opt(
             "SELECT body FROM taxii_status WHERE id = $1 AND org = $2",
             &[&id, &org],
-        )?;
-        Ok(row.map(|r| r.get(0)))
+        )
     }
 
     fn put_page(
@@ -225,11 +224,10 @@ impl SharingStore for PgSharing {
     }
 
     fn pull_state(&self, server: &str, collection: &str) -> Result<Option<String>> {
-        let row = self.0.query_opt(
+        self.0.value_opt(
             "SELECT added_last FROM taxii_pull_state WHERE server = $1 AND collection = $2",
             &[&server, &collection],
-        )?;
-        Ok(row.map(|r| r.get(0)))
+        )
     }
 
     fn set_pull_state(&mut self, server: &str, collection: &str, added_last: &str) -> Result<()> {
