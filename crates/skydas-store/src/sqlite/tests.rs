@@ -66,6 +66,15 @@ fn single_import_stats(items: &[Item]) -> Stats {
     s.stats().unwrap()
 }
 
+/// The store in `dir` after file 1 was begun and its first `batch` stored, as an import that is
+/// about to be interrupted leaves it.
+fn begun_with_batch(dir: &Path, batch: &[Item]) -> SqliteStore {
+    let mut s = open(dir);
+    s.begin_file(&file(1)).unwrap();
+    s.insert_items(batch).unwrap();
+    s
+}
+
 /// Imports file 1's `items` again in batches of `batch` after an interruption and finishes the
 /// file; checks that the store ends as one uninterrupted import leaves it, and returns what the
 /// batches added.
@@ -84,12 +93,8 @@ fn resume_import(s: &mut SqliteStore, items: &[Item], batch: usize) -> InsertOut
 fn interrupted_import_resumes_to_exact_counts() {
     let items = many_items(600);
     let dir = tempfile::tempdir().unwrap();
-    {
-        let mut s = open(dir.path());
-        s.begin_file(&file(1)).unwrap();
-        s.insert_items(&items[..250]).unwrap();
-        // Dropped without finish_file, as when the process is killed between batches.
-    }
+    // Dropped without finish_file, as when the process is killed between batches.
+    drop(begun_with_batch(dir.path(), &items[..250]));
     let mut s = open(dir.path());
     assert_eq!(s.file_status(&sha(1)).unwrap(), Some(FileStatus::Partial));
     assert_eq!(
@@ -117,9 +122,7 @@ fn uncommitted_batch_vanishes_with_its_connection() {
     let items = many_items(3000);
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut s = open(dir.path());
-        s.begin_file(&file(1)).unwrap();
-        s.insert_items(&items[..1000]).unwrap();
+        let mut s = begun_with_batch(dir.path(), &items[..1000]);
         // A tiny page cache makes SQLite spill uncommitted pages into the WAL, as a big batch
         // does, so the rollback below has written frames to discard.
         s.conn.execute_batch("PRAGMA cache_size = 10").unwrap();
