@@ -6,8 +6,8 @@
 
 use postgres::Row;
 use skydas_store::accounts::{
-    AccountStore, AuditCheck, AuditEvent, AuditKeys, AuditRecord, Role, User, check_new_user,
-    verify_chain,
+    AccountStore, AuditCheck, AuditEvent, AuditKeys, AuditRecord, Role, USER_COLS, User,
+    check_new_user, user_from_cols, verify_chain,
 };
 use skydas_store::codec::{clamp_usize, count};
 use skydas_store::{Result, StoreError, unix_now};
@@ -31,18 +31,8 @@ impl PgStore {
     }
 }
 
-const USER_COLS: &str =
-    "u.id, u.name, o.name, u.role, u.created_at FROM users u JOIN orgs o ON o.id = u.org_id";
-
 fn user_from_row(r: &Row) -> Result<User> {
-    let role: String = r.get(3);
-    Ok(User {
-        id: r.get(0),
-        name: r.get(1),
-        org: r.get(2),
-        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
-        created_at: r.get(4),
-    })
+    user_from_cols(read(r))
 }
 
 const AUDIT_COLS: &str =
@@ -221,7 +211,7 @@ impl AccountStore for PgAccounts {
         let head = tx
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
             .at(url)?;
-        let head = head.map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
+        let head = head.as_ref().map(read);
         let rec = AuditRecord::next(head, ev, unix_now(), &self.1);
         let seq_i = rec.seq_db();
         tx.execute(
@@ -273,7 +263,8 @@ impl AccountStore for PgAccounts {
         let head = tx
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
             .at(url)?
-            .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
+            .as_ref()
+            .map(read);
         tx.commit().at(url)?;
         verify_chain(rows.iter().map(|r| Ok(read(r))), head, &self.1)
     }

@@ -130,6 +130,25 @@ pub trait AccountStore: Send + std::fmt::Debug {
     fn audit_rows(&self) -> Result<u64>;
 }
 
+/// The columns of a user as [`UserCols`] holds them, and their tables.
+pub const USER_COLS: &str =
+    "u.id, u.name, o.name, u.role, u.created_at FROM users u JOIN orgs o ON o.id = u.org_id";
+
+/// A user's columns as read ([`USER_COLS`]), before the role is parsed: id, name, organisation,
+/// role and created_at.
+pub type UserCols = (i64, String, String, String, i64);
+
+/// A user from its columns; a role that is not one of [`Role`]'s is a corrupt store.
+pub fn user_from_cols((id, name, org, role, created_at): UserCols) -> Result<User> {
+    Ok(User {
+        id,
+        name,
+        org,
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
+        created_at,
+    })
+}
+
 /// Checks a new user's name and organisation as every backend must; returns them trimmed.
 pub fn check_new_user<'a>(name: &'a str, org: &'a str) -> Result<(&'a str, &'a str)> {
     let name = name.trim();
@@ -288,56 +307,40 @@ impl Accounts {
         Ok(n > 0)
     }
 
-    const USER_COLS: &'static str =
-        "u.id, u.name, o.name, u.role, u.created_at FROM users u JOIN orgs o ON o.id = u.org_id";
-
-    fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String, i64)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    }
-
-    fn to_user(row: (i64, String, String, String, i64)) -> Result<User> {
-        let (id, name, org, role, created_at) = row;
-        Ok(User {
-            id,
-            name,
-            org,
-            role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
-            created_at,
-        })
-    }
-
     /// A user and their password hash, by name; disabled users are not found.
     pub fn user_for_login(&self, name: &str) -> Result<Option<(User, String)>> {
         let row = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {} WHERE u.name = ?1 AND u.disabled = 0",
-                Self::USER_COLS.replace("FROM", ", u.password_hash FROM")
+                USER_COLS.replace("FROM", ", u.password_hash FROM")
             ))?
-            .query_row([name], |r| Ok((Self::user_row(r)?, r.get::<_, String>(5)?)))
+            .query_row([name], |r| {
+                Ok((sqlite_row::<UserCols>(r)?, r.get::<_, String>(5)?))
+            })
             .optional()?;
-        row.map(|(u, h)| Ok((Self::to_user(u)?, h))).transpose()
+        row.map(|(u, h)| Ok((user_from_cols(u)?, h))).transpose()
     }
 
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<User>> {
         let row = self
             .conn
-            .prepare_cached(&format!("SELECT {} WHERE u.name = ?1", Self::USER_COLS))?
-            .query_row([name], Self::user_row)
+            .prepare_cached(&format!("SELECT {} WHERE u.name = ?1", USER_COLS))?
+            .query_row([name], sqlite_row::<UserCols>)
             .optional()?;
-        row.map(Self::to_user).transpose()
+        row.map(user_from_cols).transpose()
     }
 
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<User>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {} ORDER BY u.name", Self::USER_COLS))?;
+            .prepare_cached(&format!("SELECT {} ORDER BY u.name", USER_COLS))?;
         let rows = stmt
-            .query_map([], Self::user_row)?
+            .query_map([], sqlite_row::<UserCols>)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().map(Self::to_user).collect()
+        rows.into_iter().map(user_from_cols).collect()
     }
 
     /// Organisation names, sorted.
@@ -373,13 +376,13 @@ impl Accounts {
             .prepare_cached(&format!(
                 "SELECT {} JOIN sessions s ON s.user_id = u.id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
-                Self::USER_COLS.replace("FROM", ", s.csrf FROM")
+                USER_COLS.replace("FROM", ", s.csrf FROM")
             ))?
             .query_row(params![token_hash, unix_now()], |r| {
-                Ok((Self::user_row(r)?, r.get::<_, String>(5)?))
+                Ok((sqlite_row::<UserCols>(r)?, r.get::<_, String>(5)?))
             })
             .optional()?;
-        row.map(|(u, c)| Ok((Self::to_user(u)?, c))).transpose()
+        row.map(|(u, c)| Ok((user_from_cols(u)?, c))).transpose()
     }
 
     /// Ends a session.
@@ -422,11 +425,11 @@ impl Accounts {
             .prepare_cached(&format!(
                 "SELECT {} JOIN api_tokens t ON t.user_id = u.id \
                  WHERE t.token_hash = ?1 AND u.disabled = 0",
-                Self::USER_COLS
+                USER_COLS
             ))?
-            .query_row([token_hash], Self::user_row)
+            .query_row([token_hash], sqlite_row::<UserCols>)
             .optional()?;
-        row.map(Self::to_user).transpose()
+        row.map(user_from_cols).transpose()
     }
 
     /// Appends an audit event and returns its row. The row and the head move in one

@@ -58,6 +58,26 @@ pub trait FromCells: Sized {
     fn from_cells<C: Cells + ?Sized>(row: &C) -> Result<Self, C::Error>;
 }
 
+/// Implements [`FromCells`] for a tuple of [`Cell`] types, read from the columns in order.
+macro_rules! tuple_from_cells {
+    ($($t:ident),+) => {
+        impl<$($t: Cell),+> FromCells for ($($t,)+) {
+            fn from_cells<R: Cells + ?Sized>(r: &R) -> Result<Self, R::Error> {
+                let mut col = 0;
+                Ok(($(
+                    {
+                        col += 1;
+                        r.cell::<$t>(col - 1)?
+                    },
+                )+))
+            }
+        }
+    };
+}
+
+tuple_from_cells!(T0, T1);
+tuple_from_cells!(T0, T1, T2, T3, T4);
+
 impl Cells for rusqlite::Row<'_> {
     type Error = rusqlite::Error;
     fn int(&self, i: usize) -> rusqlite::Result<i64> {
