@@ -9,6 +9,21 @@ use skydas_model::{ItemUrl, Locator, Provenance, TimeBasis, UrlSource};
 
 use crate::{Event, FileContext, FileError, Importer, RecordError};
 
+/// The `name` and `version` methods of an [`Importer`] impl, from the format's stable name and
+/// its version constant: every importer states them alike, so they are written once here.
+macro_rules! importer_identity {
+    ($name:expr, $version:expr) => {
+        fn name(&self) -> &'static str {
+            $name
+        }
+
+        fn version(&self) -> u32 {
+            $version
+        }
+    };
+}
+pub(crate) use importer_identity;
+
 /// Why one record was refused: a short stable reason (errors are grouped by it) and a detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {

@@ -9,7 +9,8 @@ use std::io::BufRead;
 
 use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
 
-use super::generic::{Header, header_names, read_csv};
+use super::generic::{Header, read_csv, sniffed_header};
+use crate::kit::importer_identity;
 use crate::kit::{Refusal, ZoneNote, provenance, record_time};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -20,19 +21,12 @@ const NAME: &str = "crowdtangle";
 const VERSION: u32 = 1;
 
 impl Importer for CrowdTangle {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!(NAME, VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
-        let Some(names) = header_names(head) else {
+        let Some(h) = sniffed_header(head) else {
             return Confidence::No;
         };
-        let h = Header::new(names.iter().map(String::as_str));
         let owner = h.has("page name") || h.has("account") || h.has("group name");
         if h.has("post created") && owner && (h.has("facebook id") || h.has("user name")) {
             Confidence::Certain

@@ -15,9 +15,10 @@ use skydas_model::time::{parse_any, parse_epoch, parse_rfc2822};
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
 use super::generic::{
-    Header, Row, default_platform, first_line, first_non_space, for_each_json_line, header_names,
-    json_list, json_path, json_str, json_time, read_csv,
+    Header, Row, default_platform, first_line, first_non_space, for_each_json_line, json_list,
+    json_path, json_str, json_time, read_csv, sniffed_header,
 };
+use crate::kit::importer_identity;
 use crate::kit::{Refusal, field_url, provenance, split_list};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -28,13 +29,7 @@ const NAME: &str = "4cat";
 const VERSION: u32 = 1;
 
 impl Importer for FourCat {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!(NAME, VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         if first_non_space(head) == Some(b'{') {
@@ -49,10 +44,9 @@ impl Importer for FourCat {
                 Confidence::No
             };
         }
-        let Some(names) = header_names(head) else {
+        let Some(h) = sniffed_header(head) else {
             return Confidence::No;
         };
-        let h = Header::new(names.iter().map(String::as_str));
         let timed = h.has("timestamp") || h.has("unix_timestamp");
         if h.has("thread_id") && h.has("body") && h.has("author") && timed {
             Confidence::Certain

@@ -17,6 +17,7 @@ use skydas_model::time::{parse_any, parse_epoch};
 
 use skydas_model::{Actor, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
+use crate::kit::importer_identity;
 use crate::kit::{
     Refusal, ZoneNote, fatal, field_url, io_error, provenance, record_time, split_list, warning,
 };
@@ -101,13 +102,7 @@ const F_DOMAINS: usize = 13;
 const F_IMAGES: usize = 14;
 
 impl Importer for Generic {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!(NAME, VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         let keys: Vec<String> = if first_non_space(head) == Some(b'{') {
@@ -667,6 +662,13 @@ pub(crate) fn header_names(head: &[u8]) -> Option<Vec<String>> {
     }
     let h = Header::new(rec.iter().map(|f| std::str::from_utf8(f).unwrap_or("")));
     Some(h.names)
+}
+
+/// The CSV header of `head` as the tabular sniffers judge it: [`header_names`], built into a
+/// [`Header`] for its case-insensitive lookups.
+pub(crate) fn sniffed_header(head: &[u8]) -> Option<Header> {
+    let names = header_names(head)?;
+    Some(Header::new(names.iter().map(String::as_str)))
 }
 
 /// Tab or semicolon when the header line has more of them than commas, else comma.

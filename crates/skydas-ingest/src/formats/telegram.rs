@@ -36,6 +36,7 @@ use skydas_model::{
     Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, TimeBasis, UrlSource,
 };
 
+use crate::kit::importer_identity;
 use crate::kit::{json_fatal, provenance, record_error, warning};
 use crate::source::{JsonId, JsonReader};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
@@ -46,13 +47,7 @@ pub struct Telegram;
 const VERSION: u32 = 1;
 
 impl Importer for Telegram {
-    fn name(&self) -> &'static str {
-        "telegram"
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!("telegram", VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         sniff(head)

@@ -12,6 +12,7 @@ use skydas_model::time::parse_epoch;
 use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
 
 use super::generic::{Header, default_platform, first_line, read_csv};
+use crate::kit::importer_identity;
 use crate::kit::{Refusal, field_url, provenance};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -34,13 +35,7 @@ pub const COLUMNS: [&str; 8] = [
 ];
 
 impl Importer for Toolkit {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!(NAME, VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         let line: Vec<u8> = first_line(head)

@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
+use crate::kit::importer_identity;
 use crate::kit::{json_fatal, provenance, record_error};
 use crate::source::{JsonId, JsonReader, for_each_line};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
@@ -40,13 +41,7 @@ pub struct XV2;
 const VERSION: u32 = 1;
 
 impl Importer for XV2 {
-    fn name(&self) -> &'static str {
-        "x-v2"
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!("x-v2", VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         if not_tweets(head).is_some() {

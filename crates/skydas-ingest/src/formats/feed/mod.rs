@@ -25,6 +25,7 @@ use skydas_model::{
 
 use self::charset::{Chars, detect, head_text};
 use self::xml::{Token, Tokenizer};
+use crate::kit::importer_identity;
 use crate::kit::{Refusal, provenance, warning};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -45,13 +46,7 @@ const MAX_DEPTH: usize = 256;
 const MAX_HELD: usize = 10_000;
 
 impl Importer for Feed {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        VERSION
-    }
+    importer_identity!(NAME, VERSION);
 
     fn sniff(&self, head: &[u8]) -> Confidence {
         let text = head_text(head);
