@@ -6,6 +6,8 @@
 //! few thousand distinct sentences, varied links and tags), so that normalisation and the
 //! full-text index see realistic work rather than one string a million times.
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -64,9 +66,7 @@ fn write_x(path: &Path, n: u64) -> std::io::Result<()> {
         let r = mix(i);
         let k = (r % 12) as usize;
         let author = (r >> 8) % 20_000;
-        let t = 1_708_754_400 + i as i64;
-        let created = skydas_model::time::format_rfc3339(t);
-        let created = format!("{}.000Z", &created[..created.len() - 1]);
+        let created = common::x_time((common::START + i) as i64);
         let text = format!(
             "{} {} #{} https://t.co/x{i}",
             SENTENCES[k],
@@ -89,37 +89,19 @@ fn write_x(path: &Path, n: u64) -> std::io::Result<()> {
 }
 
 fn write_telegram(path: &Path, n: u64) -> std::io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
-    writeln!(
-        w,
-        "{{\n \"name\": \"Новости Балтии\",\n \"type\": \"public_channel\",\n \"id\": 1234567890,\n \"messages\": ["
-    )?;
-    for i in 0..n {
+    common::write_channel_export(path, n, |w, i| {
         let r = mix(i ^ 0x5555);
-        let t = 1_708_754_400 + i;
-        let sep = if i + 1 == n { "" } else { "," };
         let sentence = SENTENCES[(r % 12) as usize];
         let tail = pick(&TAIL, r >> 16);
         let tag = pick(&TAGS, r >> 20);
         let domain = pick(&DOMAINS, r >> 24);
         let story = (r >> 32) % 50_000;
-        writeln!(
+        write!(
             w,
-            r##"  {{
-   "id": {id},
-   "type": "message",
-   "date": "2024-02-24T08:00:00",
-   "date_unixtime": "{t}",
-   "from": "Новости Балтии",
-   "from_id": "channel1234567890",
-   "text": ["{sentence} ", {{"type": "bold", "text": "{tail}"}}, " ", {{"type": "link", "text": "https://{domain}/article/{story}"}}, " ", {{"type": "hashtag", "text": "#{tag}"}}],
-   "text_entities": [{{"type": "plain", "text": "{sentence} "}}, {{"type": "bold", "text": "{tail}"}}, {{"type": "plain", "text": " "}}, {{"type": "link", "text": "https://{domain}/article/{story}"}}, {{"type": "plain", "text": " "}}, {{"type": "hashtag", "text": "#{tag}"}}]
-  }}{sep}"##,
-            id = i + 1
-        )?;
-    }
-    writeln!(w, " ]\n}}")?;
-    w.flush()
+            r##"   "text": ["{sentence} ", {{"type": "bold", "text": "{tail}"}}, " ", {{"type": "link", "text": "https://{domain}/article/{story}"}}, " ", {{"type": "hashtag", "text": "#{tag}"}}],
+   "text_entities": [{{"type": "plain", "text": "{sentence} "}}, {{"type": "bold", "text": "{tail}"}}, {{"type": "plain", "text": " "}}, {{"type": "link", "text": "https://{domain}/article/{story}"}}, {{"type": "plain", "text": " "}}, {{"type": "hashtag", "text": "#{tag}"}}]"##
+        )
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -5,6 +5,8 @@
 //! imports each with `import_file` (items are counted, not stored) and prints items/s, MB/s and
 //! the peak resident memory after each run.
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -16,9 +18,7 @@ fn write_x(path: &Path, n: u64) -> std::io::Result<()> {
     let mut w = BufWriter::new(File::create(path)?);
     for i in 0..n {
         let author = i % 5000;
-        let t = 1_708_754_400 + i;
-        let created = skydas_model::time::format_rfc3339(t as i64);
-        let created = format!("{}.000Z", &created[..created.len() - 1]);
+        let created = common::x_time((common::START + i) as i64);
         if i % 3 == 0 {
             writeln!(
                 w,
@@ -39,53 +39,26 @@ fn write_x(path: &Path, n: u64) -> std::io::Result<()> {
 }
 
 fn write_telegram(path: &Path, n: u64) -> std::io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
-    writeln!(
-        w,
-        "{{\n \"name\": \"Новости Балтии\",\n \"type\": \"public_channel\",\n \"id\": 1234567890,\n \"messages\": ["
-    )?;
-    for i in 0..n {
-        let t = 1_708_754_400 + i;
-        let sep = if i + 1 == n { "" } else { "," };
+    common::write_channel_export(path, n, |w, i| {
         if i % 4 == 0 {
-            writeln!(
+            write!(
                 w,
-                r#"  {{
-   "id": {id},
-   "type": "message",
-   "date": "2024-02-24T08:00:00",
-   "date_unixtime": "{t}",
-   "from": "Новости Балтии",
-   "from_id": "channel1234567890",
-   "forwarded_from": "Readovka",
+                r#"   "forwarded_from": "Readovka",
    "forwarded_from_id": "channel1101170442",
    "photo": "(File not included. Change data exporting settings to download.)",
    "width": 1280,
    "height": 720,
    "text": "Вот что пишут о {i}",
-   "text_entities": [{{"type": "plain", "text": "Вот что пишут о {i}"}}]
-  }}{sep}"#,
-                id = i + 1
-            )?;
+   "text_entities": [{{"type": "plain", "text": "Вот что пишут о {i}"}}]"#
+            )
         } else {
-            writeln!(
+            write!(
                 w,
-                r##"  {{
-   "id": {id},
-   "type": "message",
-   "date": "2024-02-24T08:00:00",
-   "date_unixtime": "{t}",
-   "from": "Новости Балтии",
-   "from_id": "channel1234567890",
-   "text": ["Срочно: ", {{"type": "bold", "text": "в Вильнюсе"}}, " читайте ", {{"type": "link", "text": "https://lrt-news.ltd/article/{i}"}}, " ", {{"type": "hashtag", "text": "#Литва"}}],
-   "text_entities": [{{"type": "plain", "text": "Срочно: "}}, {{"type": "bold", "text": "в Вильнюсе"}}, {{"type": "plain", "text": " читайте "}}, {{"type": "link", "text": "https://lrt-news.ltd/article/{i}"}}, {{"type": "plain", "text": " "}}, {{"type": "hashtag", "text": "#Литва"}}]
-  }}{sep}"##,
-                id = i + 1
-            )?;
+                r##"   "text": ["Срочно: ", {{"type": "bold", "text": "в Вильнюсе"}}, " читайте ", {{"type": "link", "text": "https://lrt-news.ltd/article/{i}"}}, " ", {{"type": "hashtag", "text": "#Литва"}}],
+   "text_entities": [{{"type": "plain", "text": "Срочно: "}}, {{"type": "bold", "text": "в Вильнюсе"}}, {{"type": "plain", "text": " читайте "}}, {{"type": "link", "text": "https://lrt-news.ltd/article/{i}"}}, {{"type": "plain", "text": " "}}, {{"type": "hashtag", "text": "#Литва"}}]"##
+            )
         }
-    }
-    writeln!(w, " ]\n}}")?;
-    w.flush()
+    })
 }
 
 fn peak_rss_mib() -> String {
