@@ -239,35 +239,28 @@ mod tests {
     #[test]
     fn maps_the_facebook_export() {
         let run = run(&CrowdTangle, &fixture("crowdtangle/facebook.csv"));
-        assert!(run.result.is_ok(), "{:?}", run.result);
-        let got: Vec<String> = run.items.iter().map(summary).collect();
-        assert_eq!(
-            got,
-            [
+        assert_run(
+            &run,
+            summary,
+            &[
                 "facebook 3901234567890123 100064123456789/lrtnews/LRT naujienos/channel f=250100 1614620096 [https://bit.ly/3abc>https://www.lrt.lt/naujienos/1] | Svarbu: naujas straipsnis",
                 "facebook 3907777777777777 100064999999999/baltic.truth/Baltic Truth/channel f=1200 1614600000 [https://lrt-lt.news/x>-] | Shared link description",
                 "facebook 555 100064999999999/baltic.truth/Baltic Truth/channel f=1200 1614610000 [] | Video title",
-            ]
-        );
-        assert_eq!(
-            reasons(&run),
-            [
-                ("4".to_string(), "unknown time zone".to_string()),
-                ("5".to_string(), "bad timestamp".to_string()),
-            ]
+            ],
+            &[("4", "unknown time zone"), ("5", "bad timestamp")],
         );
     }
 
     #[test]
     fn maps_the_instagram_export() {
         let run = run(&CrowdTangle, &fixture("crowdtangle/instagram.csv"));
-        assert!(run.errors.is_empty(), "{:?}", run.errors);
-        let got: Vec<String> = run.items.iter().map(summary).collect();
-        assert_eq!(
-            got,
-            [
-                "instagram CLxYz123AbC ig.account/ig.account/IG Account/account f=5400 1614620096 [] | Caption #tag"
-            ]
+        assert_run(
+            &run,
+            summary,
+            &[
+                "instagram CLxYz123AbC ig.account/ig.account/IG Account/account f=5400 1614620096 [] | Caption #tag",
+            ],
+            &[],
         );
     }
 

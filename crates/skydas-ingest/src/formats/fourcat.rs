@@ -549,17 +549,8 @@ mod tests {
     }
 
     fn check(fixture_name: &str, items: &[&str], errors: &[(&str, &str)]) {
-        let bytes = fixture(fixture_name);
-        let run = run(&FourCat, &bytes);
-        assert!(run.result.is_ok(), "{:?}", run.result);
-        let got: Vec<String> = run.items.iter().map(summary).collect();
-        assert_eq!(got, items);
-        let got: Vec<(String, String)> = reasons(&run);
-        let want: Vec<(String, String)> = errors
-            .iter()
-            .map(|(l, r)| ((*l).to_string(), (*r).to_string()))
-            .collect();
-        assert_eq!(got, want);
+        let run = run(&FourCat, &fixture(fixture_name));
+        assert_run(&run, summary, items, errors);
         assert!(run.items.iter().all(|i| i.provenance.importer == "4cat"));
     }
 

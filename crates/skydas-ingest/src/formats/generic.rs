@@ -930,6 +930,24 @@ pub(crate) mod testutil {
             .collect()
     }
 
+    /// Checks that `run` read its file to the end and gave the items `items` (each as `summary`
+    /// writes it) and the record errors `errors`, as `(line, reason)`.
+    pub(crate) fn assert_run(
+        run: &Run,
+        summary: fn(&Item) -> String,
+        items: &[&str],
+        errors: &[(&str, &str)],
+    ) {
+        assert!(run.result.is_ok(), "{:?}", run.result);
+        let got: Vec<String> = run.items.iter().map(summary).collect();
+        assert_eq!(got, items);
+        let want: Vec<(String, String)> = errors
+            .iter()
+            .map(|(l, r)| ((*l).to_string(), (*r).to_string()))
+            .collect();
+        assert_eq!(reasons(run), want);
+    }
+
     pub(crate) fn fixture(rel: &str) -> Vec<u8> {
         let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -959,16 +977,21 @@ mod tests {
         )
     }
 
+    /// The run's items as [`summary`] writes them, then its record errors as `error L: reason`.
+    fn outcome(run: &Run) -> Vec<String> {
+        let mut got: Vec<String> = run.items.iter().map(summary).collect();
+        got.extend(
+            reasons(run)
+                .into_iter()
+                .map(|(l, r)| format!("error {l}: {r}")),
+        );
+        got
+    }
+
     fn check(input: &str, expected: &[&str]) {
         let run = run(&Generic, input.as_bytes());
         assert!(run.result.is_ok(), "{:?}", run.result);
-        let mut got: Vec<String> = run.items.iter().map(summary).collect();
-        got.extend(
-            run.errors
-                .iter()
-                .map(|e| format!("error {}: {}", e.locator, e.reason)),
-        );
-        assert_eq!(got, expected);
+        assert_eq!(outcome(&run), expected);
     }
 
     #[test]
@@ -987,14 +1010,8 @@ mod tests {
     #[test]
     fn maps_the_fixtures() {
         let run = run(&Generic, &fixture("generic/posts.csv"));
-        let mut got: Vec<String> = run.items.iter().map(summary).collect();
-        got.extend(
-            reasons(&run)
-                .into_iter()
-                .map(|(l, r)| format!("error {l}: {r}")),
-        );
         assert_eq!(
-            got,
+            outcome(&run),
             [
                 "vk vk-1 1001 1708754400 post [https://lrt-lt.example/a https://t.me/baltic_voice/1] r=- | Правда о Литве, часть 1",
                 "vk vk-2 1002 1708754430 post [https://lrt-lt.example/a] r=- | Правда о Литве, часть 1",
@@ -1017,14 +1034,8 @@ mod tests {
         }
         options.column_map.platform = Some("youtube".into());
         let run = run_with(&Generic, &fixture("generic/posts.jsonl"), &options);
-        let mut got: Vec<String> = run.items.iter().map(summary).collect();
-        got.extend(
-            reasons(&run)
-                .into_iter()
-                .map(|(l, r)| format!("error {l}: {r}")),
-        );
         assert_eq!(
-            got,
+            outcome(&run),
             [
                 "youtube yt-1 UC1 1708754400 post [https://lrt-lt.example/a] r=- | Žiūrėkite https://lrt-lt.example/a",
                 "error 2: missing text",
@@ -1066,14 +1077,14 @@ mod tests {
 {"id": "6", "user": {"id": "78"}, "date": "Sat, 24 Feb 2024 06:00:00 GMT", "body": null}
 "#;
         let run = run_with(&Generic, input.as_bytes(), &options);
-        assert!(run.errors.is_empty(), "{:?}", run.errors);
-        let got: Vec<String> = run.items.iter().map(summary).collect();
-        assert_eq!(
-            got,
-            [
+        assert_run(
+            &run,
+            summary,
+            &[
                 "x 5 77 1708754400 repost [https://a.example] r=4 | hi",
-                "x 6 78 1708754400 post [] r=- | "
-            ]
+                "x 6 78 1708754400 post [] r=- | ",
+            ],
+            &[],
         );
     }
 

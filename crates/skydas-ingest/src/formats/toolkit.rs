@@ -159,24 +159,20 @@ mod tests {
     #[test]
     fn maps_the_fixture() {
         let run = run(&Toolkit, &fixture("cnt-csv/messages.csv"));
-        assert!(run.result.is_ok(), "{:?}", run.result);
-        let got: Vec<String> = run.items.iter().map(summary).collect();
-        assert_eq!(
-            got,
-            [
+        assert_run(
+            &run,
+            summary,
+            &[
                 "x 1001 11/alice 1708754400 post rp=- re=- [https://lrt-lt.example/a https://t.example/b] @2 | Look at this",
                 "x 1002 12/bob 1708754410 repost rp=1001 re=- [https://lrt-lt.example/a] @3 | RT @alice: Look at this",
                 "x 1003 13/carol 1708754420 reply rp=- re=1001 [] @4 | \"quoted\", with comma\nand a second line",
                 "x 1006 14/dave 1708754450 post rp=- re=- [] @9 | last",
-            ]
-        );
-        assert_eq!(
-            reasons(&run),
-            [
-                ("6".to_string(), "bad timestamp".to_string()),
-                ("7".to_string(), "missing user_id".to_string()),
-                ("8".to_string(), "wrong number of fields".to_string()),
-            ]
+            ],
+            &[
+                ("6", "bad timestamp"),
+                ("7", "missing user_id"),
+                ("8", "wrong number of fields"),
+            ],
         );
         assert!(run.items.iter().all(|i| i.provenance.importer == "cnt-csv"));
     }
