@@ -177,6 +177,12 @@ pub(crate) fn json_fatal(ctx: &FileContext<'_>, e: &serde_json::Error) -> FileEr
     }
 }
 
+/// Whether the bytes `hay` (a file's head, say) hold `needle` anywhere: the JSON sniffers look
+/// for keys as text, since the head may end inside the document.
+pub(crate) fn contains(hay: &[u8], needle: &str) -> bool {
+    memchr::memmem::find(hay, needle.as_bytes()).is_some()
+}
+
 /// A URL found in a column or field of the record.
 pub(crate) fn field_url(raw: String) -> ItemUrl {
     ItemUrl {

@@ -918,6 +918,37 @@ pub(crate) mod testutil {
         }
     }
 
+    /// The context of a test file at `path` without a modification time, its SHA-256 cut to
+    /// `ab`.
+    pub(crate) fn bare_context<'a>(
+        path: &'a std::path::Path,
+        options: &'a crate::ImportOptions,
+    ) -> FileContext<'a> {
+        FileContext {
+            path,
+            sha256: "ab",
+            options,
+            file_time: None,
+        }
+    }
+
+    /// Runs `imp` over `bytes` in `ctx`: its items, its record errors and warnings as they
+    /// display, in file order (warnings prefixed `warning: `), and how the file ended.
+    pub(crate) fn said(
+        imp: &dyn Importer,
+        bytes: &[u8],
+        ctx: &FileContext<'_>,
+    ) -> (Vec<Item>, Vec<String>, Result<(), FileError>) {
+        let (mut items, mut said) = (Vec::new(), Vec::new());
+        let mut input = bytes;
+        let result = imp.import(&mut input, ctx, &mut |ev| match ev {
+            Event::Item(i) => items.push(*i),
+            Event::Error(e) => said.push(e.to_string()),
+            Event::Warning(w) => said.push(format!("warning: {w}")),
+        });
+        (items, said, result)
+    }
+
     pub(crate) fn run(imp: &dyn Importer, bytes: &[u8]) -> Run {
         run_with(imp, bytes, &crate::ImportOptions::default())
     }

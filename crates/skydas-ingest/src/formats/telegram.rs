@@ -37,7 +37,7 @@ use skydas_model::{
 };
 
 use crate::kit::importer_identity;
-use crate::kit::{json_fatal, provenance, record_error, warning};
+use crate::kit::{contains, json_fatal, provenance, record_error, warning};
 use crate::source::{JsonId, JsonReader};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -71,10 +71,6 @@ impl Importer for Telegram {
             .map_err(|e| json_fatal(ctx, &e))?;
         de.end().map_err(|e| json_fatal(ctx, &e))
     }
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    memchr::memmem::find(hay, needle.as_bytes()).is_some()
 }
 
 fn sniff(head: &[u8]) -> Confidence {
@@ -642,23 +638,14 @@ fn photo_hash(item: &mut Item, photo: &str, ctx: &FileContext<'_>, notes: &mut N
 
 #[cfg(test)]
 mod tests {
+    use super::super::generic::testutil::{bare_context, said};
     use super::*;
     use crate::ImportOptions;
 
     fn run(json: &str) -> (Vec<Item>, Vec<String>, Option<String>) {
         let opts = ImportOptions::default();
-        let ctx = FileContext {
-            path: std::path::Path::new("r.json"),
-            sha256: "ab",
-            options: &opts,
-            file_time: None,
-        };
-        let (mut items, mut errs) = (Vec::new(), Vec::new());
-        let res = Telegram.import(&mut json.as_bytes(), &ctx, &mut |ev| match ev {
-            Event::Item(i) => items.push(*i),
-            Event::Error(e) => errs.push(e.to_string()),
-            Event::Warning(w) => errs.push(format!("warning: {w}")),
-        });
+        let ctx = bare_context(Path::new("r.json"), &opts);
+        let (items, errs, res) = said(&Telegram, json.as_bytes(), &ctx);
         (items, errs, res.err().map(|e| e.to_string()))
     }
 
@@ -676,12 +663,7 @@ mod tests {
         );
         let opts = ImportOptions::default();
         let path = dir.join("result.json");
-        let ctx = FileContext {
-            path: &path,
-            sha256: "ab",
-            options: &opts,
-            file_time: None,
-        };
+        let ctx = bare_context(&path, &opts);
         let (mut items, mut warns) = (Vec::new(), Vec::new());
         Telegram
             .import(&mut json.as_bytes(), &ctx, &mut |ev| match ev {
@@ -892,12 +874,7 @@ mod tests {
             tz: Some(skydas_model::zone::Tz::parse("Europe/Vilnius").unwrap()),
             ..ImportOptions::default()
         };
-        let ctx = FileContext {
-            path: std::path::Path::new("t.json"),
-            sha256: "ab",
-            options: &opts,
-            file_time: None,
-        };
+        let ctx = bare_context(Path::new("t.json"), &opts);
         let mut times = Vec::new();
         Telegram
             .import(&mut doc.as_bytes(), &ctx, &mut |ev| {

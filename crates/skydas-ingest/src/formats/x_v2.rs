@@ -31,7 +31,7 @@ use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
 use crate::kit::importer_identity;
-use crate::kit::{json_fatal, provenance, record_error};
+use crate::kit::{contains, json_fatal, provenance, record_error};
 use crate::source::{JsonId, JsonReader, for_each_line};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
@@ -90,10 +90,6 @@ impl Importer for XV2 {
             Ok(())
         }
     }
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    memchr::memmem::find(hay, needle.as_bytes()).is_some()
 }
 
 /// The X API responses that hold no tweets: tweet counts, lists, user lookups, compliance
@@ -628,24 +624,15 @@ fn convert(
 
 #[cfg(test)]
 mod tests {
+    use super::super::generic::testutil::{bare_context, said};
     use super::*;
     use crate::ImportOptions;
 
     fn run(input: &str) -> (Vec<Item>, Vec<String>) {
         let opts = ImportOptions::default();
-        let ctx = FileContext {
-            path: std::path::Path::new("x.jsonl"),
-            sha256: "ab",
-            options: &opts,
-            file_time: None,
-        };
-        let (mut items, mut errs) = (Vec::new(), Vec::new());
-        XV2.import(&mut input.as_bytes(), &ctx, &mut |ev| match ev {
-            Event::Item(i) => items.push(*i),
-            Event::Error(e) => errs.push(e.to_string()),
-            Event::Warning(w) => errs.push(format!("warning: {w}")),
-        })
-        .expect("not fatal");
+        let ctx = bare_context(std::path::Path::new("x.jsonl"), &opts);
+        let (items, errs, res) = said(&XV2, input.as_bytes(), &ctx);
+        res.expect("not fatal");
         (items, errs)
     }
 
