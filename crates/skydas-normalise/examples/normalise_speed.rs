@@ -50,45 +50,46 @@ fn main() {
 
     let norm = Normaliser::new();
     let mut work = items.clone();
-    let t = Instant::now();
-    for it in &mut work {
-        norm.normalise(it);
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let ((), secs) = timed(|| {
+        for it in &mut work {
+            norm.normalise(it);
+        }
+    });
     println!(
         "normalise: {n} items in {secs:.3} s = {:.0} items/s",
         n as f64 / secs
     );
 
-    let t = Instant::now();
-    let mut und = 0usize;
-    for it in &items {
-        und += usize::from(lang::detect(&it.text).0 == "und");
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let (und, secs) = timed(|| {
+        items
+            .iter()
+            .filter(|it| lang::detect(&it.text).0 == "und")
+            .count()
+    });
     println!("lang::detect: {:.0} texts/s ({und} und)", n as f64 / secs);
 
-    let t = Instant::now();
-    let mut len = 0usize;
-    for it in &items {
-        len += skydas_normalise::text::match_text(&it.text).len();
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let (len, secs) = timed(|| {
+        items
+            .iter()
+            .map(|it| skydas_normalise::text::match_text(&it.text).len())
+            .sum::<usize>()
+    });
     println!(
         "text::match_text: {:.0} texts/s ({len} bytes)",
         n as f64 / secs
     );
 
-    let t = Instant::now();
-    let mut ok = 0usize;
-    for i in 0..n {
-        let u = format!(
-            "https://www.example{}.co.uk/path/{i}?utm_source=x&id={i}",
-            i % 100
-        );
-        ok += usize::from(skydas_normalise::url::canonicalise(&u).is_some());
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let (ok, secs) = timed(|| {
+        (0..n)
+            .filter(|i| {
+                let u = format!(
+                    "https://www.example{}.co.uk/path/{i}?utm_source=x&id={i}",
+                    i % 100
+                );
+                skydas_normalise::url::canonicalise(&u).is_some()
+            })
+            .count()
+    });
     println!("url::canonicalise: {:.0} urls/s ({ok} ok)", n as f64 / secs);
 
     let short = [
@@ -97,14 +98,20 @@ fn main() {
         "Labai šalta šiandien",
         "Thank you all",
     ];
-    let t = Instant::now();
-    let mut und = 0usize;
-    for i in 0..n {
-        und += usize::from(lang::detect(short[i % short.len()]).0 == "und");
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let (und, secs) = timed(|| {
+        (0..n)
+            .filter(|i| lang::detect(short[i % short.len()]).0 == "und")
+            .count()
+    });
     println!(
         "lang::detect short posts: {:.0} texts/s ({und} und)",
         n as f64 / secs
     );
+}
+
+/// Runs `f` once: what it returned and the wall-clock seconds it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64())
 }

@@ -108,22 +108,23 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 mod tests {
     use super::*;
 
-    fn check_tags(text: &str, expected: &[&str]) {
+    /// Checks what `extract` (called `what` in the message) finds in `text` outside its URLs.
+    fn check_with(
+        extract: fn(&str, &[Range<usize>]) -> Vec<String>,
+        what: &str,
+        text: &str,
+        expected: &[&str],
+    ) {
         let skip = crate::url::url_spans(text);
-        assert_eq!(
-            extract_hashtags(text, &skip),
-            expected,
-            "hashtags of {text:?}"
-        );
+        assert_eq!(extract(text, &skip), expected, "{what} of {text:?}");
+    }
+
+    fn check_tags(text: &str, expected: &[&str]) {
+        check_with(extract_hashtags, "hashtags", text, expected);
     }
 
     fn check_mentions(text: &str, expected: &[&str]) {
-        let skip = crate::url::url_spans(text);
-        assert_eq!(
-            extract_mentions(text, &skip),
-            expected,
-            "mentions of {text:?}"
-        );
+        check_with(extract_mentions, "mentions", text, expected);
     }
 
     #[test]
