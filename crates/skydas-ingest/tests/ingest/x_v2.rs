@@ -31,6 +31,15 @@ const EXPECTED: [&str; 3] = [
     "1760000000000000003 reply 1759999999999999999 baltic_voice",
 ];
 
+/// Checks what both JSONL shapes give: the expected items, from the lines `lines`, the
+/// retweet's text completed from its original (`why` says where that was found).
+fn check_jsonl(out: &Outcome, lines: [u64; 3], why: &str) {
+    assert_eq!(summary(out), EXPECTED);
+    let locs: Vec<Locator> = out.items.iter().map(|i| i.provenance.locator).collect();
+    assert_eq!(locs, lines.map(Locator::Line));
+    assert!(out.items[0].text.starts_with("Seimas priėmė"), "{why}");
+}
+
 #[test]
 fn page_document() {
     let out = import("x/x_page.json");
@@ -75,15 +84,10 @@ fn jsonl_of_pages() {
     let out = import("x/x_pages.jsonl");
     let s = out.result.as_ref().expect("imports");
     assert_eq!((s.items, s.errors), (3, 0));
-    assert_eq!(summary(&out), EXPECTED);
-    let locs: Vec<Locator> = out.items.iter().map(|i| i.provenance.locator).collect();
-    assert_eq!(
-        locs,
-        vec![Locator::Line(1), Locator::Line(1), Locator::Line(2)]
-    );
-    assert!(
-        out.items[0].text.starts_with("Seimas priėmė"),
-        "retweet completed from the line's includes"
+    check_jsonl(
+        &out,
+        [1, 1, 2],
+        "retweet completed from the line's includes",
     );
 }
 
@@ -95,16 +99,7 @@ fn twarc2_flattened_with_a_truncated_line() {
         .as_ref()
         .expect("a bad line does not sink the file");
     assert_eq!((s.importer.as_str(), s.items, s.errors), ("x-v2", 3, 2));
-    assert_eq!(summary(&out), EXPECTED);
-    let lines: Vec<Locator> = out.items.iter().map(|i| i.provenance.locator).collect();
-    assert_eq!(
-        lines,
-        vec![Locator::Line(1), Locator::Line(3), Locator::Line(5)]
-    );
-    assert!(
-        out.items[0].text.starts_with("Seimas priėmė"),
-        "retweet completed from the inlined tweet"
-    );
+    check_jsonl(&out, [1, 3, 5], "retweet completed from the inlined tweet");
 
     let errs: Vec<String> = out.errors.iter().map(|e| e.to_string()).collect();
     let path = crate::fixture("x/x_twarc2.jsonl");

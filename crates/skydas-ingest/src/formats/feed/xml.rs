@@ -407,39 +407,36 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
-    /// A declaration (`<!ELEMENT …>`, `<!ENTITY …>` outside a DOCTYPE): to its `>`, past quoted
-    /// text.
-    fn skip_decl(&mut self) -> io::Result<()> {
+    /// Reads a declaration to its `>`, past quoted text. With `subset` it stops instead at an
+    /// unquoted `[`, where a DOCTYPE's internal subset opens, and says so by returning `true`.
+    fn scan_decl(&mut self, subset: bool) -> io::Result<bool> {
         let mut quote = None;
         loop {
             let Some((c, _)) = self.next()? else {
                 self.truncated = true;
-                return Ok(());
+                return Ok(false);
             };
             match (quote, c) {
                 (None, '"' | '\'') => quote = Some(c),
                 (Some(q), c) if c == q => quote = None,
-                (None, '>') => return Ok(()),
+                (None, '[') if subset => return Ok(true),
+                (None, '>') => return Ok(false),
                 _ => {}
             }
         }
     }
 
+    /// A declaration (`<!ELEMENT …>`, `<!ENTITY …>` outside a DOCTYPE): to its `>`, past quoted
+    /// text.
+    fn skip_decl(&mut self) -> io::Result<()> {
+        self.scan_decl(false)?;
+        Ok(())
+    }
+
     /// After `<!DOCTYPE`: to its `>`, reading the general entities its internal subset declares.
     fn doctype(&mut self) -> io::Result<()> {
-        let mut quote = None;
-        loop {
-            let Some((c, _)) = self.next()? else {
-                self.truncated = true;
-                return Ok(());
-            };
-            match (quote, c) {
-                (None, '"' | '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (None, '[') => break,
-                (None, '>') => return Ok(()),
-                _ => {}
-            }
+        if !self.scan_decl(true)? {
+            return Ok(());
         }
         // The internal subset, to `]`.
         loop {
