@@ -163,18 +163,26 @@ enum ChatKey {
     Other,
 }
 
+/// The [`DeserializeSeed`] of a seed that is its own [`Visitor`]: it asks the deserializer for
+/// what it visits (`deserialize_map` or `deserialize_seq`) and visits it itself.
+macro_rules! self_visiting_seed {
+    ($seed:ty, $what:ident) => {
+        impl<'de> DeserializeSeed<'de> for $seed {
+            type Value = ();
+            fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.$what(self)
+            }
+        }
+    };
+}
+
 /// A chat object, or the root of the document (a single chat, or a full account whose
 /// `chats` / `left_chats` hold `list`s of chats).
 struct ChatSeed<'s, 'c, 'k> {
     st: &'s mut State<'c, 'k>,
 }
 
-impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+self_visiting_seed!(ChatSeed<'_, '_, '_>, deserialize_map);
 
 impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
     type Value = ();
@@ -216,12 +224,7 @@ struct ListHolderSeed<'s, 'c, 'k> {
     st: &'s mut State<'c, 'k>,
 }
 
-impl<'de> DeserializeSeed<'de> for ListHolderSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+self_visiting_seed!(ListHolderSeed<'_, '_, '_>, deserialize_map);
 
 impl<'de> Visitor<'de> for ListHolderSeed<'_, '_, '_> {
     type Value = ();
@@ -247,12 +250,7 @@ struct ChatListSeed<'s, 'c, 'k> {
     st: &'s mut State<'c, 'k>,
 }
 
-impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
+self_visiting_seed!(ChatListSeed<'_, '_, '_>, deserialize_seq);
 
 impl<'de> Visitor<'de> for ChatListSeed<'_, '_, '_> {
     type Value = ();
@@ -273,12 +271,7 @@ struct MessagesSeed<'s, 'c, 'k, 'i> {
     chat: &'i ChatInfo,
 }
 
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
+self_visiting_seed!(MessagesSeed<'_, '_, '_, '_>, deserialize_seq);
 
 impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_, '_> {
     type Value = ();
