@@ -1008,6 +1008,19 @@ mod tests {
         )
     }
 
+    /// Options whose column map reads each `(field, key)` of `fields`, for inputs of `platform`.
+    fn mapped(fields: &[(&str, &str)], platform: Option<&str>) -> ImportOptions {
+        let mut options = ImportOptions::default();
+        for (field, key) in fields {
+            options
+                .column_map
+                .fields
+                .insert((*field).into(), (*key).into());
+        }
+        options.column_map.platform = platform.map(str::to_string);
+        options
+    }
+
     /// The run's items as [`summary`] writes them, then its record errors as `error L: reason`.
     fn outcome(run: &Run) -> Vec<String> {
         let mut got: Vec<String> = run.items.iter().map(summary).collect();
@@ -1054,16 +1067,15 @@ mod tests {
         assert_eq!(run.items[0].actor.name.as_deref(), Some("Baltic Voice"));
         assert_eq!(run.items[2].reply_to.as_deref(), Some("vk-1"));
 
-        let mut options = ImportOptions::default();
-        for (field, key) in [
-            ("actor_id", "snippet.channelId"),
-            ("name", "snippet.channelTitle"),
-            ("time", "snippet.publishedAt"),
-            ("text", "snippet.description"),
-        ] {
-            options.column_map.fields.insert(field.into(), key.into());
-        }
-        options.column_map.platform = Some("youtube".into());
+        let options = mapped(
+            &[
+                ("actor_id", "snippet.channelId"),
+                ("name", "snippet.channelTitle"),
+                ("time", "snippet.publishedAt"),
+                ("text", "snippet.description"),
+            ],
+            Some("youtube"),
+        );
         let run = run_with(&Generic, &fixture("generic/posts.jsonl"), &options);
         assert_eq!(
             outcome(&run),
@@ -1098,12 +1110,7 @@ mod tests {
 
     #[test]
     fn maps_jsonl_with_nested_keys_and_arrays() {
-        let mut options = ImportOptions::default();
-        options
-            .column_map
-            .fields
-            .insert("actor_id".into(), "user.id".into());
-        options.column_map.platform = Some("x".into());
+        let options = mapped(&[("actor_id", "user.id")], Some("x"));
         let input = r#"{"id": 5, "user": {"id": 77}, "timestamp": 1708754400, "text": "hi", "urls": ["https://a.example"], "retweet_id": "4"}
 {"id": "6", "user": {"id": "78"}, "date": "Sat, 24 Feb 2024 06:00:00 GMT", "body": null}
 "#;
@@ -1246,11 +1253,7 @@ mod tests {
 
     #[test]
     fn a_mapped_column_that_is_missing_is_fatal() {
-        let mut options = ImportOptions::default();
-        options
-            .column_map
-            .fields
-            .insert("text".into(), "caption".into());
+        let options = mapped(&[("text", "caption")], None);
         let run = run_with(&Generic, b"id,author_id,time,text\n1,a,1,x\n", &options);
         assert!(
             matches!(run.result, Err(FileError::Fatal { ref reason, .. }) if reason == "missing column caption")
