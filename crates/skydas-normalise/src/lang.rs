@@ -19,10 +19,21 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-/// Supported languages, ISO 639-1, in score-vector order.
-pub const LANGS: [&str; N] = [
+/// Declares the supported languages once, in score-vector order: their codes ([`LANGS`]) and,
+/// position for position, the frequent-word list of each, read from `lang/words/{code}.txt`.
+macro_rules! languages {
+    ($($code:literal),* $(,)?) => {
+        /// Supported languages, ISO 639-1, in score-vector order.
+        pub const LANGS: [&str; N] = [$($code),*];
+
+        /// Each language's frequent-word file, in the order of [`LANGS`].
+        const WORD_FILES: [&str; N] = [$(include_str!(concat!("lang/words/", $code, ".txt"))),*];
+    };
+}
+
+languages!(
     "ru", "uk", "be", "lt", "lv", "et", "pl", "fi", "en", "de", "fr", "es", "sv",
-];
+);
 const N: usize = 13;
 const RU: usize = 0;
 const UK: usize = 1;
@@ -39,22 +50,6 @@ const ES: usize = 11;
 const SV: usize = 12;
 /// Languages written in Cyrillic occupy `0..CYR_END`, Latin ones the rest.
 const CYR_END: usize = 3;
-
-const WORD_FILES: [(usize, &str); N] = [
-    (RU, include_str!("lang/words/ru.txt")),
-    (UK, include_str!("lang/words/uk.txt")),
-    (BE, include_str!("lang/words/be.txt")),
-    (LT, include_str!("lang/words/lt.txt")),
-    (LV, include_str!("lang/words/lv.txt")),
-    (ET, include_str!("lang/words/et.txt")),
-    (PL, include_str!("lang/words/pl.txt")),
-    (FI, include_str!("lang/words/fi.txt")),
-    (EN, include_str!("lang/words/en.txt")),
-    (DE, include_str!("lang/words/de.txt")),
-    (FR, include_str!("lang/words/fr.txt")),
-    (ES, include_str!("lang/words/es.txt")),
-    (SV, include_str!("lang/words/sv.txt")),
-];
 
 /// FNV-1a: short keys, no DoS concern (the table is fixed), and much faster than SipHash here.
 #[derive(Default)]
@@ -84,7 +79,7 @@ fn words() -> &'static WordTable {
     static TABLE: OnceLock<WordTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = WordTable::default();
-        for (lang, file) in WORD_FILES {
+        for (lang, file) in WORD_FILES.into_iter().enumerate() {
             for line in file.lines().filter(|l| !l.starts_with('#')) {
                 for w in line.split_whitespace() {
                     *t.entry(w).or_insert(0) |= 1 << lang;
