@@ -209,10 +209,7 @@ fn mapped(
 
     if platform == Platform::Telegram {
         let chat = rec.first(&["chat", "thread_id"]);
-        let actor_id = rec
-            .get("author")
-            .or_else(|| chat.clone())
-            .ok_or_else(|| Refusal::new("missing author", ""))?;
+        let actor_id = author_id(rec.get("author"), || chat.clone())?;
         let actor = Actor {
             platform_id: actor_id,
             handle: rec.get("author_username").or_else(|| chat.clone()),
@@ -255,10 +252,7 @@ fn mapped(
     }
 
     let handle = rec.first(&["author", "author_username"]);
-    let actor_id = rec
-        .get("author_id")
-        .or_else(|| handle.clone())
-        .ok_or_else(|| Refusal::new("missing author", ""))?;
+    let actor_id = author_id(rec.get("author_id"), || handle.clone())?;
     let actor = Actor {
         platform_id: actor_id,
         handle,
@@ -404,9 +398,7 @@ fn native(
         .or(fallback_id)
         .ok_or_else(|| Refusal::new("missing id", ""))?;
     let handle = first_str(data, k.handle);
-    let actor_id = first_str(data, k.actor_id)
-        .or_else(|| handle.clone())
-        .ok_or_else(|| Refusal::new("missing author", ""))?;
+    let actor_id = author_id(first_str(data, k.actor_id), || handle.clone())?;
     let raw_time = k
         .time
         .iter()
@@ -447,9 +439,9 @@ fn tweet(data: &Value, prov: skydas_model::Provenance) -> Result<Item, Refusal> 
     let id = first_str(data, &["rest_id", "legacy.id_str", "id_str", "id"])
         .ok_or_else(|| Refusal::new("missing id", ""))?;
     let user = json_path(data, "core.user_results.result").unwrap_or(&Value::Null);
-    let actor_id = first_str(user, &["rest_id"])
-        .or_else(|| json_str(legacy, "user_id_str"))
-        .ok_or_else(|| Refusal::new("missing author", ""))?;
+    let actor_id = author_id(first_str(user, &["rest_id"]), || {
+        json_str(legacy, "user_id_str")
+    })?;
     let raw_time =
         json_str(legacy, "created_at").ok_or_else(|| Refusal::new("missing timestamp", ""))?;
     let time = parse_twitter_date(&raw_time)
@@ -514,6 +506,16 @@ fn parse_twitter_date(s: &str) -> Option<i64> {
         return None;
     }
     parse_rfc2822(&format!("{} {} {} {} {}", p[2], p[1], p[5], p[3], p[4]))
+}
+
+/// The author's id: `id`, else what `fallback` gives (a handle or a chat that stands for the
+/// author); a record with neither is refused.
+fn author_id(
+    id: Option<String>,
+    fallback: impl FnOnce() -> Option<String>,
+) -> Result<String, Refusal> {
+    id.or_else(fallback)
+        .ok_or_else(|| Refusal::new("missing author", ""))
 }
 
 #[cfg(test)]
