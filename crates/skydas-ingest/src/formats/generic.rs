@@ -979,6 +979,15 @@ pub(crate) mod testutil {
         assert_eq!(reasons(run), want);
     }
 
+    /// Checks that `run` stopped on a fatal error for `reason`.
+    pub(crate) fn assert_fatal(run: &Run, reason: &str) {
+        assert!(
+            matches!(&run.result, Err(FileError::Fatal { reason: r, .. }) if r == reason),
+            "{:?}",
+            run.result
+        );
+    }
+
     pub(crate) fn fixture(rel: &str) -> Vec<u8> {
         let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -1255,9 +1264,7 @@ mod tests {
     fn a_mapped_column_that_is_missing_is_fatal() {
         let options = mapped(&[("text", "caption")], None);
         let run = run_with(&Generic, b"id,author_id,time,text\n1,a,1,x\n", &options);
-        assert!(
-            matches!(run.result, Err(FileError::Fatal { ref reason, .. }) if reason == "missing column caption")
-        );
+        assert_fatal(&run, "missing column caption");
     }
 
     #[test]

@@ -188,9 +188,7 @@ mod tests {
     #[test]
     fn a_foreign_header_is_fatal() {
         let run = run(&Toolkit, b"message_id,user_id,text\n1,2,3\n");
-        assert!(
-            matches!(run.result, Err(FileError::Fatal { ref reason, .. }) if reason == "missing column username")
-        );
+        assert_fatal(&run, "missing column username");
     }
 
     #[test]
