@@ -10,8 +10,7 @@ use std::io::BufRead;
 use skydas_model::{Actor, ActorKind, Item, ItemUrl, Locator, Platform, UrlSource};
 
 use super::generic::{Header, read_csv, sniffed_header};
-use crate::kit::importer_identity;
-use crate::kit::{Refusal, ZoneNote, provenance, record_time};
+use crate::kit::{Refusal, ZoneNote, importer_identity, provenance, record_time};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// CrowdTangle CSV importer (name `crowdtangle`).

@@ -18,8 +18,7 @@ use super::generic::{
     Header, Row, default_platform, first_line, first_non_space, for_each_json_line, json_list,
     json_path, json_str, json_time, read_csv, sniffed_header,
 };
-use crate::kit::importer_identity;
-use crate::kit::{Refusal, field_url, provenance, split_list};
+use crate::kit::{Refusal, field_url, importer_identity, provenance, split_list};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// 4CAT / Zeeschuimer importer (name `4cat`).

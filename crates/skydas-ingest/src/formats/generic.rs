@@ -17,9 +17,9 @@ use skydas_model::time::{parse_any, parse_epoch};
 
 use skydas_model::{Actor, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::kit::importer_identity;
 use crate::kit::{
-    Refusal, ZoneNote, fatal, field_url, io_error, provenance, record_time, split_list, warning,
+    Refusal, ZoneNote, fatal, field_url, importer_identity, io_error, provenance, record_time,
+    split_list, warning,
 };
 use crate::{ColumnMap, Confidence, Event, FileContext, FileError, Importer};
 

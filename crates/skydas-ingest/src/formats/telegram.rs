@@ -36,8 +36,7 @@ use skydas_model::{
     Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, TimeBasis, UrlSource,
 };
 
-use crate::kit::importer_identity;
-use crate::kit::{contains, json_fatal, provenance, record_error, warning};
+use crate::kit::{contains, importer_identity, json_fatal, provenance, record_error, warning};
 use crate::source::{JsonId, JsonReader};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 

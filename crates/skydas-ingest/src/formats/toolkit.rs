@@ -12,8 +12,7 @@ use skydas_model::time::parse_epoch;
 use skydas_model::{Actor, Item, ItemKind, Locator, Platform};
 
 use super::generic::{Header, default_platform, first_line, read_csv};
-use crate::kit::importer_identity;
-use crate::kit::{Refusal, field_url, provenance};
+use crate::kit::{Refusal, field_url, importer_identity, provenance};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 /// Coordination-network-toolkit CSV importer (name `cnt-csv`).

@@ -30,8 +30,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use skydas_model::{Actor, ActorKind, Item, ItemKind, ItemUrl, Locator, Platform, UrlSource};
 
-use crate::kit::importer_identity;
-use crate::kit::{contains, json_fatal, provenance, record_error};
+use crate::kit::{contains, importer_identity, json_fatal, provenance, record_error};
 use crate::source::{JsonId, JsonReader, for_each_line};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 

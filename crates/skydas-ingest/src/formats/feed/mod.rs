@@ -25,8 +25,7 @@ use skydas_model::{
 
 use self::charset::{Chars, detect, head_text};
 use self::xml::{Token, Tokenizer};
-use crate::kit::importer_identity;
-use crate::kit::{Refusal, provenance, warning};
+use crate::kit::{Refusal, importer_identity, provenance, warning};
 use crate::{Confidence, Event, FileContext, FileError, Importer};
 
 pub(crate) use self::html::strip_html;
