@@ -223,40 +223,41 @@ def run_all(d: pd.DataFrame, outdir: str, time_window=30, min_participation=2):
         t0 = time.time()
         x = prep_data(d, col)
         res = detect_groups(x, time_window=time_window, min_participation=min_participation)
-        e = generate_coordinated_network(res)
         params = {"object": col, "time_window": time_window, "min_participation": min_participation,
                   "remove_loops": True, "edge_weight_quantile_for_weight_threshold": 0.5,
                   "source": "CooRTweet detect_groups + generate_coordinated_network (reimplemented)"}
-        out = summarise(col, params, res, e, x, subgraph_q=[0.25, 0.5])
+        out = _network_summary(col, params, res, x)
         out["params"]["seconds"] = round(time.time() - t0, 2)
-        name = col.replace("_id", "")
-        with open(os.path.join(outdir, f"coortweet_{name}.json"), "w") as f:
-            json.dump(out, f)
-        summary[name] = out["counts"]
+        _save(outdir, col.replace("_id", ""), out, summary)
         results[col], xs[col] = res, x
     # all together, the vignette's way: detect per type, rbindlist, one network
     res_all = pd.concat([results[c] for c in OBJECT_COLS], ignore_index=True)
-    e = generate_coordinated_network(res_all)
     params = {"object": "all (url, hashtag, domain, phash detected separately, results rbind-ed)",
               "time_window": time_window, "min_participation": min_participation,
               "source": "vignettes/reproduce_examples.Rmd combined_results"}
-    out = summarise("all", params, res_all, e, None, subgraph_q=[0.25, 0.5])
-    with open(os.path.join(outdir, "coortweet_all.json"), "w") as f:
-        json.dump(out, f)
-    summary["all"] = out["counts"]
+    _save(outdir, "all", _network_summary("all", params, res_all, None), summary)
     # variant: one detect_groups over the pooled object rows (min_participation then
     # counts object rows of any type, so one post with url+domain+hashtag counts 3)
     x_pool = pd.concat([prep_data(d, c, prefix=c.replace("_id", "") + "_") for c in OBJECT_COLS], ignore_index=True)
     res_pool = detect_groups(x_pool, time_window=time_window, min_participation=min_participation)
-    e = generate_coordinated_network(res_pool)
     params = {"object": "all_pooled (one detect_groups over all object rows, distinct prefixes)",
               "time_window": time_window, "min_participation": min_participation,
               "source": "variant, not in the vignette"}
-    out = summarise("all_pooled", params, res_pool, e, x_pool, subgraph_q=[0.25, 0.5])
-    with open(os.path.join(outdir, "coortweet_all_pooled.json"), "w") as f:
-        json.dump(out, f)
-    summary["all_pooled"] = out["counts"]
+    _save(outdir, "all_pooled", _network_summary("all_pooled", params, res_pool, x_pool), summary)
     return summary
+
+
+def _network_summary(col, params, res, x):
+    """The summary of the coordinated network of detect_groups result `res`."""
+    e = generate_coordinated_network(res)
+    return summarise(col, params, res, e, x, subgraph_q=[0.25, 0.5])
+
+
+def _save(outdir, name, out, summary):
+    """Writes `out` as coortweet_{name}.json in `outdir` and records its counts in `summary`."""
+    with open(os.path.join(outdir, f"coortweet_{name}.json"), "w") as f:
+        json.dump(out, f)
+    summary[name] = out["counts"]
 
 
 def selftest():
