@@ -7,55 +7,12 @@ use std::time::Instant;
 use skydas_detect::Detector;
 use skydas_detect::automation::{self, Automation};
 use skydas_detect::coordination::{Coordination, Params};
-use skydas_model::{Actor, CorpusBuilder, Item, ItemKind, ItemUrl, Locator, Platform, Provenance};
+use skydas_detect::testkit::{Rng, WORDS, link, provenance};
+use skydas_model::{Actor, CorpusBuilder, Item, ItemKind, ItemUrl, Platform};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    /// Roughly Zipf over `0..n`: low numbers far more likely.
-    fn zipf(&mut self, n: u64) -> u64 {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((n as f64).powf(u) - 1.0) as u64
-    }
-}
-
-const WORDS: &[&str] = &[
-    "valdžia",
-    "rinkimai",
-    "karas",
-    "ekonomika",
-    "kainos",
-    "mokykla",
-    "orai",
-    "futbolas",
-    "новости",
-    "погода",
-    "цены",
-    "выборы",
-    "школа",
-    "война",
-    "wybory",
-    "pogoda",
-    "ceny",
-    "uutiset",
-    "sää",
-    "hinnat",
-    "news",
-    "weather",
-    "prices",
-    "school",
-    "vaalit",
-    "ziņas",
+/// Words added here to the shared vocabulary (Ukrainian ones, parliaments' names), for texts
+/// more varied than the tests'.
+const MORE_WORDS: &[&str] = &[
     "україна",
     "мова",
     "президент",
@@ -69,14 +26,8 @@ const WORDS: &[&str] = &[
 ];
 
 fn url(u: String) -> ItemUrl {
-    let host = u.split('/').nth(2).unwrap_or("").to_string();
-    ItemUrl {
-        raw: u.clone(),
-        canonical: u,
-        domain: host.clone(),
-        host,
-        ..ItemUrl::default()
-    }
+    let host = u.split('/').nth(2).unwrap_or("");
+    link(&u, host, host)
 }
 
 fn main() {
@@ -87,12 +38,8 @@ fn main() {
     let actors = (n / 10).max(100) as u64;
     let mut rng = Rng(42);
     let t0 = 1_700_000_000i64;
-    let prov = Provenance {
-        file_sha256: "00".repeat(32),
-        importer: "bench".into(),
-        importer_version: 1,
-        locator: Locator::Line(0),
-    };
+    let prov = provenance("bench", 0);
+    let vocabulary: Vec<&str> = WORDS.iter().chain(MORE_WORDS).copied().collect();
     let started = Instant::now();
     let mut b = CorpusBuilder::new();
     for i in 0..n {
@@ -112,7 +59,7 @@ fn main() {
             )
         };
         let words: Vec<&str> = (0..6 + rng.below(20))
-            .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+            .map(|_| vocabulary[rng.below(vocabulary.len() as u64) as usize])
             .collect();
         let text = if bot {
             format!(

@@ -8,26 +8,11 @@ use std::time::Instant;
 
 use skydas_detect::Detector;
 use skydas_detect::known_infra::KnownInfrastructure;
+use skydas_detect::testkit::{Rng, provenance};
 use skydas_model::{
-    Actor, CorpusBuilder, Indicator, IndicatorKind, Item, ItemUrl, Locator, Platform, Provenance,
-    Tlp, UrlSource,
+    Actor, CorpusBuilder, Indicator, IndicatorKind, Item, ItemUrl, Platform, Tlp, UrlSource,
 };
 use skydas_normalise::Normaliser;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 const TLDS: &[&str] = &[
     "com", "lt", "lv", "ee", "pl", "fi", "ru", "ua", "ltd", "news",
@@ -68,12 +53,7 @@ fn main() {
             handle: Some(format!("user{a}")),
             ..Actor::default()
         };
-        let prov = Provenance {
-            file_sha256: "00".repeat(32),
-            importer: "bench".into(),
-            importer_version: 1,
-            locator: Locator::Line(i + 1),
-        };
+        let prov = provenance("bench", i + 1);
         let mut it = Item::new(Platform::X, format!("{i}"), actor, i as i64, "post", prov);
         it.urls = vec![ItemUrl {
             raw: format!("https://t.co/{i:x}"),

@@ -499,7 +499,9 @@ impl crate::Detector for Automation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Provenance};
+    use skydas_model::{Actor, CorpusBuilder, Item};
+
+    use crate::testkit::{self, provenance};
 
     const T0: i64 = 1_700_000_000;
 
@@ -507,12 +509,7 @@ mod tests {
     fn corpus(times: &[i64], repost: bool, link: bool) -> Corpus {
         let mut b = CorpusBuilder::new();
         for (i, &t) in times.iter().enumerate() {
-            let prov = Provenance {
-                file_sha256: "00".repeat(32),
-                importer: "test".into(),
-                importer_version: 1,
-                locator: Locator::Line(i as u64),
-            };
+            let prov = provenance("test", i as u64);
             let a = Actor {
                 platform_id: "acct".into(),
                 ..Actor::default()
@@ -524,13 +521,7 @@ mod tests {
             }
             if link {
                 let u = format!("https://e.example/{i}");
-                it.urls.push(ItemUrl {
-                    raw: u.clone(),
-                    canonical: u,
-                    host: "e.example".into(),
-                    domain: "e.example".into(),
-                    ..ItemUrl::default()
-                });
+                it.urls.push(testkit::link(&u, "e.example", "e.example"));
             }
             b.push(&it);
         }

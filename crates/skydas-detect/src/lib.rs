@@ -11,6 +11,8 @@ pub mod automation;
 pub mod coordination;
 pub mod known_infra;
 pub mod lookalike;
+#[doc(hidden)]
+pub mod testkit;
 
 use rayon::prelude::*;
 use skydas_model::{Corpus, Finding, KindSpec, Kinds};

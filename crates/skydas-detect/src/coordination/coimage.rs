@@ -133,7 +133,9 @@ impl Signal for CoImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skydas_model::{Actor, CorpusBuilder, Item, Locator, Platform, Provenance};
+    use skydas_model::{Actor, CorpusBuilder, Item, Platform};
+
+    use crate::testkit::provenance;
 
     fn corpus(hashes: &[&str]) -> Corpus {
         let mut b = CorpusBuilder::new();
@@ -142,12 +144,7 @@ mod tests {
                 platform_id: format!("a{i}"),
                 ..Actor::default()
             };
-            let prov = Provenance {
-                file_sha256: "00".repeat(32),
-                importer: "test".into(),
-                importer_version: 1,
-                locator: Locator::Line(i as u64 + 1),
-            };
+            let prov = provenance("test", i as u64 + 1);
             let mut it = Item::new(Platform::X, format!("{i}"), actor, i as i64, "", prov);
             it.images = vec![(*h).to_string()];
             b.push(&it);

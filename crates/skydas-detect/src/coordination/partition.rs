@@ -233,7 +233,8 @@ mod tests {
     /// Background users sharing popular links at random, a network of six posting the same
     /// rare links within seconds, and copypasta by a second network.
     fn corpus() -> Corpus {
-        use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Platform, Provenance};
+        use crate::testkit::{self, provenance};
+        use skydas_model::{Actor, CorpusBuilder, Item, Platform};
         let mut b = CorpusBuilder::new();
         let mut n = 0u64;
         let mut rng = 0x2545_f491_4f6c_dd1du64;
@@ -246,12 +247,7 @@ mod tests {
         let mut post =
             |b: &mut CorpusBuilder, actor: &str, t: i64, text: &str, link: Option<&str>| {
                 n += 1;
-                let prov = Provenance {
-                    file_sha256: "00".repeat(32),
-                    importer: "test".into(),
-                    importer_version: 1,
-                    locator: Locator::Line(n),
-                };
+                let prov = provenance("test", n);
                 let a = Actor {
                     platform_id: actor.into(),
                     ..Actor::default()
@@ -259,13 +255,7 @@ mod tests {
                 let mut it = Item::new(Platform::X, format!("i{n}"), a, t, text, prov);
                 it.match_text = text.to_lowercase();
                 if let Some(u) = link {
-                    it.urls.push(ItemUrl {
-                        raw: u.into(),
-                        canonical: u.into(),
-                        host: "x.lt".into(),
-                        domain: "x.lt".into(),
-                        ..ItemUrl::default()
-                    });
+                    it.urls.push(testkit::link(u, "x.lt", "x.lt"));
                 }
                 b.push(&it);
             };

@@ -2,61 +2,16 @@
 //! who the detector names.
 
 use skydas_model::{
-    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Locator, Platform,
-    Provenance,
+    Actor, ActorKind, Corpus, CorpusBuilder, Finding, Item, ItemKind, ItemUrl, Platform,
 };
 
 use super::{Coordination, Params};
 use crate::Detector;
 use crate::automation::{self, Automation};
-
-/// A deterministic generator (SplitMix64), so scenarios are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use crate::testkit::{Rng, WORDS, link, provenance};
 
 const T0: i64 = 1_700_000_000;
 const DAY: i64 = 86_400;
-
-const WORDS: &[&str] = &[
-    "valdžia",
-    "rinkimai",
-    "karas",
-    "ekonomika",
-    "kainos",
-    "mokykla",
-    "orai",
-    "futbolas",
-    "новости",
-    "погода",
-    "цены",
-    "выборы",
-    "школа",
-    "война",
-    "wybory",
-    "pogoda",
-    "ceny",
-    "uutiset",
-    "sää",
-    "hinnat",
-    "news",
-    "weather",
-    "prices",
-    "school",
-    "vaalit",
-    "ziņas",
-];
 
 /// Builds test corpora item by item.
 struct Scenario {
@@ -76,13 +31,7 @@ fn url(u: &str) -> ItemUrl {
         .to_string();
     let labels: Vec<&str> = host.split('.').collect();
     let domain = labels[labels.len().saturating_sub(2)..].join(".");
-    ItemUrl {
-        raw: u.into(),
-        canonical: u.into(),
-        host,
-        domain,
-        ..ItemUrl::default()
-    }
+    link(u, &host, &domain)
 }
 
 impl Scenario {
@@ -96,12 +45,7 @@ impl Scenario {
 
     fn item(&mut self, platform: Platform, actor: &str, time: i64, text: &str) -> Item {
         self.n += 1;
-        let prov = Provenance {
-            file_sha256: "00".repeat(32),
-            importer: "test".into(),
-            importer_version: 1,
-            locator: Locator::Line(self.n),
-        };
+        let prov = provenance("test", self.n);
         let kind = if platform == Platform::Web {
             ActorKind::Site
         } else {
@@ -127,6 +71,21 @@ impl Scenario {
         let mut it = self.item(Platform::X, actor, time, text);
         it.urls = urls.iter().map(|u| url(u)).collect();
         self.b.push(&it);
+    }
+
+    /// A post of `n` random words by `actor` at `time`, linking `links`.
+    fn chatter(&mut self, actor: &str, time: i64, n: usize, links: &[&str]) {
+        let text = self.words(n);
+        self.post(actor, time, &text, links);
+    }
+
+    /// A network's burst on one link: actors `{prefix}0` to `{prefix}{members - 1}` each post
+    /// `link` at a random moment of the `jitter` seconds from `start`, with `n` random words.
+    fn burst(&mut self, prefix: &str, members: u64, start: i64, jitter: u64, link: &str, n: usize) {
+        for m in 0..members {
+            let t = start + self.rng.below(jitter) as i64;
+            self.chatter(&format!("{prefix}{m}"), t, n, &[link]);
+        }
     }
 
     fn words(&mut self, n: usize) -> String {
@@ -196,12 +155,14 @@ fn check(c: &Corpus, p: Params, expected: &[Vec<String>]) -> Vec<Finding> {
 fn botnet(s: &mut Scenario) {
     for k in 0..8 {
         let base = T0 + DAY / 2 + k * 17 * 3600 + s.rng.below(3600) as i64;
-        let link = format!("https://lrt-news.ltd/clone/{k}");
-        for b in 0..6 {
-            let t = base + s.rng.below(20) as i64;
-            let text = s.words(6);
-            s.post(&format!("bot{b}"), t, &text, &[&link]);
-        }
+        s.burst(
+            "bot",
+            6,
+            base,
+            20,
+            &format!("https://lrt-news.ltd/clone/{k}"),
+            6,
+        );
     }
 }
 
@@ -248,8 +209,7 @@ fn two_active_users_sharing_popular_links_are_not_flagged() {
         let base = T0 + s.rng.below(6 * DAY as u64) as i64;
         for who in ["active_a", "active_b"] {
             let t = base + s.rng.below(6 * 3600) as i64;
-            let text = s.words(9);
-            s.post(who, t, &text, &[&link]);
+            s.chatter(who, t, 9, &[&link]);
         }
     }
     check(&s.corpus(), Params::default(), &[]);
@@ -417,11 +377,7 @@ fn slow_network(s: &mut Scenario) {
     for k in 0..12 {
         let base = T0 + DAY / 3 + k * 11 * 3600;
         let link = format!("https://slow-campaign.example/p/{k}");
-        for a in 0..5 {
-            let t = base + 600 + s.rng.below(1200) as i64;
-            let text = s.words(7);
-            s.post(&format!("slow{a}"), t, &text, &[&link]);
-        }
+        s.burst("slow", 5, base + 600, 1200, &link, 7);
     }
 }
 
@@ -463,8 +419,7 @@ fn relay_network(s: &mut Scenario, members: u64, links: i64) {
             }
         }
         for who in chain {
-            let text = s.words(7);
-            s.post(&format!("relay{who}"), t, &text, &[&link]);
+            s.chatter(&format!("relay{who}"), t, 7, &[&link]);
             t += 600 + s.rng.below(1200) as i64;
         }
     }
@@ -502,8 +457,7 @@ fn fans_of_an_outlet_sharing_its_links_over_hours_are_not_flagged() {
                 continue;
             }
             let t = published + s.rng.below(8 * 3600) as i64;
-            let text = s.words(8);
-            s.post(&format!("fan{f}"), t, &text, &[&link]);
+            s.chatter(&format!("fan{f}"), t, 8, &[&link]);
         }
     }
     check(&s.corpus(), Params::default(), &[]);
@@ -683,19 +637,20 @@ fn link_bots_posting_round_the_clock_stay_in_the_network() {
     s.background(150);
     for k in 0..40i64 {
         let base = T0 + k * 4 * 3600 + s.rng.below(3600) as i64;
-        let link = format!("https://lrt-news.ltd/clone/{k}");
-        for b in 0..6 {
-            let t = base + s.rng.below(60) as i64;
-            let text = s.words(6);
-            s.post(&format!("linkbot{b}"), t, &text, &[&link]);
-        }
+        s.burst(
+            "linkbot",
+            6,
+            base,
+            60,
+            &format!("https://lrt-news.ltd/clone/{k}"),
+            6,
+        );
     }
     for b in 0..6 {
         for k in 0..20i64 {
             let t = T0 + k * 8 * 3600 + 1800 + s.rng.below(3600) as i64;
             let link = format!("https://clone-two.ltd/p/{b}/{k}");
-            let text = s.words(6);
-            s.post(&format!("linkbot{b}"), t, &text, &[&link]);
+            s.chatter(&format!("linkbot{b}"), t, 6, &[&link]);
         }
     }
     let c = s.corpus();
@@ -717,16 +672,14 @@ fn high_volume_link_bots_pushing_clone_sites_stay_in_the_network() {
                 continue;
             }
             let t = base + s.rng.below(40) as i64;
-            let text = s.words(6);
-            s.post(&format!("pushbot{b}"), t, &text, &[&link]);
+            s.chatter(&format!("pushbot{b}"), t, 6, &[&link]);
         }
     }
     for b in 0..6 {
         for k in 0..100i64 {
             let t = T0 + k * 6000 + s.rng.below(3000) as i64;
             let link = format!("https://clone{}.ltd/x/{b}/{k}", k % 4);
-            let text = s.words(6);
-            s.post(&format!("pushbot{b}"), t, &text, &[&link]);
+            s.chatter(&format!("pushbot{b}"), t, 6, &[&link]);
         }
     }
     let c = s.corpus();

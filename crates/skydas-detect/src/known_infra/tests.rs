@@ -1,12 +1,15 @@
+//! Tests of the known-infrastructure detector: what an indicator matches, through which form
+//! of a link, and under which marking.
+
 use std::sync::Arc;
 
 use skydas_model::{
-    Actor, Corpus, CorpusBuilder, Indicator, IndicatorKind, Item, ItemUrl, Locator, Platform,
-    Provenance, Tlp, UrlSource,
+    Actor, Corpus, CorpusBuilder, Indicator, IndicatorKind, Item, ItemUrl, Platform, Tlp, UrlSource,
 };
 use skydas_normalise::Normaliser;
 
 use super::*;
+use crate::testkit::provenance;
 
 fn ind(kind: IndicatorKind, value: &str, list: &str, tlp: Tlp) -> Indicator {
     Indicator {
@@ -42,12 +45,7 @@ impl Posts {
             handle: handle.map(str::to_string),
             ..Actor::default()
         };
-        let prov = Provenance {
-            file_sha256: "00".repeat(32),
-            importer: "test".into(),
-            importer_version: 1,
-            locator: Locator::Line(self.n),
-        };
+        let prov = provenance("test", self.n);
         let mut it = Item::new(
             platform,
             format!("p{}", self.n),
@@ -88,6 +86,11 @@ fn run(c: &Corpus, inds: Vec<Indicator>) -> Vec<Finding> {
     KnownInfrastructure::new(Arc::new(inds)).run(c)
 }
 
+/// The findings of one indicator, `ind(kind, value, list, tlp)`.
+fn run_one(c: &Corpus, kind: IndicatorKind, value: &str, list: &str, tlp: Tlp) -> Vec<Finding> {
+    run(c, vec![ind(kind, value, list, tlp)])
+}
+
 fn items(f: &Finding) -> Vec<&str> {
     f.evidence.iter().map(|e| e.id.as_str()).collect()
 }
@@ -108,14 +111,12 @@ fn a_domain_matches_itself_and_its_subdomains_and_nothing_that_merely_resembles_
         vec![link("rrn.media", None, UrlSource::Domain)],
     ); // p7: a domain column
     let c = p.finish();
-    let f = run(
+    let f = run_one(
         &c,
-        vec![ind(
-            IndicatorKind::Domain,
-            "RRN.media.",
-            "viginum",
-            Tlp::Green,
-        )],
+        IndicatorKind::Domain,
+        "RRN.media.",
+        "viginum",
+        Tlp::Green,
     );
     assert_eq!(f.len(), 1);
     assert_eq!(items(&f[0]), ["p1", "p2", "p3", "p7"]);
@@ -151,14 +152,12 @@ fn redirect_hops_count_and_say_so() {
         )],
     );
     let c = p.finish();
-    let f = run(
+    let f = run_one(
         &c,
-        vec![ind(
-            IndicatorKind::Domain,
-            "redir.example",
-            "qurium",
-            Tlp::Amber,
-        )],
+        IndicatorKind::Domain,
+        "redir.example",
+        "qurium",
+        Tlp::Amber,
     );
     assert_eq!(f.len(), 1);
     assert_eq!(items(&f[0]), ["p1", "p2"]);
@@ -179,15 +178,7 @@ fn a_url_matches_below_itself_at_a_path_boundary() {
     p.link("d", "https://t.me/s/rybar/7"); // p4: the web view, canonically the same
     p.link("e", "https://t.me/rybarx"); // a longer name
     let c = p.finish();
-    let f = run(
-        &c,
-        vec![ind(
-            IndicatorKind::Url,
-            "t.me/rybar",
-            "channels",
-            Tlp::Clear,
-        )],
-    );
+    let f = run_one(&c, IndicatorKind::Url, "t.me/rybar", "channels", Tlp::Clear);
     assert_eq!(f.len(), 1);
     assert_eq!(items(&f[0]), ["p1", "p3", "p4"]);
     assert_eq!(f[0].params["matched_as"]["url prefix"], 3);

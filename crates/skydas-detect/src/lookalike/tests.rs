@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::Detector;
-use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Locator, Platform, Provenance};
+use crate::testkit::provenance;
+use skydas_model::{Actor, CorpusBuilder, Item, ItemUrl, Platform};
 
 fn matcher() -> &'static Matcher {
     static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
@@ -288,12 +289,7 @@ fn testset_recall_and_false_alarms() {
 }
 
 fn item(id: &str, actor: &str, time: i64, raw: &str, expanded: Option<&str>, host: &str) -> Item {
-    let prov = Provenance {
-        file_sha256: "00".repeat(32),
-        importer: "test".into(),
-        importer_version: 1,
-        locator: Locator::Line(1),
-    };
+    let prov = provenance("test", 1);
     let mut it = Item::new(
         Platform::X,
         id,
