@@ -35,8 +35,7 @@
 
 use rayon::prelude::*;
 use skydas_model::{
-    Corpus, Evidence, Finding, FindingActor, FindingKind, ItemKind, KindSpec, Platform, ShareAs,
-    disarm, finding_id,
+    Corpus, Finding, FindingKind, ItemKind, KindSpec, Platform, ShareAs, disarm, finding_id,
 };
 use std::collections::BTreeMap;
 
@@ -423,20 +422,7 @@ impl crate::Detector for Automation {
                 };
                 let evidence = pick
                     .iter()
-                    .map(|&i| {
-                        let it = &corpus.items[i as usize];
-                        Evidence {
-                            platform: it.platform,
-                            id: corpus.item_id(i as usize).to_string(),
-                            actor: ca.actor.platform_id.clone(),
-                            time: it.time,
-                            url: it
-                                .urls
-                                .first()
-                                .map(|u| corpus.urls.resolve(u.canonical).to_string()),
-                            text: None,
-                        }
-                    })
+                    .map(|&i| crate::explain::item_evidence(corpus, i as usize))
                     .collect();
                 let who = ca
                     .actor
@@ -461,13 +447,11 @@ impl crate::Detector for Automation {
                         s.posts,
                         describe(&s, &reasons)
                     ),
-                    actors: vec![FindingActor {
-                        platform: ca.platform,
-                        id: ca.actor.platform_id.clone(),
-                        handle: ca.actor.handle.clone(),
-                        name: ca.actor.name.clone(),
-                        role: is_aggregator(&reasons).then(|| "aggregator".to_string()),
-                    }],
+                    actors: vec![crate::explain::finding_actor(
+                        corpus,
+                        a,
+                        is_aggregator(&reasons).then(|| "aggregator".to_string()),
+                    )],
                     evidence,
                     signals,
                     edges: Vec::new(),

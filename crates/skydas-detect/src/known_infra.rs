@@ -401,41 +401,18 @@ impl KnownInfrastructure {
             .iter()
             .take(MAX_ACTORS)
             .map(|&(a, n)| {
-                let ca = c.actor(a);
-                FindingActor {
-                    platform: ca.platform,
-                    id: ca.actor.platform_id.clone(),
-                    handle: ca.actor.handle.clone(),
-                    name: ca.actor.name.clone(),
-                    role: Some(if kind == IndicatorKind::Actor {
-                        "indicated account".to_string()
-                    } else {
-                        format!("posted {n}")
-                    }),
-                }
+                let role = if kind == IndicatorKind::Actor {
+                    "indicated account".to_string()
+                } else {
+                    format!("posted {n}")
+                };
+                crate::explain::finding_actor(c, a, Some(role))
             })
             .collect();
         let evidence: Vec<Evidence> = group
             .iter()
             .take(MAX_EVIDENCE)
-            .map(|&(i, ..)| {
-                let it = &c.items[i as usize];
-                Evidence {
-                    platform: it.platform,
-                    id: c.item_id(i as usize).to_string(),
-                    actor: c.actor(it.actor).actor.platform_id.clone(),
-                    time: it.time,
-                    url: it
-                        .urls
-                        .first()
-                        .map(|u| c.urls.resolve(u.canonical).to_string()),
-                    text: Some(crate::coordination::text::excerpt(
-                        &c.texts[i as usize],
-                        160,
-                    ))
-                    .filter(|t| !t.is_empty()),
-                }
-            })
+            .map(|&(i, ..)| crate::explain::item_evidence_with_text(c, i as usize))
             .collect();
         let mut lists: Vec<String> = indicators
             .iter()

@@ -9,6 +9,7 @@
 pub(crate) mod audience;
 pub mod automation;
 pub mod coordination;
+mod explain;
 pub mod known_infra;
 pub mod lookalike;
 #[doc(hidden)]

@@ -191,20 +191,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     evidence_items.sort_unstable();
     let evidence: Vec<Evidence> = evidence_items
         .iter()
-        .map(|&i| {
-            let it = &c.items[i as usize];
-            Evidence {
-                platform: it.platform,
-                id: c.item_id(i as usize).to_string(),
-                actor: c.actor(it.actor).actor.platform_id.clone(),
-                time: it.time,
-                url: it
-                    .urls
-                    .first()
-                    .map(|u| c.urls.resolve(u.canonical).to_string()),
-                text: Some(excerpt(&c.texts[i as usize], 160)).filter(|t| !t.is_empty()),
-            }
-        })
+        .map(|&i| crate::explain::item_evidence_with_text(c, i as usize))
         .collect();
     let mut keys: Vec<String> = actors.iter().map(|&a| label(a)).collect();
     if !multi {
@@ -225,16 +212,7 @@ fn finding(ctx: &Ctx<'_>, actors: &[u32], es: &[&Edge]) -> Finding {
     let finding_actors: Vec<FindingActor> = {
         let mut v: Vec<FindingActor> = actors
             .iter()
-            .map(|&a| {
-                let ca = c.actor(a);
-                FindingActor {
-                    platform: ca.platform,
-                    id: ca.actor.platform_id.clone(),
-                    handle: ca.actor.handle.clone(),
-                    name: ca.actor.name.clone(),
-                    role: None,
-                }
-            })
+            .map(|&a| crate::explain::finding_actor(c, a, None))
             .collect();
         v.sort_by(|x, y| (x.platform, &x.id).cmp(&(y.platform, &y.id)));
         v

@@ -307,31 +307,17 @@ impl Lookalike {
         let actors: Vec<FindingActor> = agg
             .actors
             .iter()
-            .map(|&a| {
-                let ca = corpus.actor(a);
-                FindingActor {
-                    platform: ca.platform,
-                    id: ca.actor.platform_id.clone(),
-                    handle: ca.actor.handle.clone(),
-                    name: ca.actor.name.clone(),
-                    role: Some("pusher".to_owned()),
-                }
-            })
+            .map(|&a| crate::explain::finding_actor(corpus, a, Some("pusher".to_owned())))
             .collect();
         let evidence: Vec<Evidence> = agg
             .items
             .iter()
             .take(self.cfg.max_evidence)
-            .map(|(i, url)| {
-                let it = &corpus.items[*i];
-                Evidence {
-                    platform: it.platform,
-                    id: corpus.item_id(*i).to_owned(),
-                    actor: corpus.actor(it.actor).actor.platform_id.clone(),
-                    time: it.time,
-                    url: Some(url.clone()),
-                    text: corpus.texts.get(*i).and_then(|t| excerpt(t)),
-                }
+            .map(|(i, url)| Evidence {
+                // The link as it matched, not the item's first one.
+                url: Some(url.clone()),
+                text: corpus.texts.get(*i).and_then(|t| excerpt(t)),
+                ..crate::explain::item_evidence(corpus, *i)
             })
             .collect();
         let mut disarm = vec![LOOKALIKE_DOMAIN.to_owned(), IMPERSONATED_PERSONA.to_owned()];
