@@ -12,19 +12,26 @@ use skydas_model::Corpus;
 /// few, at their own pace, and the same few passing it on one after another is what a relay
 /// looks like.
 pub(crate) fn domain_audience(corpus: &Corpus) -> (Vec<u32>, u32) {
-    let mut da: Vec<(u32, u32)> = corpus
+    let pairs = corpus
         .items
         .iter()
         .flat_map(|it| it.urls.iter().map(move |u| (u.domain, it.actor)))
         .collect();
-    da.par_sort_unstable();
-    da.dedup();
-    let mut actors_per_domain = vec![0u32; corpus.domains.len()];
-    for &(d, _) in &da {
-        if let Some(n) = actors_per_domain.get_mut(d as usize) {
-            *n += 1;
-        }
-    }
+    let actors_per_domain = distinct_actors(pairs, corpus.domains.len());
     let limit = (corpus.actors.len() / 100).max(20) as u32;
     (actors_per_domain, limit)
+}
+
+/// Distinct actors per key `0..keys`, from `(key, actor)` pairs (in any order, repeats
+/// allowed); a key out of range is not counted.
+pub(crate) fn distinct_actors(mut pairs: Vec<(u32, u32)>, keys: usize) -> Vec<u32> {
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let mut n = vec![0u32; keys];
+    for &(k, _) in &pairs {
+        if let Some(c) = n.get_mut(k as usize) {
+            *c += 1;
+        }
+    }
+    n
 }

@@ -36,20 +36,12 @@ pub struct CoHashtag;
 
 /// Distinct actors per hashtag.
 fn actors_per_tag(corpus: &Corpus) -> Vec<u32> {
-    let mut ta: Vec<(u32, u32)> = corpus
+    let pairs = corpus
         .items
         .iter()
         .flat_map(|it| it.hashtags.iter().map(move |&t| (t, it.actor)))
         .collect();
-    ta.par_sort_unstable();
-    ta.dedup();
-    let mut n = vec![0u32; corpus.tags.len()];
-    for &(t, _) in &ta {
-        if let Some(c) = n.get_mut(t as usize) {
-            *c += 1;
-        }
-    }
-    n
+    crate::audience::distinct_actors(pairs, corpus.tags.len())
 }
 
 impl Signal for CoHashtag {

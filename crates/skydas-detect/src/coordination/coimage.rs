@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use skydas_model::{Corpus, ItemKind};
 
-use super::{KeyEvent, Signal};
+use super::{KeyEvent, Signal, item_events};
 
 /// Hamming distance up to which two computed hashes are one image.
 pub const NEAR_BITS: u32 = 6;
@@ -109,18 +109,10 @@ impl Signal for CoImage {
             .enumerate()
             .filter(|(_, it)| !matches!(it.kind, ItemKind::Repost | ItemKind::Forward))
             .flat_map_iter(|(i, it)| {
-                let mut v: Vec<KeyEvent> = Vec::new();
-                for &h in &it.images {
-                    let key = u64::from(image[h as usize]);
-                    if !v.iter().any(|e| e.key == key) {
-                        v.push(KeyEvent {
-                            key,
-                            item: i as u32,
-                            class: 0,
-                        });
-                    }
-                }
-                v
+                item_events(
+                    i,
+                    it.images.iter().map(|&h| (u64::from(image[h as usize]), 0)),
+                )
             })
             .collect()
     }

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use skydas_model::{Corpus, Platform, UrlSource};
 
-use super::{KeyEvent, Signal};
+use super::{KeyEvent, Signal, item_events};
 
 /// The `co-link` signal.
 #[derive(Debug, Default)]
@@ -73,25 +73,18 @@ impl Signal for CoLink {
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, it)| {
-                let mut v: Vec<KeyEvent> = Vec::new();
-                for u in &it.urls {
+                let links = it.urls.iter().filter(|u| {
                     // A domain alone is no link to its front page.
-                    if u.source == UrlSource::Domain
-                        || it.platform == Platform::X && self_domains[u.domain as usize]
-                    {
-                        continue;
-                    }
-                    let key = u64::from(u.canonical);
-                    if !v.iter().any(|e| e.key == key) {
+                    u.source != UrlSource::Domain
+                        && !(it.platform == Platform::X && self_domains[u.domain as usize])
+                });
+                item_events(
+                    i,
+                    links.map(|u| {
                         let rare = audience.get(u.domain as usize).is_some_and(|&n| n <= limit);
-                        v.push(KeyEvent {
-                            key,
-                            item: i as u32,
-                            class: u8::from(rare),
-                        });
-                    }
-                }
-                v
+                        (u64::from(u.canonical), u8::from(rare))
+                    }),
+                )
             })
             .collect();
         out.extend(telegram_sources(corpus));
@@ -237,24 +230,11 @@ impl Signal for CoDomain {
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, it)| {
-                let mut v: Vec<KeyEvent> = Vec::new();
-                for u in &it.urls {
-                    let d = u.domain as usize;
-                    if actors_per_domain[d] > limit
-                        || is_self_link(it.platform, corpus.domains.resolve(u.domain))
-                    {
-                        continue;
-                    }
-                    let key = u64::from(u.domain);
-                    if !v.iter().any(|e| e.key == key) {
-                        v.push(KeyEvent {
-                            key,
-                            item: i as u32,
-                            class: 1,
-                        });
-                    }
-                }
-                v
+                let rare = it.urls.iter().filter(|u| {
+                    actors_per_domain[u.domain as usize] <= limit
+                        && !is_self_link(it.platform, corpus.domains.resolve(u.domain))
+                });
+                item_events(i, rare.map(|u| (u64::from(u.domain), 1)))
             })
             .collect()
     }

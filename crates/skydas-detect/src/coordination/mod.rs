@@ -98,6 +98,22 @@ pub struct KeyEvent {
     pub class: u8,
 }
 
+/// The events of item `item` on `keys` (key, class): one per distinct key, a key the item
+/// carries twice keeping the class of its first appearance.
+fn item_events(item: usize, keys: impl IntoIterator<Item = (u64, u8)>) -> Vec<KeyEvent> {
+    let mut v: Vec<KeyEvent> = Vec::new();
+    for (key, class) in keys {
+        if !v.iter().any(|e| e.key == key) {
+            v.push(KeyEvent {
+                key,
+                item: item as u32,
+                class,
+            });
+        }
+    }
+    v
+}
+
 /// A kind of co-action, one per file, with a stable code.
 pub trait Signal: Send + Sync {
     /// Stable code, e.g. `co-link`.
@@ -381,14 +397,7 @@ impl crate::Detector for Coordination {
         if corpus.is_empty() {
             return Vec::new();
         }
-        let mut excluded = vec![false; corpus.actors.len()];
-        if p.exclude_aggregators {
-            for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
-                if crate::automation::is_aggregator(&reasons) {
-                    excluded[a as usize] = true;
-                }
-            }
-        }
+        let excluded = excluded_actors(corpus, p);
         let signals = self.signals();
         let mut phase = Phase::start();
         let events: Vec<Vec<KeyEvent>> = signals
@@ -406,41 +415,90 @@ impl crate::Detector for Coordination {
             })
             .collect();
         phase.done("events");
-        let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
-        let episodic = |signal: u8, key: u64| {
-            signals
-                .get(signal as usize)
-                .is_some_and(|s| s.episodic_key(key))
-        };
-        let jp = join::JoinParams {
-            fast_s: p.window_s,
-            slow_s: p.slow_window_s.max(p.window_s),
-            max_key_actors: p.max_key_actors,
-            fanout: p.fanout,
-        };
-        let joined = join::join(corpus, &events, &weights, &episodic, &excluded, &jp);
+        let joined = join_events(corpus, &signals, &events, &excluded, p);
         drop(events);
         phase.done("windowed join");
-        let tp = null::TestParams {
-            fast_s: jp.fast_s,
-            slow_s: jp.slow_s,
-            min_acts: p.min_acts.max(1),
-            slow_min_acts: p.slow_min_acts.max(1),
-            fdr: p.fdr,
-        };
-        let edges = null::significant_edges(&joined, &tp);
-        phase.done("null model");
-        let ctx = graph::Ctx {
-            corpus,
-            signals: &signals,
-            joined: &joined,
-            params: p,
-            version: VERSION,
-        };
-        let findings = graph::findings(&ctx, &edges);
-        phase.done("communities and evidence");
-        findings
+        findings_of_join(corpus, &signals, &joined, p, |name| phase.done(name))
     }
+}
+
+/// Actors left out of coordination: aggregators, when `exclude_aggregators` is set (see the
+/// module's known limits).
+fn excluded_actors(corpus: &Corpus, p: &Params) -> Vec<bool> {
+    let mut excluded = vec![false; corpus.actors.len()];
+    if p.exclude_aggregators {
+        for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
+            if crate::automation::is_aggregator(&reasons) {
+                excluded[a as usize] = true;
+            }
+        }
+    }
+    excluded
+}
+
+/// The windowed join's settings: the slow window is never shorter than the fast one.
+fn join_params(p: &Params) -> join::JoinParams {
+    join::JoinParams {
+        fast_s: p.window_s,
+        slow_s: p.slow_window_s.max(p.window_s),
+        max_key_actors: p.max_key_actors,
+        fanout: p.fanout,
+    }
+}
+
+/// The windowed join of the signals' events (`events[s]` are those of `signals[s]`).
+fn join_events(
+    corpus: &Corpus,
+    signals: &[Box<dyn Signal>],
+    events: &[Vec<KeyEvent>],
+    excluded: &[bool],
+    p: &Params,
+) -> join::Joined {
+    let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
+    let episodic = |signal: u8, key: u64| {
+        signals
+            .get(signal as usize)
+            .is_some_and(|s| s.episodic_key(key))
+    };
+    join::join(
+        corpus,
+        events,
+        &weights,
+        &episodic,
+        excluded,
+        &join_params(p),
+    )
+}
+
+/// The findings of the whole corpus's join: the null model's significant edges, then their
+/// communities with evidence. `phase_done` is told the name of each step as it ends.
+fn findings_of_join(
+    corpus: &Corpus,
+    signals: &[Box<dyn Signal>],
+    joined: &join::Joined,
+    p: &Params,
+    mut phase_done: impl FnMut(&str),
+) -> Vec<Finding> {
+    let jp = join_params(p);
+    let tp = null::TestParams {
+        fast_s: jp.fast_s,
+        slow_s: jp.slow_s,
+        min_acts: p.min_acts.max(1),
+        slow_min_acts: p.slow_min_acts.max(1),
+        fdr: p.fdr,
+    };
+    let edges = null::significant_edges(joined, &tp);
+    phase_done("null model");
+    let ctx = graph::Ctx {
+        corpus,
+        signals,
+        joined,
+        params: p,
+        version: VERSION,
+    };
+    let findings = graph::findings(&ctx, &edges);
+    phase_done("communities and evidence");
+    findings
 }
 
 /// Logs the time of each phase of a run (`-vv`).

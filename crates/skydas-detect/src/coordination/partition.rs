@@ -13,8 +13,8 @@
 use serde::{Deserialize, Serialize};
 use skydas_model::{Corpus, Finding};
 
-use super::join::{self, Group, Hit, JoinParams, Joined, Member};
-use super::{Coordination, KeyEvent, Params, VERSION, graph, null};
+use super::join::{self, Group, Hit, Joined, Member};
+use super::{Coordination, KeyEvent, Params, excluded_actors, findings_of_join, join_events};
 
 /// The partition (of `parts`) that joins key `key` of signal `signal`.
 pub fn partition_of(signal: u8, key: u64, parts: u32) -> u32 {
@@ -58,28 +58,6 @@ impl PartJoin {
     }
 }
 
-fn join_params(p: &Params) -> JoinParams {
-    JoinParams {
-        fast_s: p.window_s,
-        slow_s: p.slow_window_s.max(p.window_s),
-        max_key_actors: p.max_key_actors,
-        fanout: p.fanout,
-    }
-}
-
-/// Actors left out of coordination (aggregators), as [`super::Coordination`] decides.
-fn excluded_actors(corpus: &Corpus, p: &Params) -> Vec<bool> {
-    let mut excluded = vec![false; corpus.actors.len()];
-    if p.exclude_aggregators {
-        for (a, reasons) in crate::automation::automated_actors(corpus, &p.automation) {
-            if crate::automation::is_aggregator(&reasons) {
-                excluded[a as usize] = true;
-            }
-        }
-    }
-    excluded
-}
-
 /// Joins the keys of partition `part` of `parts`.
 pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> PartJoin {
     if corpus.is_empty() {
@@ -96,20 +74,7 @@ pub fn join_partition(corpus: &Corpus, p: &Params, part: u32, parts: u32) -> Par
             ev
         })
         .collect();
-    let weights: Vec<f64> = signals.iter().map(|s| s.weight_class()).collect();
-    let episodic = |signal: u8, key: u64| {
-        signals
-            .get(signal as usize)
-            .is_some_and(|s| s.episodic_key(key))
-    };
-    let j = join::join(
-        corpus,
-        &events,
-        &weights,
-        &episodic,
-        &excluded,
-        &join_params(p),
-    );
+    let j = join_events(corpus, &signals, &events, &excluded, p);
     PartJoin {
         groups: j
             .groups
@@ -194,23 +159,7 @@ pub fn findings_from_parts(corpus: &Corpus, p: &Params, parts: &[PartJoin]) -> V
     }
     let signals = Coordination::new(p.clone()).signals();
     let joined = merge(parts, signals.len());
-    let jp = join_params(p);
-    let tp = null::TestParams {
-        fast_s: jp.fast_s,
-        slow_s: jp.slow_s,
-        min_acts: p.min_acts.max(1),
-        slow_min_acts: p.slow_min_acts.max(1),
-        fdr: p.fdr,
-    };
-    let edges = null::significant_edges(&joined, &tp);
-    let ctx = graph::Ctx {
-        corpus,
-        signals: &signals,
-        joined: &joined,
-        params: p,
-        version: VERSION,
-    };
-    graph::findings(&ctx, &edges)
+    findings_of_join(corpus, &signals, &joined, p, |_| {})
 }
 
 #[cfg(test)]
