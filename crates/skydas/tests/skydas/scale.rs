@@ -145,6 +145,16 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// What each test of this file starts from: the services' check ([`services`]; `None` when
+/// the test is to skip), then this file's lock ([`serial`]) and the [`baseline`].
+fn serial_baseline() -> Option<(MutexGuard<'static, ()>, Baseline)> {
+    if !services() {
+        return None;
+    }
+    let serial = serial();
+    Some((serial, baseline()))
+}
+
 /// A simulated scenario, imported and analysed by the embedded store: what every distributed
 /// run must reproduce.
 struct Baseline {
@@ -449,11 +459,9 @@ fn retries(reports: &[serde_json::Value]) -> u64 {
 
 #[test]
 fn nats_restart_mid_run_loses_nothing() {
-    if !services() {
+    let Some((_serial, b)) = serial_baseline() else {
         return;
-    }
-    let _serial = serial();
-    let b = baseline();
+    };
     let reports = distributed_run(&b, "natsrestart", || {
         let outage = Service::Nats.stop();
         std::thread::sleep(Duration::from_millis(1500));
@@ -478,11 +486,9 @@ fn nats_restart_mid_run_loses_nothing() {
 
 #[test]
 fn postgres_restart_mid_run_loses_nothing() {
-    if !services() {
+    let Some((_serial, b)) = serial_baseline() else {
         return;
-    }
-    let _serial = serial();
-    let b = baseline();
+    };
     let reports = distributed_run(&b, "pgrestart", || {
         let outage = Outage(Service::Postgres);
         Service::Postgres.run("restart");
@@ -495,43 +501,10 @@ fn postgres_restart_mid_run_loses_nothing() {
 
 #[test]
 fn two_workers_one_killed_give_the_embedded_items_and_findings() {
-    if !services() {
+    let Some((_serial, b)) = serial_baseline() else {
         return;
-    }
-    let _serial = serial();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let scen = dir.path().join("scen");
-    json(skydas(
-        &dir.path().join("sim"),
-        None,
-        &[
-            "simulate",
-            "--json",
-            "--scale",
-            "0.05",
-            "--out",
-            scen.to_str().expect("utf-8"),
-        ],
-    ));
-    let data = scen.join("data");
-    let data = data.to_str().expect("utf-8");
-
-    let emb = dir.path().join("embedded");
-    let emb_import = json(skydas(&emb, None, &["import", "--json", data]));
-    let emb_stats = json(skydas(&emb, None, &["stats", "--json"]));
-    let emb_findings = json(skydas(&emb, None, &["analyze", "--json"]));
-    assert!(emb_import["new_items"].as_u64().unwrap_or(0) > 1000);
-
-    let schema = format!("skydas_test_scale_{}", std::process::id());
-    let url = format!("{}?schema={schema}", pg());
-    let _ = skydas_store_pg::PgStore::drop_schema(&url);
-    let _ = skydas_work::delete_streams(&nats(), &schema);
-    let pgd = dir.path().join("pg");
-    let mut guard = Cleanup {
-        url: url.clone(),
-        schema: schema.clone(),
-        workers: Vec::new(),
     };
+    let (mut guard, url, pgd) = distributed(&b, "scale");
     let spawn = |name: &str| {
         skydas(
             &pgd,
@@ -545,7 +518,7 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
     };
     guard.workers.push(spawn("w1"));
     guard.workers.push(spawn("w2"));
-    let imported = json(skydas(&pgd, Some(&url), &["import", "--json", data]));
+    let imported = json(skydas(&pgd, Some(&url), &["import", "--json", &b.data]));
     assert!(imported["enqueued_batches"].as_u64().unwrap_or(0) > 10);
     // Kill one worker while batches are in flight; its unacknowledged messages must be
     // delivered again to the other.
@@ -557,7 +530,7 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
         let mut c = skydas(&pgd, Some(&url), &["stats", "--json"]);
         c.env_remove("SKYDAS_NATS");
         let s = json(c);
-        if s["items"] == emb_stats["items"] && s["files"] == emb_stats["files"] {
+        if s["items"] == b.stats["items"] && s["files"] == b.stats["files"] {
             break s;
         }
         assert!(Instant::now() < deadline, "workers did not finish: {s}");
@@ -571,11 +544,11 @@ fn two_workers_one_killed_give_the_embedded_items_and_findings() {
         "by_platform",
         "by_language",
     ] {
-        assert_eq!(stats[k], emb_stats[k], "{k}: no loss, no duplicates");
+        assert_eq!(stats[k], b.stats[k], "{k}: no loss, no duplicates");
     }
 
     let pg_findings = json(skydas(&pgd, Some(&url), &["analyze", "--json"]));
-    let want = finding_sets(&emb_findings);
+    let want = finding_sets(&b.findings);
     assert!(want.iter().any(|f| f.0 == "coordination"), "{want:?}");
     assert!(want.iter().any(|f| f.0 == "lookalike_domain"), "{want:?}");
     assert_eq!(finding_sets(&pg_findings), want);
