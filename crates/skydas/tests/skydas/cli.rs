@@ -12,8 +12,13 @@ pub(crate) fn bin() -> Command {
 }
 
 pub(crate) fn run(args: &[&str], data: &Path) -> Output {
-    bin()
-        .arg("--data")
+    run_with(bin(), args, data)
+}
+
+/// The output of command `c` (the binary, see [`bin`]) with `args` on the store in `data`,
+/// with nothing on stdin.
+pub(crate) fn run_with(mut c: Command, args: &[&str], data: &Path) -> Output {
+    c.arg("--data")
         .arg(data)
         .args(args)
         .stdin(Stdio::null())
@@ -50,6 +55,18 @@ pub(crate) fn scenario(dir: &Path, seed: u64, scale: f64) -> PathBuf {
         .unwrap();
     assert!(o.status.success(), "simulate failed: {}", stderr(&o));
     out
+}
+
+/// A store in `dir/store` holding simulated scenario `seed` at `scale`, imported and analysed:
+/// the store's folder and what `analyze --json` printed.
+fn analyzed_store(dir: &Path, seed: u64, scale: f64) -> (PathBuf, serde_json::Value) {
+    let scn = scenario(dir, seed, scale);
+    let data = dir.join("store");
+    let o = run(&["import", scn.join("data").to_str().unwrap()], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["analyze", "--json"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (data, json(&o))
 }
 
 /// Counts what the files hold, independently of the importers: tweets in X JSONL (flattened
@@ -337,13 +354,7 @@ fn scan_finds_planted_operations_and_eval_scores_them() {
 #[test]
 fn analyze_stores_findings_that_show_explains() {
     let tmp = tempfile::tempdir().unwrap();
-    let scn = scenario(tmp.path(), 4, 0.2);
-    let data = tmp.path().join("store");
-    let o = run(&["import", scn.join("data").to_str().unwrap()], &data);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&["analyze", "--json"], &data);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let doc = json(&o);
+    let (data, doc) = analyzed_store(tmp.path(), 4, 0.2);
     let first = doc["findings"]
         .as_array()
         .unwrap()
@@ -393,16 +404,7 @@ fn analyze_stores_findings_that_show_explains() {
 #[test]
 fn red_findings_never_leave_and_markings_gate_exports() {
     let tmp = tempfile::tempdir().unwrap();
-    let scn = scenario(tmp.path(), 6, 0.2);
-    let data = tmp.path().join("store");
-    assert!(
-        run(&["import", scn.join("data").to_str().unwrap()], &data)
-            .status
-            .success()
-    );
-    let o = run(&["analyze", "--json"], &data);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let doc = json(&o);
+    let (data, doc) = analyzed_store(tmp.path(), 6, 0.2);
     let ids: Vec<String> = doc["findings"]
         .as_array()
         .unwrap()

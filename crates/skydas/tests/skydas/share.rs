@@ -2,22 +2,18 @@
 //! partner intelligence in another; collections, grants and publishing from the command line.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use skydas_store::Store;
 use skydas_store::sharing::SharingStore;
 
+use crate::cli::{bin, run_with, scenario};
+
+/// [`crate::cli::run`] without the organisation of the environment, if any.
 fn run(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skydas"))
-        .env_remove("SKYDAS_DATA")
-        .env_remove("SKYDAS_ORG")
-        .env("SKYDAS_LOG", "warn")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
+    let mut c = bin();
+    c.env_remove("SKYDAS_ORG");
+    run_with(c, args, data)
 }
 
 fn ok(o: &Output) -> serde_json::Value {
@@ -33,13 +29,7 @@ fn ok(o: &Output) -> serde_json::Value {
 #[test]
 fn a_bundle_from_one_store_is_partner_intelligence_in_another() {
     let tmp = tempfile::tempdir().unwrap();
-    let scn = tmp.path().join("scn");
-    let o = Command::new(env!("CARGO_BIN_EXE_skydas"))
-        .args(["simulate", "--seed", "6", "--scale", "0.2", "--out"])
-        .arg(&scn)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    let scn = scenario(tmp.path(), 6, 0.2);
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
     ok(&run(&["import", scn.join("data").to_str().unwrap()], &a));
@@ -158,31 +148,25 @@ fn collections_grants_and_publish() {
         &data,
     ));
     assert_eq!(c["id"], id);
-    ok(&run(
-        &[
-            "collection",
-            "grant",
-            "fimi",
-            "cert-ee",
-            "--read",
-            "--max-tlp",
-            "amber",
-        ],
-        &data,
-    ));
-    let o = run(
-        &[
-            "collection",
-            "grant",
-            "fimi",
-            "cert-ee",
-            "--read",
-            "--max-tlp",
-            "red",
-        ],
-        &data,
+    let grant_up_to = |tlp: &str| {
+        run(
+            &[
+                "collection",
+                "grant",
+                "fimi",
+                "cert-ee",
+                "--read",
+                "--max-tlp",
+                tlp,
+            ],
+            &data,
+        )
+    };
+    ok(&grant_up_to("amber"));
+    assert!(
+        !grant_up_to("red").status.success(),
+        "RED cannot be granted"
     );
-    assert!(!o.status.success(), "RED cannot be granted");
     let o = run(&["collection", "grant", "nope", "cert-ee", "--read"], &data);
     assert!(!o.status.success());
     let l = ok(&run(&["--json", "collection", "list"], &data));
