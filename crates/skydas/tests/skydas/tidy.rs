@@ -69,10 +69,10 @@ fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, l)| !l.trim_start().starts_with("//"))
 }
 
-/// The `skydas-*` crates a crate's `[dependencies]` name (not its dev-dependencies).
-fn workspace_deps(manifest: &Path) -> BTreeSet<String> {
+/// The crates a crate's `[dependencies]` name (not its dev-dependencies), in manifest order.
+fn dependencies(manifest: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(manifest).expect("manifest readable");
-    let mut deps = BTreeSet::new();
+    let mut deps = Vec::new();
     let mut in_deps = false;
     for line in text.lines() {
         let t = line.trim();
@@ -80,14 +80,19 @@ fn workspace_deps(manifest: &Path) -> BTreeSet<String> {
             in_deps = t == "[dependencies]";
             continue;
         }
-        if in_deps
-            && t.starts_with("skydas-")
-            && let Some(name) = t.split(['.', ' ', '=']).next()
-        {
-            deps.insert(name.to_string());
+        if in_deps && let Some(name) = t.split(['.', ' ', '=']).next() {
+            deps.push(name.to_string());
         }
     }
     deps
+}
+
+/// The `skydas-*` crates a crate's `[dependencies]` name (not its dev-dependencies).
+fn workspace_deps(manifest: &Path) -> BTreeSet<String> {
+    dependencies(manifest)
+        .into_iter()
+        .filter(|d| d.starts_with("skydas-"))
+        .collect()
 }
 
 /// The dependency rules of ARCHITECTURE.md: the lines between the `crate-dependencies`
@@ -302,18 +307,8 @@ fn only_the_server_knows_http() {
         if name == "skydas-server" {
             continue;
         }
-        let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("manifest readable");
-        let mut in_deps = false;
-        for line in text.lines() {
-            let t = line.trim();
-            if t.starts_with('[') {
-                in_deps = t == "[dependencies]";
-                continue;
-            }
-            if in_deps
-                && let Some(dep) = t.split(['.', ' ', '=']).next()
-                && http.contains(&dep)
-            {
+        for dep in dependencies(&dir.join("Cargo.toml")) {
+            if http.contains(&dep.as_str()) {
                 problems.push(format!(
                     "{name} depends on {dep}: only skydas-server knows HTTP"
                 ));
