@@ -136,14 +136,17 @@ fn imports_x_and_telegram_exactly_once() {
 
     let x_dir = scn.join("data/x");
     let tg_dir = scn.join("data/telegram");
-    let o = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["import", "--json"])
-        .arg(&x_dir)
-        .arg(&tg_dir)
-        .output()
-        .unwrap();
+    let import_both = || {
+        bin()
+            .arg("--data")
+            .arg(&data)
+            .args(["import", "--json"])
+            .arg(&x_dir)
+            .arg(&tg_dir)
+            .output()
+            .unwrap()
+    };
+    let o = import_both();
     assert!(o.status.success(), "{}", stderr(&o));
     let r = json(&o);
     assert_eq!(r["record_errors"], 0, "{}", stderr(&o));
@@ -152,14 +155,7 @@ fn imports_x_and_telegram_exactly_once() {
     assert_eq!(s["by_platform"]["x"].as_u64().unwrap(), x);
     assert_eq!(s["by_platform"]["telegram"].as_u64().unwrap(), tg);
 
-    let o = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["import", "--json"])
-        .arg(&x_dir)
-        .arg(&tg_dir)
-        .output()
-        .unwrap();
+    let o = import_both();
     assert!(o.status.success());
     assert_eq!(json(&o)["new_items"], 0, "a second import adds nothing");
     assert_eq!(stats(&data)["items"].as_u64().unwrap(), x + tg);
