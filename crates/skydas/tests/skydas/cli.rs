@@ -12,18 +12,15 @@ pub(crate) fn bin() -> Command {
 }
 
 pub(crate) fn run(args: &[&str], data: &Path) -> Output {
-    run_with(bin(), args, data)
+    on_store(data, args).output().expect("the binary runs")
 }
 
-/// The output of command `c` (the binary, see [`bin`]) with `args` on the store in `data`,
-/// with nothing on stdin.
-pub(crate) fn run_with(mut c: Command, args: &[&str], data: &Path) -> Output {
-    c.arg("--data")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
+/// The binary (see [`bin`]) set to run `args` on the store in `data`, with nothing on stdin;
+/// the caller adds environment, pipes and further arguments.
+pub(crate) fn on_store(data: &Path, args: &[&str]) -> Command {
+    let mut c = bin();
+    c.arg("--data").arg(data).args(args).stdin(Stdio::null());
+    c
 }
 
 pub(crate) fn stdout(o: &Output) -> String {
@@ -32,6 +29,15 @@ pub(crate) fn stdout(o: &Output) -> String {
 
 pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// String field `field` of every element of the JSON array `list`.
+pub(crate) fn each_str(list: &serde_json::Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect()
 }
 
 pub(crate) fn json(o: &Output) -> serde_json::Value {
@@ -137,10 +143,7 @@ fn imports_x_and_telegram_exactly_once() {
     let x_dir = scn.join("data/x");
     let tg_dir = scn.join("data/telegram");
     let import_both = || {
-        bin()
-            .arg("--data")
-            .arg(&data)
-            .args(["import", "--json"])
+        on_store(&data, &["import", "--json"])
             .arg(&x_dir)
             .arg(&tg_dir)
             .output()
@@ -223,10 +226,7 @@ fn kill_during_import_then_reimport_gives_the_exact_count() {
     let (x, tg) = count_posts(&scn.join("data"));
     let src = [scn.join("data/x"), scn.join("data/telegram")];
     let data = tmp.path().join("store");
-    let mut child = bin()
-        .arg("--data")
-        .arg(&data)
-        .arg("import")
+    let mut child = on_store(&data, &["import"])
         .args(&src)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -255,10 +255,7 @@ fn kill_during_import_then_reimport_gives_the_exact_count() {
         "the import finished before it could be killed; make the scenario larger"
     );
 
-    let o = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["import", "--json"])
+    let o = on_store(&data, &["import", "--json"])
         .args(&src)
         .output()
         .unwrap();
@@ -401,12 +398,7 @@ fn analyze_stores_findings_that_show_explains() {
 fn red_findings_never_leave_and_markings_gate_exports() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, doc) = analyzed_store(tmp.path(), 6, 0.2);
-    let ids: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect();
+    let ids = each_str(&doc["findings"], "id");
     assert!(ids.len() >= 3, "need a few findings: {ids:?}");
     let (red, strict, green) = (&ids[0], &ids[1], &ids[2]);
     for (id, level) in [(red, "red"), (strict, "amber+strict"), (green, "green")] {
@@ -590,11 +582,8 @@ fn the_audit_log_is_sealed_with_a_keyring_kept_apart_and_rotated() {
     assert!(!keyring.exists(), "no new key is made for a sealed log");
     // The keyring elsewhere, named by SKYDAS_AUDIT_KEYRING.
     let verify_with = |keyring: &Path| {
-        crate::cli::bin()
+        on_store(&data, &["audit", "verify"])
             .env("SKYDAS_AUDIT_KEYRING", keyring)
-            .arg("--data")
-            .arg(&data)
-            .args(["audit", "verify"])
             .output()
             .unwrap()
     };

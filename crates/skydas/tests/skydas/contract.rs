@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use std::process::Output;
 
-use crate::cli::{bin, json, run, scenario, stderr, stdout};
+use crate::cli::{json, on_store, run, scenario, stderr, stdout};
 
 fn ok(o: &Output) {
     assert!(o.status.success(), "{}", stderr(o));
@@ -149,13 +149,9 @@ fn every_bad_value_exits_2_naming_the_value_and_what_is_allowed() {
     ));
     let mut failures = Vec::new();
     for (args, value, allowed) in BAD_VALUES {
-        let o = bin()
+        let o = on_store(&data, args)
             .current_dir(tmp.path())
             .env("SKYDAS_PASSWORD", "a long enough passphrase")
-            .arg("--data")
-            .arg(&data)
-            .args(*args)
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         let err = stderr(&o);
@@ -179,11 +175,7 @@ fn every_bad_value_exits_2_naming_the_value_and_what_is_allowed() {
 
 /// Runs `args` with stdout a pipe whose reader closes it after the first bytes.
 fn with_closed_pipe(args: &[&str], data: &Path) -> (Option<i32>, String) {
-    let mut child = bin()
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::null())
+    let mut child = on_store(data, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -334,11 +326,7 @@ fn folders_are_read_by_content_and_every_skipped_file_is_named() {
 fn demo_serves_when_stdout_is_not_a_terminal_and_counts_the_files_stats_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut child = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["demo", "--scale", "0.02", "--addr", "127.0.0.1:0"])
-        .stdin(Stdio::null())
+    let mut child = on_store(&data, &["demo", "--scale", "0.02", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -406,12 +394,8 @@ fn backup_and_restore_round_trip_every_table_and_original_and_the_audit_log_veri
         &data,
     ));
     ok(&run(&["collection", "add", "FIMI"], &data));
-    let add = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["user", "add", "ada", "--role", "admin"])
+    let add = on_store(&data, &["user", "add", "ada", "--role", "admin"])
         .env("SKYDAS_PASSWORD", "a long enough passphrase")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     ok(&add);

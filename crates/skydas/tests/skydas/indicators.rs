@@ -1,7 +1,7 @@
 //! Known infrastructure end to end: indicator lists into the store, matched by `analyze`
 //! (and by `scan --indicators` in one shot), with the lists' markings enforced on export.
 
-use crate::cli::{json, run, scenario, stderr};
+use crate::cli::{each_str, json, run, scenario, stderr};
 
 #[test]
 fn indicator_lists_are_matched_where_they_appear_and_their_markings_hold() {
@@ -9,12 +9,7 @@ fn indicator_lists_are_matched_where_they_appear_and_their_markings_hold() {
     let scn = scenario(tmp.path(), 6, 0.2);
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(scn.join("truth.json")).unwrap()).unwrap();
-    let clones: Vec<String> = truth["lookalike_domains"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["domain"].as_str().unwrap().to_string())
-        .collect();
+    let clones = each_str(&truth["lookalike_domains"], "domain");
     let redirectors: Vec<String> = truth["operations"]
         .as_array()
         .unwrap()

@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::{bin, stderr};
+use crate::cli::{on_store, stderr};
 
 fn tls_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/skydas/tls")
@@ -25,12 +25,8 @@ impl Drop for Server {
 }
 
 fn serve(data: &Path, extra: &[&str]) -> Server {
-    let mut c = bin()
-        .arg("--data")
-        .arg(data)
-        .args(["serve", "--addr", "127.0.0.1:0"])
+    let mut c = on_store(data, &["serve", "--addr", "127.0.0.1:0"])
         .args(extra)
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -116,14 +112,14 @@ fn https_end_to_end_with_a_given_certificate() {
     let _ = plain.read_to_end(&mut buf);
     assert!(!String::from_utf8_lossy(&buf).contains("ok\n"));
     // A missing key is said before anything is announced.
-    let o = bin()
-        .arg("--data")
-        .arg(tmp.path())
-        .args(["serve", "--addr", "127.0.0.1:0", "--tls-cert"])
-        .arg(&cert)
-        .args(["--tls-key", "/nonexistent/key.pem"])
-        .output()
-        .unwrap();
+    let o = on_store(
+        tmp.path(),
+        &["serve", "--addr", "127.0.0.1:0", "--tls-cert"],
+    )
+    .arg(&cert)
+    .args(["--tls-key", "/nonexistent/key.pem"])
+    .output()
+    .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(!stderr(&o).contains("serving"), "{}", stderr(&o));
     assert!(stderr(&o).contains("key.pem"), "{}", stderr(&o));
@@ -133,10 +129,7 @@ fn https_end_to_end_with_a_given_certificate() {
 fn a_busy_port_is_refused_once_and_nothing_is_announced() {
     let tmp = tempfile::tempdir().unwrap();
     let s = serve(tmp.path(), &[]);
-    let o = bin()
-        .arg("--data")
-        .arg(tmp.path())
-        .args(["serve", "--addr", &s.1.to_string()])
+    let o = on_store(tmp.path(), &["serve", "--addr", &s.1.to_string()])
         .output()
         .unwrap();
     let err = stderr(&o);

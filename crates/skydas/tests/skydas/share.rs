@@ -7,13 +7,14 @@ use std::process::Output;
 use skydas_store::Store;
 use skydas_store::sharing::SharingStore;
 
-use crate::cli::{bin, run_with, scenario};
+use crate::cli::{on_store, scenario};
 
 /// [`crate::cli::run`] without the organisation of the environment, if any.
 fn run(args: &[&str], data: &Path) -> Output {
-    let mut c = bin();
-    c.env_remove("SKYDAS_ORG");
-    run_with(c, args, data)
+    on_store(data, args)
+        .env_remove("SKYDAS_ORG")
+        .output()
+        .expect("the binary runs")
 }
 
 fn ok(o: &Output) -> serde_json::Value {
