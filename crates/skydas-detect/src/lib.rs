@@ -140,13 +140,12 @@ pub fn run_detectors(corpus: &Corpus, detectors: &[Box<dyn Detector>]) -> Vec<Fi
     let mut out: Vec<Finding> = detectors
         .par_iter()
         .flat_map(|d| {
-            let t = std::time::Instant::now();
-            let found = d.run(corpus);
+            let (found, secs) = timed(|| d.run(corpus));
             tracing::info!(
                 detector = d.code(),
                 version = d.version(),
                 findings = found.len(),
-                secs = t.elapsed().as_secs_f64(),
+                secs,
                 "detector ran"
             );
             found
@@ -154,6 +153,13 @@ pub fn run_detectors(corpus: &Corpus, detectors: &[Box<dyn Detector>]) -> Vec<Fi
         .collect();
     sort_findings(&mut out);
     out
+}
+
+/// What `f` returns, and the seconds it took (for the logs).
+pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = std::time::Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64())
 }
 
 /// The order findings are reported in: kind (in [`REGISTRY`] order), then score (highest

@@ -403,12 +403,11 @@ impl crate::Detector for Coordination {
         let events: Vec<Vec<KeyEvent>> = signals
             .par_iter()
             .map(|s| {
-                let t = std::time::Instant::now();
-                let ev = s.events(corpus);
+                let (ev, secs) = crate::timed(|| s.events(corpus));
                 tracing::debug!(
                     signal = s.code(),
                     events = ev.len(),
-                    secs = t.elapsed().as_secs_f64(),
+                    secs,
                     "co-action events"
                 );
                 ev
