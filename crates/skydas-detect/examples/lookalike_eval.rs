@@ -1,15 +1,29 @@
 //! Recall, false alarms and speed of the lookalike matcher over the bundled test set, or over
 //! a file of domains given as the first argument (one per line; `--list` prints the flagged
 //! ones as `domain,impersonates,techniques,score`).
+//!
+//! `--real` measures the matcher on real clone domains instead: `data/real_clones.csv`, the
+//! Doppelganger / RRN clones that public indicator files list (each row names its file), with
+//! their targets (`data/real_targets.csv`) added to the protected set as an analyst would add
+//! them with `--protected`. False alarms are counted on the test set's real benign domains
+//! against that same, larger protected set; the operation's own brands
+//! (`data/real_operation_brands.csv`, not clones) are reported apart.
 
 use std::time::Instant;
 
 use skydas_detect::lookalike::{Matcher, builtin_allowlist, builtin_popular, builtin_protected};
 
 const TESTSET: &str = include_str!("../data/lookalike_testset.csv");
+const REAL_CLONES: &str = include_str!("../data/real_clones.csv");
+const REAL_TARGETS: &str = include_str!("../data/real_targets.csv");
+const REAL_BRANDS: &str = include_str!("../data/real_operation_brands.csv");
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--real") {
+        real();
+        return;
+    }
     let t0 = Instant::now();
     let m =
         Matcher::new(&builtin_protected(), &builtin_allowlist()).with_popular(&builtin_popular());
@@ -112,4 +126,81 @@ fn main() {
         "speed: {n} lookups in {s:.3} s = {:.0} domains/s on one core ({hits} hits)",
         n as f64 / s
     );
+}
+
+/// The first field of each data row of a CSV whose later fields may be quoted.
+fn first_fields(csv: &str) -> impl Iterator<Item = (&str, Vec<&str>)> {
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], f)
+        })
+}
+
+fn real() {
+    let mut protected = builtin_protected();
+    let targets = skydas_detect::lookalike::load_protected_file(REAL_TARGETS)
+        .unwrap_or_else(|e| panic!("data/real_targets.csv: {e}"));
+    let added = targets
+        .iter()
+        .filter(|t| !protected.iter().any(|p| p.domain == t.domain))
+        .count();
+    protected.extend(targets);
+    let m = Matcher::new(&protected, &builtin_allowlist()).with_popular(&builtin_popular());
+    println!(
+        "protected: {} built in plus {added} targets of the real clones",
+        builtin_protected().len()
+    );
+    let (mut hit, mut all, mut wrong) = (0usize, 0usize, 0usize);
+    let mut per_tech: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (d, f) in first_fields(REAL_CLONES) {
+        let (imp, tech) = (f[1], f[2]);
+        all += 1;
+        let e = per_tech.entry(tech).or_default();
+        e.1 += 1;
+        match m.check(d) {
+            Some(r) => {
+                hit += 1;
+                e.0 += 1;
+                if !imp.is_empty() && r.impersonates != imp {
+                    wrong += 1;
+                    println!("other target: {d} -> {} (listed: {imp})", r.impersonates);
+                }
+            }
+            None => println!("missed: {d} ({tech}, imitates {imp})"),
+        }
+    }
+    println!(
+        "real clones: recall {:.3} ({hit}/{all}), other target named {wrong}",
+        hit as f64 / all as f64
+    );
+    for (t, (h, a)) in per_tech {
+        println!("  {t:<10} {h}/{a}");
+    }
+    let (mut fp, mut benign) = (0usize, 0usize);
+    for (d, f) in first_fields(TESTSET) {
+        if f.get(3) != Some(&"benign") {
+            continue;
+        }
+        benign += 1;
+        if let Some(r) = m.check(d) {
+            fp += 1;
+            println!("false alarm: {d} -> {} {:?}", r.impersonates, r.techniques);
+        }
+    }
+    println!(
+        "benign: false alarms {:.4} ({fp}/{benign})",
+        fp as f64 / benign as f64
+    );
+    let (mut flagged, mut brands) = (0usize, 0usize);
+    for (d, _) in first_fields(REAL_BRANDS) {
+        brands += 1;
+        if let Some(r) = m.check(d) {
+            flagged += 1;
+            println!("own brand flagged: {d} -> {}", r.impersonates);
+        }
+    }
+    println!("the operation's own brands (not clones): {flagged}/{brands} flagged");
 }

@@ -9,16 +9,37 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::protected::{ProtectedEntry, ProtectedKind, normalise_domain};
 
-/// Top-level domains that cost little and are favoured by clone operators; a brand label
-/// under one of these scores higher than under an established ccTLD.
-const CHEAP_TLDS: &[&str] = &[
-    "ltd", "pm", "ws", "life", "cfd", "top", "online", "site", "xyz", "info", "news", "live",
-    "today", "click", "icu", "buzz", "fun", "club", "press", "media", "space", "website", "world",
-    "store", "shop", "link", "pw", "cc", "tk", "ml", "ga", "cf", "gq", "biz", "pro", "vip", "work",
-    "rest", "bond", "sbs", "lol", "one", "best", "uno", "monster", "cyou", "win", "bid", "stream",
-    "review", "tech", "network", "digital", "email", "blog", "me", "ink", "wiki", "fyi", "report",
-    "agency", "center", "group", "global", "live", "io", "co", "ru",
-];
+/// The class of every ICANN top-level domain (`data/tld_risk.csv`, from the Public Suffix
+/// List and a sourced list of country codes sold as generic; `bench/lookalike/tlds.sh`).
+const TLD_RISK_CSV: &str = include_str!("../../data/tld_risk.csv");
+
+/// The established generic TLDs that legitimate outlets and institutions use as their home:
+/// a brand under one of these is not in itself suspicious. Every other generic TLD from before
+/// 2012 (`info`, `biz`, `asia`, `pro`, …) is sold as cheaply as the new ones and counts as
+/// risky.
+const CORE_GTLDS: [&str; 8] = ["com", "net", "org", "edu", "gov", "mil", "int", "arpa"];
+
+/// Top-level domains under which a brand label is risky: the gTLDs of ICANN's 2012 round, the
+/// country codes sold as generic, and the old gTLDs outside [`CORE_GTLDS`]. Parsed once.
+fn risky_tlds() -> &'static HashSet<String> {
+    static RISKY: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    RISKY.get_or_init(|| {
+        TLD_RISK_CSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("tld,"))
+            .filter_map(|l| {
+                let mut f = l.split(',');
+                let (tld, class) = (f.next()?, f.next()?);
+                let risky = match class {
+                    "new-gtld" | "generic-cctld" => true,
+                    "legacy-gtld" => !CORE_GTLDS.contains(&tld),
+                    _ => false,
+                };
+                risky.then(|| tld.to_owned())
+            })
+            .collect()
+    })
+}
 
 /// Fillers a combosquat glues to a brand: news words, country and language codes, numbers.
 fn is_filler(t: &str) -> bool {
@@ -136,6 +157,18 @@ fn foreign_country_code(label: &str, brand: &str, country: &str) -> bool {
             "eu" => false,
             code => code != own,
         })
+}
+
+/// A label with hyphens dropped and each run of one letter written once (`bild-d` → `bild`,
+/// `fazz` → `faz`, `govv` → `gov`).
+fn collapse(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    for c in label.chars().filter(|&c| c != '-') {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Brand labels that are also common words (or words too generic to imitate by themselves):
@@ -465,6 +498,13 @@ pub struct Matcher {
     by_key: HashMap<String, Vec<u32>>,
     /// Hash of each delete of each typo-eligible label → labels.
     deletes: IdMap<Vec<u32>>,
+    /// Each label with hyphens dropped and repeated letters written once (`bild`, `faz`) →
+    /// labels: the doubled-letter typos (`bildd`, `fazz`, `bild-d`) that short and common
+    /// labels, too weak for the deletes index, still meet under a risky suffix.
+    by_collapsed: HashMap<String, Vec<u32>>,
+    /// Protected domains that are public suffixes themselves (`gov.pl`, `gouv.fr`, `mil.lv`):
+    /// their first label → the entry, for the same namespace under a risky suffix (`gouv.fm`).
+    namespaces: HashMap<String, u32>,
     /// UTS #39 skeleton of each ASCII byte, lowercased, so ASCII hosts skip NFD.
     ascii_skeleton: Vec<String>,
     max_label_len: usize,
@@ -496,6 +536,8 @@ impl Matcher {
             by_label: HashMap::new(),
             by_key: HashMap::new(),
             deletes: IdMap::default(),
+            by_collapsed: HashMap::new(),
+            namespaces: HashMap::new(),
             ascii_skeleton,
             max_label_len: 0,
             min_brand_len_combosquat,
@@ -510,7 +552,11 @@ impl Matcher {
             let idx = m.entries.len() as u32;
             m.exact.insert(domain.clone(), idx);
             let Some(sp) = split(&domain) else {
-                // The domain is itself a public suffix (mil.lv): protected exactly, no label.
+                // The domain is itself a public suffix (mil.lv): protected exactly, no label,
+                // and its namespace word is watched under risky suffixes.
+                if let Some(word) = domain.split('.').next() {
+                    m.namespaces.entry(collapse(word)).or_insert(idx);
+                }
                 m.entries.push(ProtectedEntry {
                     domain,
                     ..e.clone()
@@ -554,6 +600,12 @@ impl Matcher {
             m.labels[lid as usize].entries.push(idx);
         }
         for (lid, l) in m.labels.iter().enumerate() {
+            if l.text.is_ascii() && l.text.len() >= 3 {
+                m.by_collapsed
+                    .entry(collapse(&l.text))
+                    .or_default()
+                    .push(lid as u32);
+            }
             let key = m.visual_key(&l.text);
             m.by_key.entry(key).or_default().push(lid as u32);
             if l.max_typo > 0 {
@@ -666,6 +718,11 @@ impl Matcher {
             }
             if let Some(m) = self.typo(&sp, label) {
                 offer(m);
+            } else if let Some(m) = self.repetition(&sp, label) {
+                offer(m);
+            }
+            if let Some(m) = self.namespace(&sp, label) {
+                offer(m);
             }
             if let Some(m) = self.combosquat(&sp, label) {
                 offer(m);
@@ -712,8 +769,9 @@ impl Matcher {
         }
     }
 
+    /// A private suffix (anyone's subdomain) or a single-label suffix in [`risky_tlds`].
     fn cheap_suffix(sp: &Split<'_>) -> bool {
-        sp.private || CHEAP_TLDS.contains(&sp.suffix)
+        sp.private || risky_tlds().contains(sp.suffix)
     }
 
     /// The brand label itself under another suffix.
@@ -845,6 +903,62 @@ impl Matcher {
         Some(self.make(sp, ent, tech, score, expl))
     }
 
+    /// A short or common brand label with a letter doubled or split by a hyphen (`fazz`,
+    /// `bild-d`), under a risky suffix only: across established suffixes such labels are
+    /// ordinary words and names.
+    fn repetition(&self, sp: &Split<'_>, label: &str) -> Option<Match> {
+        if !label.is_ascii() || !Self::cheap_suffix(sp) {
+            return None;
+        }
+        let folded = collapse(label);
+        if folded == label {
+            return None;
+        }
+        let &lid = self
+            .by_collapsed
+            .get(&folded)?
+            .iter()
+            .find(|&&l| self.labels[l as usize].text != label)?;
+        let l = &self.labels[lid as usize];
+        let (ent, same_suffix) = self.pick(lid, sp.suffix);
+        let mut tech = vec!["typo"];
+        if !same_suffix {
+            tech.push("tld-swap");
+        }
+        let expl = format!(
+            "label '{label}' is brand '{}' of {} with a letter repeated or split, under the risky suffix '{}'",
+            l.text, ent.domain, sp.suffix
+        );
+        Some(self.make(sp, ent, tech, 0.7, expl))
+    }
+
+    /// A government or military namespace that is a public suffix at home (`gouv.fr`,
+    /// `gov.pl`, `mil.lv`) registered as a domain under a risky suffix (`gouv.fm`, `govv.pw`);
+    /// a protected body's own label in front of it names that body (`diplomatie.gouv.fm`).
+    fn namespace(&self, sp: &Split<'_>, label: &str) -> Option<Match> {
+        if self.namespaces.is_empty() || !label.is_ascii() || !Self::cheap_suffix(sp) {
+            return None;
+        }
+        let &idx = self.namespaces.get(&collapse(label))?;
+        let space = &self.entries[idx as usize];
+        let body = sp
+            .prefix
+            .rsplit('.')
+            .next()
+            .filter(|b| !b.is_empty())
+            .and_then(|b| self.exact.get(&format!("{b}.{}", space.domain)));
+        let ent = body.map_or(space, |&i| &self.entries[i as usize]);
+        let mut tech = vec!["tld-swap"];
+        if space.domain.split('.').next() != Some(label) {
+            tech.insert(0, "typo");
+        }
+        let expl = format!(
+            "label '{label}' is the namespace of {} registered under the risky suffix '{}'",
+            space.domain, sp.suffix
+        );
+        Some(self.make(sp, ent, tech, 0.85, expl))
+    }
+
     /// A brand label plus hyphenated words, or plus a filler word without a hyphen.
     fn combosquat(&self, sp: &Split<'_>, label: &str) -> Option<Match> {
         let mut found: Option<(u32, bool)> = None; // (label id, all other parts are fillers)
@@ -934,9 +1048,19 @@ impl Matcher {
         }
         // Words that name a genre of outlet in many countries ("pravda" is truth in Russian,
         // Ukrainian and Slovak) are nobody's brand when something is glued to them.
-        if is_generic_title(&l.text) {
-            return None;
-        }
+        // …unless the rest is exactly the code of one of the title's protected outlets' own
+        // country: `pravda-ua` is Ukrainska Pravda, as `pravda-de` is nobody.
+        let ent = if is_generic_title(&l.text) {
+            let rest = label.replacen(l.text.as_str(), "", 1);
+            let code = rest.trim_matches('-');
+            let own = l.entries.iter().map(|&e| &self.entries[e as usize]);
+            match own.clone().find(|e| !code.is_empty() && e.country == code) {
+                Some(e) if COUNTRY_CODES.contains(&code) => e,
+                _ => return None,
+            }
+        } else {
+            ent
+        };
         let mut tech = vec!["combosquat"];
         if !same_suffix {
             tech.push("tld-swap");
