@@ -574,30 +574,10 @@ impl Matcher {
                 domain,
                 ..e.clone()
             });
-            let lid = match m.by_label.get(&label) {
-                Some(&l) => l,
-                None => {
-                    let l = m.labels.len() as u32;
-                    let len = label.chars().count();
-                    let strong = len >= 4 && !is_common_word(&label);
-                    let max_typo = match len {
-                        _ if !strong || !label.is_ascii() => 0,
-                        0..=3 => 0,
-                        4..=7 => 1,
-                        _ => 2,
-                    };
-                    m.labels.push(Label {
-                        text: label.clone(),
-                        entries: Vec::new(),
-                        strong,
-                        max_typo,
-                    });
-                    m.by_label.insert(label.clone(), l);
-                    m.max_label_len = m.max_label_len.max(label.len());
-                    l
-                }
-            };
-            m.labels[lid as usize].entries.push(idx);
+            for label in std::iter::once(label).chain(e.aliases.iter().cloned()) {
+                let lid = m.label_id(label);
+                m.labels[lid as usize].entries.push(idx);
+            }
         }
         for (lid, l) in m.labels.iter().enumerate() {
             if l.text.is_ascii() && l.text.len() >= 3 {
@@ -619,6 +599,31 @@ impl Matcher {
             }
         }
         m
+    }
+
+    /// The id of a brand label, added with its typo allowance when new.
+    fn label_id(&mut self, label: String) -> u32 {
+        if let Some(&l) = self.by_label.get(&label) {
+            return l;
+        }
+        let l = self.labels.len() as u32;
+        let len = label.chars().count();
+        let strong = len >= 4 && !is_common_word(&label);
+        let max_typo = match len {
+            _ if !strong || !label.is_ascii() => 0,
+            0..=3 => 0,
+            4..=7 => 1,
+            _ => 2,
+        };
+        self.max_label_len = self.max_label_len.max(label.len());
+        self.by_label.insert(label.clone(), l);
+        self.labels.push(Label {
+            text: label,
+            entries: Vec::new(),
+            strong,
+            max_typo,
+        });
+        l
     }
 
     /// Adds popular, long-established domains as a legitimacy signal (see `popular`).

@@ -20,19 +20,28 @@
 //! URL, first and last sighting, and the redirector domains the clone was reached through
 //! (`params.redirectors`: another host in the same link's raw or expanded form).
 //!
-//! Scores (0–1): brand under a cheap or private suffix 0.95, under another suffix 0.8;
+//! Scores (0–1): brand under a risky or private suffix 0.95, under another suffix 0.8;
 //! non-Latin homoglyph 0.95, letter-group homoglyph 0.85; typo at distance 1 0.8 (0.85 with
-//! a cheap TLD swap), distance 2 (brands of 8+ letters) 0.7, 4–5 letter brands 0.65; combosquat
+//! a risky TLD swap), distance 2 (brands of 8+ letters) 0.7, 4–5 letter brands 0.65; combosquat
 //! with filler words 0.8,
-//! with other words 0.7, short brands 0.6 (+0.05 under a cheap suffix); subdomain 0.9.
+//! with other words 0.7, short brands 0.6 (+0.05 under a risky suffix); subdomain 0.9; a doubled
+//! letter of a short brand 0.7; a government namespace 0.85.
 //!
 //! # DISARM techniques
 //! T0149.003 (lookalike domain) and T0143.003 (impersonated persona) always; T0149.004
 //! (redirecting domain asset) when a redirector was seen.
 //!
+//! A suffix is risky when it is private (anyone's subdomain), a gTLD of ICANN's 2012 round, a
+//! country code sold as generic, or an old gTLD other than com/net/org/edu/gov/mil/int
+//! (`data/tld_risk.csv`, from the Public Suffix List). Under a risky suffix short and common
+//! brands alert too, as do their doubled-letter typos (`fazz.lol`) and the government
+//! namespaces that are public suffixes at home (`gouv.fm` for `gouv.fr`, `govv.pw` for
+//! `gov.pl`).
+//!
 //! # Known limits
 //! Brands shorter than four letters, or that are common words (`bild`, `welt`, `europa`),
-//! alert only under cheap or private suffixes and never as typos. A typo across an established
+//! alert only under risky or private suffixes, and as typos only by a doubled or split
+//! letter there. An unrelated business of the same name under a new gTLD alerts. A typo across an established
 //! suffix counts only at distance 1 on brands of six letters or more. Typos are matched on
 //! ASCII labels only. Clones that use an unrelated name (no brand in the domain) are not found.
 //! Legitimate near-matches must be in the allowlist, the protected set or the popular domains

@@ -78,6 +78,10 @@ pub struct ProtectedEntry {
     pub kind: ProtectedKind,
     /// Display name, e.g. `Der Spiegel`.
     pub name: String,
+    /// Other labels the outlet is known by, such as the romanisation of a Cyrillic name
+    /// (`rbk` of РБК for `rbc.ua`): clones use them as they use the brand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 pub use skydas_model::normalise_domain;
@@ -87,8 +91,9 @@ fn first_label(domain: &str) -> &str {
     domain.split('.').next().unwrap_or(domain)
 }
 
-/// Parses the built-in five-column CSV (`domain,brand,country,kind,name`). Bad rows are
-/// returned as errors (`line N: …`) next to the good entries.
+/// Parses the built-in five-column CSV (`domain,brand,country,kind,name`; `brand` may list
+/// aliases after it, `rbc|rbk`). Bad rows are returned as errors (`line N: …`) next to the
+/// good entries.
 pub fn parse_protected_csv(text: &str) -> (Vec<ProtectedEntry>, Vec<String>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -108,9 +113,16 @@ pub fn parse_protected_csv(text: &str) -> (Vec<ProtectedEntry>, Vec<String>) {
             errors.push(format!("line {}: unknown kind", i + 1));
             continue;
         };
-        let brand = brand.map(str::trim).filter(|b| !b.is_empty());
+        let mut brands = brand
+            .unwrap_or("")
+            .split('|')
+            .map(|b| b.trim().to_lowercase())
+            .filter(|b| !b.is_empty());
         out.push(ProtectedEntry {
-            brand: brand.unwrap_or(first_label(&domain)).to_lowercase(),
+            brand: brands
+                .next()
+                .unwrap_or_else(|| first_label(&domain).to_owned()),
+            aliases: brands.collect(),
             country: country.unwrap_or("").trim().to_lowercase(),
             kind,
             name: name.unwrap_or("").trim().to_owned(),
@@ -146,6 +158,7 @@ pub fn load_protected_file(text: &str) -> Result<Vec<ProtectedEntry>, String> {
         let name = f.next().unwrap_or("").trim().to_owned();
         out.push(ProtectedEntry {
             brand: first_label(&domain).to_owned(),
+            aliases: Vec::new(),
             domain,
             country,
             kind,

@@ -453,6 +453,8 @@ fn short_and_common_brands_alert_under_risky_suffixes_only() {
     check("weltt.lol", Some(("welt.de", &["typo", "tld-swap"])));
     check("bild-d.beauty", Some(("bild.de", &["typo", "tld-swap"])));
     check("weltt.de", None);
+    // An alias of the brand (the romanised Cyrillic name) counts as the brand.
+    check("rbk.today", Some(("rbc.ua", &["tld-swap"])));
     // A namespace that is a public suffix at home (gouv.fr, gov.pl), registered under a risky
     // suffix; a protected body's label in front of it names the body.
     let mut protected = builtin_protected();
