@@ -455,6 +455,11 @@ fn paged(sel: &Selected, key: &str, items: Vec<Value>) -> Value {
     if items.is_empty() && !sel.more {
         return json!({});
     }
+    with_more(sel, key, items)
+}
+
+/// `more`/`next` and the page's items, even when there are none.
+fn with_more(sel: &Selected, key: &str, items: Vec<Value>) -> Value {
     let mut v = json!({ "more": sel.more, key: items });
     if let Some(n) = &sel.next {
         v["next"] = n.clone().into();
@@ -493,24 +498,90 @@ const OBJECT_LIST_PARAMS: &[&str] = &[
     "match[spec_version]",
 ];
 
+/// Query parameters of `objects/{id}/versions/`.
+const VERSIONS_PARAMS: &[&str] = &["added_after", "limit", "next", "match[spec_version]"];
+
+/// Query parameters of `DELETE objects/{id}/`.
+const DELETE_PARAMS: &[&str] = &["match[version]", "match[spec_version]"];
+
+/// One endpoint's selection of stored objects: every such endpoint authenticates, needs read
+/// access (and write access for DELETE), parses its own set of query parameters and selects the
+/// rows, in that order, so that the same request fails the same way on each of them.
+struct Selection<'a> {
+    /// The endpoint's name, which binds its `next` tokens.
+    kind: &'static str,
+    /// The query parameters the endpoint accepts.
+    params: &'static [&'static str],
+    /// The one object addressed by the per-object endpoints.
+    object: Option<&'a str>,
+    /// Whether every version is selected, whatever `match[version]` would default to.
+    all_versions: bool,
+    /// Whether the caller's organisation must also be allowed to write.
+    write: bool,
+}
+
+impl<'a> Selection<'a> {
+    /// The latest versions (unless `match[version]` says otherwise) that a read endpoint serves.
+    fn read(kind: &'static str, params: &'static [&'static str], object: Option<&'a str>) -> Self {
+        Selection {
+            kind,
+            params,
+            object,
+            all_versions: false,
+            write: false,
+        }
+    }
+
+    /// The caller, the collection and the rows of collection `cid` this selection asks for.
+    fn run(
+        &self,
+        app: &App,
+        h: &HeaderMap,
+        cid: &str,
+        p: &[(String, String)],
+    ) -> TResult<(User, Collection, Selected)> {
+        let u = begin(app, h)?;
+        let (c, g) = collection_for(app, &u, cid)?;
+        need_read(&g)?;
+        if self.write {
+            need_write(&g)?;
+        }
+        let mut q = ListQuery::parse(p, self.params)?;
+        if self.all_versions {
+            q.versions = vec![query::VersionSel::All];
+        }
+        let sel = query::select(app, &u, &c, &g, self.kind, &q, self.object)?;
+        Ok((u, c, sel))
+    }
+}
+
+/// The stored objects themselves, as `objects/` and `objects/{id}/` serve them; reads that return
+/// anything are audited under the endpoint's name.
+fn serve_objects(
+    app: &App,
+    h: &HeaderMap,
+    cid: &str,
+    p: &[(String, String)],
+    s: &Selection,
+) -> TResult<Response> {
+    let (u, c, sel) = s.run(app, h, cid, p)?;
+    let items: Vec<Value> = sel
+        .rows
+        .iter()
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
+        .collect();
+    audit_read(app, &u, &c.id, s.kind, items.len());
+    Ok(page_response(paged(&sel, "objects", items), &sel))
+}
+
 async fn objects(
     State(app): State<Arc<App>>,
     Path(cid): Path<String>,
     Query(p): Params,
     h: HeaderMap,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
-    let (c, g) = collection_for(&app, &u, &cid)?;
-    need_read(&g)?;
-    let q = ListQuery::parse(&p, COLLECTION_LIST_PARAMS)?;
-    let sel = query::select(&app, &u, &c, &g, "objects", &q, None)?;
-    let items: Vec<Value> = sel
-        .rows
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    audit_read(&app, &u, &c.id, "objects", items.len());
-    Ok(page_response(paged(&sel, "objects", items), &sel))
+    let s = Selection::read("objects", COLLECTION_LIST_PARAMS, None);
+    serve_objects(&app, &h, &cid, &p, &s)
 }
 
 async fn manifest(
@@ -519,11 +590,8 @@ async fn manifest(
     Query(p): Params,
     h: HeaderMap,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
-    let (c, g) = collection_for(&app, &u, &cid)?;
-    need_read(&g)?;
-    let q = ListQuery::parse(&p, COLLECTION_LIST_PARAMS)?;
-    let sel = query::select(&app, &u, &c, &g, "manifest", &q, None)?;
+    let s = Selection::read("manifest", COLLECTION_LIST_PARAMS, None);
+    let (_, _, sel) = s.run(&app, &h, &cid, &p)?;
     let items: Vec<Value> = sel
         .rows
         .iter()
@@ -545,18 +613,8 @@ async fn object(
     Query(p): Params,
     h: HeaderMap,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
-    let (c, g) = collection_for(&app, &u, &cid)?;
-    need_read(&g)?;
-    let q = ListQuery::parse(&p, OBJECT_LIST_PARAMS)?;
-    let sel = query::select(&app, &u, &c, &g, "object", &q, Some(&oid))?;
-    let items: Vec<Value> = sel
-        .rows
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    audit_read(&app, &u, &c.id, "object", items.len());
-    Ok(page_response(paged(&sel, "objects", items), &sel))
+    let s = Selection::read("object", OBJECT_LIST_PARAMS, Some(&oid));
+    serve_objects(&app, &h, &cid, &p, &s)
 }
 
 async fn versions(
@@ -565,22 +623,17 @@ async fn versions(
     Query(p): Params,
     h: HeaderMap,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
-    let (c, g) = collection_for(&app, &u, &cid)?;
-    need_read(&g)?;
-    let mut q = ListQuery::parse(&p, &["added_after", "limit", "next", "match[spec_version]"])?;
-    q.versions = vec![query::VersionSel::All];
-    let sel = query::select(&app, &u, &c, &g, "versions", &q, Some(&oid))?;
+    let s = Selection {
+        all_versions: true,
+        ..Selection::read("versions", VERSIONS_PARAMS, Some(&oid))
+    };
+    let (_, _, sel) = s.run(&app, &h, &cid, &p)?;
     let items: Vec<Value> = sel
         .rows
         .iter()
         .map(|r| query::fmt_micros(r.version).into())
         .collect();
-    let mut body = json!({ "more": sel.more, "versions": items });
-    if let Some(n) = &sel.next {
-        body["next"] = n.clone().into();
-    }
-    Ok(page_response(body, &sel))
+    Ok(page_response(with_more(&sel, "versions", items), &sel))
 }
 
 async fn delete_object(
@@ -589,16 +642,13 @@ async fn delete_object(
     Query(p): Params,
     h: HeaderMap,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
-    let (c, g) = collection_for(&app, &u, &cid)?;
-    need_read(&g)?;
-    need_write(&g)?;
-    let mut q = ListQuery::parse(&p, &["match[version]", "match[spec_version]"])?;
-    if p.iter().all(|(k, _)| k != "match[version]") {
+    let s = Selection {
         // Without a version filter DELETE removes every version.
-        q.versions = vec![query::VersionSel::All];
-    }
-    let sel = query::select(&app, &u, &c, &g, "delete", &q, Some(&oid))?;
+        all_versions: p.iter().all(|(k, _)| k != "match[version]"),
+        write: true,
+        ..Selection::read("delete", DELETE_PARAMS, Some(&oid))
+    };
+    let (u, c, sel) = s.run(&app, &h, &cid, &p)?;
     let versions: Vec<i64> = sel.rows.iter().map(|r| r.version).collect();
     if versions.is_empty() {
         return Err(TaxiiError::not_found("no version of the object matches"));
