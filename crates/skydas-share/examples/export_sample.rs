@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::json;
 use skydas_model::{
     EdgeEvidence, Evidence, Finding, FindingActor, FindingKind, ItemPair, Platform,
 };
@@ -13,18 +12,15 @@ use skydas_share::misp::export_event;
 use skydas_share::stix::{OrgIdentity, check_bundle_for, export_bundle};
 use skydas_share::tlp::{Audience, Tlp};
 
+#[path = "../src/fixtures.rs"]
+mod fixtures;
+
 /// 2025-03-01T08:00:00Z.
 const T0: i64 = 1_740_816_000;
 const NOW: i64 = 1_741_000_000;
 
 fn actor(platform: Platform, id: &str, handle: &str, name: &str) -> FindingActor {
-    FindingActor {
-        platform,
-        id: id.into(),
-        handle: Some(handle.into()),
-        name: Some(name.into()),
-        role: None,
-    }
+    fixtures::actor(platform, id, handle, Some(name.into()))
 }
 
 fn ev(
@@ -35,37 +31,13 @@ fn ev(
     url: Option<&str>,
     text: &str,
 ) -> Evidence {
-    Evidence {
-        platform,
-        id: id.into(),
-        actor: actor.into(),
-        time: T0 + dt,
-        url: url.map(Into::into),
-        text: Some(text.into()),
-    }
+    fixtures::evidence(platform, id, actor, T0 + dt, url, text.into())
 }
 
 fn finding(id: &str, kind: FindingKind, disarm: &[&str], summary: &str) -> Finding {
-    Finding {
-        id: id.into(),
-        kind: kind.clone(),
-        score: 0.91,
-        disarm: disarm.iter().map(|s| s.to_string()).collect(),
-        first_seen: T0,
-        last_seen: T0 + 5400,
-        summary: summary.into(),
-        actors: vec![],
-        evidence: vec![],
-        signals: BTreeMap::new(),
-        edges: vec![],
-        domain: None,
-        impersonates: None,
-        techniques: vec![],
-        tlp: None,
-        detector: kind.as_str().to_string(),
-        detector_version: "1".into(),
-        params: json!({}),
-    }
+    let mut f = fixtures::finding(id, kind, 0.91, (T0, T0 + 5400), summary.into());
+    f.disarm = disarm.iter().map(|s| s.to_string()).collect();
+    f
 }
 
 fn coordination() -> Finding {

@@ -168,26 +168,19 @@ fn write_graphml(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
         out,
         r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
     )?;
-    writeln!(
-        out,
-        r#"  <key id="label" for="node" attr.name="label" attr.type="string"/>"#
-    )?;
-    writeln!(
-        out,
-        r#"  <key id="platform" for="node" attr.name="platform" attr.type="string"/>"#
-    )?;
-    writeln!(
-        out,
-        r#"  <key id="weight" for="edge" attr.name="weight" attr.type="double"/>"#
-    )?;
-    writeln!(
-        out,
-        r#"  <key id="signals" for="edge" attr.name="signals" attr.type="string"/>"#
-    )?;
-    writeln!(
-        out,
-        r#"  <key id="finding" for="edge" attr.name="finding" attr.type="string"/>"#
-    )?;
+    // Each attribute is declared under its own name as id.
+    for (key, of, ty) in [
+        ("label", "node", "string"),
+        ("platform", "node", "string"),
+        ("weight", "edge", "double"),
+        ("signals", "edge", "string"),
+        ("finding", "edge", "string"),
+    ] {
+        writeln!(
+            out,
+            r#"  <key id="{key}" for="{of}" attr.name="{key}" attr.type="{ty}"/>"#
+        )?;
+    }
     writeln!(out, r#"  <graph id="skydas" edgedefault="undirected">"#)?;
     for n in nodes_of(findings) {
         writeln!(
@@ -238,44 +231,28 @@ fn write_csv(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skydas_model::{EdgeEvidence, FindingActor, FindingKind, Platform};
+    use skydas_model::{EdgeEvidence, FindingKind, Platform};
 
     fn finding() -> Finding {
-        let actor = |id: &str, h: &str| FindingActor {
-            platform: Platform::X,
-            id: id.into(),
-            handle: Some(h.into()),
-            name: None,
-            role: None,
-        };
-        Finding {
-            id: "co-1".into(),
-            kind: FindingKind::of(&skydas_detect::coordination::KIND),
-            score: 0.9,
-            disarm: vec![],
-            first_seen: 0,
-            last_seen: 10,
-            summary: String::new(),
-            actors: vec![actor("1", "a&b"), actor("2", "c\"d")],
-            evidence: vec![],
-            signals: Default::default(),
-            edges: vec![EdgeEvidence {
-                acts: None,
-                a: "1".into(),
-                b: "2".into(),
-                weight: 2.5,
-                signals: [("co-link".to_string(), 3u64)].into_iter().collect(),
-                p_value: Some(1e-6),
-                pairs: vec![],
-            }],
-            domain: None,
-            impersonates: None,
-            techniques: vec![],
-            tlp: None,
-            detector: skydas_detect::coordination::KIND.name.into(),
-            detector_version: "1".into(),
-            params: serde_json::Value::Null,
-        }
+        let actor = |id: &str, h: &str| crate::fixtures::actor(Platform::X, id, h, None);
+        let mut f = crate::fixtures::finding(
+            "co-1",
+            FindingKind::of(&skydas_detect::coordination::KIND),
+            0.9,
+            (0, 10),
+            String::new(),
+        );
+        f.actors = vec![actor("1", "a&b"), actor("2", "c\"d")];
+        f.edges = vec![EdgeEvidence {
+            acts: None,
+            a: "1".into(),
+            b: "2".into(),
+            weight: 2.5,
+            signals: [("co-link".to_string(), 3u64)].into_iter().collect(),
+            p_value: Some(1e-6),
+            pairs: vec![],
+        }];
+        f
     }
 
     fn render(fmt: GraphFormat) -> String {

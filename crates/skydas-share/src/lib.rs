@@ -5,6 +5,8 @@
 //! [`tlp`], referencing DISARM techniques from the embedded framework data in [`disarm`].
 
 pub mod disarm;
+#[cfg(test)]
+mod fixtures;
 pub mod graph;
 pub mod indicators;
 pub mod misp;

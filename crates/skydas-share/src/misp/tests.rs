@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::*;
-use crate::stix::tests::{NOW, automation, coordination, lookalike, org};
+use crate::stix::tests::{NOW, automation, coordination, lookalike, org, partner_sample};
 
 fn event(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> MispExport {
     export_event(findings, &skydas_detect::kinds(), &org(), audience, NOW)
@@ -218,14 +218,6 @@ fn distribution_by_tlp() {
 /// One event of the three kinds at a fixed time, whole.
 #[test]
 fn snapshot_of_a_partner_event() {
-    let e = event(
-        &[
-            (coordination("co-1"), Some(Tlp::Green)),
-            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-            (automation("au-1"), Some(Tlp::Clear)),
-            (coordination("co-red"), Some(Tlp::Red)),
-        ],
-        Audience::default(),
-    );
+    let e = event(&partner_sample(), Audience::default());
     insta::assert_json_snapshot!("partner_event", e.event);
 }

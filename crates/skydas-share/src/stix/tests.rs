@@ -11,55 +11,23 @@ use skydas_model::{
 use super::check::is_stix_timestamp;
 use super::import::pattern_domains;
 use super::*;
-use crate::disarm;
 use crate::tlp::{Audience, Marking, Tlp, Withheld};
+use crate::{disarm, fixtures};
 
 /// 2024-02-24T06:00:00Z.
 pub(crate) const T0: i64 = 1_708_754_400;
 pub(crate) const NOW: i64 = 1_710_000_000;
 
 fn actor(platform: Platform, id: &str, handle: &str) -> FindingActor {
-    FindingActor {
-        platform,
-        id: id.into(),
-        handle: Some(handle.into()),
-        name: Some(format!("Name {handle}")),
-        role: None,
-    }
+    fixtures::actor(platform, id, handle, Some(format!("Name {handle}")))
 }
 
 fn evidence(platform: Platform, id: &str, actor: &str, t: i64, url: Option<&str>) -> Evidence {
-    Evidence {
-        platform,
-        id: id.into(),
-        actor: actor.into(),
-        time: t,
-        url: url.map(Into::into),
-        text: Some(format!("post {id}")),
-    }
+    fixtures::evidence(platform, id, actor, t, url, format!("post {id}"))
 }
 
 fn base(id: &str, kind: FindingKind) -> Finding {
-    Finding {
-        id: id.into(),
-        kind: kind.clone(),
-        score: 0.87,
-        disarm: vec![],
-        first_seen: T0,
-        last_seen: T0 + 3600,
-        summary: format!("Finding {id}."),
-        actors: vec![],
-        evidence: vec![],
-        signals: BTreeMap::new(),
-        edges: vec![],
-        domain: None,
-        impersonates: None,
-        techniques: vec![],
-        tlp: None,
-        detector: kind.as_str().to_string(),
-        detector_version: "1".into(),
-        params: json!({}),
-    }
+    fixtures::finding(id, kind, 0.87, (T0, T0 + 3600), format!("Finding {id}."))
 }
 
 /// A coordinated network of two X accounts and a Telegram channel sharing one link.
@@ -131,6 +99,16 @@ pub(crate) fn automation(id: &str) -> Finding {
     f.actors = vec![actor(Platform::Telegram, "-2001", "autoposter")];
     f.evidence = vec![evidence(Platform::Telegram, "-2001/1", "-2001", T0, None)];
     f
+}
+
+/// The findings of the partner snapshots: one of each kind at its own level, and one RED.
+pub(crate) fn partner_sample() -> Vec<(Finding, Option<Tlp>)> {
+    vec![
+        (coordination("co-1"), Some(Tlp::Green)),
+        (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
+        (automation("au-1"), Some(Tlp::Clear)),
+        (coordination("co-red"), Some(Tlp::Red)),
+    ]
 }
 
 pub(crate) fn org() -> OrgIdentity {
@@ -855,14 +833,6 @@ proptest! {
 /// shows in review.
 #[test]
 fn snapshot_of_a_partner_bundle() {
-    let r = export(
-        &[
-            (coordination("co-1"), Some(Tlp::Green)),
-            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-            (automation("au-1"), Some(Tlp::Clear)),
-            (coordination("co-red"), Some(Tlp::Red)),
-        ],
-        Audience::default(),
-    );
+    let r = export(&partner_sample(), Audience::default());
     insta::assert_json_snapshot!("partner_bundle", r.bundle);
 }
