@@ -120,7 +120,43 @@ struct Resp {
     body: String,
 }
 
+impl Resp {
+    /// The `name=value` of the cookie the response sets, without its attributes.
+    fn set_cookie(&self) -> String {
+        self.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The Content-Type header of an HTML form's POST.
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// Checks a viewer's GET of a protected route: every page answers, but for the actor and
+/// original pages of ids that are not in the fixture and the admins' users page.
+fn assert_viewer_reads(path: &str, r: &Resp) {
+    assert!(
+        r.status == StatusCode::OK
+            || (r.status == StatusCode::NOT_FOUND
+                && (path.contains("/actors/") || path.contains("/originals/")))
+            || (r.status == StatusCode::FORBIDDEN && path == "/users"),
+        "{path}: {} {}",
+        r.status,
+        r.body
+    );
+}
+
 impl Fixture {
+    /// The status and note of a finding's review, as stored.
+    fn review(&self, id: &str) -> (String, String) {
+        let r = self.app.db().store.review(id).unwrap().unwrap();
+        (r.status.as_str().to_string(), r.note)
+    }
+
     async fn send(&self, req: Request<Body>) -> Resp {
         let r = router(self.app.clone()).oneshot(req).await.unwrap();
         let status = r.status();
@@ -153,26 +189,12 @@ impl Fixture {
     /// Logs in through the form; returns the session cookie and the CSRF token of pages.
     async fn login(&self, user: &str, password: &str) -> Resp {
         let form = self.get("/login", &[]).await;
-        let set = form.headers[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let login_csrf = set
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_string();
+        let login_csrf = form.set_cookie().split_once('=').unwrap().1.to_string();
         assert!(form.body.contains(&login_csrf));
         self.post(
             "/login",
             &[
-                (
-                    header::CONTENT_TYPE.as_str(),
-                    "application/x-www-form-urlencoded",
-                ),
+                FORM,
                 (
                     header::COOKIE.as_str(),
                     &format!("skydas_login_csrf={login_csrf}"),
@@ -189,13 +211,7 @@ impl Fixture {
     async fn session(&self, user: &str) -> (String, String) {
         let r = self.login(user, PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let cookie = r.headers[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let cookie = r.set_cookie();
         let page = self.get("/findings/co-1", &[("cookie", &cookie)]).await;
         let csrf = page
             .body
@@ -274,15 +290,7 @@ async fn valid_token_reads_every_get_route() {
             continue;
         }
         let r = f.get(path, &[("authorization", &bearer("vik"))]).await;
-        assert!(
-            r.status == StatusCode::OK
-                || (r.status == StatusCode::NOT_FOUND
-                    && (path.contains("/actors/") || path.contains("/originals/")))
-                || (r.status == StatusCode::FORBIDDEN && *path == "/users"),
-            "{path}: {} {}",
-            r.status,
-            r.body
-        );
+        assert_viewer_reads(path, &r);
     }
 }
 
@@ -395,11 +403,7 @@ async fn roles_decide_who_may_change_a_status() {
         )
         .await;
     assert_eq!(analyst.status, StatusCode::OK, "{}", analyst.body);
-    let review = f.app.db().store.review("co-1").unwrap().unwrap();
-    assert_eq!(
-        (review.status.as_str(), review.note.as_str()),
-        ("confirmed", "seen before")
-    );
+    assert_eq!(f.review("co-1"), ("confirmed".into(), "seen before".into()));
     let bad = f
         .post(
             "/api/v1/findings/co-1/status",
@@ -457,10 +461,7 @@ async fn login_without_its_csrf_cookie_is_refused() {
     let r = f
         .post(
             "/login",
-            &[(
-                header::CONTENT_TYPE.as_str(),
-                "application/x-www-form-urlencoded",
-            )],
+            &[FORM],
             &format!("user=ona&password={PASSWORD}&csrf=abc"),
         )
         .await;
@@ -487,10 +488,7 @@ async fn login_is_rate_limited() {
 async fn forms_need_the_session_csrf_token() {
     let f = fixture();
     let (cookie, csrf) = f.session("ona").await;
-    let form = (
-        header::CONTENT_TYPE.as_str(),
-        "application/x-www-form-urlencoded",
-    );
+    let form = FORM;
     let c = ("cookie", cookie.as_str());
     let missing = f
         .post(
@@ -508,17 +506,7 @@ async fn forms_need_the_session_csrf_token() {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        f.app
-            .db()
-            .store
-            .review("co-1")
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "new"
-    );
+    assert_eq!(f.review("co-1").0, "new");
     let good = f
         .post(
             "/findings/co-1/status",
@@ -527,17 +515,7 @@ async fn forms_need_the_session_csrf_token() {
         )
         .await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
-    assert_eq!(
-        f.app
-            .db()
-            .store
-            .review("co-1")
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "dismissed"
-    );
+    assert_eq!(f.review("co-1").0, "dismissed");
     // The JSON API under a cookie needs the token in a header.
     let json = (header::CONTENT_TYPE.as_str(), "application/json");
     let api = f

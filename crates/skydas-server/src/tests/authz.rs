@@ -180,7 +180,7 @@ async fn every_route_role_organisation_and_marking() {
                 let ctype = if body.starts_with('{') {
                     "application/json"
                 } else {
-                    "application/x-www-form-urlencoded"
+                    FORM.1
                 };
                 b = b.header(header::CONTENT_TYPE, ctype);
                 let r = f.send(b.body(Body::from(body)).unwrap()).await;
@@ -220,13 +220,7 @@ async fn every_route_role_organisation_and_marking() {
         let r = f
             .post(
                 "/users",
-                &[
-                    ("authorization", &bearer("pat")),
-                    (
-                        header::CONTENT_TYPE.as_str(),
-                        "application/x-www-form-urlencoded",
-                    ),
-                ],
+                &[("authorization", &bearer("pat")), FORM],
                 &format!("name=intruder&role=admin&password=a+long+passphrase&org={org}&csrf="),
             )
             .await;
