@@ -9,10 +9,9 @@
 set -uo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 SKYDAS_BINARY" >&2; exit 2; }
-BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-[ -x "$BIN" ] || { echo "not executable: $BIN" >&2; exit 2; }
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+conformance_setup "$1"
 VENV=.venv-conf # shared with conformance/run.sh
 if ! "$VENV/bin/python" -c 'import taxii2client' 2>/dev/null; then
     python3 -m venv "$VENV" || exit 1
@@ -20,17 +19,6 @@ if ! "$VENV/bin/python" -c 'import taxii2client' 2>/dev/null; then
         'pymisp==2.5.34.4' || exit 1
 fi
 PY="$VENV/bin/python"
-
-TMP="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export SKYDAS_LOG=warn
-DATA="$TMP/data"
-sk() { "$BIN" --data "$DATA" "$@"; }
 
 passed=0
 failed=0
@@ -71,14 +59,8 @@ need grant-ro sk collection grant "$RO" conf-org --read
 need grant-partner sk collection grant "$RW" partner-org --read --max-tlp amber
 
 # --- The server, page size 5, on a free loopback port. -------------------------------------------------
-PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-SKYDAS_TAXII_PAGE_SIZE=5 "$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" 2>"$TMP/serve.log" &
-SERVER_PID=$!
-B="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-    curl -sf "$B/healthz" >/dev/null && break
-    sleep 0.1
-done
+if start_server SKYDAS_TAXII_PAGE_SIZE=5; then PORT="${ADDR##*:}"; fi
+B="http://$ADDR"
 curl -sf "$B/healthz" >/dev/null || { echo "FAIL setup: server did not start"; cat "$TMP/serve.log"; exit 1; }
 
 # --- (b) taxii2-client flow. --------------------------------------------------------------------------
