@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use skydas_share::tlp::{Audience, Tlp};
 use skydas_store::accounts::{User, secret_hash};
@@ -432,6 +434,7 @@ async fn collection(
     Ok(taxii_json(StatusCode::OK, &collection_json(&c, &g)))
 }
 
+/// The query parameters of a request, in order, repeated names included.
 type Params = Query<Vec<(String, String)>>;
 
 /// A page of results, with the TAXII date headers.
@@ -504,94 +507,105 @@ const VERSIONS_PARAMS: &[&str] = &["added_after", "limit", "next", "match[spec_v
 /// Query parameters of `DELETE objects/{id}/`.
 const DELETE_PARAMS: &[&str] = &["match[version]", "match[spec_version]"];
 
+/// The collection, and on the per-object endpoints the object, that a request's path names.
+#[derive(Deserialize)]
+struct Address {
+    cid: String,
+    oid: Option<String>,
+}
+
+/// A request to one of the endpoints on a collection's contents, taken apart in the order the
+/// endpoints need: the path's address, then the query parameters (each rejected as axum rejects
+/// it), and the headers.
+struct ContentsRequest {
+    app: Arc<App>,
+    at: Address,
+    params: Vec<(String, String)>,
+    headers: HeaderMap,
+}
+
+impl FromRequestParts<Arc<App>> for ContentsRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let Path(at) = Path::<Address>::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(params) = Params::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(ContentsRequest {
+            app: app.clone(),
+            at,
+            params,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
 /// One endpoint's selection of stored objects: every such endpoint authenticates, needs read
 /// access (and write access for DELETE), parses its own set of query parameters and selects the
 /// rows, in that order, so that the same request fails the same way on each of them.
-struct Selection<'a> {
+struct Selection {
     /// The endpoint's name, which binds its `next` tokens.
     kind: &'static str,
     /// The query parameters the endpoint accepts.
     params: &'static [&'static str],
-    /// The one object addressed by the per-object endpoints.
-    object: Option<&'a str>,
     /// Whether every version is selected, whatever `match[version]` would default to.
     all_versions: bool,
     /// Whether the caller's organisation must also be allowed to write.
     write: bool,
 }
 
-impl<'a> Selection<'a> {
+impl Selection {
     /// The latest versions (unless `match[version]` says otherwise) that a read endpoint serves.
-    fn read(kind: &'static str, params: &'static [&'static str], object: Option<&'a str>) -> Self {
+    fn read(kind: &'static str, params: &'static [&'static str]) -> Self {
         Selection {
             kind,
             params,
-            object,
             all_versions: false,
             write: false,
         }
     }
 
-    /// The caller, the collection and the rows of collection `cid` this selection asks for.
-    fn run(
-        &self,
-        app: &App,
-        h: &HeaderMap,
-        cid: &str,
-        p: &[(String, String)],
-    ) -> TResult<(User, Collection, Selected)> {
-        let u = begin(app, h)?;
-        let (c, g) = collection_for(app, &u, cid)?;
+    /// The caller, the collection and the rows (of the one object, when the path names one)
+    /// that this selection asks for.
+    fn run(&self, r: &ContentsRequest) -> TResult<(User, Collection, Selected)> {
+        let app = &r.app;
+        let u = begin(app, &r.headers)?;
+        let (c, g) = collection_for(app, &u, &r.at.cid)?;
         need_read(&g)?;
         if self.write {
             need_write(&g)?;
         }
-        let mut q = ListQuery::parse(p, self.params)?;
+        let mut q = ListQuery::parse(&r.params, self.params)?;
         if self.all_versions {
             q.versions = vec![query::VersionSel::All];
         }
-        let sel = query::select(app, &u, &c, &g, self.kind, &q, self.object)?;
+        let sel = query::select(app, &u, &c, &g, self.kind, &q, r.at.oid.as_deref())?;
         Ok((u, c, sel))
     }
 }
 
 /// The stored objects themselves, as `objects/` and `objects/{id}/` serve them; reads that return
 /// anything are audited under the endpoint's name.
-fn serve_objects(
-    app: &App,
-    h: &HeaderMap,
-    cid: &str,
-    p: &[(String, String)],
-    s: &Selection,
-) -> TResult<Response> {
-    let (u, c, sel) = s.run(app, h, cid, p)?;
+fn serve_objects(r: &ContentsRequest, s: &Selection) -> TResult<Response> {
+    let (u, c, sel) = s.run(r)?;
     let items: Vec<Value> = sel
         .rows
         .iter()
         .filter_map(|r| serde_json::from_str(&r.body).ok())
         .collect();
-    audit_read(app, &u, &c.id, s.kind, items.len());
+    audit_read(&r.app, &u, &c.id, s.kind, items.len());
     Ok(page_response(paged(&sel, "objects", items), &sel))
 }
 
-async fn objects(
-    State(app): State<Arc<App>>,
-    Path(cid): Path<String>,
-    Query(p): Params,
-    h: HeaderMap,
-) -> TResult<Response> {
-    let s = Selection::read("objects", COLLECTION_LIST_PARAMS, None);
-    serve_objects(&app, &h, &cid, &p, &s)
+async fn objects(r: ContentsRequest) -> TResult<Response> {
+    serve_objects(&r, &Selection::read("objects", COLLECTION_LIST_PARAMS))
 }
 
-async fn manifest(
-    State(app): State<Arc<App>>,
-    Path(cid): Path<String>,
-    Query(p): Params,
-    h: HeaderMap,
-) -> TResult<Response> {
-    let s = Selection::read("manifest", COLLECTION_LIST_PARAMS, None);
-    let (_, _, sel) = s.run(&app, &h, &cid, &p)?;
+async fn manifest(r: ContentsRequest) -> TResult<Response> {
+    let (_, _, sel) = Selection::read("manifest", COLLECTION_LIST_PARAMS).run(&r)?;
     let items: Vec<Value> = sel
         .rows
         .iter()
@@ -607,27 +621,16 @@ async fn manifest(
     Ok(page_response(paged(&sel, "objects", items), &sel))
 }
 
-async fn object(
-    State(app): State<Arc<App>>,
-    Path((cid, oid)): Path<(String, String)>,
-    Query(p): Params,
-    h: HeaderMap,
-) -> TResult<Response> {
-    let s = Selection::read("object", OBJECT_LIST_PARAMS, Some(&oid));
-    serve_objects(&app, &h, &cid, &p, &s)
+async fn object(r: ContentsRequest) -> TResult<Response> {
+    serve_objects(&r, &Selection::read("object", OBJECT_LIST_PARAMS))
 }
 
-async fn versions(
-    State(app): State<Arc<App>>,
-    Path((cid, oid)): Path<(String, String)>,
-    Query(p): Params,
-    h: HeaderMap,
-) -> TResult<Response> {
+async fn versions(r: ContentsRequest) -> TResult<Response> {
     let s = Selection {
         all_versions: true,
-        ..Selection::read("versions", VERSIONS_PARAMS, Some(&oid))
+        ..Selection::read("versions", VERSIONS_PARAMS)
     };
-    let (_, _, sel) = s.run(&app, &h, &cid, &p)?;
+    let (_, _, sel) = s.run(&r)?;
     let items: Vec<Value> = sel
         .rows
         .iter()
@@ -636,25 +639,22 @@ async fn versions(
     Ok(page_response(with_more(&sel, "versions", items), &sel))
 }
 
-async fn delete_object(
-    State(app): State<Arc<App>>,
-    Path((cid, oid)): Path<(String, String)>,
-    Query(p): Params,
-    h: HeaderMap,
-) -> TResult<Response> {
+async fn delete_object(r: ContentsRequest) -> TResult<Response> {
     let s = Selection {
         // Without a version filter DELETE removes every version.
-        all_versions: p.iter().all(|(k, _)| k != "match[version]"),
+        all_versions: r.params.iter().all(|(k, _)| k != "match[version]"),
         write: true,
-        ..Selection::read("delete", DELETE_PARAMS, Some(&oid))
+        ..Selection::read("delete", DELETE_PARAMS)
     };
-    let (u, c, sel) = s.run(&app, &h, &cid, &p)?;
+    let (u, c, sel) = s.run(&r)?;
+    // The route always names the object.
+    let oid = r.at.oid.as_deref().unwrap_or_default();
     let versions: Vec<i64> = sel.rows.iter().map(|r| r.version).collect();
     if versions.is_empty() {
         return Err(TaxiiError::not_found("no version of the object matches"));
     }
-    let mut db = app.db();
-    let n = db.sharing.delete_object(&c.id, &oid, &versions)?;
+    let mut db = r.app.db();
+    let n = db.sharing.delete_object(&c.id, oid, &versions)?;
     db.audit(
         &u,
         "taxii_delete",
@@ -662,12 +662,12 @@ async fn delete_object(
         json!({ "versions": n }),
     );
     drop(db);
-    let mut r = StatusCode::OK.into_response();
-    r.headers_mut().insert(
+    let mut done = StatusCode::OK.into_response();
+    done.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(TAXII_MEDIA_TYPE),
     );
-    Ok(r)
+    Ok(done)
 }
 
 pub use skydas_app::accounts::random_uuid;
