@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use skydas_model::{Finding, Kinds, Platform};
 use skydas_store::accounts::{Role, secret_hash};
-use skydas_store::browse::{FindingFilter, FindingSummary, ItemRow};
+use skydas_store::browse::{Count, FindingFilter, FindingSummary, ItemRow};
 use skydas_store::{Review, ReviewStatus, SearchQuery};
 
 use crate::auth::{self, Authed};
@@ -116,6 +116,28 @@ fn limit_param(p: &HashMap<String, String>, default: usize) -> Result<usize, Api
                 "limit: {s:?} is not a number from 1 to 1000"
             ))),
         },
+    }
+}
+
+/// The `<option>`s of a select, the one named `selected` marked so.
+fn options<'a>(s: &mut String, names: impl IntoIterator<Item = &'a str>, selected: Option<&str>) {
+    for n in names {
+        let sel = if selected == Some(n) { " selected" } else { "" };
+        let _ = write!(s, "<option{sel}>{n}</option>");
+    }
+}
+
+/// A table row per count: its key, after `mark` (`#` for hashtags), linked to `href` followed by
+/// the key, and the count.
+fn count_rows(s: &mut String, counts: &[Count], href: &str, mark: &str) {
+    for c in counts {
+        let _ = write!(
+            s,
+            "<tr><td><a href=\"{href}{}\">{mark}{}</a></td><td>{}</td></tr>",
+            url_part(&c.key),
+            esc(&c.key),
+            c.count
+        );
     }
 }
 
@@ -428,15 +450,7 @@ pub async fn overview(
         html::volume_svg(&o.by_language)
     );
     s.push_str("<div class=\"tops\"><section><h2>Top domains</h2><table>");
-    for c in &o.top_domains {
-        let _ = write!(
-            s,
-            "<tr><td><a href=\"/domains/{}\">{}</a></td><td>{}</td></tr>",
-            url_part(&c.key),
-            esc(&c.key),
-            c.count
-        );
-    }
+    count_rows(&mut s, &o.top_domains, "/domains/", "");
     s.push_str("</table></section><section><h2>Top actors</h2><table>");
     for (c, h) in o.top_actors.iter().zip(&o.actor_handles) {
         let (p, id) = c.key.split_once(':').unwrap_or(("other", &c.key));
@@ -451,15 +465,7 @@ pub async fn overview(
         );
     }
     s.push_str("</table></section><section><h2>Top hashtags</h2><table>");
-    for c in &o.top_hashtags {
-        let _ = write!(
-            s,
-            "<tr><td><a href=\"/search?q={}\">#{}</a></td><td>{}</td></tr>",
-            url_part(&c.key),
-            esc(&c.key),
-            c.count
-        );
-    }
+    count_rows(&mut s, &o.top_hashtags, "/search?q=", "#");
     s.push_str("</table></section></div><section><h2>Latest findings</h2>");
     s.push_str(&summaries_table(&latest));
     s.push_str("<p><a href=\"/findings\">All findings →</a></p></section>");
@@ -480,14 +486,7 @@ pub async fn findings(
     let mut s = String::from(
         "<h1>Findings</h1><form method=\"get\" class=\"filters\"><label>Kind <select name=\"kind\"><option value=\"\">any</option>",
     );
-    for k in app.kinds().names() {
-        let sel = if filter.kind.as_deref() == Some(k) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(s, "<option{sel}>{k}</option>");
-    }
+    options(&mut s, app.kinds().names(), filter.kind.as_deref());
     let _ = write!(
         s,
         "</select></label><label>Min score <input name=\"min_score\" size=\"4\" value=\"{}\"></label>\
@@ -500,14 +499,11 @@ pub async fn findings(
         v("until"),
         v("disarm")
     );
-    for st in ["new", "confirmed", "dismissed"] {
-        let sel = if filter.status.as_deref() == Some(st) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(s, "<option{sel}>{st}</option>");
-    }
+    options(
+        &mut s,
+        ["new", "confirmed", "dismissed"],
+        filter.status.as_deref(),
+    );
     s.push_str("</select></label><button>Filter</button></form>");
     let _ = write!(
         s,
@@ -736,14 +732,16 @@ pub async fn finding(
          <fieldset{disabled}><label>Status <select name=\"status\">",
         csrf_field(&a)
     );
-    for st in [
-        ReviewStatus::New,
-        ReviewStatus::Confirmed,
-        ReviewStatus::Dismissed,
-    ] {
-        let sel = if st == review.status { " selected" } else { "" };
-        let _ = write!(s, "<option{sel}>{}</option>", st.as_str());
-    }
+    options(
+        &mut s,
+        [
+            ReviewStatus::New,
+            ReviewStatus::Confirmed,
+            ReviewStatus::Dismissed,
+        ]
+        .map(ReviewStatus::as_str),
+        Some(review.status.as_str()),
+    );
     let _ = write!(
         s,
         "</select></label><label>Notes<textarea name=\"note\" rows=\"4\">{}</textarea></label>\
