@@ -24,6 +24,17 @@ fn tlp_badge(tlp: &str) -> String {
     )
 }
 
+/// The Marking, From, Via and time cells that every row of partner intelligence ends with.
+fn origin_cells(tlp: &str, source_org: &str, source: &str, at: i64) -> String {
+    format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        tlp_badge(tlp),
+        esc(source_org),
+        esc(source),
+        when(at)
+    )
+}
+
 /// A table of watch items (empty string when there are none).
 pub(crate) fn watch_section(items: &[WatchItem]) -> String {
     if items.is_empty() {
@@ -46,13 +57,10 @@ pub(crate) fn watch_section(items: &[WatchItem]) -> String {
         };
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{value}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{value}</td><td>{}</td>{}</tr>",
             esc(&w.kind),
             esc(&w.label),
-            tlp_badge(&w.tlp),
-            esc(&w.source_org),
-            esc(&w.source),
-            when(w.added_at)
+            origin_cells(&w.tlp, &w.source_org, &w.source, w.added_at)
         );
     }
     s.push_str("</tbody></table></section>");
@@ -110,13 +118,10 @@ pub async fn page(
             .unwrap_or("");
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td>{}</tr>",
                 esc(&name.chars().take(160).collect::<String>()),
                 esc(&o.object_id),
-                tlp_badge(&o.tlp),
-                esc(&o.source_org),
-                esc(&o.source),
-                when(o.received_at)
+                origin_cells(&o.tlp, &o.source_org, &o.source, o.received_at)
             );
         }
         s.push_str("</tbody></table></section>");
