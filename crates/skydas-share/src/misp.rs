@@ -26,7 +26,7 @@ use skydas_model::{Finding, Kinds, ShareAs};
 
 use crate::disarm;
 use crate::stix::{OrgIdentity, explain, our_uuid};
-use crate::tlp::{Audience, Marking, Tlp, Withheld, may_release, merge};
+use crate::tlp::{Audience, Marking, Release, Tlp, Withheld, merge, release};
 
 /// The namespace of the fallback DISARM tag.
 pub const FALLBACK_TAG_PREFIX: &str = "fimi-platform:disarm-id=";
@@ -182,15 +182,7 @@ pub fn export_event(
     audience: Audience,
     now: i64,
 ) -> MispExport {
-    let mut withheld = Vec::new();
-    let mut released: Vec<(&Finding, Tlp)> = Vec::new();
-    for (f, marking) in findings {
-        match (may_release(*marking, audience), marking) {
-            (Ok(()), Some(t)) => released.push((f, *t)),
-            (Err(why), _) => withheld.push((f.id.clone(), why)),
-            (Ok(()), None) => withheld.push((f.id.clone(), Withheld::Unmarked)),
-        }
-    }
+    let Release { released, withheld } = release(findings, audience);
     let mut attrs = Attributes::default();
     let mut objects = Vec::new();
     let mut disarm_ids: BTreeSet<String> = BTreeSet::new();

@@ -13,6 +13,7 @@
 //! for reading partners' data, with WHITE read as CLEAR.
 
 use serde_json::{Value, json};
+use skydas_model::Finding;
 
 /// The STIX extension-definition that TLP 2.0 marking-definitions use.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
@@ -222,6 +223,30 @@ pub fn may_release(marking: Option<Tlp>, audience: Audience) -> Result<(), Withh
         });
     }
     Ok(())
+}
+
+/// The split every export starts from: what its audience may receive and what it holds back.
+#[derive(Debug)]
+pub struct Release<'a> {
+    /// The findings the audience may receive, in order, with their markings.
+    pub released: Vec<(&'a Finding, Tlp)>,
+    /// The ids of the others, with why each is withheld.
+    pub withheld: Vec<(String, Withheld)>,
+}
+
+/// Splits marked findings by [`may_release`] for `audience`.
+pub fn release(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> Release<'_> {
+    let mut released = Vec::new();
+    let mut withheld = Vec::new();
+    for (f, marking) in findings {
+        match (may_release(*marking, audience), marking) {
+            (Ok(()), Some(t)) => released.push((f, *t)),
+            (Err(why), _) => withheld.push((f.id.clone(), why)),
+            // may_release refuses a missing marking, so this arm is never taken.
+            (Ok(()), None) => withheld.push((f.id.clone(), Withheld::Unmarked)),
+        }
+    }
+    Release { released, withheld }
 }
 
 #[cfg(test)]

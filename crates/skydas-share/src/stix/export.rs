@@ -10,7 +10,7 @@ use super::{
     url_sco,
 };
 use crate::disarm;
-use crate::tlp::{Audience, Marking, Tlp, Withheld, may_release, merge};
+use crate::tlp::{Audience, Marking, Release, Tlp, Withheld, merge, release};
 
 /// Counts of one export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -400,16 +400,7 @@ pub fn export_bundle(
         now: ts(now),
     };
     let mut b = Builder::default();
-    let mut withheld = Vec::new();
-    let mut released: Vec<(&Finding, Tlp)> = Vec::new();
-    for (f, marking) in findings {
-        match (may_release(*marking, audience), marking) {
-            (Ok(()), Some(t)) => released.push((f, *t)),
-            (Err(why), _) => withheld.push((f.id.clone(), why)),
-            // may_release refuses a missing marking, so this arm is never taken.
-            (Ok(()), None) => withheld.push((f.id.clone(), Withheld::Unmarked)),
-        }
-    }
+    let Release { released, withheld } = release(findings, audience);
     for &(f, tlp) in &released {
         add_finding(&mut b, &ctx, kinds, f, tlp);
     }
