@@ -79,6 +79,25 @@ struct Ctx {
     now: String,
 }
 
+impl Ctx {
+    /// An object of ours: `type`, `spec_version`, `id`, created and modified now by our
+    /// identity, then `props` (an object) in their order.
+    fn object(&self, ty: &str, id: String, props: Value) -> Value {
+        let mut obj = json!({
+            "type": ty,
+            "spec_version": "2.1",
+            "id": id,
+            "created": self.now,
+            "modified": self.now,
+            "created_by_ref": self.org_id,
+        });
+        if let (Some(o), Value::Object(p)) = (obj.as_object_mut(), props) {
+            o.extend(p);
+        }
+        obj
+    }
+}
+
 fn confidence(score: f64) -> Option<i64> {
     score
         .is_finite()
@@ -184,17 +203,15 @@ pub(crate) fn explain(f: &Finding) -> String {
 }
 
 fn relationship(b: &mut Builder, ctx: &Ctx, src: &str, ty: &str, dst: &str, tlp: Tlp) -> String {
-    let obj = json!({
-        "type": "relationship",
-        "spec_version": "2.1",
-        "id": sdo_id("relationship", &[src, ty, dst]),
-        "created": ctx.now,
-        "modified": ctx.now,
-        "created_by_ref": ctx.org_id,
-        "relationship_type": ty,
-        "source_ref": src,
-        "target_ref": dst,
-    });
+    let obj = ctx.object(
+        "relationship",
+        sdo_id("relationship", &[src, ty, dst]),
+        json!({
+            "relationship_type": ty,
+            "source_ref": src,
+            "target_ref": dst,
+        }),
+    );
     b.add(obj, tlp)
 }
 
@@ -260,18 +277,16 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
     }
     let number_observed = f.evidence.len().clamp(1, 999_999_999);
     let observed_data = (!observed.is_empty()).then(|| {
-        let obj = json!({
-            "type": "observed-data",
-            "spec_version": "2.1",
-            "id": sdo_id("observed-data", &[fid]),
-            "created": ctx.now,
-            "modified": ctx.now,
-            "created_by_ref": ctx.org_id,
-            "first_observed": ts(first),
-            "last_observed": ts(last),
-            "number_observed": number_observed,
-            "object_refs": observed,
-        });
+        let obj = ctx.object(
+            "observed-data",
+            sdo_id("observed-data", &[fid]),
+            json!({
+                "first_observed": ts(first),
+                "last_observed": ts(last),
+                "number_observed": number_observed,
+                "object_refs": observed,
+            }),
+        );
         b.add(obj, tlp)
     });
 
@@ -279,18 +294,16 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
     let mut explained: Vec<String> = Vec::new();
     match share {
         ShareAs::Actors { sdo: ty } => {
-            let mut obj = json!({
-                "type": ty,
-                "spec_version": "2.1",
-                "id": sdo_id(ty, &[fid]),
-                "created": ctx.now,
-                "modified": ctx.now,
-                "created_by_ref": ctx.org_id,
-                "name": format!("Skydas {label} {fid}"),
-                "description": f.summary,
-                "first_seen": ts(first),
-                "last_seen": ts(last),
-            });
+            let mut obj = ctx.object(
+                ty,
+                sdo_id(ty, &[fid]),
+                json!({
+                    "name": format!("Skydas {label} {fid}"),
+                    "description": f.summary,
+                    "first_seen": ts(first),
+                    "last_seen": ts(last),
+                }),
+            );
             if let Some(c) = confidence(f.score) {
                 obj["confidence"] = c.into();
             }
@@ -312,23 +325,21 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
                     desc.push_str(&format!(" ({})", f.techniques.join(", ")));
                 }
                 desc.push('.');
-                let mut obj = json!({
-                    "type": "indicator",
-                    "spec_version": "2.1",
-                    "id": sdo_id("indicator", &[fid]),
-                    "created": ctx.now,
-                    "modified": ctx.now,
-                    "created_by_ref": ctx.org_id,
-                    "name": match (f.impersonates.is_some(), spec) {
-                        (false, Some(k)) => format!("{} {d}", capitalised(k.noun)),
-                        _ => format!("Lookalike domain {d}"),
-                    },
-                    "description": desc,
-                    "indicator_types": ["malicious-activity"],
-                    "pattern": format!("[domain-name:value = '{}']", pattern_escape(&d)),
-                    "pattern_type": "stix",
-                    "valid_from": ts(first),
-                });
+                let mut obj = ctx.object(
+                    "indicator",
+                    sdo_id("indicator", &[fid]),
+                    json!({
+                        "name": match (f.impersonates.is_some(), spec) {
+                            (false, Some(k)) => format!("{} {d}", capitalised(k.noun)),
+                            _ => format!("Lookalike domain {d}"),
+                        },
+                        "description": desc,
+                        "indicator_types": ["malicious-activity"],
+                        "pattern": format!("[domain-name:value = '{}']", pattern_escape(&d)),
+                        "pattern_type": "stix",
+                        "valid_from": ts(first),
+                    }),
+                );
                 if let Some(c) = confidence(f.score) {
                     obj["confidence"] = c.into();
                 }
@@ -344,20 +355,18 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
                 }
                 if let Some(od) = &observed_data {
                     relationship(b, ctx, &ind, "based-on", od, tlp);
-                    let obj = json!({
-                        "type": "sighting",
-                        "spec_version": "2.1",
-                        "id": sdo_id("sighting", &[fid]),
-                        "created": ctx.now,
-                        "modified": ctx.now,
-                        "created_by_ref": ctx.org_id,
-                        "first_seen": ts(first),
-                        "last_seen": ts(last),
-                        "count": number_observed,
-                        "sighting_of_ref": ind,
-                        "observed_data_refs": [od],
-                        "where_sighted_refs": [ctx.org_id],
-                    });
+                    let obj = ctx.object(
+                        "sighting",
+                        sdo_id("sighting", &[fid]),
+                        json!({
+                            "first_seen": ts(first),
+                            "last_seen": ts(last),
+                            "count": number_observed,
+                            "sighting_of_ref": ind,
+                            "observed_data_refs": [od],
+                            "where_sighted_refs": [ctx.org_id],
+                        }),
+                    );
                     b.add(obj, tlp);
                 }
                 explained.push(ind);
@@ -370,17 +379,15 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
         // our identity so that the explanation still travels.
         explained.push(ctx.org_id.clone());
     }
-    let note = json!({
-        "type": "note",
-        "spec_version": "2.1",
-        "id": sdo_id("note", &[fid]),
-        "created": ctx.now,
-        "modified": ctx.now,
-        "created_by_ref": ctx.org_id,
-        "abstract": format!("Evidence for {label} {fid}"),
-        "content": explain(f),
-        "object_refs": explained,
-    });
+    let note = ctx.object(
+        "note",
+        sdo_id("note", &[fid]),
+        json!({
+            "abstract": format!("Evidence for {label} {fid}"),
+            "content": explain(f),
+            "object_refs": explained,
+        }),
+    );
     b.add(note, tlp);
 }
 
@@ -434,22 +441,20 @@ pub fn export_bundle(
         *per_kind.entry(kinds.noun(&f.kind)).or_default() += 1;
     }
     let what: Vec<String> = per_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    let report = json!({
-        "type": "report",
-        "spec_version": "2.1",
-        "id": format!("report--{}", our_uuid(&report_key)),
-        "created": ctx.now,
-        "modified": ctx.now,
-        "created_by_ref": ctx.org_id,
-        "name": if what.is_empty() {
-            format!("{org_name}: no findings")
-        } else {
-            format!("{org_name}: {}", what.join(", "))
-        },
-        "report_types": ["threat-report"],
-        "published": ctx.now,
-        "object_refs": refs,
-    });
+    let report = ctx.object(
+        "report",
+        format!("report--{}", our_uuid(&report_key)),
+        json!({
+            "name": if what.is_empty() {
+                format!("{org_name}: no findings")
+            } else {
+                format!("{org_name}: {}", what.join(", "))
+            },
+            "report_types": ["threat-report"],
+            "published": ctx.now,
+            "object_refs": refs,
+        }),
+    );
     b.add(report, report_tlp);
 
     // Marking-definitions first: the TLP levels in use, then DISARM's identity and licence.
