@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use skydas_model::{
@@ -114,6 +114,15 @@ fn populate(app: &App) {
     }
 }
 
+/// Sends a request through the whole app; the status, headers and body of the answer.
+pub(crate) async fn oneshot(app: &Arc<App>, req: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+    let r = router(app.clone()).oneshot(req).await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, body)
+}
+
 struct Resp {
     status: StatusCode,
     headers: HeaderMap,
@@ -158,10 +167,7 @@ impl Fixture {
     }
 
     async fn send(&self, req: Request<Body>) -> Resp {
-        let r = router(self.app.clone()).oneshot(req).await.unwrap();
-        let status = r.status();
-        let headers = r.headers().clone();
-        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let (status, headers, body) = oneshot(&self.app, req).await;
         Resp {
             status,
             headers,
@@ -175,6 +181,11 @@ impl Fixture {
             b = b.header(*k, *v);
         }
         self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// GET with a user's API token.
+    async fn get_as(&self, user: &str, path: &str) -> Resp {
+        self.get(path, &[("authorization", &bearer(user))]).await
     }
 
     async fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
@@ -289,7 +300,7 @@ async fn valid_token_reads_every_get_route() {
         if *method != "GET" {
             continue;
         }
-        let r = f.get(path, &[("authorization", &bearer("vik"))]).await;
+        let r = f.get_as("vik", path).await;
         assert_viewer_reads(path, &r);
     }
 }
@@ -297,12 +308,7 @@ async fn valid_token_reads_every_get_route() {
 #[tokio::test]
 async fn api_findings_has_the_product_shape() {
     let f = fixture();
-    let r = f
-        .get(
-            "/api/v1/findings?kind=coordination",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let r = f.get_as("vik", "/api/v1/findings?kind=coordination").await;
     assert_eq!(r.status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     let first = &v["findings"][0];
@@ -327,57 +333,25 @@ async fn api_findings_has_the_product_shape() {
     // The list's finding is the detail's, less the review; a second page (from the kept JSON)
     // is the first, byte for byte.
     let id = first["id"].as_str().unwrap();
-    let d = f
-        .get(
-            &format!("/api/v1/findings/{id}"),
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let d = f.get_as("vik", &format!("/api/v1/findings/{id}")).await;
     let mut detail: serde_json::Value = serde_json::from_str(&d.body).unwrap();
     detail.as_object_mut().unwrap().remove("review");
     assert_eq!(first, &detail);
-    let again = f
-        .get(
-            "/api/v1/findings?kind=coordination",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let again = f.get_as("vik", "/api/v1/findings?kind=coordination").await;
     assert_eq!(again.body, r.body);
-    let none = f
-        .get(
-            "/api/v1/findings?kind=automation",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let none = f.get_as("vik", "/api/v1/findings?kind=automation").await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&none.body).unwrap()["findings"],
         serde_json::json!([])
     );
-    let bad = f
-        .get(
-            "/api/v1/findings?min_score=x",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let bad = f.get_as("vik", "/api/v1/findings?min_score=x").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let one = f
-        .get(
-            "/api/v1/findings/co-1",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let one = f.get_as("vik", "/api/v1/findings/co-1").await;
     let v: serde_json::Value = serde_json::from_str(&one.body).unwrap();
     assert_eq!(v["review"]["status"], "new");
-    let missing = f
-        .get(
-            "/api/v1/findings/nope",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let missing = f.get_as("vik", "/api/v1/findings/nope").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    let spec = f
-        .get("/api/v1/openapi.json", &[("authorization", &bearer("vik"))])
-        .await;
+    let spec = f.get_as("vik", "/api/v1/openapi.json").await;
     let v: serde_json::Value = serde_json::from_str(&spec.body).unwrap();
     assert_eq!(v["openapi"], "3.1.0");
 }
@@ -419,14 +393,9 @@ async fn roles_decide_who_may_change_a_status() {
             .any(|r| r.action == "status" && r.user == "ona" && r.target == "co-1")
     );
     // Only admins see the users page.
-    let users = f.get("/users", &[("authorization", &bearer("ona"))]).await;
+    let users = f.get_as("ona", "/users").await;
     assert_eq!(users.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        f.get("/users", &[("authorization", &bearer("ada"))])
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(f.get_as("ada", "/users").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -543,9 +512,7 @@ async fn forms_need_the_session_csrf_token() {
 #[tokio::test]
 async fn finding_page_has_graph_timeline_evidence_and_escapes() {
     let f = fixture();
-    let r = f
-        .get("/findings/co-1", &[("authorization", &bearer("vik"))])
-        .await;
+    let r = f.get_as("vik", "/findings/co-1").await;
     assert_eq!(r.status, StatusCode::OK);
     for needle in [
         "<svg id=\"graph\"",
@@ -560,28 +527,13 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
         assert!(r.body.contains(needle), "missing {needle}");
     }
     assert!(!r.body.contains("<b>same text</b>"));
-    let dl = f
-        .get(
-            "/findings/co-1/download/gexf",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let dl = f.get_as("vik", "/findings/co-1/download/gexf").await;
     assert_eq!(dl.status, StatusCode::OK);
     assert!(dl.body.contains("<gexf"));
     assert!(f.app.db().accounts.audit_list(1).unwrap()[0].action == "export");
-    let list = f
-        .get(
-            "/findings?disarm=T0049.003",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let list = f.get_as("vik", "/findings?disarm=T0049.003").await;
     assert!(list.body.contains("/findings/co-1"));
-    let none = f
-        .get(
-            "/findings?disarm=T0084.001",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let none = f.get_as("vik", "/findings?disarm=T0084.001").await;
     assert!(!none.body.contains("/findings/co-1"));
 }
 
@@ -606,30 +558,28 @@ async fn partners_never_see_red_or_amber_strict_findings() {
             "/findings/co-1",
             "/findings/co-1/download/json",
         ] {
-            let partner = f.get(path, &[("authorization", &bearer("pev"))]).await;
+            let partner = f.get_as("pev", path).await;
             let want = if partner_sees {
                 StatusCode::OK
             } else {
                 StatusCode::NOT_FOUND
             };
             assert_eq!(partner.status, want, "{path} at {tlp:?} for a partner");
-            let home = f.get(path, &[("authorization", &bearer("vik"))]).await;
+            let home = f.get_as("vik", path).await;
             assert_eq!(
                 home.status,
                 StatusCode::OK,
                 "{path} at {tlp:?} for our own analyst"
             );
         }
-        let list = f
-            .get("/api/v1/findings", &[("authorization", &bearer("pev"))])
-            .await;
+        let list = f.get_as("pev", "/api/v1/findings").await;
         assert_eq!(
             list.body.contains("\"co-1\""),
             partner_sees,
             "list at {tlp:?}"
         );
         for page in ["/findings", "/"] {
-            let html = f.get(page, &[("authorization", &bearer("pev"))]).await;
+            let html = f.get_as("pev", page).await;
             assert_eq!(
                 html.body.contains("/findings/co-1"),
                 partner_sees,
@@ -737,9 +687,7 @@ async fn sessions_expire_and_are_revoked_with_the_tokens() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        f.get("/api/v1/findings", &[("authorization", &bearer("ona"))])
-            .await
-            .status,
+        f.get_as("ona", "/api/v1/findings").await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(f.app.db().accounts.revoke("nobody").unwrap(), None);
@@ -750,9 +698,7 @@ async fn sessions_expire_and_are_revoked_with_the_tokens() {
 #[tokio::test]
 async fn a_page_refused_is_a_page_and_the_api_stays_json() {
     let f = fixture();
-    let page = f
-        .get("/search?q=x", &[("authorization", &bearer("pia"))])
-        .await;
+    let page = f.get_as("pia", "/search?q=x").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(
         page.headers[header::CONTENT_TYPE]
@@ -768,18 +714,14 @@ async fn a_page_refused_is_a_page_and_the_api_stays_json() {
         page.body
     );
     assert!(page.body.contains("href=\"/findings\""), "{}", page.body);
-    let missing = f
-        .get("/findings/co-none", &[("authorization", &bearer("vik"))])
-        .await;
+    let missing = f.get_as("vik", "/findings/co-none").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(
         missing.body.contains("<h1>404 Not Found</h1>"),
         "{}",
         missing.body
     );
-    let api = f
-        .get("/api/v1/stats", &[("authorization", &bearer("pia"))])
-        .await;
+    let api = f.get_as("pia", "/api/v1/stats").await;
     assert_eq!(api.status, StatusCode::FORBIDDEN);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&api.body).unwrap()["error"],

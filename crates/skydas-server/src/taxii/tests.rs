@@ -5,15 +5,13 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use skydas_store::accounts::{Role, secret_hash};
 use skydas_store::sharing::{Grant, NewObject};
-use tower::ServiceExt;
 
 use super::client::base64_encode;
 use super::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
-use crate::{App, router};
+use crate::App;
 
 const RW: &str = "11111111-1111-4111-8111-111111111111";
 const RO: &str = "22222222-2222-4222-8222-222222222222";
@@ -83,10 +81,7 @@ fn basic(user: &str) -> String {
 
 impl Fx {
     async fn send(&self, req: Request<Body>) -> Resp {
-        let r = router(self.app.clone()).oneshot(req).await.unwrap();
-        let status = r.status();
-        let headers = r.headers().clone();
-        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let (status, headers, body) = crate::tests::oneshot(&self.app, req).await;
         let json = if body.is_empty() {
             Value::Null
         } else {

@@ -226,7 +226,7 @@ async fn every_route_role_organisation_and_marking() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{org}");
     }
-    let listed = f.get("/users", &[("authorization", &bearer("pat"))]).await;
+    let listed = f.get_as("pat", "/users").await;
     assert!(listed.body.contains("pia") && !listed.body.contains(">ada<"));
     eprintln!("authorization matrix: {cases} cases");
     assert_eq!(cases, 5 * 7 * ROUTES.len());

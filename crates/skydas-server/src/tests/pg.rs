@@ -95,9 +95,7 @@ async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
         }
     );
     // Tokens: a good one reads, a wrong one is refused.
-    let ok = f
-        .get("/api/v1/stats", &[("authorization", &bearer("vik"))])
-        .await;
+    let ok = f.get_as("vik", "/api/v1/stats").await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     let bad = f
         .get("/api/v1/stats", &[("authorization", "Bearer token-nobody")])
@@ -108,13 +106,10 @@ async fn pg_login_and_tokens_are_checked_and_audited_in_postgres() {
 #[tokio::test]
 async fn pg_findings_list_and_detail() {
     let Some(f) = pg_fixture() else { return };
-    let auth = [("authorization", bearer("vik"))];
-    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let check = |path: &'static str, want: usize| {
         let f = &f;
-        let auth = auth.clone();
         async move {
-            let r = f.get(path, &auth).await;
+            let r = f.get_as("vik", path).await;
             assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
             let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
             let n = v["findings"].as_array().map_or(0, Vec::len);
@@ -127,21 +122,21 @@ async fn pg_findings_list_and_detail() {
     assert_eq!(v["findings"][0]["first_seen"], "2023-11-14T22:13:20Z");
     check("/api/v1/findings?kind=coordination", 1).await;
     check("/api/v1/findings?kind=automation", 0).await;
-    let detail = f.get("/api/v1/findings/co-1", &auth).await;
+    let detail = f.get_as("vik", "/api/v1/findings/co-1").await;
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
     let d: serde_json::Value = serde_json::from_str(&detail.body).unwrap();
     assert_eq!(d["id"], "co-1");
     assert_eq!(d["actors"][0]["platform"], "telegram");
     assert_eq!(
-        f.get("/api/v1/findings/co-404", &auth).await.status,
+        f.get_as("vik", "/api/v1/findings/co-404").await.status,
         StatusCode::NOT_FOUND
     );
     // The pages: the list shows the finding, its page shows its actors, the actor's page
     // lists the finding.
-    let list = f.get("/findings", &auth).await;
+    let list = f.get_as("vik", "/findings").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("co-1"), "{}", list.body);
-    let page = f.get("/findings/co-1", &auth).await;
+    let page = f.get_as("vik", "/findings/co-1").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("chan_1"), "{}", page.body);
 }
@@ -153,7 +148,7 @@ async fn pg_every_get_route_answers_and_forms_write_postgres() {
         if *method != "GET" {
             continue;
         }
-        let r = f.get(path, &[("authorization", &bearer("vik"))]).await;
+        let r = f.get_as("vik", path).await;
         assert_viewer_reads(path, &r);
         let none = f.get(path, &[]).await;
         assert!(
@@ -175,12 +170,7 @@ async fn pg_every_get_route_answers_and_forms_write_postgres() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(f.review("co-1"), ("confirmed".into(), "seen".into()));
-    let filtered = f
-        .get(
-            "/api/v1/findings?status=confirmed",
-            &[("authorization", &bearer("vik"))],
-        )
-        .await;
+    let filtered = f.get_as("vik", "/api/v1/findings?status=confirmed").await;
     assert!(filtered.body.contains("co-1"), "{}", filtered.body);
     assert_eq!(
         f.app.db().accounts.audit_list(1).unwrap()[0].action,
@@ -230,12 +220,10 @@ async fn pg_domain_page_and_overview_read_stored_urls() {
         db.store.insert_items(&[it]).unwrap();
         db.store.finish_file(&sha, 1, 0).unwrap();
     }
-    let auth = [("authorization", bearer("vik"))];
-    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let page = f.get("/domains/clone-news.example", &auth).await;
+    let page = f.get_as("vik", "/domains/clone-news.example").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("read this"), "{}", page.body);
-    let overview = f.get("/", &auth).await;
+    let overview = f.get_as("vik", "/").await;
     assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
     assert!(
         overview.body.contains("clone-news.example"),
@@ -311,12 +299,7 @@ async fn pg_taxii_collections_objects_and_partner_intel_live_in_postgres() {
             1
         );
     }
-    let page = f
-        .get(
-            "/domains/lrt-news.info",
-            &[("authorization", &bearer("ona"))],
-        )
-        .await;
+    let page = f.get_as("ona", "/domains/lrt-news.info").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Partner watch items"), "{}", page.body);
 
