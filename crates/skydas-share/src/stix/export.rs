@@ -80,13 +80,13 @@ struct Ctx {
 }
 
 impl Ctx {
-    /// An object of ours: `type`, `spec_version`, `id`, created and modified now by our
-    /// identity, then `props` (an object) in their order.
-    fn object(&self, ty: &str, id: String, props: Value) -> Value {
+    /// An object of ours: `type`, `spec_version`, the id of its type and `key` ([`sdo_id`]),
+    /// created and modified now by our identity, then `props` (an object) in their order.
+    fn object(&self, ty: &str, key: &[&str], props: Value) -> Value {
         let mut obj = json!({
             "type": ty,
             "spec_version": "2.1",
-            "id": id,
+            "id": sdo_id(ty, key),
             "created": self.now,
             "modified": self.now,
             "created_by_ref": self.org_id,
@@ -205,7 +205,7 @@ pub(crate) fn explain(f: &Finding) -> String {
 fn relationship(b: &mut Builder, ctx: &Ctx, src: &str, ty: &str, dst: &str, tlp: Tlp) -> String {
     let obj = ctx.object(
         "relationship",
-        sdo_id("relationship", &[src, ty, dst]),
+        &[src, ty, dst],
         json!({
             "relationship_type": ty,
             "source_ref": src,
@@ -279,7 +279,7 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
     let observed_data = (!observed.is_empty()).then(|| {
         let obj = ctx.object(
             "observed-data",
-            sdo_id("observed-data", &[fid]),
+            &[fid],
             json!({
                 "first_observed": ts(first),
                 "last_observed": ts(last),
@@ -296,7 +296,7 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
         ShareAs::Actors { sdo: ty } => {
             let mut obj = ctx.object(
                 ty,
-                sdo_id(ty, &[fid]),
+                &[fid],
                 json!({
                     "name": format!("Skydas {label} {fid}"),
                     "description": f.summary,
@@ -327,7 +327,7 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
                 desc.push('.');
                 let mut obj = ctx.object(
                     "indicator",
-                    sdo_id("indicator", &[fid]),
+                    &[fid],
                     json!({
                         "name": match (f.impersonates.is_some(), spec) {
                             (false, Some(k)) => format!("{} {d}", capitalised(k.noun)),
@@ -357,7 +357,7 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
                     relationship(b, ctx, &ind, "based-on", od, tlp);
                     let obj = ctx.object(
                         "sighting",
-                        sdo_id("sighting", &[fid]),
+                        &[fid],
                         json!({
                             "first_seen": ts(first),
                             "last_seen": ts(last),
@@ -381,7 +381,7 @@ fn add_finding(b: &mut Builder, ctx: &Ctx, kinds: &Kinds, f: &Finding, tlp: Tlp)
     }
     let note = ctx.object(
         "note",
-        sdo_id("note", &[fid]),
+        &[fid],
         json!({
             "abstract": format!("Evidence for {label} {fid}"),
             "content": explain(f),
@@ -443,7 +443,8 @@ pub fn export_bundle(
     let what: Vec<String> = per_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let report = ctx.object(
         "report",
-        format!("report--{}", our_uuid(&report_key)),
+        // `report_key` begins with the type, as the other objects' keys do not.
+        &report_key[1..],
         json!({
             "name": if what.is_empty() {
                 format!("{org_name}: no findings")
