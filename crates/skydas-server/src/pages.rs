@@ -15,6 +15,7 @@ use serde::Deserialize;
 use skydas_model::{Finding, Kinds, Platform};
 use skydas_store::accounts::{Role, secret_hash};
 use skydas_store::browse::{Count, FindingFilter, FindingSummary, ItemRow};
+use skydas_store::sharing::WatchItem;
 use skydas_store::{Review, ReviewStatus, SearchQuery};
 
 use crate::auth::{self, Authed};
@@ -951,6 +952,22 @@ pub async fn search(
     Ok(render(&a, "Search", &s))
 }
 
+/// What the actor and domain pages show below their heading: partners' watch items, the findings
+/// it appears in that the reader may see, and its latest items under `latest`.
+fn subject_sections(
+    watch: &[WatchItem],
+    found: &[FindingSummary],
+    latest: &str,
+    items: &[ItemRow],
+) -> String {
+    format!(
+        "{}<section><h2>Findings</h2>{}</section><section><h2>{latest}</h2>{}</section>",
+        crate::taxii::partner::watch_section(watch),
+        summaries_table(found),
+        items_table(items)
+    )
+}
+
 fn parse_platform(p: &str) -> Result<Platform, ApiError> {
     Platform::parse(p).ok_or(ApiError::NotFound)
 }
@@ -970,8 +987,7 @@ pub async fn actor(
     let watch = db.sharing.watch_for_actor(&id, actor.handle.as_deref())?;
     drop(db);
     let s = format!(
-        "<h1>{} <small>{platform}:{}</small></h1><p>{}{}</p>{}<section><h2>Findings</h2>{}</section>\
-         <section><h2>Latest items</h2>{}</section>",
+        "<h1>{} <small>{platform}:{}</small></h1><p>{}{}</p>{}",
         esc(actor.handle.as_deref().unwrap_or(&id)),
         esc(&id),
         esc(actor.name.as_deref().unwrap_or("")),
@@ -979,9 +995,7 @@ pub async fn actor(
             .created_at
             .map(|t| format!(" · created {}", when(t)))
             .unwrap_or_default(),
-        crate::taxii::partner::watch_section(&watch),
-        summaries_table(&found),
-        items_table(&items)
+        subject_sections(&watch, &found, "Latest items", &items)
     );
     Ok(render(&a, &id, &s))
 }
@@ -1000,11 +1014,9 @@ pub async fn domain(
     let watch = db.sharing.watch_for_domain(&domain)?;
     drop(db);
     let s = format!(
-        "<h1>{}</h1>{}<section><h2>Findings</h2>{}</section><section><h2>Latest items linking it</h2>{}</section>",
+        "<h1>{}</h1>{}",
         esc(&domain),
-        crate::taxii::partner::watch_section(&watch),
-        summaries_table(&found),
-        items_table(&items)
+        subject_sections(&watch, &found, "Latest items linking it", &items)
     );
     Ok(render(&a, &domain, &s))
 }
