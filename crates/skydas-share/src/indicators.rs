@@ -329,27 +329,14 @@ fn json(v: &Value, out: &mut Out<'_>) -> Result<(), ListError> {
 
 fn stix(v: &Value, out: &mut Out<'_>) -> Result<(), ListError> {
     let imported = import_bundle(v).map_err(|e| ListError::Stix(e.to_string()))?;
-    for (d, tlp) in &imported.domains {
-        let t = out.marked(*tlp);
-        out.add(
-            format!("domain {d}"),
-            d,
-            Some(IndicatorKind::Domain),
-            None,
-            None,
-            t,
-        );
-    }
-    for (u, tlp) in &imported.urls {
-        let t = out.marked(*tlp);
-        out.add(
-            format!("url {u}"),
-            u,
-            Some(IndicatorKind::Url),
-            None,
-            None,
-            t,
-        );
+    for (kind, what, values) in [
+        (IndicatorKind::Domain, "domain", &imported.domains),
+        (IndicatorKind::Url, "url", &imported.urls),
+    ] {
+        for (v, tlp) in values {
+            let t = out.marked(*tlp);
+            out.add(format!("{what} {v}"), v, Some(kind), None, None, t);
+        }
     }
     for a in &imported.actors {
         let t = out.marked(a.tlp);

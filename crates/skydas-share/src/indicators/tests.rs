@@ -24,6 +24,13 @@ fn got(p: &Parsed) -> Vec<Row> {
         .collect()
 }
 
+/// Parses `text` with the test options, checking that it is read as `format`.
+fn parse_as(text: &str, tlp: Option<Tlp>, format: &str) -> Parsed {
+    let p = parse(text, &opts(tlp)).unwrap();
+    assert_eq!(p.format, format);
+    p
+}
+
 fn row(k: &str, v: &str, p: Option<Platform>, t: Tlp) -> Row {
     (k.to_string(), v.to_string(), p, t)
 }
@@ -39,8 +46,7 @@ fn plain_lists_read_each_value_by_its_shape_and_skip_what_is_none() {
                 not a domain\n\
                 \n\
                 bild.ltd\n";
-    let p = parse(text, &opts(None)).unwrap();
-    assert_eq!(p.format, "text");
+    let p = parse_as(text, None, "text");
     assert_eq!(
         got(&p),
         [
@@ -65,8 +71,7 @@ fn csv_with_types_labels_platforms_and_markings() {
                 account,someop,,telegram,red\n\
                 ip-dst,1.2.3.4,,,\n\
                 domain,x.example,,,purple\n";
-    let p = parse(text, &opts(Some(Tlp::Amber))).unwrap();
-    assert_eq!(p.format, "csv");
+    let p = parse_as(text, Some(Tlp::Amber), "csv");
     assert_eq!(
         got(&p),
         [
@@ -100,8 +105,7 @@ fn stix_bundles_give_domains_urls_and_accounts_with_their_markings() {
             {"type": "domain-name", "id": "domain-name--1", "value": "unmarked.example"}
         ]
     });
-    let p = parse(&v.to_string(), &opts(None)).unwrap();
-    assert_eq!(p.format, "stix");
+    let p = parse_as(&v.to_string(), None, "stix");
     assert_eq!(
         got(&p),
         [
@@ -128,8 +132,7 @@ fn misp_events_and_warninglists() {
             {"type": "text", "object_relation": "username", "value": "someop"}
         ]}]
     }});
-    let p = parse(&ev.to_string(), &opts(None)).unwrap();
-    assert_eq!(p.format, "misp-event");
+    let p = parse_as(&ev.to_string(), None, "misp-event");
     assert_eq!(
         got(&p),
         [
@@ -142,8 +145,7 @@ fn misp_events_and_warninglists() {
     assert_eq!(p.skipped.len(), 1);
     let wl = serde_json::json!({"name": "Known portals", "type": "hostname",
         "list": ["pravda-en.com", "news-pravda.com", 7]});
-    let p = parse(&wl.to_string(), &opts(None)).unwrap();
-    assert_eq!(p.format, "misp-warninglist");
+    let p = parse_as(&wl.to_string(), None, "misp-warninglist");
     assert_eq!(p.indicators.len(), 2);
     assert_eq!(p.skipped[0].at, "entry 3");
 }
