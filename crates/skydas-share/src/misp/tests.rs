@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use super::*;
-use crate::stix::tests::{NOW, automation, coordination, lookalike, org, partner_sample};
+use crate::stix::tests::{
+    NOW, automation, coordination, lookalike, network_and_lookalike, org, partner_sample,
+};
 
 fn event(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> MispExport {
     export_event(findings, &skydas_detect::kinds(), &org(), audience, NOW)
@@ -29,13 +31,7 @@ fn attrs<'a>(ev: &'a Value, ty: &str) -> Vec<&'a Value> {
 
 #[test]
 fn event_shape_and_tags() {
-    let x = event(
-        &[
-            (coordination("co-1"), Some(Tlp::Green)),
-            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-        ],
-        Audience::default(),
-    );
+    let x = event(&network_and_lookalike(), Audience::default());
     let e = &x.event["Event"];
     assert_eq!(e["date"], "2024-03-09");
     assert_eq!(e["timestamp"], NOW.to_string());
@@ -177,10 +173,7 @@ fn shared_attributes_merge_to_the_most_restrictive_tag() {
 
 #[test]
 fn deterministic_uuids() {
-    let input = [
-        (coordination("co-1"), Some(Tlp::Green)),
-        (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-    ];
+    let input = network_and_lookalike();
     let a = event(&input, Audience::default());
     assert_eq!(a, event(&input, Audience::default()));
     let later = export_event(

@@ -101,14 +101,20 @@ pub(crate) fn automation(id: &str) -> Finding {
     f
 }
 
-/// The findings of the partner snapshots: one of each kind at its own level, and one RED.
-pub(crate) fn partner_sample() -> Vec<(Finding, Option<Tlp>)> {
+/// A coordinated network at GREEN and a lookalike at AMBER, the export most tests start from.
+pub(crate) fn network_and_lookalike() -> Vec<(Finding, Option<Tlp>)> {
     vec![
         (coordination("co-1"), Some(Tlp::Green)),
         (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-        (automation("au-1"), Some(Tlp::Clear)),
-        (coordination("co-red"), Some(Tlp::Red)),
     ]
+}
+
+/// The findings of the partner snapshots: one of each kind at its own level, and one RED.
+pub(crate) fn partner_sample() -> Vec<(Finding, Option<Tlp>)> {
+    let mut v = network_and_lookalike();
+    v.push((automation("au-1"), Some(Tlp::Clear)));
+    v.push((coordination("co-red"), Some(Tlp::Red)));
+    v
 }
 
 pub(crate) fn org() -> OrgIdentity {
@@ -324,11 +330,8 @@ fn pattern_values_are_escaped() {
 
 #[test]
 fn exports_are_deterministic_and_ids_stable() {
-    let input = [
-        (coordination("co-1"), Some(Tlp::Green)),
-        (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-        (automation("au-1"), Some(Tlp::Clear)),
-    ];
+    let mut input = network_and_lookalike();
+    input.push((automation("au-1"), Some(Tlp::Clear)));
     let a = export(&input, Audience::default());
     let b = export(&input, Audience::default());
     assert_eq!(a, b);
@@ -510,14 +513,7 @@ fn org_identity_ids() {
 /// A good bundle, then one defect at a time; each must be reported.
 #[test]
 fn checker_catches_crafted_defects() {
-    let good = export(
-        &[
-            (coordination("co-1"), Some(Tlp::Green)),
-            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-        ],
-        Audience::default(),
-    )
-    .bundle;
+    let good = export(&network_and_lookalike(), Audience::default()).bundle;
     assert_eq!(check_bundle(&good), Vec::<String>::new());
     let find = |b: &Value, ty: &str| {
         objects(b)
@@ -688,13 +684,7 @@ fn timestamps_are_checked_strictly() {
 
 #[test]
 fn imports_a_bundle_round_trip() {
-    let r = export(
-        &[
-            (coordination("co-1"), Some(Tlp::Green)),
-            (lookalike("ld-1", "lrt-lt.example"), Some(Tlp::Amber)),
-        ],
-        Audience::default(),
-    );
+    let r = export(&network_and_lookalike(), Audience::default());
     let imp = import_bundle(&r.bundle).expect("our own bundle imports");
     assert_eq!(imp.domains, vec![("lrt-lt.example".to_owned(), Tlp::Amber)]);
     assert_eq!(imp.objects.len(), objects(&r.bundle).len());
