@@ -188,6 +188,12 @@ impl Fixture {
         self.get(path, &[("authorization", &bearer(user))]).await
     }
 
+    /// POST with a user's API token and a content type.
+    async fn post_as(&self, user: &str, path: &str, ctype: (&str, &str), body: &str) -> Resp {
+        self.post(path, &[("authorization", &bearer(user)), ctype], body)
+            .await
+    }
+
     async fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
         let mut b = Request::post(path);
         for (k, v) in headers {
@@ -362,26 +368,19 @@ async fn roles_decide_who_may_change_a_status() {
     let body = r#"{"status":"confirmed","note":"seen before"}"#;
     let json = (header::CONTENT_TYPE.as_str(), "application/json");
     let viewer = f
-        .post(
-            "/api/v1/findings/co-1/status",
-            &[("authorization", &bearer("vik")), json],
-            body,
-        )
+        .post_as("vik", "/api/v1/findings/co-1/status", json, body)
         .await;
     assert_eq!(viewer.status, StatusCode::FORBIDDEN);
     let analyst = f
-        .post(
-            "/api/v1/findings/co-1/status",
-            &[("authorization", &bearer("ona")), json],
-            body,
-        )
+        .post_as("ona", "/api/v1/findings/co-1/status", json, body)
         .await;
     assert_eq!(analyst.status, StatusCode::OK, "{}", analyst.body);
     assert_eq!(f.review("co-1"), ("confirmed".into(), "seen before".into()));
     let bad = f
-        .post(
+        .post_as(
+            "ona",
             "/api/v1/findings/co-1/status",
-            &[("authorization", &bearer("ona")), json],
+            json,
             r#"{"status":"maybe"}"#,
         )
         .await;

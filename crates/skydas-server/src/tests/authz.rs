@@ -218,9 +218,10 @@ async fn every_route_role_organisation_and_marking() {
     // A partner's administrator cannot add users to any organisation but its own.
     for org in [crate::home_org(), "cert-ee".to_string()] {
         let r = f
-            .post(
+            .post_as(
+                "pat",
                 "/users",
-                &[("authorization", &bearer("pat")), FORM],
+                FORM,
                 &format!("name=intruder&role=admin&password=a+long+passphrase&org={org}&csrf="),
             )
             .await;
