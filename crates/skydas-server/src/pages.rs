@@ -184,6 +184,24 @@ fn summaries_table(rows: &[FindingSummary]) -> String {
     s
 }
 
+/// The cells a row of items starts with: time, platform, the actor (by handle when known) linked
+/// to its page, and language.
+fn item_cells(
+    time: i64,
+    platform: Platform,
+    actor_id: &str,
+    handle: Option<&str>,
+    lang: &str,
+) -> String {
+    format!(
+        "<td>{}</td><td>{platform}</td><td><a href=\"/actors/{platform}/{}\">{}</a></td><td>{}</td>",
+        when(time),
+        url_part(actor_id),
+        esc(handle.unwrap_or(actor_id)),
+        esc(lang)
+    )
+}
+
 fn items_table(rows: &[ItemRow]) -> String {
     let mut s = String::from(
         "<table class=\"items\"><tr><th>time</th><th>platform</th><th>actor</th><th>lang</th><th>text</th></tr>",
@@ -191,13 +209,14 @@ fn items_table(rows: &[ItemRow]) -> String {
     for r in rows {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
-            when(r.time),
-            r.platform,
-            r.platform,
-            url_part(&r.actor_id),
-            esc(r.actor_handle.as_deref().unwrap_or(&r.actor_id)),
-            esc(&r.lang),
+            "<tr>{}<td>{}</td></tr>",
+            item_cells(
+                r.time,
+                r.platform,
+                &r.actor_id,
+                r.actor_handle.as_deref(),
+                &r.lang
+            ),
             esc(&r.text.chars().take(280).collect::<String>())
         );
     }
@@ -937,14 +956,14 @@ pub async fn search(
                 .replace(skydas_store::SNIPPET_END, "</mark>");
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
-                when(h.time),
-                h.platform,
-                h.platform,
-                url_part(&h.actor_id),
-                esc(h.actor_handle.as_deref().unwrap_or(&h.actor_id)),
-                esc(&h.lang),
-                snippet
+                "<tr>{}<td>{snippet}</td></tr>",
+                item_cells(
+                    h.time,
+                    h.platform,
+                    &h.actor_id,
+                    h.actor_handle.as_deref(),
+                    &h.lang
+                )
             );
         }
         s.push_str("</table>");
