@@ -25,7 +25,7 @@ use skydas_model::time::format_rfc3339_millis;
 use skydas_model::{Finding, Kinds, ShareAs};
 
 use crate::disarm;
-use crate::stix::{OrgIdentity, explain, our_uuid};
+use crate::stix::{OrgIdentity, explain, export_key, our_uuid};
 use crate::tlp::{Audience, Marking, Release, Tlp, Withheld, merge, release};
 
 /// The namespace of the fallback DISARM tag.
@@ -261,12 +261,8 @@ pub fn export_event(
         })
         .collect();
 
-    let mut ids: Vec<&str> = released.iter().map(|r| r.0.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
     let org_name = org.name.trim().to_owned();
-    let mut key = vec!["misp-event", org_name.as_str()];
-    key.extend(&ids);
+    let key = export_key("misp-event", &org_name, &released);
     let stamp = format_rfc3339_millis(now.clamp(0, 253_402_300_799));
     let info = format!(
         "{org_name}: {}",

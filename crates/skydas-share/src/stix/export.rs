@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use skydas_model::{Finding, Kinds, ShareAs};
 
 use super::{
-    OrgIdentity, actor_sco, domain_sco, domain_value, id_of, our_uuid, pattern_escape, sdo_id, ts,
-    url_sco,
+    OrgIdentity, actor_sco, domain_sco, domain_value, export_key, id_of, our_uuid, pattern_escape,
+    sdo_id, ts, url_sco,
 };
 use crate::disarm;
 use crate::tlp::{Audience, Marking, Release, Tlp, Withheld, merge, release};
@@ -429,12 +429,8 @@ pub fn export_bundle(
     });
     b.add(identity, identity_tlp);
 
-    let mut ids: Vec<&str> = released.iter().map(|r| r.0.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
     let org_name = org.name.trim().to_owned();
-    let mut report_key = vec!["report", org_name.as_str()];
-    report_key.extend(&ids);
+    let report_key = export_key("report", &org_name, &released);
     let refs: Vec<String> = b.objects.iter().map(id_of).collect();
     let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for (f, _) in &released {

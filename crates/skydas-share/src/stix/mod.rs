@@ -33,9 +33,11 @@ pub use export::{ExportCounts, ExportResult, export_bundle};
 pub use import::{ImportError, Imported, ImportedActor, UNMARKED_IMPORT, import_bundle};
 
 use serde_json::{Value, json};
-use skydas_model::Platform;
 use skydas_model::time::format_rfc3339_millis;
+use skydas_model::{Finding, Platform};
 use uuid::Uuid;
+
+use crate::tlp::Tlp;
 
 pub const STIX_SCO_NAMESPACE: Uuid = Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
 
@@ -83,6 +85,22 @@ impl OrgIdentity {
 pub(crate) fn our_uuid(parts: &[&str]) -> Uuid {
     let v5 = Uuid::new_v5(&SKYDAS_NAMESPACE, parts.join("\u{1f}").as_bytes());
     uuid::Builder::from_random_bytes(v5.into_bytes()).into_uuid()
+}
+
+/// The parts an export's own id is made from: `what` it is, the organisation's name and the ids
+/// of the findings it releases, sorted and each once, so that exporting the same findings again
+/// names the same report or event.
+pub(crate) fn export_key<'a>(
+    what: &'a str,
+    org_name: &'a str,
+    released: &[(&'a Finding, Tlp)],
+) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = released.iter().map(|r| r.0.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut key = vec![what, org_name];
+    key.extend(ids);
+    key
 }
 
 fn sdo_id(ty: &str, parts: &[&str]) -> String {
