@@ -8,7 +8,11 @@ use crate::stix::tests::{
 };
 
 fn event(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> MispExport {
-    export_event(findings, &skydas_detect::kinds(), &org(), audience, NOW)
+    event_at(findings, audience, NOW)
+}
+
+fn event_at(findings: &[(Finding, Option<Tlp>)], audience: Audience, now: i64) -> MispExport {
+    export_event(findings, &skydas_detect::kinds(), &org(), audience, now)
 }
 
 fn tags(v: &Value) -> Vec<String> {
@@ -176,13 +180,7 @@ fn deterministic_uuids() {
     let input = network_and_lookalike();
     let a = event(&input, Audience::default());
     assert_eq!(a, event(&input, Audience::default()));
-    let later = export_event(
-        &input,
-        &skydas_detect::kinds(),
-        &org(),
-        Audience::default(),
-        NOW + 86_400,
-    );
+    let later = event_at(&input, Audience::default(), NOW + 86_400);
     assert_eq!(a.event["Event"]["uuid"], later.event["Event"]["uuid"]);
     assert_ne!(
         a.event["Event"]["timestamp"],

@@ -160,7 +160,11 @@ fn rels(b: &Value) -> BTreeSet<(String, String, String)> {
 }
 
 fn export(findings: &[(Finding, Option<Tlp>)], audience: Audience) -> ExportResult {
-    export_bundle(findings, &skydas_detect::kinds(), &org(), audience, NOW)
+    export_at(findings, audience, NOW)
+}
+
+fn export_at(findings: &[(Finding, Option<Tlp>)], audience: Audience, now: i64) -> ExportResult {
+    export_bundle(findings, &skydas_detect::kinds(), &org(), audience, now)
 }
 
 #[test]
@@ -336,13 +340,7 @@ fn exports_are_deterministic_and_ids_stable() {
     let b = export(&input, Audience::default());
     assert_eq!(a, b);
     // A later export keeps every object id (and so de-duplicates at the partner).
-    let later = export_bundle(
-        &input,
-        &skydas_detect::kinds(),
-        &org(),
-        Audience::default(),
-        NOW + 86_400,
-    );
+    let later = export_at(&input, Audience::default(), NOW + 86_400);
     let ids =
         |r: &ExportResult| -> BTreeSet<String> { objects(&r.bundle).iter().map(id_of).collect() };
     assert_eq!(ids(&a), ids(&later));
