@@ -23,6 +23,7 @@
 use serde_json::Value;
 use skydas_model::{Indicator, IndicatorKind, Platform, Tlp};
 
+use crate::stix::elements;
 use crate::stix::import::{UNMARKED_IMPORT, import_bundle};
 
 /// Where a list comes from and how it is marked.
@@ -380,10 +381,7 @@ fn stix(v: &Value, out: &mut Out<'_>) -> Result<(), ListError> {
 
 /// The most restrictive `tlp:` tag of a MISP event or attribute.
 fn misp_tlp(v: &Value) -> Option<Tlp> {
-    v.get("Tag")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    elements(v, "Tag")
         .filter_map(|t| t.get("name").and_then(Value::as_str))
         .filter(|n| n.to_ascii_lowercase().starts_with("tlp:"))
         .filter_map(Tlp::parse)
@@ -428,27 +426,12 @@ fn misp_event(e: &Value, out: &mut Out<'_>) {
         };
         out.add(at, v, kind, comment, platform, tlp);
     };
-    for a in e
-        .get("Attribute")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for a in elements(e, "Attribute") {
         attribute(a, None, out);
     }
-    for o in e
-        .get("Object")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for o in elements(e, "Object") {
         let name = o.get("name").and_then(Value::as_str);
-        for a in o
-            .get("Attribute")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for a in elements(o, "Attribute") {
             attribute(a, name, out);
         }
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::is_disarm;
+use super::{elements, is_disarm};
 use crate::tlp::{self, Tlp, merge};
 
 /// An account a partner's bundle names.
@@ -127,11 +127,7 @@ pub fn import_bundle(v: &Value) -> Result<Imported, ImportError> {
             out.skipped += 1;
             continue;
         };
-        let tlp = o
-            .get("object_marking_refs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let tlp = elements(o, "object_marking_refs")
             .filter_map(Value::as_str)
             .filter_map(|r| {
                 tlp::from_marking_id(r).or_else(|| markings.get(&r.to_ascii_lowercase()).copied())

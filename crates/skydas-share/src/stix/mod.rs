@@ -87,6 +87,12 @@ pub(crate) fn our_uuid(parts: &[&str]) -> Uuid {
     uuid::Builder::from_random_bytes(v5.into_bytes()).into_uuid()
 }
 
+/// The elements of the array `v[key]`; none when it is missing or not an array, as partners'
+/// STIX and MISP files leave out what they do not have.
+pub(crate) fn elements<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
 /// The parts an export's own id is made from: `what` it is, the organisation's name and the ids
 /// of the findings it releases, sorted and each once, so that exporting the same findings again
 /// names the same report or event.
