@@ -444,7 +444,12 @@ async fn post_status_versions_filters_manifest_and_delete() {
     assert_eq!(r.json["success_count"], 1);
 
     let objects = format!("/fimi/collections/{RW}/objects/");
-    let r = fx.get_as("eve", &objects).await;
+    // The partner's reads below the collection's objects.
+    let eve = |rest: &str| {
+        let (fx, path) = (&fx, format!("{objects}{rest}"));
+        async move { fx.get_as("eve", &path).await }
+    };
+    let r = eve("").await;
     assert_eq!(
         r.json["objects"].as_array().unwrap().len(),
         5,
@@ -469,43 +474,23 @@ async fn post_status_versions_filters_manifest_and_delete() {
         .clone();
     assert_eq!(latest["modified"], "2025-03-02T10:00:00.000Z");
 
-    let r = fx
-        .get_as("eve", &format!("{objects}?match[type]=indicator"))
-        .await;
+    let r = eve("?match[type]=indicator").await;
     assert_eq!(ids(&r), vec![IND]);
-    let r = fx
-        .get_as("eve", &format!("{objects}?match[type]=indicator,note"))
-        .await;
+    let r = eve("?match[type]=indicator,note").await;
     assert_eq!(ids(&r), vec![IND, NOTE]);
-    let r = fx
-        .get_as(
-            "eve",
-            &format!("{objects}?match[id]={IND}&match[version]=all"),
-        )
-        .await;
+    let r = eve(&format!("?match[id]={IND}&match[version]=all")).await;
     assert_eq!(r.json["objects"].as_array().unwrap().len(), 2);
-    let r = fx
-        .get_as(
-            "eve",
-            &format!("{objects}?match[id]={IND}&match[version]=first"),
-        )
-        .await;
+    let r = eve(&format!("?match[id]={IND}&match[version]=first")).await;
     assert_eq!(r.json["objects"][0]["modified"], "2025-03-01T10:00:00.000Z");
-    let r = fx
-        .get_as(
-            "eve",
-            &format!("{objects}?match[id]={IND}&match[version]=2025-03-02T10:00:00.000Z"),
-        )
-        .await;
+    let r = eve(&format!(
+        "?match[id]={IND}&match[version]=2025-03-02T10:00:00.000Z"
+    ))
+    .await;
     assert_eq!(r.json["objects"].as_array().unwrap().len(), 1);
-    let r = fx
-        .get_as("eve", &format!("{objects}?match[spec_version]=2.0"))
-        .await;
+    let r = eve("?match[spec_version]=2.0").await;
     assert_eq!(r.json, json!({}), "no match is an empty envelope");
     assert!(r.headers.get("x-taxii-date-added-first").is_none());
-    let r = fx
-        .get_as("eve", &format!("{objects}?match[type]=campaign"))
-        .await;
+    let r = eve("?match[type]=campaign").await;
     assert_eq!(r.json, json!({}));
 
     // added_after filters on date_added: only the second push is newer than the first batch.
@@ -525,29 +510,21 @@ async fn post_status_versions_filters_manifest_and_delete() {
         .map(|m| m["date_added"].as_str().unwrap())
         .min()
         .unwrap();
-    let r = fx
-        .get_as("eve", &format!("{objects}?added_after={first_added}"))
-        .await;
+    let r = eve(&format!("?added_after={first_added}")).await;
     let got = ids(&r);
     assert!(got.contains(&IND.to_string()) && got.len() == 4, "{got:?}");
-    let r = fx
-        .get_as("eve", &format!("{objects}?added_after={last}"))
-        .await;
+    let r = eve(&format!("?added_after={last}")).await;
     assert_eq!(r.json, json!({}));
-    let r = fx
-        .get_as("eve", &format!("{objects}?added_after=yesterday"))
-        .await;
+    let r = eve("?added_after=yesterday").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
     // One object, its versions.
-    let r = fx.get_as("eve", &format!("{objects}{IND}/")).await;
+    let r = eve(&format!("{IND}/")).await;
     assert_eq!(r.json["objects"].as_array().unwrap().len(), 1);
     assert!(r.headers.contains_key("x-taxii-date-added-first"));
-    let r = fx
-        .get_as("eve", &format!("{objects}{IND}/?match[version]=all"))
-        .await;
+    let r = eve(&format!("{IND}/?match[version]=all")).await;
     assert_eq!(r.json["objects"].as_array().unwrap().len(), 2);
-    let r = fx.get_as("eve", &format!("{objects}{IND}/versions/")).await;
+    let r = eve(&format!("{IND}/versions/")).await;
     assert_eq!(content_type(&r), TAXII_MEDIA_TYPE);
     assert_eq!(r.json["more"], false);
     let mut versions: Vec<&str> = r.json["versions"]
@@ -573,11 +550,9 @@ async fn post_status_versions_filters_manifest_and_delete() {
     };
     let r = fx.send(del("eve")).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = fx
-        .get_as("eve", &format!("{objects}?match[id]={NOTE}"))
-        .await;
+    let r = eve(&format!("?match[id]={NOTE}")).await;
     assert_eq!(r.json, json!({}));
-    let r = fx.get_as("eve", &format!("{objects}{NOTE}/")).await;
+    let r = eve(&format!("{NOTE}/")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = fx.send(del("eve")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
