@@ -281,22 +281,22 @@ fn collection_for(app: &App, user: &User, id: &str) -> TResult<(Collection, Gran
 }
 
 fn need_read(g: &Grant) -> TResult<()> {
-    if g.can_read {
-        Ok(())
-    } else {
-        Err(TaxiiError::forbidden(
-            "your organisation may not read this collection",
-        ))
-    }
+    permitted(g.can_read, "your organisation may not read this collection")
 }
 
 fn need_write(g: &Grant) -> TResult<()> {
-    if g.can_write {
+    permitted(
+        g.can_write,
+        "your organisation may not write to this collection",
+    )
+}
+
+/// `Ok` when the grant allows it, else 403 with `refusal`.
+fn permitted(allowed: bool, refusal: &'static str) -> TResult<()> {
+    if allowed {
         Ok(())
     } else {
-        Err(TaxiiError::forbidden(
-            "your organisation may not write to this collection",
-        ))
+        Err(TaxiiError::forbidden(refusal))
     }
 }
 
