@@ -520,6 +520,21 @@ fn checker_catches_crafted_defects() {
             .expect("object of type")
     };
     type Edit = Box<dyn Fn(&mut Value)>;
+    // The commonest defects: one property of the first object of a type set, or left out.
+    let set = move |ty: &'static str, key: &'static str, value: Value| -> Edit {
+        Box::new(move |b| {
+            let i = find(b, ty);
+            b["objects"][i][key] = value.clone();
+        })
+    };
+    let unset = move |ty: &'static str, key: &'static str| -> Edit {
+        Box::new(move |b| {
+            let i = find(b, ty);
+            if let Some(o) = b["objects"][i].as_object_mut() {
+                o.remove(key);
+            }
+        })
+    };
     let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "upper-case id",
@@ -532,10 +547,7 @@ fn checker_catches_crafted_defects() {
         ),
         (
             "wrong tlp name",
-            Box::new(move |b| {
-                let i = find(b, "marking-definition");
-                b["objects"][i]["name"] = "TLP:green".into();
-            }),
+            set("marking-definition", "name", json!("TLP:green")),
             "canonical TLP 2.0",
         ),
         (
@@ -551,45 +563,39 @@ fn checker_catches_crafted_defects() {
         ),
         (
             "uuid4 sco",
-            Box::new(move |b| {
-                let i = find(b, "url");
-                b["objects"][i]["id"] = "url--0f6a4b2e-1c3d-4e5f-8a9b-0c1d2e3f4a5b".into();
-            }),
+            set(
+                "url",
+                "id",
+                json!("url--0f6a4b2e-1c3d-4e5f-8a9b-0c1d2e3f4a5b"),
+            ),
             "not a UUIDv5",
         ),
         (
             "uuid5 sdo",
-            Box::new(move |b| {
-                let i = find(b, "note");
-                b["objects"][i]["id"] = "note--2df676b1-37e6-5e63-8058-f35ccde1267d".into();
-            }),
+            set(
+                "note",
+                "id",
+                json!("note--2df676b1-37e6-5e63-8058-f35ccde1267d"),
+            ),
             "not a UUIDv4",
         ),
         (
             "sco id of other value",
-            Box::new(move |b| {
-                let i = find(b, "domain-name");
-                b["objects"][i]["value"] = "other.example".into();
-            }),
+            set("domain-name", "value", json!("other.example")),
             "SCO id should be",
         ),
         (
             "dangling ref",
-            Box::new(move |b| {
-                let i = find(b, "relationship");
-                b["objects"][i]["target_ref"] =
-                    "attack-pattern--00000000-0000-4000-8000-000000000000".into();
-            }),
+            set(
+                "relationship",
+                "target_ref",
+                json!("attack-pattern--00000000-0000-4000-8000-000000000000"),
+            ),
             "dangling ref",
         ),
         (
             "unmarked object",
-            Box::new(move |b| {
-                let i = find(b, "note");
-                if let Some(o) = b["objects"][i].as_object_mut() {
-                    o.remove("object_marking_refs");
-                }
-            }),
+            unset("note", "object_marking_refs"),
             "no TLP marking",
         ),
         (
@@ -606,36 +612,22 @@ fn checker_catches_crafted_defects() {
         ),
         (
             "timestamp without milliseconds",
-            Box::new(move |b| {
-                let i = find(b, "campaign");
-                b["objects"][i]["created"] = "2024-03-09T16:00:00Z".into();
-            }),
+            set("campaign", "created", json!("2024-03-09T16:00:00Z")),
             "millisecond UTC timestamp",
         ),
         (
             "timestamp without z",
-            Box::new(move |b| {
-                let i = find(b, "indicator");
-                b["objects"][i]["valid_from"] = "2024-03-09T16:00:00.000".into();
-            }),
+            set("indicator", "valid_from", json!("2024-03-09T16:00:00.000")),
             "millisecond UTC timestamp",
         ),
         (
             "missing spec_version",
-            Box::new(move |b| {
-                let i = find(b, "indicator");
-                if let Some(o) = b["objects"][i].as_object_mut() {
-                    o.remove("spec_version");
-                }
-            }),
+            unset("indicator", "spec_version"),
             "spec_version",
         ),
         (
             "report without refs",
-            Box::new(move |b| {
-                let i = find(b, "report");
-                b["objects"][i]["object_refs"] = json!([]);
-            }),
+            set("report", "object_refs", json!([])),
             "report without object_refs",
         ),
         (
