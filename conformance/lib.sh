@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# What the conformance scripts that drive `skydas serve` have in common. Sourced, not run:
+# What the conformance scripts have in common. Sourced, not run:
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+#   make_venv VENV PACKAGE…          # a virtualenv with pinned packages, e.g. REFERENCE_TOOLS
 #   conformance_setup "$1"           # BIN, ROOT (the working directory), TMP, DATA, sk
 #   start_server [VAR=VALUE...] || …  # the server on DATA in the background: SERVER_PID, ADDR
 #
-# On exit the server is stopped and TMP removed, however the script ends.
+# After conformance_setup, the server is stopped and TMP removed on exit, however the script ends.
+
+# The reference implementations that the STIX, MISP and TAXII checks run, at pinned versions.
+REFERENCE_TOOLS=('stix2-validator==3.3.2' 'stix2==3.0.2' 'taxii2-client==2.3.0' 'pymisp==2.5.34.4')
+
+# make_venv VENV PACKAGE…: a new virtualenv VENV with those packages; exit 1 when that fails.
+make_venv() {
+    python3 -m venv "$1" || exit 1
+    "$1/bin/pip" install -q "${@:2}" || exit 1
+}
 
 # conformance_setup SKYDAS_BINARY: BIN, the binary as an absolute path (exit 2 unless it is
 # executable); the repository root ROOT as the working directory; a scratch directory TMP, removed

@@ -10,14 +10,14 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib.sh
+. conformance/lib.sh
 OUT="${1:-out}"
 CONF=conformance
 VENV=.venv-conf
 
 if [ ! -x "$VENV/bin/stix2_validator" ] || [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q 'stix2-validator==3.3.2' 'stix2==3.0.2' 'taxii2-client==2.3.0' \
-        'pymisp==2.5.34.4' || exit 1
+    make_venv "$VENV" "${REFERENCE_TOOLS[@]}"
 fi
 PY="$VENV/bin/python"
 VALIDATE="$VENV/bin/stix2_validator"

@@ -15,8 +15,7 @@ MAX=${2:-100}
 conformance_setup "$1"
 VENV=.venv-api
 if ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q 'schemathesis==4.32.5' || exit 1
+    make_venv "$VENV" 'schemathesis==4.32.5'
 fi
 
 set -e

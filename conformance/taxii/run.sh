@@ -14,9 +14,7 @@ set -uo pipefail
 conformance_setup "$1"
 VENV=.venv-conf # shared with conformance/run.sh
 if ! "$VENV/bin/python" -c 'import taxii2client' 2>/dev/null; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q 'stix2-validator==3.3.2' 'stix2==3.0.2' 'taxii2-client==2.3.0' \
-        'pymisp==2.5.34.4' || exit 1
+    make_venv "$VENV" "${REFERENCE_TOOLS[@]}"
 fi
 PY="$VENV/bin/python"
 
