@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use skydas_model::Finding;
+use skydas_model::{EdgeEvidence, Finding};
 
 /// Graph file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,18 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn signals_text(e: &skydas_model::EdgeEvidence) -> String {
+/// Every edge of `findings`, in order, with its finding and the node keys of its two ends.
+fn edges_of<'a>(
+    findings: &'a [&'a Finding],
+) -> impl Iterator<Item = (&'a Finding, &'a EdgeEvidence, String, String)> + 'a {
+    findings.iter().flat_map(|f| {
+        f.edges
+            .iter()
+            .map(move |e| (*f, e, end_key(f, &e.a), end_key(f, &e.b)))
+    })
+}
+
+fn signals_text(e: &EdgeEvidence) -> String {
     e.signals
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -141,21 +152,17 @@ fn write_gexf(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "    </nodes>")?;
     writeln!(out, "    <edges>")?;
-    let mut id = 0usize;
-    for f in findings {
-        for e in &f.edges {
-            writeln!(
-                out,
-                r#"      <edge id="{id}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="signals" value="{}"/><attvalue for="p_value" value="{}"/><attvalue for="finding" value="{}"/></attvalues></edge>"#,
-                xml_escape(&end_key(f, &e.a)),
-                xml_escape(&end_key(f, &e.b)),
-                e.weight,
-                xml_escape(&signals_text(e)),
-                e.p_value.unwrap_or(f64::NAN),
-                xml_escape(&f.id)
-            )?;
-            id += 1;
-        }
+    for (id, (f, e, a, b)) in edges_of(findings).enumerate() {
+        writeln!(
+            out,
+            r#"      <edge id="{id}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="signals" value="{}"/><attvalue for="p_value" value="{}"/><attvalue for="finding" value="{}"/></attvalues></edge>"#,
+            xml_escape(&a),
+            xml_escape(&b),
+            e.weight,
+            xml_escape(&signals_text(e)),
+            e.p_value.unwrap_or(f64::NAN),
+            xml_escape(&f.id)
+        )?;
     }
     writeln!(out, "    </edges>")?;
     writeln!(out, "  </graph>")?;
@@ -191,18 +198,16 @@ fn write_graphml(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
             xml_escape(&n.platform)
         )?;
     }
-    for f in findings {
-        for e in &f.edges {
-            writeln!(
-                out,
-                r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="signals">{}</data><data key="finding">{}</data></edge>"#,
-                xml_escape(&end_key(f, &e.a)),
-                xml_escape(&end_key(f, &e.b)),
-                e.weight,
-                xml_escape(&signals_text(e)),
-                xml_escape(&f.id)
-            )?;
-        }
+    for (f, e, a, b) in edges_of(findings) {
+        writeln!(
+            out,
+            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="signals">{}</data><data key="finding">{}</data></edge>"#,
+            xml_escape(&a),
+            xml_escape(&b),
+            e.weight,
+            xml_escape(&signals_text(e)),
+            xml_escape(&f.id)
+        )?;
     }
     writeln!(out, "  </graph>")?;
     writeln!(out, "</graphml>")
@@ -210,20 +215,18 @@ fn write_graphml(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
 
 fn write_csv(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "source,target,weight,signals,p_value,pairs,finding")?;
-    for f in findings {
-        for e in &f.edges {
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                csv_field(&end_key(f, &e.a)),
-                csv_field(&end_key(f, &e.b)),
-                e.weight,
-                csv_field(&signals_text(e)),
-                e.p_value.map(|p| p.to_string()).unwrap_or_default(),
-                e.pairs.len(),
-                csv_field(&f.id)
-            )?;
-        }
+    for (f, e, a, b) in edges_of(findings) {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            csv_field(&a),
+            csv_field(&b),
+            e.weight,
+            csv_field(&signals_text(e)),
+            e.p_value.map(|p| p.to_string()).unwrap_or_default(),
+            e.pairs.len(),
+            csv_field(&f.id)
+        )?;
     }
     Ok(())
 }
