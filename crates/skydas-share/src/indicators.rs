@@ -166,6 +166,11 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// Records an entry that does not become an indicator, and why.
+    fn skip(&mut self, at: String, value: String, reason: String) {
+        self.parsed.skipped.push(Skipped { at, value, reason });
+    }
+
     /// Adds `raw` read as `kind` (or by its shape when `None`), with `label` and `tlp`.
     fn add(
         &mut self,
@@ -220,11 +225,7 @@ impl Out<'_> {
                     });
                 }
             }
-            Err(reason) => self.parsed.skipped.push(Skipped {
-                at,
-                value: raw.chars().take(200).collect(),
-                reason,
-            }),
+            Err(reason) => self.skip(at, raw.chars().take(200).collect(), reason),
         }
     }
 
@@ -306,21 +307,17 @@ fn json(v: &Value, out: &mut Out<'_>) -> Result<(), ListError> {
         for (n, e) in list.iter().enumerate() {
             let at = format!("entry {}", n + 1);
             let Some(s) = e.as_str() else {
-                out.parsed.skipped.push(Skipped {
-                    at,
-                    value: e.to_string(),
-                    reason: "not a string".into(),
-                });
+                out.skip(at, e.to_string(), "not a string".into());
                 continue;
             };
             match ty {
                 "hostname" => out.add(at, s, Some(IndicatorKind::Domain), None, None, tlp),
                 "string" => out.add(at, s, None, None, None, tlp),
-                other => out.parsed.skipped.push(Skipped {
+                other => out.skip(
                     at,
-                    value: s.to_string(),
-                    reason: format!("a {other} warninglist entry is not matched by name"),
-                }),
+                    s.to_string(),
+                    format!("a {other} warninglist entry is not matched by name"),
+                ),
             }
         }
         return Ok(());
@@ -367,14 +364,14 @@ fn stix(v: &Value, out: &mut Out<'_>) -> Result<(), ListError> {
     }
     // An unmarked bundle object is held as AMBER+STRICT; said once for the whole file.
     if imported.unmarked > 0 && out.opts.tlp.is_none() {
-        out.parsed.skipped.push(Skipped {
-            at: "bundle".into(),
-            value: format!("{} unmarked objects", imported.unmarked),
-            reason: format!(
+        out.skip(
+            "bundle".into(),
+            format!("{} unmarked objects", imported.unmarked),
+            format!(
                 "kept as TLP:{} (no marking said they may go further)",
                 UNMARKED_IMPORT.as_str().to_uppercase()
             ),
-        });
+        );
     }
     Ok(())
 }
@@ -416,11 +413,11 @@ fn misp_event(e: &Value, out: &mut Out<'_>) {
                 (Some(IndicatorKind::Actor), value)
             }
             other => {
-                out.parsed.skipped.push(Skipped {
+                out.skip(
                     at,
-                    value: value.chars().take(200).collect(),
-                    reason: format!("a {other} attribute is not matched"),
-                });
+                    value.chars().take(200).collect(),
+                    format!("a {other} attribute is not matched"),
+                );
                 return;
             }
         };
@@ -524,11 +521,11 @@ fn csv(text: &str, c: &Cols, out: &mut Out<'_>) -> Result<(), ListError> {
                 Some(IndicatorKind::Actor)
             }
             Some(other) => {
-                out.parsed.skipped.push(Skipped {
+                out.skip(
                     at,
-                    value: value.to_string(),
-                    reason: format!("type {other:?} is not matched"),
-                });
+                    value.to_string(),
+                    format!("type {other:?} is not matched"),
+                );
                 continue;
             }
         };
@@ -536,11 +533,7 @@ fn csv(text: &str, c: &Cols, out: &mut Out<'_>) -> Result<(), ListError> {
             Some(t) => match Tlp::parse(t) {
                 Some(t) => out.marked(t),
                 None => {
-                    out.parsed.skipped.push(Skipped {
-                        at,
-                        value: value.to_string(),
-                        reason: format!("unknown TLP {t:?}"),
-                    });
+                    out.skip(at, value.to_string(), format!("unknown TLP {t:?}"));
                     continue;
                 }
             },
