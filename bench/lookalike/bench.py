@@ -8,6 +8,11 @@ which returns before any DNS lookup), once per protected domain, with
 Coverage = fraction of the test set's clone domains present in the union of permutations.
 Skydas: recall on the same clone domains and false alarms on the benign ones, from the
 `lookalike_eval` example's `--list` output.
+
+REAL=1 runs the same comparison on the real clone set instead (`data/real_clones.csv`, from
+public indicator files): dnstwist permutes the clones' targets (`data/real_targets.csv`), its
+extended run with every TLD that `data/tld_risk.csv` calls risky; Skydas is measured by
+`lookalike_eval --real` (the same targets added to its protected set).
 """
 import csv, os, subprocess, sys, time
 
@@ -17,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "crates", "skydas-detect", "data")
 EVAL = sys.argv[1]  # path to the release lookalike_eval binary
 LIMIT = int(os.environ.get("BENCH_LIMIT", "0"))  # 0 = every protected domain
+REAL = os.environ.get("REAL") == "1"
 
 CHEAP_TLDS = ("ltd pm ws life cfd top online site xyz info news live today click icu buzz fun club "
               "press media space website world store shop link pw cc biz pro vip work rest bond sbs "
@@ -38,6 +44,35 @@ def load():
     return protected, clones, benign
 
 
+def load_real():
+    with open(os.path.join(DATA, "real_targets.csv")) as f:
+        protected = [r["domain"] for r in csv.DictReader(f)]
+    with open(os.path.join(DATA, "real_clones.csv")) as f:
+        clones = [r["domain"] for r in csv.DictReader(f)]
+    benign = []
+    with open(os.path.join(DATA, "lookalike_testset.csv")) as f:
+        benign = [r["domain"] for r in csv.DictReader(f) if r["label"] != "clone"]
+    risky = []
+    with open(os.path.join(DATA, "tld_risk.csv")) as f:
+        rows = csv.DictReader(l for l in f if not l.startswith("#"))
+        core = {"com", "net", "org", "edu", "gov", "mil", "int", "arpa"}
+        for r in rows:
+            c = r["class"]
+            if c in ("new-gtld", "generic-cctld") or (c == "legacy-gtld" and r["tld"] not in core):
+                risky.append(r["tld"])
+    return protected, clones, benign, risky
+
+
+def skydas_real():
+    t = time.perf_counter()
+    out = subprocess.run([EVAL, "--real"], capture_output=True, text=True, check=True)
+    secs = time.perf_counter() - t
+    rec = next(l for l in out.stdout.splitlines() if l.startswith("real clones:"))
+    fa = next(l for l in out.stdout.splitlines() if l.startswith("benign:"))
+    hit = rec.split("(")[1].split(")")[0]
+    return secs, hit, fa.split("(")[1].split(")")[0]
+
+
 def run_dnstwist(protected, tld=None, dictionary=None):
     union = set()
     count = 0
@@ -56,7 +91,29 @@ def run_dnstwist(protected, tld=None, dictionary=None):
     return time.perf_counter() - t, count, union
 
 
+def main_real():
+    protected, clones, benign, risky = load_real()
+    clone_set = set(clones)
+    rows = []
+    for name, kw in (("dnstwist default", {}),
+                     ("dnstwist +risky tlds +dict", {"tld": risky, "dictionary": WORDS})):
+        secs, count, union = run_dnstwist(protected, **kw)
+        hit = len(clone_set & union)
+        fa = len(set(benign) & union)
+        rows.append((name, f"{secs:.1f} s", f"{count:,}", f"{hit}/{len(clones)} = {hit/len(clones):.3f}", f"{fa}/{len(benign)}"))
+    secs, hit, fa = skydas_real()
+    h, n = (int(x) for x in hit.split("/"))
+    rows.append(("skydas reverse", f"{secs:.3f} s (process)", "0", f"{hit} = {h/n:.3f}", fa))
+    print(f"real clones: {len(clones)}; their targets permuted: {len(protected)}; benign: {len(benign)}")
+    head = ("method", "time", "candidates", "clone coverage/recall", "benign hit")
+    w = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
+    for r in [head] + rows:
+        print(" | ".join(str(c).ljust(w[i]) for i, c in enumerate(r)))
+
+
 def main():
+    if REAL:
+        return main_real()
     protected, clones, benign = load()
     if LIMIT:
         protected = protected[:LIMIT]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dnstwist (forward permutations) vs the Skydas reverse lookalike matcher on the clone test set.
 # Needs python3 and network access to PyPI once (for the venv); dnstwist itself makes no
-# network calls in list mode. Set BENCH_LIMIT=N to permute only the first N protected domains.
+# network calls in list mode. Set BENCH_LIMIT=N to permute only the first N protected domains;
+# REAL=1 compares on the real clone set (crates/skydas-detect/data/real_clones.csv) instead.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="${VENV:-$ROOT/.venv-bench}"

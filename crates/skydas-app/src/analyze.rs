@@ -202,7 +202,8 @@ pub fn analyze_distributed(
     tracing::info!(run = run.run, parts = run.parts, "detection fanned out");
     let parts = worker::wait_run(&mut store, &run, opts.timeout)?;
     let mut findings = Vec::new();
-    for d in skydas_detect::registry(cfg) {
+    let detectors = skydas_detect::registry(cfg);
+    for d in &detectors {
         match d.partitioned() {
             Some(p) => {
                 let mine = parts
@@ -214,7 +215,7 @@ pub fn analyze_distributed(
             None => findings.extend(d.run(&corpus)),
         }
     }
-    skydas_detect::sort_findings(&mut findings);
+    let findings = skydas_detect::finish(&detectors, findings);
     with_store(&mut store, |s| {
         s.replace_findings(&kinds().names(), &findings)
     })?;

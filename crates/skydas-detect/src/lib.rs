@@ -81,6 +81,10 @@ pub trait Detector: Send + Sync {
     fn partitioned(&self) -> Option<&dyn Partitioned> {
         None
     }
+    /// Weighs this detector's findings (`own`) against every other detector's (`others`),
+    /// after all have run: a lookalike pushed by a coordinated network scores higher. The
+    /// default leaves them as they are.
+    fn corroborate(&self, _own: &mut [Finding], _others: &[Finding]) {}
 }
 
 /// A detector whose work splits by key partition. Partition results travel as JSON between
@@ -137,7 +141,7 @@ pub fn run_all(corpus: &Corpus, cfg: &DetectConfig) -> Vec<Finding> {
 /// Runs the given detectors (in parallel, each timed at `-v`) and returns their findings in
 /// report order.
 pub fn run_detectors(corpus: &Corpus, detectors: &[Box<dyn Detector>]) -> Vec<Finding> {
-    let mut out: Vec<Finding> = detectors
+    let out: Vec<Finding> = detectors
         .par_iter()
         .flat_map(|d| {
             let (found, secs) = timed(|| d.run(corpus));
@@ -151,8 +155,23 @@ pub fn run_detectors(corpus: &Corpus, detectors: &[Box<dyn Detector>]) -> Vec<Fi
             found
         })
         .collect();
-    sort_findings(&mut out);
-    out
+    finish(detectors, out)
+}
+
+/// The findings of every detector, each detector's corroborated by the others' (see
+/// [`Detector::corroborate`], in registry order), in report order.
+pub fn finish(detectors: &[Box<dyn Detector>], mut findings: Vec<Finding>) -> Vec<Finding> {
+    for d in detectors {
+        let kinds = d.kinds();
+        let (mut own, others): (Vec<Finding>, Vec<Finding>) = findings
+            .into_iter()
+            .partition(|f| kinds.iter().any(|k| f.kind.as_str() == k.name));
+        d.corroborate(&mut own, &others);
+        findings = own;
+        findings.extend(others);
+    }
+    sort_findings(&mut findings);
+    findings
 }
 
 /// What `f` returns, and the seconds it took (for the logs).

@@ -19,26 +19,45 @@ const TLD_RISK_CSV: &str = include_str!("../../data/tld_risk.csv");
 /// risky.
 const CORE_GTLDS: [&str; 8] = ["com", "net", "org", "edu", "gov", "mil", "int", "arpa"];
 
-/// Top-level domains under which a brand label is risky: the gTLDs of ICANN's 2012 round, the
-/// country codes sold as generic, and the old gTLDs outside [`CORE_GTLDS`]. Parsed once.
-fn risky_tlds() -> &'static HashSet<String> {
-    static RISKY: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
-    RISKY.get_or_init(|| {
+/// Every top-level domain's class (`cctld`, `legacy-gtld`, `new-gtld`, `generic-cctld`).
+/// Parsed once.
+fn tld_classes() -> &'static HashMap<String, String> {
+    static CLASSES: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+    CLASSES.get_or_init(|| {
         TLD_RISK_CSV
             .lines()
             .filter(|l| !l.starts_with('#') && !l.starts_with("tld,"))
             .filter_map(|l| {
                 let mut f = l.split(',');
-                let (tld, class) = (f.next()?, f.next()?);
-                let risky = match class {
-                    "new-gtld" | "generic-cctld" => true,
-                    "legacy-gtld" => !CORE_GTLDS.contains(&tld),
-                    _ => false,
-                };
-                risky.then(|| tld.to_owned())
+                Some((f.next()?.to_owned(), f.next()?.to_owned()))
             })
             .collect()
     })
+}
+
+/// Whether a brand label is risky under the single-label suffix `tld`: the gTLDs of ICANN's
+/// 2012 round, the country codes sold as generic, and the old gTLDs outside [`CORE_GTLDS`].
+fn risky_tld(tld: &str) -> bool {
+    match tld_classes().get(tld).map(String::as_str) {
+        Some("new-gtld" | "generic-cctld") => true,
+        Some("legacy-gtld") => !CORE_GTLDS.contains(&tld),
+        _ => false,
+    }
+}
+
+/// The suffix's class, for people.
+fn suffix_class(suffix: &str) -> &'static str {
+    let tld = suffix.rsplit('.').next().unwrap_or(suffix);
+    let class = tld_classes().get(tld).map(String::as_str);
+    match (class, suffix.contains('.'), risky_tld(tld)) {
+        (_, true, _) => "a second-level suffix",
+        (Some("new-gtld"), ..) => "a gTLD of the 2012 round, sold cheaply",
+        (Some("generic-cctld"), ..) => "a country code sold as a generic domain",
+        (Some("legacy-gtld"), _, true) => "an old gTLD outside com, net and org, sold cheaply",
+        (Some("legacy-gtld"), ..) => "an established generic suffix",
+        (Some(_), ..) => "a country code",
+        (None, ..) => "an unknown suffix",
+    }
 }
 
 /// Fillers a combosquat glues to a brand: news words, country and language codes, numbers.
@@ -332,6 +351,9 @@ pub struct Match {
     /// A sentence saying what matched, e.g. "label 'spiegel' equals brand of spiegel.de under
     /// suffix 'ltd'".
     pub explanation: String,
+    /// Why a legitimate near-match was ruled out, e.g. "spiegel.ltd is not a protected,
+    /// allowlisted or popular domain; 'ltd' is a gTLD of the 2012 round".
+    pub ruled_out: String,
 }
 
 type IdMap<V> = skydas_model::hash::PrehashedMap<V>;
@@ -762,7 +784,19 @@ impl Matcher {
         score: f64,
         explanation: String,
     ) -> Match {
+        let suffix = if sp.private {
+            format!("'{}' is a private suffix, open to anyone", sp.suffix)
+        } else {
+            format!("'{}' is {}", sp.suffix, suffix_class(sp.suffix))
+        };
+        let ruled_out = format!(
+            "{} is not a protected domain, not on the allowlist ({}) and not one of the {} popular domains; {suffix}",
+            sp.domain,
+            self.allow.len(),
+            self.popular.len()
+        );
         Match {
+            ruled_out,
             domain: sp.domain.to_owned(),
             impersonates: ent.domain.clone(),
             brand: ent.brand.clone(),
@@ -774,9 +808,10 @@ impl Matcher {
         }
     }
 
-    /// A private suffix (anyone's subdomain) or a single-label suffix in [`risky_tlds`].
+    /// A private suffix (anyone's subdomain) or a single-label suffix that [`risky_tld`] says
+    /// is risky.
     fn cheap_suffix(sp: &Split<'_>) -> bool {
-        sp.private || risky_tlds().contains(sp.suffix)
+        sp.private || risky_tld(sp.suffix)
     }
 
     /// The brand label itself under another suffix.
@@ -784,10 +819,17 @@ impl Matcher {
         let &lid = self.by_label.get(label)?;
         let l = &self.labels[lid as usize];
         let cheap = Self::cheap_suffix(sp);
-        if !l.strong && !cheap {
+        let (ent, _) = self.pick(lid, sp.suffix);
+        // The brand under another second-level suffix of its own country (`rbk.kiev.ua` for
+        // `rbc.ua`): no outlet moves to a city suffix of its own country.
+        let tld = |d: &str| d.rsplit('.').next().unwrap_or("").to_owned();
+        let home = !sp.private
+            && sp.suffix.contains('.')
+            && tld(sp.suffix) == tld(&ent.domain)
+            && !is_generic_title(&l.text);
+        if !l.strong && !cheap && !home {
             return None;
         }
-        let (ent, _) = self.pick(lid, sp.suffix);
         let score = match (l.strong, cheap) {
             (true, true) => 0.95,
             (true, false) => 0.8,
@@ -795,6 +837,8 @@ impl Matcher {
         };
         let kind = if sp.private {
             "private suffix"
+        } else if home && !l.strong && !cheap {
+            "a second-level suffix of its own country,"
         } else {
             "suffix"
         };
@@ -993,7 +1037,10 @@ impl Matcher {
                         .enumerate()
                         .filter(|(k, _)| *k < i || *k > j)
                         .all(|(_, &(s, e))| {
-                            label.get(s..e).is_none_or(|t| t.is_empty() || is_filler(t))
+                            // A filler in look-alike letters (`mfa-qov`: gov) is a filler.
+                            label.get(s..e).is_none_or(|t| {
+                                t.is_empty() || is_filler(t) || is_filler(&self.visual_key(t))
+                            })
                         });
                     let better = match found {
                         None => true,

@@ -27,6 +27,11 @@
 //! with other words 0.7, short brands 0.6 (+0.05 under a risky suffix); subdomain 0.9; a doubled
 //! letter of a short brand 0.7; a government namespace 0.85.
 //!
+//! A clone pushed by two or more members of one coordinated network scores 0.05 more
+//! (`params.pushed_by_networks` names the networks). `params.ruled_out` says why the domain is
+//! not a legitimate near-match: not protected, not allowlisted, not popular, and what its
+//! suffix is.
+//!
 //! # DISARM techniques
 //! T0149.003 (lookalike domain) and T0143.003 (impersonated persona) always; T0149.004
 //! (redirecting domain asset) when a redirector was seen.
@@ -65,8 +70,11 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 use skydas_model::disarm::{IMPERSONATED_PERSONA, LOOKALIKE_DOMAIN, REDIRECTING_DOMAIN};
 use skydas_model::{
-    Corpus, Evidence, Finding, FindingActor, FindingKind, KindSpec, ShareAs, finding_id,
+    Corpus, Evidence, Finding, FindingActor, FindingKind, KindSpec, Platform, ShareAs, finding_id,
 };
+
+/// What a coordinated network pushing a clone adds to its score.
+const NETWORK_BONUS: f64 = 0.05;
 
 /// Configuration of the lookalike detector.
 #[derive(Debug, Clone)]
@@ -200,7 +208,49 @@ impl crate::Detector for Lookalike {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
+    }
+
+    /// A clone pushed by two or more members of one coordinated network (a finding whose
+    /// actors are joined by edges) scores 0.05 higher and names the networks.
+    fn corroborate(&self, own: &mut [Finding], others: &[Finding]) {
+        let networks: Vec<(&str, std::collections::HashSet<(Platform, &str)>)> = others
+            .iter()
+            .filter(|f| !f.edges.is_empty())
+            .map(|f| {
+                let members = f.actors.iter().map(|a| (a.platform, a.id.as_str()));
+                (f.id.as_str(), members.collect())
+            })
+            .collect();
+        if networks.is_empty() {
+            return;
+        }
+        for f in own {
+            let pushed_by: Vec<&str> = networks
+                .iter()
+                .filter(|(_, members)| {
+                    let mut n = f
+                        .actors
+                        .iter()
+                        .filter(|a| members.contains(&(a.platform, a.id.as_str())));
+                    n.nth(1).is_some()
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            if pushed_by.is_empty() {
+                continue;
+            }
+            // Rounded to the hundredth, as every other score of the scale.
+            f.score = ((f.score + NETWORK_BONUS).min(1.0) * 100.0).round() / 100.0;
+            f.summary
+                .push_str(&format!("; pushed by the network {}", pushed_by.join(", ")));
+            if let Some(p) = f.params.as_object_mut() {
+                p.insert(
+                    "pushed_by_networks".to_owned(),
+                    serde_json::json!(pushed_by),
+                );
+            }
+        }
     }
 
     fn run(&self, corpus: &Corpus) -> Vec<Finding> {
@@ -368,6 +418,7 @@ impl Lookalike {
             "kind": m.kind.as_str(),
             "name": ent_name,
             "explanation": m.explanation,
+            "ruled_out": m.ruled_out,
             "redirectors": agg.redirectors,
             "hosts": agg.hosts,
             "domain_unicode": unicode,

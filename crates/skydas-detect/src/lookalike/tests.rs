@@ -392,6 +392,45 @@ fn detector_reports_clone_with_pushers_and_redirectors() {
         .unwrap();
     assert_eq!(l.techniques, vec!["subdomain"]);
     assert_eq!(l.disarm, vec!["T0149.003", "T0143.003"]);
+    assert!(
+        s.params["ruled_out"]
+            .as_str()
+            .unwrap()
+            .contains("'ltd' is a gTLD")
+    );
+
+    // Pushed by two members of one network: 0.05 more, and the network is named. A network
+    // that holds only one of the pushers does not count.
+    let network = |id: &str, members: &[&str]| {
+        let mut n = s.clone();
+        n.id = id.to_owned();
+        n.actors.retain(|a| members.contains(&a.id.as_str()));
+        n.edges = vec![skydas_model::EdgeEvidence {
+            a: "a".into(),
+            b: "b".into(),
+            weight: 1.0,
+            signals: Default::default(),
+            acts: None,
+            p_value: None,
+            pairs: Vec::new(),
+        }];
+        n
+    };
+    let mut own = vec![s.clone(), l.clone()];
+    det.corroborate(
+        &mut own,
+        &[network("co-1", &["a", "b"]), network("co-2", &["a"])],
+    );
+    assert_eq!(
+        own[0].score,
+        ((s.score + 0.05).min(1.0) * 100.0).round() / 100.0
+    );
+    assert_eq!(
+        own[0].params["pushed_by_networks"],
+        serde_json::json!(["co-1"])
+    );
+    assert!(own[0].summary.ends_with("pushed by the network co-1"));
+    assert_eq!(own[1], *l);
 }
 
 #[test]
@@ -455,6 +494,14 @@ fn short_and_common_brands_alert_under_risky_suffixes_only() {
     check("weltt.de", None);
     // An alias of the brand (the romanised Cyrillic name) counts as the brand.
     check("rbk.today", Some(("rbc.ua", &["tld-swap"])));
+    // A short brand under a city suffix of its own country; a filler in look-alike letters.
+    check("rbk.kiev.ua", Some(("rbc.ua", &["tld-swap"])));
+    check("rbk.com.pl", None);
+    // (mfa is the label of several ministries; the first listed is named.)
+    check(
+        "mfa-qov.info",
+        Some(("mfa.gov.lv", &["combosquat", "tld-swap"])),
+    );
     // A namespace that is a public suffix at home (gouv.fr, gov.pl), registered under a risky
     // suffix; a protected body's label in front of it names the body.
     let mut protected = builtin_protected();
