@@ -91,24 +91,33 @@ def run_dnstwist(protected, tld=None, dictionary=None):
     return time.perf_counter() - t, count, union
 
 
-def main_real():
-    protected, clones, benign, risky = load_real()
+def dnstwist_rows(protected, clones, benign, extended, tlds):
+    """dnstwist's coverage of the clones and benign hits, default and extended."""
     clone_set = set(clones)
     rows = []
-    for name, kw in (("dnstwist default", {}),
-                     ("dnstwist +risky tlds +dict", {"tld": risky, "dictionary": WORDS})):
+    for name, kw in (("dnstwist default", {}), (extended, {"tld": tlds, "dictionary": WORDS})):
         secs, count, union = run_dnstwist(protected, **kw)
         hit = len(clone_set & union)
         fa = len(set(benign) & union)
         rows.append((name, f"{secs:.1f} s", f"{count:,}", f"{hit}/{len(clones)} = {hit/len(clones):.3f}", f"{fa}/{len(benign)}"))
-    secs, hit, fa = skydas_real()
-    h, n = (int(x) for x in hit.split("/"))
-    rows.append(("skydas reverse", f"{secs:.3f} s (process)", "0", f"{hit} = {h/n:.3f}", fa))
-    print(f"real clones: {len(clones)}; their targets permuted: {len(protected)}; benign: {len(benign)}")
+    return rows
+
+
+def print_table(rows):
     head = ("method", "time", "candidates", "clone coverage/recall", "benign hit")
     w = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
     for r in [head] + rows:
         print(" | ".join(str(c).ljust(w[i]) for i, c in enumerate(r)))
+
+
+def main_real():
+    protected, clones, benign, risky = load_real()
+    rows = dnstwist_rows(protected, clones, benign, "dnstwist +risky tlds +dict", risky)
+    secs, hit, fa = skydas_real()
+    h, n = (int(x) for x in hit.split("/"))
+    rows.append(("skydas reverse", f"{secs:.3f} s (process)", "0", f"{hit} = {h/n:.3f}", fa))
+    print(f"real clones: {len(clones)}; their targets permuted: {len(protected)}; benign: {len(benign)}")
+    print_table(rows)
 
 
 def main():
@@ -118,13 +127,7 @@ def main():
     if LIMIT:
         protected = protected[:LIMIT]
     clone_set = set(clones)
-    rows = []
-    for name, kw in (("dnstwist default", {}),
-                     ("dnstwist +tld +dict", {"tld": CHEAP_TLDS, "dictionary": WORDS})):
-        secs, count, union = run_dnstwist(protected, **kw)
-        hit = len(clone_set & union)
-        fa = len(set(benign) & union)
-        rows.append((name, f"{secs:.1f} s", f"{count:,}", f"{hit}/{len(clones)} = {hit/len(clones):.3f}", f"{fa}/{len(benign)}"))
+    rows = dnstwist_rows(protected, clones, benign, "dnstwist +tld +dict", CHEAP_TLDS)
 
     observed = os.path.join("/tmp", "skydas-bench-observed.txt")
     with open(observed, "w") as f:
@@ -140,10 +143,7 @@ def main():
                  f"{hit}/{len(clones)} = {hit/len(clones):.3f}", f"{fa}/{len(benign)}"))
     print(out.stderr.strip())
     print(f"protected domains permuted: {len(protected)}; clone test set: {len(clones)}; benign: {len(benign)}")
-    head = ("method", "time", "candidates", "clone coverage/recall", "benign hit")
-    w = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
-    for r in [head] + rows:
-        print(" | ".join(str(c).ljust(w[i]) for i, c in enumerate(r)))
+    print_table(rows)
 
 
 if __name__ == "__main__":
