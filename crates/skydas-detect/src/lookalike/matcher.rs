@@ -13,6 +13,39 @@ use super::protected::{ProtectedEntry, ProtectedKind, normalise_domain};
 /// List and a sourced list of country codes sold as generic; `bench/lookalike/tlds.sh`).
 const TLD_RISK_CSV: &str = include_str!("../../data/tld_risk.csv");
 
+/// Phishing domains per 10,000 domains of a TLD, from public abuse statistics
+/// (`data/tld_abuse.csv`: the Cybercrime Information Center's published tables, each row with
+/// its page and period).
+const TLD_ABUSE_CSV: &str = include_str!("../../data/tld_abuse.csv");
+
+/// A TLD whose phishing domain score reached this (per 10,000 domains, five times that of
+/// `.com` at its worst) in any published period is risky, whatever its class.
+const ABUSE_SCORE: f64 = 100.0;
+
+/// Each TLD's highest published phishing domain score, with its period. Parsed once.
+fn tld_abuse() -> &'static HashMap<String, (f64, String)> {
+    static ABUSE: std::sync::OnceLock<HashMap<String, (f64, String)>> = std::sync::OnceLock::new();
+    ABUSE.get_or_init(|| {
+        let mut out: HashMap<String, (f64, String)> = HashMap::new();
+        for l in TLD_ABUSE_CSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("tld,"))
+        {
+            let f: Vec<&str> = l.split(',').collect();
+            let Some(score) = f.get(4).and_then(|s| s.parse::<f64>().ok()) else {
+                continue;
+            };
+            let e = out
+                .entry(f[0].to_owned())
+                .or_insert((score, f[1].to_owned()));
+            if score > e.0 {
+                *e = (score, f[1].to_owned());
+            }
+        }
+        out
+    })
+}
+
 /// The established generic TLDs that legitimate outlets and institutions use as their home:
 /// a brand under one of these is not in itself suspicious. Every other generic TLD from before
 /// 2012 (`info`, `biz`, `asia`, `pro`, …) is sold as cheaply as the new ones and counts as
@@ -35,13 +68,32 @@ fn tld_classes() -> &'static HashMap<String, String> {
     })
 }
 
-/// Whether a brand label is risky under the single-label suffix `tld`: the gTLDs of ICANN's
-/// 2012 round, the country codes sold as generic, and the old gTLDs outside [`CORE_GTLDS`].
+/// Whether a brand label is risky under the single-label suffix `tld`: a TLD with a published
+/// phishing domain score of [`ABUSE_SCORE`] or more, the gTLDs of ICANN's 2012 round, the
+/// country codes sold as generic, and the old gTLDs outside [`CORE_GTLDS`].
 fn risky_tld(tld: &str) -> bool {
+    if tld_abuse()
+        .get(tld)
+        .is_some_and(|(score, _)| *score >= ABUSE_SCORE)
+    {
+        return true;
+    }
     match tld_classes().get(tld).map(String::as_str) {
         Some("new-gtld" | "generic-cctld") => true,
         Some("legacy-gtld") => !CORE_GTLDS.contains(&tld),
         _ => false,
+    }
+}
+
+/// The suffix's class and, where published, its abuse rate, for people.
+fn suffix_risk(suffix: &str) -> String {
+    let tld = suffix.rsplit('.').next().unwrap_or(suffix);
+    let class = suffix_class(suffix);
+    match tld_abuse().get(tld) {
+        Some((score, period)) if !suffix.contains('.') => format!(
+            "{class}, with {score} phishing domains per 10,000 in {period} (Cybercrime Information Center)"
+        ),
+        _ => class.to_owned(),
     }
 }
 
@@ -787,7 +839,7 @@ impl Matcher {
         let suffix = if sp.private {
             format!("'{}' is a private suffix, open to anyone", sp.suffix)
         } else {
-            format!("'{}' is {}", sp.suffix, suffix_class(sp.suffix))
+            format!("'{}' is {}", sp.suffix, suffix_risk(sp.suffix))
         };
         let ruled_out = format!(
             "{} is not a protected domain, not on the allowlist ({}) and not one of the {} popular domains; {suffix}",

@@ -488,6 +488,15 @@ fn short_and_common_brands_alert_under_risky_suffixes_only() {
     check("welt.tours", Some(("welt.de", &["tld-swap"])));
     check("bild.com", None);
     check("welt.at", None);
+    // Abuse statistics: .cn has many phishing domains but a low rate, so it is not risky; an
+    // alert under a listed TLD quotes the rate it was published with.
+    check("bild.cn", None);
+    let top = matcher().check("bild.top").unwrap();
+    assert!(
+        top.ruled_out.contains("532.6 phishing domains per 10,000"),
+        "{}",
+        top.ruled_out
+    );
     // A doubled or hyphen-split letter on such a label, under a risky suffix.
     check("weltt.lol", Some(("welt.de", &["typo", "tld-swap"])));
     check("bild-d.beauty", Some(("bild.de", &["typo", "tld-swap"])));
