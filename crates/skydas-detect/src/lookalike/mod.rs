@@ -27,7 +27,9 @@
 //! with other words 0.7, short brands 0.6 (+0.05 under a risky suffix); subdomain 0.9; a doubled
 //! letter of a short brand 0.7; a government namespace 0.85.
 //!
-//! A clone pushed by two or more members of one coordinated network scores 0.05 more
+//! A clone first seen in the last 7 days of data that spans four weeks or more scores 0.03
+//! more (`params.new`). A clone pushed by two or more members of one coordinated network
+//! scores 0.05 more
 //! (`params.pushed_by_networks` names the networks). `params.ruled_out` says why the domain is
 //! not a legitimate near-match: not protected, not allowlisted, not popular, and what its
 //! suffix is.
@@ -75,6 +77,13 @@ use skydas_model::{
 
 /// What a coordinated network pushing a clone adds to its score.
 const NETWORK_BONUS: f64 = 0.05;
+
+/// A clone first seen within this many seconds of the data's end is new (7 days)…
+const NEW_WINDOW: i64 = 7 * 86_400;
+/// …when the data spans at least this much before it (28 days): otherwise everything is new.
+const NEW_SPAN: i64 = 4 * NEW_WINDOW;
+/// What being new adds to a clone's score.
+const NEW_BONUS: f64 = 0.03;
 
 /// Configuration of the lookalike detector.
 #[derive(Debug, Clone)]
@@ -412,6 +421,18 @@ impl Lookalike {
             let r: Vec<&str> = agg.redirectors.iter().map(String::as_str).collect();
             summary.push_str(&format!(", reached through {}", r.join(", ")));
         }
+        // New in a stream watched for weeks: a clone registered for this week's push. Judged
+        // against the data's own span, so that the same data always gives the same finding.
+        let (start, end) = (
+            corpus.items.first().map_or(0, |i| i.time),
+            corpus.items.last().map_or(0, |i| i.time),
+        );
+        let new = end - start >= NEW_SPAN && agg.first >= end - NEW_WINDOW;
+        let mut score = m.score;
+        if new {
+            score = ((score + NEW_BONUS).min(1.0) * 100.0).round() / 100.0;
+            summary.push_str("; first seen in the data's last 7 days");
+        }
         let params = serde_json::json!({
             "brand": m.brand,
             "country": m.country,
@@ -423,13 +444,14 @@ impl Lookalike {
             "hosts": agg.hosts,
             "domain_unicode": unicode,
             "items": agg.items.len(),
+            "new": new,
             "min_score": self.cfg.min_score,
             "min_brand_len_combosquat": self.cfg.min_brand_len_combosquat,
         });
         Finding {
             id: finding_id(&KIND, &[domain]),
             kind: FindingKind::of(&KIND),
-            score: m.score,
+            score,
             disarm,
             first_seen: agg.first,
             last_seen: agg.last,

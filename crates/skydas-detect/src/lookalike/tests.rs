@@ -571,3 +571,35 @@ fn real_clones_from_public_indicator_files() {
         .collect();
     assert!(alarms.len() <= 12, "{alarms:?}");
 }
+
+#[test]
+fn a_clone_new_in_data_watched_for_weeks_scores_higher() {
+    let day = 86_400;
+    let run = |clone_at: i64| {
+        let mut b = CorpusBuilder::new();
+        let legit = "https://www.lrt.lt/n";
+        b.push(&item("1", "a", 0, legit, None, "www.lrt.lt"));
+        b.push(&item("2", "a", 40 * day, legit, None, "www.lrt.lt"));
+        b.push(&item(
+            "3",
+            "b",
+            clone_at,
+            "https://spiegel.ltd/a",
+            None,
+            "spiegel.ltd",
+        ));
+        let f = Lookalike::new(Config::default()).run(&b.finish());
+        assert_eq!(f.len(), 1, "{f:#?}");
+        f.into_iter().next().unwrap()
+    };
+    let new = run(38 * day);
+    assert_eq!(new.params["new"], serde_json::json!(true));
+    assert_eq!(new.score, 0.98);
+    assert!(
+        new.summary
+            .ends_with("first seen in the data's last 7 days")
+    );
+    let old = run(20 * day);
+    assert_eq!(old.params["new"], serde_json::json!(false));
+    assert_eq!(old.score, 0.95);
+}
