@@ -15,8 +15,8 @@ use skydas_store::sharing::{
     Added, Collection, Grant, NewObject, ObjectRow, PartnerObject, SharingStore, WatchItem,
 };
 use skydas_store::{
-    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SearchHit, SearchQuery,
-    Stats, Store, StoredItem,
+    FileRecord, FileStatus, FindingVersion, InsertOutcome, ProtectedRow, Result, Review, Revision,
+    SearchHit, SearchQuery, Stats, Store, StoredItem,
 };
 
 /// A store handle whose every call, and whose drop, may be made from async code. See the
@@ -93,6 +93,9 @@ impl<T: Store + Sync> Store for Blocking<T> {
         fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>>;
         fn load_corpus(&self) -> Result<Corpus>;
         fn replace_findings(&mut self, detector_kinds: &[&str], findings: &[Finding]) -> Result<()>;
+        fn revise_findings(&mut self, detector_kinds: &[&str], findings: &[Finding],
+            revision: &Revision) -> Result<()>;
+        fn finding_versions(&self, id: &str) -> Result<Vec<FindingVersion>>;
         fn findings(&self) -> Result<Vec<Finding>>;
         fn finding(&self, id: &str) -> Result<Option<Finding>>;
         fn review(&self, id: &str) -> Result<Option<Review>>;

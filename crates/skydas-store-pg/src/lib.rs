@@ -51,8 +51,8 @@ use postgres::{Client, Transaction};
 pub use sharing::PgSharing;
 use skydas_model::{Corpus, Finding, Item, Platform};
 use skydas_store::{
-    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SearchHit, SearchQuery,
-    Stats, Store, StoreError, StoredItem, originals,
+    FileRecord, FileStatus, FindingVersion, InsertOutcome, ProtectedRow, Result, Review, Revision,
+    SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, originals,
 };
 pub use url::{DEFAULT_SCHEMA, PgUrl, is_postgres_url, redact};
 
@@ -248,9 +248,18 @@ impl Store for PgStore {
         items::scan(&mut self.conn(), &self.url, true, f)
     }
 
-    fn replace_findings(&mut self, detector_kinds: &[&str], findings: &[Finding]) -> Result<()> {
+    fn revise_findings(
+        &mut self,
+        detector_kinds: &[&str],
+        findings: &[Finding],
+        revision: &Revision,
+    ) -> Result<()> {
         let (c, url) = self.writer();
-        findings::replace(c, url, detector_kinds, findings)
+        findings::revise(c, url, detector_kinds, findings, revision)
+    }
+
+    fn finding_versions(&self, id: &str) -> Result<Vec<FindingVersion>> {
+        findings::versions(&mut self.conn(), &self.url, id)
     }
 
     fn findings(&self) -> Result<Vec<Finding>> {

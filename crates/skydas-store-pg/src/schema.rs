@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "indicators_and_marking_floor",
         include_str!("../migrations/0006_indicators_and_marking_floor.sql"),
     ),
+    (
+        7,
+        "finding_versions",
+        include_str!("../migrations/0007_finding_versions.sql"),
+    ),
 ];
 
 /// Advisory lock key serialising migrations (and `CREATE EXTENSION`) across processes.

@@ -21,8 +21,8 @@ use skydas_model::{
 };
 
 use crate::{
-    FileRecord, FileStatus, InsertOutcome, ProtectedRow, Review, ReviewStatus, SearchQuery, Store,
-    StoreError,
+    Change, FileRecord, FileStatus, InsertOutcome, ProtectedRow, Review, ReviewStatus, Revision,
+    SearchQuery, Store, StoreError,
 };
 
 /// Makes a fresh, empty store.
@@ -53,6 +53,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         "findings_keep_their_marking_floor",
         findings_keep_their_marking_floor,
     ),
+    (
+        "finding_versions_are_numbered_and_kept",
+        finding_versions_are_numbered_and_kept,
+    ),
     ("protected_crud", protected_crud),
     ("originals_kept_by_hash", originals_kept_by_hash),
 ];
@@ -79,6 +83,7 @@ macro_rules! conformance_tests {
                 corpus_round_trip,
                 findings_replace_preserves_review,
                 findings_keep_their_marking_floor,
+                finding_versions_are_numbered_and_kept,
                 protected_crud,
                 originals_kept_by_hash,
             );
@@ -980,6 +985,137 @@ pub fn findings_replace_preserves_review(make: MakeStore<'_>) {
         2,
         "a failed replace changes nothing"
     );
+}
+
+/// A version of a finding for tests: `joined` members in, at `at`.
+fn change(at: i64, joined: &[&str], score_before: Option<f64>, score_after: f64) -> Change {
+    Change {
+        at,
+        members_in: joined.iter().map(|m| (*m).to_string()).collect(),
+        members_out: Vec::new(),
+        evidence_before: u64::from(score_before.is_some()),
+        evidence_after: 1,
+        score_before,
+        score_after,
+        split_from: None,
+        merged: Vec::new(),
+    }
+}
+
+/// Versions are numbered from 1 per finding, read back as written, copied reviews land with
+/// them (never below the new finding's floor), and a removed finding's versions go with it.
+pub fn finding_versions_are_numbered_and_kept(make: MakeStore<'_>) {
+    let mut s = make();
+    let (a, b) = (finding(&GROUP, "a", 0.5), finding(&GROUP, "b", 0.6));
+    let first = Revision {
+        copy_review: Vec::new(),
+        versions: vec![
+            (a.id.clone(), change(100, &["telegram:-100123"], None, 0.5)),
+            (b.id.clone(), change(100, &["telegram:-100123"], None, 0.6)),
+        ],
+    };
+    s.revise_findings(&[GROUP.name], &[a.clone(), b.clone()], &first)
+        .unwrap();
+    let v = s.finding_versions(&a.id).unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].version, 1);
+    assert_eq!(v[0].change, first.versions[0].1);
+    assert!(s.finding_versions("nope").unwrap().is_empty());
+    let confirmed = Review {
+        status: ReviewStatus::Confirmed,
+        note: "the same network as in March".into(),
+        tlp: Tlp::Green,
+    };
+    assert!(s.set_review(&a.id, &confirmed).unwrap());
+
+    // Re-analysis: `a` grows and takes in `b`, `c` splits off `a`, `d` splits off a finding
+    // that is not stored.
+    let mut a2 = a.clone();
+    a2.score = 0.75;
+    let mut c = finding(&GROUP, "c", 0.4);
+    c.tlp = Some(Tlp::Red);
+    let d = finding(&GROUP, "d", 0.4);
+    let grown = Change {
+        members_out: vec!["x:9".into()],
+        merged: vec![b.id.clone()],
+        ..change(200, &["x:1", "x:2"], Some(0.5), 0.75)
+    };
+    let split = Change {
+        split_from: Some(a.id.clone()),
+        ..change(200, &["x:3"], None, 0.4)
+    };
+    let second = Revision {
+        copy_review: vec![
+            (c.id.clone(), a.id.clone()),
+            (d.id.clone(), "gone".to_string()),
+        ],
+        versions: vec![(a.id.clone(), grown.clone()), (c.id.clone(), split.clone())],
+    };
+    s.revise_findings(&[GROUP.name], &[a2.clone(), c.clone(), d.clone()], &second)
+        .unwrap();
+    let v = s.finding_versions(&a.id).unwrap();
+    assert_eq!(
+        v.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [1, 2],
+        "numbered on"
+    );
+    assert_eq!(v[1].change, grown, "every field read back");
+    assert_eq!(v[1].predecessors().collect::<Vec<_>>(), [b.id.as_str()]);
+    assert_eq!(s.review(&a.id).unwrap(), Some(confirmed.clone()));
+    assert_eq!(s.finding(&a.id).unwrap(), Some(a2.clone()));
+    let cv = s.finding_versions(&c.id).unwrap();
+    assert_eq!((cv.len(), cv[0].version), (1, 1));
+    assert_eq!(cv[0].change, split);
+    assert_eq!(
+        s.review(&c.id).unwrap(),
+        Some(Review {
+            tlp: Tlp::Red,
+            ..confirmed.clone()
+        }),
+        "the split takes a copy of the review, marked no lower than its floor"
+    );
+    assert_eq!(
+        s.review(&d.id).unwrap(),
+        Some(Review::default()),
+        "no review to copy"
+    );
+    assert!(s.finding_versions(&d.id).unwrap().is_empty());
+    assert_eq!(s.finding(&b.id).unwrap(), None);
+    assert!(
+        s.finding_versions(&b.id).unwrap().is_empty(),
+        "a removed finding's versions go with it"
+    );
+
+    // A plain replace writes no version and keeps those of the findings it keeps.
+    s.replace_findings(&[GROUP.name], &[a2.clone(), b.clone()])
+        .unwrap();
+    assert_eq!(s.finding_versions(&a.id).unwrap().len(), 2);
+    assert!(s.finding_versions(&b.id).unwrap().is_empty());
+    assert!(s.finding_versions(&c.id).unwrap().is_empty());
+    let again = Revision {
+        copy_review: Vec::new(),
+        versions: vec![(b.id.clone(), change(300, &["x:5"], None, 0.6))],
+    };
+    s.revise_findings(&[GROUP.name], &[a2.clone(), b.clone()], &again)
+        .unwrap();
+    assert_eq!(
+        s.finding_versions(&b.id).unwrap()[0].version,
+        1,
+        "a finding back after removal starts again"
+    );
+
+    // A failed revision changes nothing.
+    let mut bad = finding(&GROUP, "nan", 0.0);
+    bad.score = f64::NAN;
+    let more = Revision {
+        copy_review: Vec::new(),
+        versions: vec![(a.id.clone(), change(400, &["x:7"], Some(0.75), 0.8))],
+    };
+    assert!(
+        s.revise_findings(&[GROUP.name], &[a2.clone(), bad], &more)
+            .is_err()
+    );
+    assert_eq!(s.finding_versions(&a.id).unwrap().len(), 2);
 }
 
 /// Add, update, list (sorted, normalised) and remove protected domains.

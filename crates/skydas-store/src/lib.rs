@@ -17,6 +17,7 @@ pub mod query;
 pub mod row;
 pub mod sharing;
 mod sqlite;
+pub mod versions;
 pub mod work;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use skydas_model::{Clock, Corpus, Finding, Item, Platform, Provenance, SystemClo
 pub use error::{Result, StoreError};
 pub use originals::{original_relpath, sha256_file};
 pub use sqlite::{DB_FILE, OpenOptions, SqliteStore};
+pub use versions::{Change, FindingVersion, Revision};
 
 /// Import status of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -279,9 +281,26 @@ pub trait Store: Send {
     fn for_each_item(&self, f: &mut dyn FnMut(&Item)) -> Result<()>;
 
     /// Replaces the stored findings of the given kinds (string forms, e.g. `coordination`) by
-    /// `findings`. Findings whose id was stored before keep their [`Review`]; stored findings of
-    /// those kinds that are not in `findings` are removed. Findings of other kinds are kept.
-    fn replace_findings(&mut self, detector_kinds: &[&str], findings: &[Finding]) -> Result<()>;
+    /// `findings`. Findings whose id was stored before keep their [`Review`] and versions;
+    /// stored findings of those kinds that are not in `findings` are removed with their
+    /// versions. Findings of other kinds are kept. Writes no version:
+    /// [`Store::revise_findings`] does.
+    fn replace_findings(&mut self, detector_kinds: &[&str], findings: &[Finding]) -> Result<()> {
+        self.revise_findings(detector_kinds, findings, &Revision::default())
+    }
+
+    /// [`Store::replace_findings`], and in the same transaction: the reviews `revision` copies
+    /// (from findings still stored before the replace) and the versions it appends, each
+    /// numbered one above the finding's last. Either all of it is stored or none.
+    fn revise_findings(
+        &mut self,
+        detector_kinds: &[&str],
+        findings: &[Finding],
+        revision: &Revision,
+    ) -> Result<()>;
+
+    /// A finding's versions, oldest first; empty for a finding never revised or not stored.
+    fn finding_versions(&self, id: &str) -> Result<Vec<FindingVersion>>;
 
     /// Every finding, ordered by kind, score (highest first), then id.
     fn findings(&self) -> Result<Vec<Finding>>;

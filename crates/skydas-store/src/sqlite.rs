@@ -18,6 +18,7 @@ use crate::codec::{
     urls_to_json,
 };
 use crate::query::{self, Term};
+use crate::versions::{self, FindingVersion, Revision};
 use crate::{
     FileRecord, FileStatus, InsertOutcome, ProtectedRow, Result, Review, SNIPPET_END,
     SNIPPET_START, SearchHit, SearchQuery, Stats, Store, StoreError, StoredItem, originals,
@@ -51,6 +52,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         6,
         "indicators_and_marking_floor",
         include_str!("../migrations/0006_indicators_and_marking_floor.sql"),
+    ),
+    (
+        7,
+        "finding_versions",
+        include_str!("../migrations/0007_finding_versions.sql"),
     ),
 ];
 
@@ -880,12 +886,30 @@ impl Store for SqliteStore {
         self.scan_items(true, f)
     }
 
-    fn replace_findings(&mut self, detector_kinds: &[&str], findings: &[Finding]) -> Result<()> {
+    fn revise_findings(
+        &mut self,
+        detector_kinds: &[&str],
+        findings: &[Finding],
+        revision: &Revision,
+    ) -> Result<()> {
         let now = unix_now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
+            // Copied reviews are read before anything changes: a split's origin may be
+            // replaced or removed below.
+            let mut read_review =
+                tx.prepare_cached("SELECT status, note, tlp FROM findings WHERE id = ?1")?;
+            let mut copies = Vec::with_capacity(revision.copy_review.len());
+            for (to, from) in &revision.copy_review {
+                let r: Option<(String, String, String)> = read_review
+                    .query_row([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                if let Some(r) = r {
+                    copies.push((to, r));
+                }
+            }
             let mut upsert = tx.prepare_cached(&format!(
                 "INSERT INTO findings (id, kind, score, first_seen, last_seen, body, \
                      updated_at, tlp_floor, tlp) \
@@ -911,9 +935,18 @@ impl Store for SqliteStore {
                     codec::tlp_floor(f)
                 ])?;
             }
+            let mut set_review = tx.prepare_cached(&format!(
+                "UPDATE findings SET status = ?2, note = ?3, tlp = {} WHERE id = ?1",
+                codec::tlp_at_least_floor_sql("?4")
+            ))?;
+            for (to, (status, note, tlp)) in copies {
+                set_review.execute(params![to, status, note, tlp])?;
+            }
             let keep: HashSet<&str> = findings.iter().map(|f| f.id.as_str()).collect();
             let mut ids_of_kind = tx.prepare_cached("SELECT id FROM findings WHERE kind = ?1")?;
             let mut delete = tx.prepare_cached("DELETE FROM findings WHERE id = ?1")?;
+            let mut forget =
+                tx.prepare_cached("DELETE FROM finding_versions WHERE finding_id = ?1")?;
             for kind in detector_kinds {
                 let stale: Vec<String> = ids_of_kind
                     .query_map([kind], |r| r.get::<_, String>(0))?
@@ -922,12 +955,58 @@ impl Store for SqliteStore {
                     .filter(|id| !keep.contains(id.as_str()))
                     .collect();
                 for id in stale {
-                    delete.execute([id])?;
+                    delete.execute([&id])?;
+                    forget.execute([&id])?;
                 }
+            }
+            let mut add_version = tx.prepare_cached(
+                "INSERT INTO finding_versions (finding_id, version, at, members_in, members_out, \
+                     evidence_before, evidence_after, score_before, score_after, split_from, \
+                     merged) \
+                 SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+                 FROM finding_versions WHERE finding_id = ?1",
+            )?;
+            for (id, c) in &revision.versions {
+                add_version.execute(params![
+                    id,
+                    c.at,
+                    versions::members_to_db(&c.members_in)?,
+                    versions::members_to_db(&c.members_out)?,
+                    clamp_u64(c.evidence_before),
+                    clamp_u64(c.evidence_after),
+                    c.score_before,
+                    c.score_after,
+                    c.split_from,
+                    versions::members_to_db(&c.merged)?,
+                ])?;
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn finding_versions(&self, id: &str) -> Result<Vec<FindingVersion>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} WHERE finding_id = ?1 ORDER BY version",
+            versions::VERSION_COLS
+        ))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<versions::VersionCells>>>()?;
+        rows.into_iter().map(versions::version_from_cells).collect()
     }
 
     fn findings(&self) -> Result<Vec<Finding>> {

@@ -275,7 +275,7 @@ fn migration_5_scopes_feed_ids_to_their_site_and_adds_meta() {
     s.conn
         .execute_batch(
             "DELETE FROM schema_migrations WHERE version >= 5; ALTER TABLE items DROP COLUMN meta; \
-             ALTER TABLE findings DROP COLUMN tlp_floor;",
+             ALTER TABLE findings DROP COLUMN tlp_floor; DROP TABLE finding_versions;",
         )
         .unwrap();
     drop(s);
@@ -290,6 +290,48 @@ fn migration_5_scopes_feed_ids_to_their_site_and_adds_meta() {
     assert!(
         s.item(Platform::X, "1").unwrap().is_some(),
         "other platforms keep their ids"
+    );
+}
+
+#[test]
+fn migration_7_gives_stored_findings_a_first_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path());
+    let mut f = conformance::finding(&conformance::GROUP, "a", 0.5);
+    f.actors.push(skydas_model::FindingActor {
+        platform: Platform::X,
+        id: "42".into(),
+        handle: None,
+        name: None,
+        role: None,
+    });
+    s.replace_findings(&[conformance::GROUP.name], std::slice::from_ref(&f))
+        .unwrap();
+    // Back to a version-6 store, its findings stored before versions existed.
+    s.conn
+        .execute_batch(
+            "DELETE FROM schema_migrations WHERE version >= 7; DROP TABLE finding_versions; \
+             UPDATE findings SET updated_at = 1700000000;",
+        )
+        .unwrap();
+    drop(s);
+    let s = open(dir.path());
+    let v = s.finding_versions(&f.id).unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].version, 1);
+    assert_eq!(
+        v[0].change,
+        crate::Change {
+            at: 1_700_000_000,
+            members_in: vec!["telegram:-100123".into(), "x:42".into()],
+            members_out: Vec::new(),
+            evidence_before: 0,
+            evidence_after: 1,
+            score_before: None,
+            score_after: 0.5,
+            split_from: None,
+            merged: Vec::new(),
+        }
     );
 }
 
