@@ -66,15 +66,20 @@ pub async fn findings(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// `GET /api/v1/findings/{id}`: the finding with the analyst's `review`.
+/// `GET /api/v1/findings/{id}`: the finding with the analyst's `review` and its `versions`,
+/// oldest first.
 pub async fn finding(
     State(app): State<Arc<App>>,
     Extension(a): Extension<Authed>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (f, review) = crate::pages::load_finding(&app, &a, &id)?;
-    let mut v = serde_json::to_value(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
-    v["review"] = serde_json::to_value(&review).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let versions = app.db().store.finding_versions(&f.id)?;
+    let json =
+        |x: serde_json::Result<serde_json::Value>| x.map_err(|e| ApiError::Internal(e.to_string()));
+    let mut v = json(serde_json::to_value(&f))?;
+    v["review"] = json(serde_json::to_value(&review))?;
+    v["versions"] = json(serde_json::to_value(&versions))?;
     Ok(Json(v))
 }
 

@@ -16,7 +16,7 @@ use skydas_model::{Finding, Kinds, Platform};
 use skydas_store::accounts::{Role, secret_hash};
 use skydas_store::browse::{Count, FindingFilter, FindingSummary, ItemRow};
 use skydas_store::sharing::WatchItem;
-use skydas_store::{Review, ReviewStatus, SearchQuery};
+use skydas_store::{FindingVersion, Review, ReviewStatus, SearchQuery};
 
 use crate::auth::{self, Authed};
 use crate::html::{self, esc, url_part, when};
@@ -620,6 +620,86 @@ pub(crate) fn load_finding(app: &App, a: &Authed, id: &str) -> Result<(Finding, 
     Ok((f, r))
 }
 
+/// Most versions the finding page lists, newest first; the API has them all.
+const MAX_VERSION_ROWS: usize = 10;
+
+/// Member keys (`platform:id`) as links to their actor pages.
+fn member_links(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| match k.split_once(':') {
+            Some((p, id)) => format!(
+                "<a href=\"/actors/{}/{}\">{}</a>",
+                url_part(p),
+                url_part(id),
+                esc(k)
+            ),
+            None => esc(k),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The finding's recent versions: who joined and left in which, and what else changed.
+fn version_history(versions: &[FindingVersion]) -> String {
+    if versions.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("<section><h2>Versions</h2><ol class=\"versions\" reversed>");
+    for v in versions.iter().rev().take(MAX_VERSION_ROWS) {
+        let c = &v.change;
+        let mut parts = Vec::new();
+        if c.score_before.is_none() {
+            parts.push(format!("first seen with {} members", c.members_in.len()));
+        } else if !c.members_in.is_empty() {
+            parts.push(format!("joined {}", member_links(&c.members_in)));
+        }
+        if !c.members_out.is_empty() {
+            parts.push(format!("left {}", member_links(&c.members_out)));
+        }
+        if c.evidence_before != c.evidence_after {
+            parts.push(format!(
+                "evidence {} → {}",
+                c.evidence_before, c.evidence_after
+            ));
+        }
+        if let Some(b) = c
+            .score_before
+            .filter(|b| b.to_bits() != c.score_after.to_bits())
+        {
+            parts.push(format!("score {b:.2} → {:.2}", c.score_after));
+        }
+        if let Some(id) = &c.split_from {
+            parts.push(format!(
+                "split from <a href=\"/findings/{}\">{}</a>",
+                url_part(id),
+                esc(id)
+            ));
+        }
+        // Merged findings are gone: their ids are named, not linked.
+        if !c.merged.is_empty() {
+            parts.push(format!("merged {}", esc(&c.merged.join(", "))));
+        }
+        let _ = write!(
+            s,
+            "<li value=\"{}\"><b>v{}</b> {} · {}</li>",
+            v.version,
+            v.version,
+            when(c.at),
+            parts.join("; ")
+        );
+    }
+    if versions.len() > MAX_VERSION_ROWS {
+        let _ = write!(
+            s,
+            "</ol><p class=\"hint\">… {} earlier versions in the API</p></section>",
+            versions.len() - MAX_VERSION_ROWS
+        );
+    } else {
+        s.push_str("</ol></section>");
+    }
+    s
+}
+
 /// Most evidence rows shown with their provenance.
 const MAX_EVIDENCE_ROWS: usize = 300;
 
@@ -630,8 +710,10 @@ pub async fn finding(
 ) -> Result<Html<String>, ApiError> {
     let (f, review) = load_finding(&app, &a, &id)?;
     let mut provenance = Vec::new();
+    let versions;
     {
         let db = app.db();
+        versions = db.store.finding_versions(&f.id)?;
         for e in f.evidence.iter().take(MAX_EVIDENCE_ROWS) {
             provenance.push(db.store.item(e.platform, &e.id)?.map(|i| i.provenance));
         }
@@ -697,6 +779,7 @@ pub async fn finding(
         "<section><h2>Timeline</h2>{}</section>",
         html::timeline_svg(&f)
     );
+    s.push_str(&version_history(&versions));
     s.push_str(
         "<section><h2>Evidence</h2><table id=\"evidence\" class=\"evidence\"><tr><th>time</th>\
          <th>platform</th><th>item</th><th>actor</th><th>text / url</th><th>provenance</th></tr>",

@@ -347,6 +347,10 @@ async fn api_findings_has_the_product_shape() {
     let d = f.get_as("vik", &format!("/api/v1/findings/{id}")).await;
     let mut detail: serde_json::Value = serde_json::from_str(&d.body).unwrap();
     detail.as_object_mut().unwrap().remove("review");
+    assert_eq!(
+        detail.as_object_mut().unwrap().remove("versions"),
+        Some(serde_json::json!([]))
+    );
     assert_eq!(first, &detail);
     let again = f.get_as("vik", "/api/v1/findings?kind=coordination").await;
     assert_eq!(again.body, r.body);
@@ -365,6 +369,67 @@ async fn api_findings_has_the_product_shape() {
     let spec = f.get_as("vik", "/api/v1/openapi.json").await;
     let v: serde_json::Value = serde_json::from_str(&spec.body).unwrap();
     assert_eq!(v["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn the_api_and_the_finding_page_show_its_versions() {
+    let f = fixture();
+    let change = |at: i64, joined: &[&str], before: Option<f64>| skydas_store::Change {
+        at,
+        members_in: joined.iter().map(|m| (*m).to_string()).collect(),
+        members_out: Vec::new(),
+        evidence_before: 1,
+        evidence_after: 1,
+        score_before: before,
+        score_after: 0.9,
+        split_from: None,
+        merged: Vec::new(),
+    };
+    let revision = skydas_store::Revision {
+        copy_review: Vec::new(),
+        versions: vec![
+            (
+                "co-1".into(),
+                change(1_700_000_000, &["telegram:1", "telegram:2"], None),
+            ),
+            (
+                "co-1".into(),
+                change(1_700_086_400, &["telegram:3"], Some(0.9)),
+            ),
+        ],
+    };
+    f.app
+        .db()
+        .store
+        .revise_findings(
+            &[skydas_detect::coordination::KIND.name],
+            &[finding()],
+            &revision,
+        )
+        .unwrap();
+    let r = f.get_as("vik", "/api/v1/findings/co-1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let versions = v["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{v}");
+    assert_eq!(versions[1]["version"], 2);
+    assert_eq!(versions[1]["members_in"], serde_json::json!(["telegram:3"]));
+    assert_eq!(versions[1]["at"], "2023-11-15T22:13:20Z");
+    let page = f.get_as("vik", "/findings/co-1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<h2>Versions</h2>"), "{}", page.body);
+    assert!(
+        page.body.contains(
+            "<li value=\"2\"><b>v2</b> 2023-11-15 22:13 · joined \
+             <a href=\"/actors/telegram/3\">telegram:3</a></li>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("first seen with 2 members"));
+    // Newest first.
+    let (v2, v1) = (page.body.find("<b>v2</b>"), page.body.find("<b>v1</b>"));
+    assert!(v2 < v1, "{v2:?} {v1:?}");
 }
 
 #[tokio::test]
