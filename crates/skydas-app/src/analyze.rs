@@ -7,13 +7,14 @@ use std::time::Duration;
 use skydas_detect::DetectConfig;
 pub use skydas_detect::Tuning;
 pub use skydas_detect::coordination::Tuning as CoordinationTuning;
-use skydas_model::{Corpus, Finding, Kinds};
+use skydas_model::{Clock, Corpus, Finding, Kinds};
 use skydas_store::Store;
 use skydas_store::sharing::SharingStore;
 use skydas_store_pg::reconnect::with_store;
 use skydas_work::Bus;
 
 use crate::error::{AppError, Result, failed};
+use crate::identity;
 use crate::import::{CorpusTarget, ImportReport, ImportSettings, Progress, pipeline};
 use crate::store::StoreSpec;
 use crate::worker;
@@ -103,9 +104,15 @@ pub fn kinds() -> Kinds {
     skydas_detect::kinds()
 }
 
-/// Runs every detector over the store's corpus and stores the findings (replacing the earlier
-/// findings of every detector's kinds; reviews of findings that keep their id survive).
-pub fn analyze(store: &mut dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>> {
+/// Runs every detector over the store's corpus and stores the findings in place of the earlier
+/// findings of every detector's kinds. A new finding that matches a stored one keeps its id,
+/// and so its review and versions ([`crate::identity`]); what changed is a new version, at the
+/// `clock`'s time. Returns the findings as stored.
+pub fn analyze(
+    store: &mut dyn Store,
+    cfg: &DetectConfig,
+    clock: &dyn Clock,
+) -> Result<Vec<Finding>> {
     let t = std::time::Instant::now();
     let corpus = store.load_corpus()?;
     tracing::info!(
@@ -114,8 +121,22 @@ pub fn analyze(store: &mut dyn Store, cfg: &DetectConfig) -> Result<Vec<Finding>
         "corpus loaded"
     );
     let findings = detect(&corpus, cfg);
-    store.replace_findings(&kinds().names(), &findings)?;
-    Ok(findings)
+    Ok(store_findings(store, findings, clock.now())?)
+}
+
+/// Stores `findings` in place of the stored findings of every detector's kind, each matched
+/// to a stored one first so that it keeps its id, with the versions of what changed as of `at`.
+fn store_findings(
+    store: &mut dyn Store,
+    findings: Vec<Finding>,
+    at: i64,
+) -> skydas_store::Result<Vec<Finding>> {
+    let names = kinds().names();
+    let mut stored = store.findings()?;
+    stored.retain(|f| names.contains(&f.kind.as_str()));
+    let r = identity::reconcile(&stored, findings, at);
+    store.revise_findings(&names, &r.findings, &r.revision)?;
+    Ok(r.findings)
 }
 
 fn detect(corpus: &Corpus, cfg: &DetectConfig) -> Vec<Finding> {
@@ -182,12 +203,13 @@ pub struct DistributedRun {
 
 /// `analyze` over the work bus: the partitioned detectors' work is fanned out to the workers
 /// by key partition and merged here; the other detectors run here. Findings equal those of
-/// [`analyze`] on the same store.
+/// [`analyze`] on the same store, and are stored the same way.
 pub fn analyze_distributed(
     spec: &StoreSpec,
     nats: &str,
     cfg: &DetectConfig,
     opts: RunOptions,
+    clock: &dyn Clock,
 ) -> Result<DistributedRun> {
     let mut store = spec.postgres()?;
     let bus = Bus::connect(nats, &store.url().schema.clone())?;
@@ -216,9 +238,8 @@ pub fn analyze_distributed(
         }
     }
     let findings = skydas_detect::finish(&detectors, findings);
-    with_store(&mut store, |s| {
-        s.replace_findings(&kinds().names(), &findings)
-    })?;
+    let at = clock.now();
+    let findings = with_store(&mut store, |s| store_findings(s, findings.clone(), at))?;
     worker::forget_run(&mut store, &run)?;
     Ok(DistributedRun {
         run: run.run,
@@ -234,6 +255,7 @@ pub fn analyze_spec(
     spec: &StoreSpec,
     nats: Option<&str>,
     inputs: &DetectInputs,
+    clock: &dyn Clock,
 ) -> Result<(Vec<Finding>, serde_json::Value)> {
     let sharing = spec.sharing()?;
     match nats {
@@ -241,7 +263,7 @@ pub fn analyze_spec(
             let store = spec.postgres()?;
             let cfg = detect_config(inputs, Some(&store), Some(sharing.as_ref()))?;
             drop(store);
-            let run = analyze_distributed(spec, nats, &cfg, RunOptions::from_env())?;
+            let run = analyze_distributed(spec, nats, &cfg, RunOptions::from_env(), clock)?;
             let detail = serde_json::json!({
                 "findings": run.findings.len(), "run": run.run, "partitions": run.parts,
             });
@@ -250,7 +272,7 @@ pub fn analyze_spec(
         None => {
             let mut store = spec.open()?;
             let cfg = detect_config(inputs, Some(store.as_ref()), Some(sharing.as_ref()))?;
-            let findings = analyze(store.as_mut(), &cfg)?;
+            let findings = analyze(store.as_mut(), &cfg, clock)?;
             let detail = serde_json::json!({ "findings": findings.len() });
             Ok((findings, detail))
         }

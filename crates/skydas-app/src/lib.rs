@@ -8,6 +8,9 @@
 //!   bundles among them as partner intelligence;
 //! - [`analyze`]: the detectors over the store (embedded or distributed) or over files in one
 //!   shot (`scan`), and the kinds they declare;
+//! - [`identity`]: new findings matched to stored ones, so that a finding keeps its id (and
+//!   review) through a re-analysis, with versions of what changed;
+//! - [`findings`]: findings as the analyst reads them: with their review and versions;
 //! - [`share`]: export and publish under the TLP release rules;
 //! - [`intel`]: partners' bundles recorded as intelligence;
 //! - [`worker`]: the `skydas worker` loop and the caller's side of a distributed run;
@@ -23,6 +26,8 @@ pub mod audit_keys;
 pub mod backup;
 pub mod convert;
 mod error;
+pub mod findings;
+pub mod identity;
 pub mod import;
 pub mod indicators;
 pub mod intel;

@@ -101,7 +101,7 @@ pub fn demo(
     step(DemoStep::Detecting);
     let mut store = spec.open()?;
     let cfg = detect_config(&DetectInputs::default(), Some(store.as_ref()), None)?;
-    let findings = analyze(store.as_mut(), &cfg)?;
+    let findings = analyze(store.as_mut(), &cfg, clock)?;
     let doc = FindingsDoc { findings };
     let eval = skydas_sim::eval::evaluate(&read_truth(&out.join("truth.json"))?, &doc);
     Ok(Demo {

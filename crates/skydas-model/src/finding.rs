@@ -23,6 +23,14 @@ pub struct FindingActor {
     pub role: Option<String>,
 }
 
+impl FindingActor {
+    /// The actor as one key, `platform:id`: how findings' members are compared and recorded
+    /// (the store's finding summaries and versions use the same form).
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.platform.as_str(), self.id)
+    }
+}
+
 /// One evidence item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {

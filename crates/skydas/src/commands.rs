@@ -224,14 +224,12 @@ fn scan(ctx: &Ctx<'_>, a: &cli::ScanArgs) -> Result<ExitCode> {
 
 fn show_findings(ctx: &Ctx<'_>, findings: Vec<Finding>) -> Result<()> {
     let doc = FindingsDoc { findings };
-    ctx.show(&doc, |d| {
-        render::findings_list(&d.findings, &analyze::kinds())
-    })
+    ctx.show(&doc, |d| render::findings_list(&d.findings))
 }
 
 fn analyze(ctx: &Ctx<'_>, a: &cli::DetectArgs) -> Result<ExitCode> {
-    let (findings, detail) =
-        analyze::analyze_spec(&ctx.spec, ctx.g.nats.as_deref(), &detect_inputs(a))?;
+    let nats = ctx.g.nats.as_deref();
+    let (findings, detail) = analyze::analyze_spec(&ctx.spec, nats, &detect_inputs(a), &ctx.clock)?;
     ctx.audit("analyze", "store", detail);
     show_findings(ctx, findings)?;
     Ok(ExitCode::SUCCESS)
@@ -241,17 +239,14 @@ fn findings(ctx: &Ctx<'_>, a: &cli::FindingsArgs) -> Result<ExitCode> {
     let mut store = ctx.spec.open()?;
     match &a.action {
         None => {
-            let mut all = store.findings()?;
-            if let Some(spec) = a.kind {
-                all.retain(|f| f.kind.is(spec));
-            }
-            show_findings(ctx, all)?;
+            let doc = skydas_app::findings::list(store.as_ref(), a.kind)?;
+            ctx.show(&doc, |d| render::findings_list(&d.plain()))?;
         }
         Some(FindingsAction::Show { id }) => {
-            let Some(f) = store.finding(id)? else {
+            let Some(d) = skydas_app::findings::detail(store.as_ref(), id)? else {
                 bail!("no finding {id:?} (see `skydas findings`)");
             };
-            ctx.show(&f, |f| render::finding_detail(f, store.as_ref()))?;
+            ctx.show(&d, |d| render::finding_detail(d, store.as_ref()))?;
         }
         Some(FindingsAction::Mark { id, tlp }) => {
             let level = *tlp;
@@ -368,7 +363,7 @@ fn demo(ctx: &Ctx<'_>, a: &cli::DemoArgs) -> Result<ExitCode> {
     if g.json {
         print_json(&serde_json::json!({ "findings": d.findings, "eval": d.eval }))?;
     } else {
-        render::findings_list(&d.findings, &analyze::kinds());
+        render::findings_list(&d.findings);
         println!();
         let truth = out.join("truth.json");
         println!("Compared with the planted truth ({}):", truth.display());

@@ -6,10 +6,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use skydas_app::findings::Detail;
 use skydas_app::import::{BundleReport, ImportReport, Progress};
 use skydas_app::share::CollectionGrants;
 use skydas_model::time::format_rfc3339;
-use skydas_model::{Finding, Kinds, Platform};
+use skydas_model::{Finding, Platform};
 use skydas_store::{SearchHit, Stats, Store};
 
 /// The import's progress on stderr: a bar when stderr is a terminal, and every file that
@@ -145,7 +146,9 @@ fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
-pub fn findings_list(findings: &[Finding], kinds: &Kinds) {
+/// The findings as a table, counted by the kinds the detectors declare.
+pub fn findings_list(findings: &[Finding]) {
+    let kinds = skydas_app::analyze::kinds();
     if findings.is_empty() {
         println!("no findings");
         return;
@@ -198,10 +201,13 @@ fn signals<V: std::fmt::Display>(s: &BTreeMap<String, V>) -> String {
     v.join(", ")
 }
 
-/// The show view: everything a finding rests on, down to the items and their original files.
-pub fn finding_detail(f: &Finding, store: &dyn Store) {
+/// The show view: everything a finding rests on, down to the items and their original files,
+/// the analyst's review and the finding's versions.
+pub fn finding_detail(d: &Detail, store: &dyn Store) {
+    let f = &d.finding;
     println!("{}  {}  score {:.2}", f.id, f.kind.as_str(), f.score);
     println!("{}", f.summary);
+    println!("review    {}", d.review_line());
     println!(
         "seen      {} … {}",
         format_rfc3339(f.first_seen),
@@ -281,6 +287,10 @@ pub fn finding_detail(f: &Finding, store: &dyn Store) {
         if !prov.is_empty() {
             println!("      from {prov}");
         }
+    }
+    println!("versions ({}):", d.versions.len());
+    for line in d.version_lines() {
+        println!("  {line}");
     }
 }
 

@@ -599,3 +599,227 @@ fn the_audit_log_is_sealed_with_a_keyring_kept_apart_and_rotated() {
         assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
     }
 }
+
+/// One HTTP request to a server on loopback with an API token: the status code and the body.
+fn api(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, body.to_string())
+}
+
+/// The tweets of an X API v2 JSONL file (page lines and flattened lines), each with its author
+/// inlined, so that a copy can be written as flattened lines.
+fn tweets_of(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        match v.get("data").and_then(|d| d.as_array()) {
+            Some(data) => {
+                let users = v["includes"]["users"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for t in data {
+                    let mut t = t.clone();
+                    if let Some(u) = users.iter().find(|u| u["id"] == t["author_id"]) {
+                        t["author"] = u.clone();
+                    }
+                    out.push(t);
+                }
+            }
+            None => out.push(v),
+        }
+    }
+    out
+}
+
+/// Every X JSONL file under `dir`.
+fn x_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        } else if p.extension().is_some_and(|e| e == "jsonl") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_network_keeps_its_id_and_review_when_an_account_joins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, doc) = analyzed_store(tmp.path(), 5, 0.2);
+    // The largest network with members on X.
+    let largest = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "coordination")
+        .filter(|f| {
+            f["actors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["platform"] == "x")
+        })
+        .max_by_key(|f| f["actors"].as_array().unwrap().len())
+        .expect("a coordinated network on X")
+        .clone();
+    let id = largest["id"].as_str().unwrap().to_string();
+    let members = each_str(&largest["actors"], "id");
+
+    // An analyst confirms it through the API, with a note.
+    let add = on_store(&data, &["user", "add", "ona", "--role", "analyst"])
+        .env("SKYDAS_PASSWORD", "a long enough passphrase")
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", stderr(&add));
+    let token = run(&["token", "create", "ona"], &data);
+    assert!(token.status.success(), "{}", stderr(&token));
+    let token = stdout(&token).trim().to_string();
+    let server = crate::serve::serve(&data, &[]);
+    let note = "the same network as in the March report";
+    let (code, body) = api(
+        server.1,
+        "POST",
+        &format!("/api/v1/findings/{id}/status"),
+        &token,
+        &serde_json::json!({"status": "confirmed", "note": note}).to_string(),
+    );
+    assert_eq!(code, 200, "{body}");
+
+    // One more account copies every post of one of the network's members on X, 7 s later: of
+    // the member most given to the network (the most of its posts among the evidence), so
+    // that copying it reads as joining the network rather than as a pair of its own.
+    let mut posts: std::collections::BTreeMap<String, Vec<serde_json::Value>> = Default::default();
+    for file in x_files(&tmp.path().join("scn/data")) {
+        for t in tweets_of(&file) {
+            let author = t["author_id"].as_str().unwrap_or("").to_string();
+            if members.contains(&author) {
+                posts.entry(author).or_default().push(t);
+            }
+        }
+    }
+    let in_evidence = |m: &str| {
+        largest["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"] == m)
+            .count()
+    };
+    let (member, tweets) = posts
+        .iter()
+        .max_by(|a, b| {
+            let share = |(m, ts): &(&String, &Vec<serde_json::Value>)| {
+                in_evidence(m) as f64 / ts.len() as f64
+            };
+            share(a).total_cmp(&share(b)).then(b.0.cmp(a.0))
+        })
+        .expect("the network's members on X have posts in the X files");
+    let newcomer = "990000000000000007";
+    assert!(!members.iter().any(|m| m == newcomer));
+    let mut copies = String::new();
+    for t in tweets {
+        let mut c = t.clone();
+        let time = skydas_model::time::parse_rfc3339(t["created_at"].as_str().unwrap())
+            .expect("an RFC 3339 time");
+        c["id"] = format!("99{}", t["id"].as_str().unwrap()).into();
+        c["author_id"] = newcomer.into();
+        c["created_at"] = skydas_model::time::format_rfc3339(time + 7).into();
+        c["author"] = serde_json::json!({
+            "id": newcomer, "username": "copycat_seven", "name": "Copy Cat",
+        });
+        copies.push_str(&c.to_string());
+        copies.push('\n');
+    }
+    assert!(!copies.is_empty(), "{member} has posts");
+    let extra = tmp.path().join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(extra.join("copycat.jsonl"), copies).unwrap();
+    let o = run(&["import", extra.to_str().unwrap()], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["analyze", "--json"], &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The same finding: its id, its review, the newcomer among its actors and in version 2.
+    let o = run(&["findings", "show", &id, "--json"], &data);
+    assert!(
+        o.status.success(),
+        "the finding keeps its id: {}",
+        stderr(&o)
+    );
+    let shown = json(&o);
+    assert_eq!(shown["review"]["status"], "confirmed");
+    assert_eq!(shown["review"]["note"], note);
+    let actors = each_str(&shown["actors"], "id");
+    assert!(actors.iter().any(|a| a == newcomer), "{actors:?}");
+    let versions = shown["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert_eq!(versions[0]["version"], 1);
+    assert_eq!(versions[1]["version"], 2);
+    let joined = each_str_list(&versions[1]["members_in"]);
+    assert!(joined.contains(&format!("x:{newcomer}")), "{joined:?}");
+    assert!(versions[1]["at"].as_str() >= versions[0]["at"].as_str());
+    let listed = json(&run(&["findings", "--json"], &data));
+    let again = listed["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .expect("listed under its id");
+    assert_eq!(again["review"]["status"], "confirmed");
+    assert_eq!(again["review"]["note"], note);
+    let text = stdout(&run(&["findings", "show", &id], &data));
+    assert!(text.contains("review    confirmed"), "{text}");
+    assert!(text.contains(&format!("joined x:{newcomer}")), "{text}");
+    // The API shows the versions too.
+    let (code, body) = api(
+        server.1,
+        "GET",
+        &format!("/api/v1/findings/{id}"),
+        &token,
+        "",
+    );
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["versions"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v["review"]["note"], note);
+}
+
+/// The strings of a JSON array.
+fn each_str_list(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}

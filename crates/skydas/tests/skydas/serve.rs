@@ -15,7 +15,7 @@ fn tls_dir() -> PathBuf {
 }
 
 /// A server process and the address it announced.
-struct Server(Child, SocketAddr);
+pub(crate) struct Server(Child, pub(crate) SocketAddr);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -24,7 +24,8 @@ impl Drop for Server {
     }
 }
 
-fn serve(data: &Path, extra: &[&str]) -> Server {
+/// `skydas serve` on the store in `data` on a free loopback port, once it has announced it.
+pub(crate) fn serve(data: &Path, extra: &[&str]) -> Server {
     let mut c = on_store(data, &["serve", "--addr", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::null())

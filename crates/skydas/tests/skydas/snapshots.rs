@@ -8,12 +8,30 @@ use serde_json::Value;
 
 use crate::cli::{json, run, scenario, stdout};
 
-/// The text with the run's own folder, and the import's timing and rate, replaced by
-/// placeholders.
+/// The time of a finding's version line (`  v1    2026-12-04T19:45:41Z  first seen …`): when
+/// the analysis ran, not what it found.
+fn version_time(line: &str) -> Option<std::ops::Range<usize>> {
+    let rest = line.strip_prefix("  v")?;
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let gap = rest[digits..].find(|c: char| c != ' ')?;
+    let start = 3 + digits + gap;
+    let t = line.get(start..start + 20)?;
+    (digits > 0 && t.ends_with('Z') && t.as_bytes()[10] == b'T').then_some(start..start + 20)
+}
+
+/// The text with the run's own folder, the import's timing and rate, and the analysis's time
+/// replaced by placeholders.
 fn redact(text: &str, dir: &Path) -> String {
     let t = text.replace(&dir.display().to_string(), "[DIR]");
     let mut out = String::new();
     for line in t.lines() {
+        if let Some(r) = version_time(line) {
+            out.push_str(&line[..r.start]);
+            out.push_str("[TIME]");
+            out.push_str(&line[r.end..]);
+            out.push('\n');
+            continue;
+        }
         match line.rfind(" (") {
             Some(i) if line.ends_with(" items/s)") => {
                 out.push_str(&line[..i]);
