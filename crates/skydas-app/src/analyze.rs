@@ -296,3 +296,49 @@ pub fn graphs(store: &dyn Store, ids: &[String]) -> Result<Vec<Finding>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use skydas_model::FixedClock;
+    use skydas_store::{OpenOptions, Review, ReviewStatus, SqliteStore};
+
+    use super::*;
+    use crate::identity::tests::net_of;
+
+    #[test]
+    fn a_second_analysis_keeps_the_review_and_versions_at_the_clocks_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path(), OpenOptions::default()).unwrap();
+        let clock = FixedClock::at(1_700_000_000);
+        let kind = &skydas_detect::coordination::KIND;
+        let first = net_of(kind, &["a", "b", "c"], 0.8);
+        let stored = store_findings(&mut store, vec![first.clone()], clock.now()).unwrap();
+        assert_eq!(stored[0].id, first.id);
+        let review = Review {
+            status: ReviewStatus::Confirmed,
+            note: "seen in March".into(),
+            ..Review::default()
+        };
+        assert!(store.set_review(&first.id, &review).unwrap());
+
+        clock.advance(3600);
+        let grown = net_of(kind, &["a", "b", "c", "d"], 0.9);
+        let stored = store_findings(&mut store, vec![grown], clock.now()).unwrap();
+        assert_eq!(stored[0].id, first.id, "returned as stored");
+        assert_eq!(store.findings().unwrap().len(), 1);
+        assert_eq!(store.review(&first.id).unwrap(), Some(review));
+        let v = store.finding_versions(&first.id).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(
+            (v[0].change.at, v[1].change.at),
+            (1_700_000_000, 1_700_003_600)
+        );
+        assert_eq!(v[1].change.members_in, ["x:d"]);
+
+        // The same findings again change nothing and write no version.
+        clock.advance(3600);
+        let again = net_of(kind, &["a", "b", "c", "d"], 0.9);
+        store_findings(&mut store, vec![again], clock.now()).unwrap();
+        assert_eq!(store.finding_versions(&first.id).unwrap().len(), 2);
+    }
+}

@@ -254,7 +254,7 @@ pub fn reconcile(stored: &[Finding], new: Vec<Finding>, at: i64) -> Reconciled {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use skydas_model::{EdgeEvidence, FindingActor, KindSpec, Platform, ShareAs};
     use skydas_store::conformance::{GROUP, SITE, finding};
@@ -271,7 +271,7 @@ mod tests {
 
     /// A network of `kind` with the given members (X ids), its id from them as a detector
     /// derives it, one evidence item per member, edges along the members.
-    fn net_of(kind: &'static KindSpec, ids: &[&str], score: f64) -> Finding {
+    pub(crate) fn net_of(kind: &'static KindSpec, ids: &[&str], score: f64) -> Finding {
         let mut f = finding(kind, &ids.join(","), score);
         f.actors = ids
             .iter()
