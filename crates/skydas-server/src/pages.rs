@@ -666,7 +666,10 @@ fn version_history(versions: &[FindingVersion]) -> String {
             .score_before
             .filter(|b| b.to_bits() != c.score_after.to_bits())
         {
-            parts.push(format!("score {b:.2} → {:.2}", c.score_after));
+            parts.push(format!(
+                "score {}",
+                skydas_store::versions::score_change(b, c.score_after)
+            ));
         }
         if let Some(id) = &c.split_from {
             parts.push(format!(

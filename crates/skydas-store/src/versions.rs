@@ -47,6 +47,16 @@ fn some_members(keys: &[String]) -> String {
     s
 }
 
+/// `0.75 → 0.81`, with four decimals (the detectors' precision) when two would read alike.
+pub fn score_change(before: f64, after: f64) -> String {
+    let (b, a) = (format!("{before:.2}"), format!("{after:.2}"));
+    if b == a {
+        format!("{before:.4} → {after:.4}")
+    } else {
+        format!("{b} → {a}")
+    }
+}
+
 impl Change {
     /// One line for people: who joined and left, evidence and score, what was taken over. The
     /// command line and the web app both show it.
@@ -73,7 +83,7 @@ impl Change {
                     ));
                 }
                 if before.to_bits() != self.score_after.to_bits() {
-                    parts.push(format!("score {before:.2} → {:.2}", self.score_after));
+                    parts.push(format!("score {}", score_change(before, self.score_after)));
                 }
             }
         }
@@ -227,6 +237,8 @@ mod tests {
             "joined x:9; left tg:0, tg:1, tg:2, tg:3, tg:4, tg:5, tg:6, tg:7, tg:8, tg:9 and 2 \
              more; evidence 7 → 9; merged co-b"
         );
+        assert_eq!(score_change(0.7512, 0.7534), "0.7512 → 0.7534");
+        assert_eq!(score_change(0.7512, 0.8), "0.75 → 0.80");
         let split = Change {
             split_from: Some("co-a".into()),
             ..change()
