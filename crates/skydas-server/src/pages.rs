@@ -639,6 +639,22 @@ fn member_links(keys: &[String]) -> String {
         .join(", ")
 }
 
+/// A version's names on a page: members and the finding split from are links, the rest
+/// escaped. (Merged findings are gone: their ids are named, not linked.)
+struct Linked;
+
+impl skydas_store::versions::Names for Linked {
+    fn members(&self, keys: &[String]) -> String {
+        member_links(keys)
+    }
+    fn finding(&self, id: &str) -> String {
+        format!("<a href=\"/findings/{}\">{}</a>", url_part(id), esc(id))
+    }
+    fn text(&self, s: &str) -> String {
+        esc(s)
+    }
+}
+
 /// The finding's recent versions: who joined and left in which, and what else changed.
 fn version_history(versions: &[FindingVersion]) -> String {
     if versions.is_empty() {
@@ -647,48 +663,13 @@ fn version_history(versions: &[FindingVersion]) -> String {
     let mut s = String::from("<section><h2>Versions</h2><ol class=\"versions\" reversed>");
     for v in versions.iter().rev().take(MAX_VERSION_ROWS) {
         let c = &v.change;
-        let mut parts = Vec::new();
-        if c.score_before.is_none() {
-            parts.push(format!("first seen with {} members", c.members_in.len()));
-        } else if !c.members_in.is_empty() {
-            parts.push(format!("joined {}", member_links(&c.members_in)));
-        }
-        if !c.members_out.is_empty() {
-            parts.push(format!("left {}", member_links(&c.members_out)));
-        }
-        if c.evidence_before != c.evidence_after {
-            parts.push(format!(
-                "evidence {} → {}",
-                c.evidence_before, c.evidence_after
-            ));
-        }
-        if let Some(b) = c
-            .score_before
-            .filter(|b| b.to_bits() != c.score_after.to_bits())
-        {
-            parts.push(format!(
-                "score {}",
-                skydas_store::versions::score_change(b, c.score_after)
-            ));
-        }
-        if let Some(id) = &c.split_from {
-            parts.push(format!(
-                "split from <a href=\"/findings/{}\">{}</a>",
-                url_part(id),
-                esc(id)
-            ));
-        }
-        // Merged findings are gone: their ids are named, not linked.
-        if !c.merged.is_empty() {
-            parts.push(format!("merged {}", esc(&c.merged.join(", "))));
-        }
         let _ = write!(
             s,
             "<li value=\"{}\"><b>v{}</b> {} · {}</li>",
             v.version,
             v.version,
             when(c.at),
-            parts.join("; ")
+            c.describe(&Linked)
         );
     }
     if versions.len() > MAX_VERSION_ROWS {

@@ -57,10 +57,36 @@ pub fn score_change(before: f64, after: f64) -> String {
     }
 }
 
+/// How a [`Change`]'s names are written: plain for the command line ([`Plain`]), linked and
+/// escaped on a page.
+pub trait Names {
+    /// The members who joined or left.
+    fn members(&self, keys: &[String]) -> String;
+    /// Another finding's id.
+    fn finding(&self, id: &str) -> String;
+    /// Any other text (the ids of merged findings, which are gone).
+    fn text(&self, s: &str) -> String;
+}
+
+/// Names as they are, the first ten members named and the rest counted.
+pub struct Plain;
+
+impl Names for Plain {
+    fn members(&self, keys: &[String]) -> String {
+        some_members(keys)
+    }
+    fn finding(&self, id: &str) -> String {
+        id.to_owned()
+    }
+    fn text(&self, s: &str) -> String {
+        s.to_owned()
+    }
+}
+
 impl Change {
     /// One line for people: who joined and left, evidence and score, what was taken over. The
-    /// command line and the web app both show it.
-    pub fn summary(&self) -> String {
+    /// command line shows it plain, the web app with links.
+    pub fn describe(&self, names: &dyn Names) -> String {
         let mut parts = Vec::new();
         match self.score_before {
             None => parts.push(format!(
@@ -71,10 +97,10 @@ impl Change {
             )),
             Some(before) => {
                 if !self.members_in.is_empty() {
-                    parts.push(format!("joined {}", some_members(&self.members_in)));
+                    parts.push(format!("joined {}", names.members(&self.members_in)));
                 }
                 if !self.members_out.is_empty() {
-                    parts.push(format!("left {}", some_members(&self.members_out)));
+                    parts.push(format!("left {}", names.members(&self.members_out)));
                 }
                 if self.evidence_before != self.evidence_after {
                     parts.push(format!(
@@ -88,12 +114,20 @@ impl Change {
             }
         }
         if let Some(from) = &self.split_from {
-            parts.push(format!("split from {from} (review copied)"));
+            parts.push(format!(
+                "split from {} (review copied)",
+                names.finding(from)
+            ));
         }
         if !self.merged.is_empty() {
-            parts.push(format!("merged {}", self.merged.join(", ")));
+            parts.push(format!("merged {}", names.text(&self.merged.join(", "))));
         }
         parts.join("; ")
+    }
+
+    /// [`Change::describe`] in plain words.
+    pub fn summary(&self) -> String {
+        self.describe(&Plain)
     }
 }
 
