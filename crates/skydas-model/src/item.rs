@@ -65,6 +65,35 @@ impl Platform {
             _ => return None,
         })
     }
+
+    /// The post's own address on its platform, for citing it: `https://x.com/<user>/status/<id>`
+    /// (`i` for the user when the handle is unknown), `https://t.me/<channel>/<message>` (or
+    /// `t.me/c/<channel id>/<message>`, which opens for members). `None` where the platform has
+    /// no such address or the id is not of its form; a feed entry's link is its own URL.
+    pub fn post_url(self, item_id: &str, handle: Option<&str>) -> Option<String> {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let handle = handle
+            .map(|h| h.trim_start_matches('@'))
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        match self {
+            Platform::X if digits(item_id) => Some(format!(
+                "https://x.com/{}/status/{item_id}",
+                handle.unwrap_or("i")
+            )),
+            Platform::Telegram => {
+                let (channel, msg) = item_id.rsplit_once('/')?;
+                if !digits(msg) {
+                    return None;
+                }
+                match handle {
+                    Some(h) => Some(format!("https://t.me/{h}/{msg}")),
+                    None if digits(channel) => Some(format!("https://t.me/c/{channel}/{msg}")),
+                    None => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Platform {
@@ -407,5 +436,56 @@ impl Item {
             match_text: String::new(),
             provenance,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Platform;
+
+    #[test]
+    fn post_urls_cite_the_original_where_the_platform_has_one() {
+        let check = |p: Platform, id: &str, handle: Option<&str>, want: Option<&str>| {
+            assert_eq!(
+                p.post_url(id, handle).as_deref(),
+                want,
+                "{p} {id} {handle:?}"
+            );
+        };
+        check(
+            Platform::X,
+            "1759916414229021470",
+            Some("@balt_news"),
+            Some("https://x.com/balt_news/status/1759916414229021470"),
+        );
+        check(
+            Platform::X,
+            "1759916414229021470",
+            None,
+            Some("https://x.com/i/status/1759916414229021470"),
+        );
+        check(Platform::X, "x:17", Some("a"), None);
+        check(
+            Platform::Telegram,
+            "2020376481/4818",
+            Some("nasha_news"),
+            Some("https://t.me/nasha_news/4818"),
+        );
+        check(
+            Platform::Telegram,
+            "2020376481/4818",
+            None,
+            Some("https://t.me/c/2020376481/4818"),
+        );
+        check(Platform::Telegram, "from:abc/12", None, None);
+        check(Platform::Telegram, "2020376481/x", Some("a"), None);
+        // A handle that would not make a path of its own is not used.
+        check(
+            Platform::X,
+            "17",
+            Some("a/b"),
+            Some("https://x.com/i/status/17"),
+        );
+        check(Platform::Web, "https://lrt.lt/a", None, None);
     }
 }

@@ -787,15 +787,38 @@ pub async fn finding(
             None => "not in store".into(),
         };
         let text = e.text.as_deref().or(e.url.as_deref()).unwrap_or("");
+        // Handles and names, not platform ids; the id stays in the tooltip.
+        let who = f
+            .actors
+            .iter()
+            .find(|a| a.platform == e.platform && a.id == e.actor);
+        let handle = who.and_then(|a| a.handle.as_deref());
+        let shown = handle
+            .map(|h| format!("@{}", h.trim_start_matches('@')))
+            .or_else(|| who.and_then(|a| a.name.clone()))
+            .unwrap_or_else(|| e.actor.clone());
+        // The original post where the platform has an address for it, else the entry's URL.
+        let item = match e.platform.post_url(&e.id, handle).or_else(|| {
+            (e.platform == skydas_model::Platform::Web)
+                .then(|| e.url.clone())
+                .flatten()
+        }) {
+            Some(u) => format!(
+                "<a href=\"{}\" rel=\"noreferrer noopener\" target=\"_blank\">{}</a>",
+                esc(&u),
+                esc(&e.id)
+            ),
+            None => esc(&e.id),
+        };
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/actors/{}/{}\">{}</a></td><td>{}</td><td class=\"prov\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{item}</td><td><a href=\"/actors/{}/{}\" title=\"{}\">{}</a></td><td>{}</td><td class=\"prov\">{}</td></tr>",
             when(e.time),
             e.platform,
-            esc(&e.id),
             e.platform,
             url_part(&e.actor),
             esc(&e.actor),
+            esc(&shown),
             esc(text),
             prov_html
         );

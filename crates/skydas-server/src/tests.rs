@@ -584,6 +584,9 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
         "id=\"evidence\"",
         "Bots Amplify via Automated Forwarding and Reposting",
         "&lt;b&gt;same text&lt;/b&gt;",
+        // Evidence cites the original post and names the actor by handle.
+        "<a href=\"https://t.me/chan_1/5\" rel=\"noreferrer noopener\" target=\"_blank\">1/5</a>",
+        "<a href=\"/actors/telegram/1\" title=\"1\">@chan_1</a>",
     ] {
         assert!(r.body.contains(needle), "missing {needle}");
     }
