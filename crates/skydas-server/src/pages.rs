@@ -655,6 +655,38 @@ impl skydas_store::versions::Names for Linked {
     }
 }
 
+/// A finding on a domain: the hosts it was seen under, the domains links reached it through
+/// and every distinct URL of its evidence, to cite and to take down. Empty for other findings.
+fn clone_hosts(f: &Finding) -> String {
+    let Some(domain) = f.domain.as_deref() else {
+        return String::new();
+    };
+    let list = |key: &str| -> Vec<String> {
+        f.params[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).map(esc).collect())
+            .unwrap_or_default()
+    };
+    let mut urls: Vec<&str> = f.evidence.iter().filter_map(|e| e.url.as_deref()).collect();
+    urls.sort_unstable();
+    urls.dedup();
+    let mut s = format!("<section><h2>Hosts and URLs of {}</h2><dl>", esc(domain));
+    for (label, items) in [
+        ("hosts", list("hosts")),
+        ("reached through", list("redirectors")),
+    ] {
+        if !items.is_empty() {
+            let _ = write!(s, "<dt>{label}</dt><dd>{}</dd>", items.join(", "));
+        }
+    }
+    let _ = write!(s, "<dt>URLs ({})</dt><dd><ul class=\"urls\">", urls.len());
+    for u in urls {
+        let _ = write!(s, "<li><code>{}</code></li>", esc(u));
+    }
+    s.push_str("</ul></dd></dl></section>");
+    s
+}
+
 /// The finding's recent versions: who joined and left in which, and what else changed.
 fn version_history(versions: &[FindingVersion]) -> String {
     if versions.is_empty() {
@@ -763,6 +795,7 @@ pub async fn finding(
         "<section><h2>Timeline</h2>{}</section>",
         html::timeline_svg(&f)
     );
+    s.push_str(&clone_hosts(&f));
     s.push_str(&version_history(&versions));
     s.push_str(
         "<section><h2>Evidence</h2><table id=\"evidence\" class=\"evidence\"><tr><th>time</th>\
@@ -797,12 +830,9 @@ pub async fn finding(
             .map(|h| format!("@{}", h.trim_start_matches('@')))
             .or_else(|| who.and_then(|a| a.name.clone()))
             .unwrap_or_else(|| e.actor.clone());
-        // The original post where the platform has an address for it, else the entry's URL.
-        let item = match e.platform.post_url(&e.id, handle).or_else(|| {
-            (e.platform == skydas_model::Platform::Web)
-                .then(|| e.url.clone())
-                .flatten()
-        }) {
+        // The original post where the platform has an address for it. (An evidence row's URL
+        // is the link the post carried, a clone's for instance: never made a link to follow.)
+        let item = match e.platform.post_url(&e.id, handle) {
             Some(u) => format!(
                 "<a href=\"{}\" rel=\"noreferrer noopener\" target=\"_blank\">{}</a>",
                 esc(&u),

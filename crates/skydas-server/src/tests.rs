@@ -571,6 +571,40 @@ async fn forms_need_the_session_csrf_token() {
 }
 
 #[tokio::test]
+async fn a_clone_finding_lists_its_hosts_and_urls_unlinked() {
+    let f = fixture();
+    let mut clone = finding();
+    clone.id = "ld-1".into();
+    clone.kind = FindingKind::of(&skydas_detect::lookalike::KIND);
+    clone.edges.clear();
+    clone.domain = Some("lrt.ltd".into());
+    clone.params = serde_json::json!({
+        "hosts": ["lrt.ltd", "www.lrt.ltd"],
+        "redirectors": ["short.example"],
+    });
+    f.app
+        .db()
+        .store
+        .replace_findings(&[skydas_detect::lookalike::KIND.name], &[clone])
+        .unwrap();
+    let r = f.get_as("vik", "/findings/ld-1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for needle in [
+        "<h2>Hosts and URLs of lrt.ltd</h2>",
+        "<dt>hosts</dt><dd>lrt.ltd, www.lrt.ltd</dd>",
+        "<dt>reached through</dt><dd>short.example</dd>",
+        "<dt>URLs (1)</dt><dd><ul class=\"urls\"><li><code>https://lrt.ltd/a</code></li>",
+    ] {
+        assert!(r.body.contains(needle), "missing {needle}: {}", r.body);
+    }
+    // A clone's URLs are shown to be cited, never as links to follow.
+    assert!(!r.body.contains("href=\"https://lrt.ltd/a\""));
+    // Findings on no domain have no such section.
+    let co = f.get_as("vik", "/findings/co-1").await;
+    assert!(!co.body.contains("Hosts and URLs"));
+}
+
+#[tokio::test]
 async fn finding_page_has_graph_timeline_evidence_and_escapes() {
     let f = fixture();
     let r = f.get_as("vik", "/findings/co-1").await;
