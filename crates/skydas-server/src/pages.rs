@@ -655,8 +655,9 @@ impl skydas_store::versions::Names for Linked {
     }
 }
 
-/// A finding on a domain: the hosts it was seen under, the domains links reached it through
-/// and every distinct URL of its evidence, to cite and to take down. Empty for other findings.
+/// A finding on a domain: why it matched and why it is not legitimate (when the detector says),
+/// the hosts it was seen under, the domains links reached it through and every distinct URL of
+/// its evidence, to cite and to take down. Empty for other findings.
 fn clone_hosts(f: &Finding) -> String {
     let Some(domain) = f.domain.as_deref() else {
         return String::new();
@@ -671,6 +672,12 @@ fn clone_hosts(f: &Finding) -> String {
     urls.sort_unstable();
     urls.dedup();
     let mut s = format!("<section><h2>Hosts and URLs of {}</h2><dl>", esc(domain));
+    // Why it alerted, and why it is not a legitimate near-match, as the detector says it.
+    for (label, key) in [("match", "explanation"), ("ruled out", "ruled_out")] {
+        if let Some(t) = f.params[key].as_str() {
+            let _ = write!(s, "<dt>{label}</dt><dd>{}</dd>", esc(t));
+        }
+    }
     for (label, items) in [
         ("hosts", list("hosts")),
         ("reached through", list("redirectors")),

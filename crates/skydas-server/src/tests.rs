@@ -581,6 +581,8 @@ async fn a_clone_finding_lists_its_hosts_and_urls_unlinked() {
     clone.params = serde_json::json!({
         "hosts": ["lrt.ltd", "www.lrt.ltd"],
         "redirectors": ["short.example"],
+        "explanation": "label 'lrt' equals brand of lrt.lt under suffix 'ltd'",
+        "ruled_out": "lrt.ltd is not a protected domain",
     });
     f.app
         .db()
@@ -591,6 +593,8 @@ async fn a_clone_finding_lists_its_hosts_and_urls_unlinked() {
     assert_eq!(r.status, StatusCode::OK);
     for needle in [
         "<h2>Hosts and URLs of lrt.ltd</h2>",
+        "<dt>match</dt><dd>label &#39;lrt&#39; equals brand of lrt.lt under suffix &#39;ltd&#39;</dd>",
+        "<dt>ruled out</dt><dd>lrt.ltd is not a protected domain</dd>",
         "<dt>hosts</dt><dd>lrt.ltd, www.lrt.ltd</dd>",
         "<dt>reached through</dt><dd>short.example</dd>",
         "<dt>URLs (1)</dt><dd><ul class=\"urls\"><li><code>https://lrt.ltd/a</code></li>",
