@@ -46,11 +46,6 @@ fn members(f: &Finding) -> BTreeSet<String> {
     f.actors.iter().map(|a| a.key()).collect()
 }
 
-/// Whether a finding is a network: its actors are the members of a graph of edges.
-fn is_network(f: &Finding) -> bool {
-    !f.edges.is_empty()
-}
-
 /// How alike two networks are: `(jaccard, overlap coefficient, shared)`.
 fn similarity(shared: usize, a: usize, b: usize) -> (f64, f64, usize) {
     let union = a + b - shared;
@@ -80,7 +75,7 @@ fn network_pairs(
     // ever compared.
     let mut holding: HashMap<&str, Vec<usize>> = HashMap::new();
     for (j, f) in stored.iter().enumerate() {
-        if is_network(f) {
+        if f.is_network() {
             for m in &old_members[j] {
                 holding.entry(m.as_str()).or_default().push(j);
             }
@@ -88,7 +83,7 @@ fn network_pairs(
     }
     let mut pairs = Vec::new();
     for (i, f) in new.iter().enumerate() {
-        if !is_network(f) {
+        if !f.is_network() {
             continue;
         }
         let mut shared: HashMap<usize, usize> = HashMap::new();

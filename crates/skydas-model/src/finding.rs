@@ -132,6 +132,14 @@ pub struct Finding {
     pub params: serde_json::Value,
 }
 
+impl Finding {
+    /// Whether the finding is a network: its actors are the members of a graph of edges. How
+    /// re-analysis matches networks by members, and how a lookalike knows it was pushed by one.
+    pub fn is_network(&self) -> bool {
+        !self.edges.is_empty()
+    }
+}
+
 /// The findings document: `{"findings": [...]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FindingsDoc {

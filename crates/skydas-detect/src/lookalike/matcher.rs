@@ -795,12 +795,21 @@ impl Matcher {
             if let Some(m) = self.homoglyph(&sp, label) {
                 offer(m);
             }
+            // The doubled-letter and namespace checks read the same folded label, under a
+            // risky suffix only.
+            let folded = (label.is_ascii() && Self::cheap_suffix(&sp)).then(|| collapse(label));
             if let Some(m) = self.typo(&sp, label) {
                 offer(m);
-            } else if let Some(m) = self.repetition(&sp, label) {
+            } else if let Some(m) = folded
+                .as_deref()
+                .and_then(|f| self.repetition(&sp, label, f))
+            {
                 offer(m);
             }
-            if let Some(m) = self.namespace(&sp, label) {
+            if let Some(m) = folded
+                .as_deref()
+                .and_then(|f| self.namespace(&sp, label, f))
+            {
                 offer(m);
             }
             if let Some(m) = self.combosquat(&sp, label) {
@@ -1007,17 +1016,14 @@ impl Matcher {
     /// A short or common brand label with a letter doubled or split by a hyphen (`fazz`,
     /// `bild-d`), under a risky suffix only: across established suffixes such labels are
     /// ordinary words and names.
-    fn repetition(&self, sp: &Split<'_>, label: &str) -> Option<Match> {
-        if !label.is_ascii() || !Self::cheap_suffix(sp) {
-            return None;
-        }
-        let folded = collapse(label);
+    /// `folded` is [`collapse`] of the label, given only under a risky suffix.
+    fn repetition(&self, sp: &Split<'_>, label: &str, folded: &str) -> Option<Match> {
         if folded == label {
             return None;
         }
         let &lid = self
             .by_collapsed
-            .get(&folded)?
+            .get(folded)?
             .iter()
             .find(|&&l| self.labels[l as usize].text != label)?;
         let l = &self.labels[lid as usize];
@@ -1036,11 +1042,9 @@ impl Matcher {
     /// A government or military namespace that is a public suffix at home (`gouv.fr`,
     /// `gov.pl`, `mil.lv`) registered as a domain under a risky suffix (`gouv.fm`, `govv.pw`);
     /// a protected body's own label in front of it names that body (`diplomatie.gouv.fm`).
-    fn namespace(&self, sp: &Split<'_>, label: &str) -> Option<Match> {
-        if self.namespaces.is_empty() || !label.is_ascii() || !Self::cheap_suffix(sp) {
-            return None;
-        }
-        let &idx = self.namespaces.get(&collapse(label))?;
+    /// `folded` is [`collapse`] of the label, given only under a risky suffix.
+    fn namespace(&self, sp: &Split<'_>, label: &str, folded: &str) -> Option<Match> {
+        let &idx = self.namespaces.get(folded)?;
         let space = &self.entries[idx as usize];
         let body = sp
             .prefix

@@ -72,11 +72,16 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 use skydas_model::disarm::{IMPERSONATED_PERSONA, LOOKALIKE_DOMAIN, REDIRECTING_DOMAIN};
 use skydas_model::{
-    Corpus, Evidence, Finding, FindingActor, FindingKind, KindSpec, Platform, ShareAs, finding_id,
+    Corpus, Evidence, Finding, FindingActor, FindingKind, KindSpec, ShareAs, finding_id,
 };
 
 /// What a coordinated network pushing a clone adds to its score.
 const NETWORK_BONUS: f64 = 0.05;
+
+/// A score raised by `bonus`, at most 1, rounded to the hundredth as every score of the scale.
+fn raised(score: f64, bonus: f64) -> f64 {
+    ((score + bonus).min(1.0) * 100.0).round() / 100.0
+}
 
 /// A clone first seen within this many seconds of the data's end is new (7 days)…
 const NEW_WINDOW: i64 = 7 * 86_400;
@@ -220,16 +225,13 @@ impl crate::Detector for Lookalike {
         "2"
     }
 
-    /// A clone pushed by two or more members of one coordinated network (a finding whose
-    /// actors are joined by edges) scores 0.05 higher and names the networks.
+    /// A clone pushed by two or more members of one coordinated network
+    /// ([`Finding::is_network`]) scores 0.05 higher and names the networks.
     fn corroborate(&self, own: &mut [Finding], others: &[Finding]) {
-        let networks: Vec<(&str, std::collections::HashSet<(Platform, &str)>)> = others
+        let networks: Vec<(&str, std::collections::HashSet<String>)> = others
             .iter()
-            .filter(|f| !f.edges.is_empty())
-            .map(|f| {
-                let members = f.actors.iter().map(|a| (a.platform, a.id.as_str()));
-                (f.id.as_str(), members.collect())
-            })
+            .filter(|f| f.is_network())
+            .map(|f| (f.id.as_str(), f.actors.iter().map(|a| a.key()).collect()))
             .collect();
         if networks.is_empty() {
             return;
@@ -238,10 +240,7 @@ impl crate::Detector for Lookalike {
             let pushed_by: Vec<&str> = networks
                 .iter()
                 .filter(|(_, members)| {
-                    let mut n = f
-                        .actors
-                        .iter()
-                        .filter(|a| members.contains(&(a.platform, a.id.as_str())));
+                    let mut n = f.actors.iter().filter(|a| members.contains(&a.key()));
                     n.nth(1).is_some()
                 })
                 .map(|(id, _)| *id)
@@ -249,8 +248,7 @@ impl crate::Detector for Lookalike {
             if pushed_by.is_empty() {
                 continue;
             }
-            // Rounded to the hundredth, as every other score of the scale.
-            f.score = ((f.score + NETWORK_BONUS).min(1.0) * 100.0).round() / 100.0;
+            f.score = raised(f.score, NETWORK_BONUS);
             f.summary
                 .push_str(&format!("; pushed by the network {}", pushed_by.join(", ")));
             if let Some(p) = f.params.as_object_mut() {
@@ -430,7 +428,7 @@ impl Lookalike {
         let new = end - start >= NEW_SPAN && agg.first >= end - NEW_WINDOW;
         let mut score = m.score;
         if new {
-            score = ((score + NEW_BONUS).min(1.0) * 100.0).round() / 100.0;
+            score = raised(score, NEW_BONUS);
             summary.push_str("; first seen in the data's last 7 days");
         }
         let params = serde_json::json!({
