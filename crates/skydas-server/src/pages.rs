@@ -808,6 +808,11 @@ pub async fn finding(
         "<section><h2>Evidence</h2><table id=\"evidence\" class=\"evidence\"><tr><th>time</th>\
          <th>platform</th><th>item</th><th>actor</th><th>text / url</th><th>provenance</th></tr>",
     );
+    let actors: HashMap<(skydas_model::Platform, &str), &skydas_model::FindingActor> = f
+        .actors
+        .iter()
+        .map(|a| ((a.platform, a.id.as_str()), a))
+        .collect();
     for (e, prov) in f.evidence.iter().zip(&provenance) {
         let prov_html = match prov {
             Some(ps) => ps
@@ -828,10 +833,7 @@ pub async fn finding(
         };
         let text = e.text.as_deref().or(e.url.as_deref()).unwrap_or("");
         // Handles and names, not platform ids; the id stays in the tooltip.
-        let who = f
-            .actors
-            .iter()
-            .find(|a| a.platform == e.platform && a.id == e.actor);
+        let who = actors.get(&(e.platform, e.actor.as_str())).copied();
         let handle = who.and_then(|a| a.handle.as_deref());
         let shown = handle
             .map(|h| format!("@{}", h.trim_start_matches('@')))
