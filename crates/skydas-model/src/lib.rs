@@ -19,6 +19,7 @@ pub mod indicator;
 pub mod intern;
 pub mod item;
 pub mod kind;
+pub mod markup;
 pub mod time;
 pub mod tlp;
 pub mod zone;

@@ -12,20 +12,7 @@ use skydas_store::browse::DaySeries;
 use crate::graph;
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub use skydas_model::markup::escape as esc;
 
 /// Percent-encodes a URL path segment or query value.
 pub fn url_part(s: &str) -> String {

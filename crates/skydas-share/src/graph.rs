@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 
+use skydas_model::markup::escape;
 use skydas_model::{EdgeEvidence, Finding};
 
 /// Graph file formats.
@@ -65,23 +66,6 @@ fn end_key(f: &Finding, end: &str) -> String {
         Some(a) => format!("{}:{}", a.platform, a.id),
         None => end.to_string(),
     }
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even when escaped.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn csv_field(s: &str) -> String {
@@ -145,9 +129,9 @@ fn write_gexf(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             r#"      <node id="{}" label="{}"><attvalues><attvalue for="platform" value="{}"/></attvalues></node>"#,
-            xml_escape(&n.key),
-            xml_escape(&n.label),
-            xml_escape(&n.platform)
+            escape(&n.key),
+            escape(&n.label),
+            escape(&n.platform)
         )?;
     }
     writeln!(out, "    </nodes>")?;
@@ -156,12 +140,12 @@ fn write_gexf(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             r#"      <edge id="{id}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="signals" value="{}"/><attvalue for="p_value" value="{}"/><attvalue for="finding" value="{}"/></attvalues></edge>"#,
-            xml_escape(&a),
-            xml_escape(&b),
+            escape(&a),
+            escape(&b),
             e.weight,
-            xml_escape(&signals_text(e)),
+            escape(&signals_text(e)),
             e.p_value.unwrap_or(f64::NAN),
-            xml_escape(&f.id)
+            escape(&f.id)
         )?;
     }
     writeln!(out, "    </edges>")?;
@@ -193,20 +177,20 @@ fn write_graphml(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             r#"    <node id="{}"><data key="label">{}</data><data key="platform">{}</data></node>"#,
-            xml_escape(&n.key),
-            xml_escape(&n.label),
-            xml_escape(&n.platform)
+            escape(&n.key),
+            escape(&n.label),
+            escape(&n.platform)
         )?;
     }
     for (f, e, a, b) in edges_of(findings) {
         writeln!(
             out,
             r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="signals">{}</data><data key="finding">{}</data></edge>"#,
-            xml_escape(&a),
-            xml_escape(&b),
+            escape(&a),
+            escape(&b),
             e.weight,
-            xml_escape(&signals_text(e)),
-            xml_escape(&f.id)
+            escape(&signals_text(e)),
+            escape(&f.id)
         )?;
     }
     writeln!(out, "  </graph>")?;

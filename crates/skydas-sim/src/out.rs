@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use skydas_model::markup::escape_into;
 use skydas_model::time::{civil_from_days, format_rfc3339, format_rfc3339_millis};
 
 use crate::SimError;
@@ -45,19 +46,6 @@ pub fn json_str(out: &mut String, s: &str) {
         }
     }
     out.push('"');
-}
-
-/// Appends `s` escaped for XML text and attribute values.
-pub fn xml_esc(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// `Tue, 20 Feb 2024 12:00:00 +0200`: RFC 2822 in the site's zone.
@@ -595,7 +583,7 @@ impl FeedSink {
             s.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"");
             s.push_str(lang);
             s.push_str("\">\n<title>");
-            xml_esc(&mut s, title);
+            escape_into(&mut s, title);
             let _ = write!(
                 s,
                 "</title>\n<link href=\"https://{host}/\" rel=\"alternate\"/>\n<id>https://{host}/</id>\n<updated>{}</updated>\n",
@@ -603,7 +591,7 @@ impl FeedSink {
             );
         } else {
             s.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n<title>");
-            xml_esc(&mut s, title);
+            escape_into(&mut s, title);
             let _ = write!(
                 s,
                 "</title>\n<link>https://{host}/</link>\n<description>Naujienos / News / Новости</description>\n<language>{lang}</language>\n<atom:link href=\"https://{host}/rss\" rel=\"self\" type=\"application/rss+xml\"/>\n"
@@ -630,25 +618,25 @@ impl FeedSink {
         buf.clear();
         if self.atom {
             buf.push_str("<entry>\n<title>");
-            xml_esc(buf, title);
+            escape_into(buf, title);
             buf.push_str("</title>\n<link rel=\"alternate\" href=\"");
-            xml_esc(buf, link);
+            escape_into(buf, link);
             buf.push_str("\"/>\n<id>");
-            xml_esc(buf, guid);
+            escape_into(buf, guid);
             let ts = format_rfc3339(t);
             let _ = write!(
                 buf,
                 "</id>\n<published>{ts}</published>\n<updated>{ts}</updated>\n<summary type=\"html\">"
             );
-            xml_esc(buf, html);
+            escape_into(buf, html);
             buf.push_str("</summary>\n</entry>\n");
         } else {
             buf.push_str("<item>\n<title>");
-            xml_esc(buf, title);
+            escape_into(buf, title);
             buf.push_str("</title>\n<link>");
-            xml_esc(buf, link);
+            escape_into(buf, link);
             let _ = write!(buf, "</link>\n<guid isPermaLink=\"{permalink}\">");
-            xml_esc(buf, guid);
+            escape_into(buf, guid);
             let _ = write!(
                 buf,
                 "</guid>\n<pubDate>{}</pubDate>\n<description>",
@@ -659,7 +647,7 @@ impl FeedSink {
                 buf.push_str(html);
                 buf.push_str("]]>");
             } else {
-                xml_esc(buf, html);
+                escape_into(buf, html);
             }
             buf.push_str("</description>\n</item>\n");
         }
@@ -691,13 +679,10 @@ mod tests {
     }
 
     #[test]
-    fn escapes_json_and_xml() {
+    fn escapes_json() {
         let mut s = String::new();
         json_str(&mut s, "a\"b\\c\nd\u{1}");
         assert_eq!(s, r#""a\"b\\c\nd\u0001""#);
-        let mut x = String::new();
-        xml_esc(&mut x, "<a href=\"x\">&</a>");
-        assert_eq!(x, "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
     }
 
     #[test]
