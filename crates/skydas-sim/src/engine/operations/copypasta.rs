@@ -2,7 +2,6 @@
 //! each other. Exercises `co-text`; truth kind `copypasta`.
 
 use serde_json::json;
-use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::lang::{self, EMOJI, LANGS, Slots};
@@ -12,7 +11,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Plan, TweetEv};
-use super::{Crew, Sizing, actors, by_day, scaled};
+use super::{Crew, Sizing, by_day, scaled};
 
 /// What a wave needs: the members, their language and how much each copy may differ.
 pub(in crate::engine) struct Copypasta {
@@ -30,14 +29,15 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let lang = *rng.pick(&[0usize, 7, 2, 5, 1, 3]).unwrap_or(&0);
     let members = sim.bot_accounts(names, rng, m, lang, true, z.cover);
     let nw = z.waves(0.12, m as f64 * part);
-    let tag = sim.op_group(
+    let (tag, crew) = sim.crew_group(
         kinds::COPYPASTA,
         &[disarm::COPYPASTA],
         json!({"accounts": m, "participation": part, "spread_s": spread, "mutation_rate": mutation, "waves": nw, "lang": LANGS[lang], "cover_rate_median_per_day": z.cover}),
-        actors(Platform::X, &members, "member"),
+        "member",
+        Crew { members, part },
     );
     let plan = Copypasta {
-        crew: Crew { members, part },
+        crew,
         lang,
         spread,
         mutation,

@@ -13,7 +13,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::ChanHook;
-use super::{Sizing, actors};
+use super::Sizing;
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
     let a = rng.range(3, 8) as usize;
@@ -23,15 +23,12 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let s = sim.add_chan(names, rng, lang, 0.0);
     let accounts = sim.bot_accounts(names, rng, a, lang, false, z.cover);
     let posts = z.source_posts(0.08, 1.0 + a as f64 * prob);
-    let tag = sim.op_group(
+    let tag = sim.relay_group(
         kinds::CROSS_POSTING,
         &[disarm::CROSS_POSTING, disarm::POST_ACROSS_PLATFORM],
         json!({"accounts": a, "post_probability": prob, "delay_s": [lo, hi], "source_posts": posts}),
-        [
-            actors(Platform::Telegram, &[s], "source"),
-            actors(Platform::X, &accounts, "crossposter"),
-        ]
-        .concat(),
+        s,
+        (Platform::X, &accounts, "crossposter"),
     );
     let hooks = accounts
         .iter()

@@ -3,7 +3,6 @@
 //! `lookalike_domains`) and `co-link` (many accounts, one clone URL); truth kind `doppelganger`.
 
 use serde_json::json;
-use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::domains::{self, OUTLETS};
@@ -15,7 +14,7 @@ use crate::world::Names;
 use super::super::Sim;
 use super::super::emit_web::slug;
 use super::super::schedule::{Ev, Link, Plan, TweetEv};
-use super::{Crew, Sizing, actors, scaled};
+use super::{Crew, Sizing, scaled};
 
 /// What a wave needs: the amplifiers and where their links lead.
 pub(in crate::engine) struct Doppelganger {
@@ -60,7 +59,7 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
     let lang = clones.first().map(|c| c.1).unwrap_or(9);
     let members = sim.bot_accounts(names, rng, m, lang, true, z.cover);
     let nw = z.waves(0.2, m as f64 * part);
-    let tag = sim.op_group(
+    let (tag, crew) = sim.crew_group(
         kinds::DOPPELGANGER,
         &[
             disarm::LOOKALIKE_DOMAIN,
@@ -69,13 +68,14 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
             disarm::AUTOMATED_REPOSTING,
         ],
         json!({"accounts": m, "participation": part, "jitter_mean_s": jitter, "waves": nw, "clones": clones.len(), "redirectors": redirs.len(), "redirect_share": 0.8, "cover_rate_median_per_day": z.cover}),
-        actors(Platform::X, &members, "amplifier"),
+        "amplifier",
+        Crew { members, part },
     );
     let g = sim.group_mut(tag);
     g.op.domains = lookalikes.iter().map(|l| l.domain.clone()).collect();
     g.op.redirectors = redirs.clone();
     let plan = Doppelganger {
-        crew: Crew { members, part },
+        crew,
         clones,
         redirs,
         jitter,

@@ -13,7 +13,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::ChanHook;
-use super::{Sizing, actors, scaled};
+use super::{Sizing, scaled};
 
 pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing) {
     let m = scaled(5.0, 20.0, z.sf.max(0.5), rng);
@@ -32,15 +32,12 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         })
         .collect();
     let posts = z.source_posts(0.15, 1.0 + m as f64 * prob);
-    let tag = sim.op_group(
+    let tag = sim.relay_group(
         kinds::TELEGRAM_FORWARD_NETWORK,
         &[disarm::AUTOMATED_REPOSTING],
         json!({"channels": m, "forward_probability": prob, "delay_mean_s": mean, "source_posts": posts, "lang": LANGS[lang]}),
-        [
-            actors(Platform::Telegram, &[s], "source"),
-            actors(Platform::Telegram, &members, "forwarder"),
-        ]
-        .concat(),
+        s,
+        (Platform::Telegram, &members, "forwarder"),
     );
     let hooks = members
         .iter()

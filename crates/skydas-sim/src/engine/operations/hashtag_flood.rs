@@ -2,7 +2,6 @@
 //! Exercises `co-hashtag`; truth kind `hashtag_flood`.
 
 use serde_json::json;
-use skydas_model::Platform;
 use skydas_model::disarm;
 
 use crate::lang::{self, Slots};
@@ -12,7 +11,7 @@ use crate::world::Names;
 
 use super::super::Sim;
 use super::super::schedule::{Ev, Plan, TweetEv};
-use super::{Crew, Sizing, actors, by_day, scaled};
+use super::{Crew, Sizing, by_day, scaled};
 
 /// What a burst needs: the members, their language, the campaign tags and the burst length.
 pub(in crate::engine) struct HashtagFlood {
@@ -35,14 +34,15 @@ pub(super) fn plant(sim: &mut Sim, names: &mut Names, rng: &mut Rng, z: &Sizing)
         .collect();
     let members = sim.bot_accounts(names, rng, m, lang, false, z.cover);
     let nw = z.waves(0.1, m as f64 * part);
-    let tag = sim.op_group(
+    let (tag, crew) = sim.crew_group(
         kinds::HASHTAG_FLOOD,
         &[disarm::HASHTAG_FLOODING],
         json!({"accounts": m, "participation": part, "window_s": window, "hashtags": tags, "bursts": nw, "cover_rate_median_per_day": z.cover}),
-        actors(Platform::X, &members, "member"),
+        "member",
+        Crew { members, part },
     );
     let plan = HashtagFlood {
-        crew: Crew { members, part },
+        crew,
         lang,
         tags,
         window,

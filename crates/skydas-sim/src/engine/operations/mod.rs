@@ -133,6 +133,44 @@ impl Sim {
         tag
     }
 
+    /// Opens the truth group of an X operation whose bot accounts `members` all play `role`,
+    /// and returns its tag with the crew that runs its waves, each member taking part with
+    /// chance `part`.
+    fn crew_group(
+        &mut self,
+        kind: &str,
+        disarm: &[&str],
+        params: serde_json::Value,
+        role: &'static str,
+        crew: Crew,
+    ) -> (u16, Crew) {
+        let tag = self.op_group(
+            kind,
+            disarm,
+            params,
+            actors(Platform::X, &crew.members, role),
+        );
+        (tag, crew)
+    }
+
+    /// Opens the truth group of an operation that relays Telegram channel `source`: the source
+    /// and the relaying accounts or channels (`relays`, of one platform and one role) as actors.
+    fn relay_group(
+        &mut self,
+        kind: &str,
+        disarm: &[&str],
+        params: serde_json::Value,
+        source: u32,
+        (platform, relays, role): (Platform, &[u32], &'static str),
+    ) -> u16 {
+        let actors = [
+            actors(Platform::Telegram, &[source], "source"),
+            actors(platform, relays, role),
+        ]
+        .concat();
+        self.op_group(kind, disarm, params, actors)
+    }
+
     /// Adds `plan` for group `tag` and schedules its `n` waves over the window (by day in time
     /// zone `day_tz` when it has one, at any hour otherwise).
     fn run_plan(&mut self, tag: u16, plan: Plan, n: usize, rng: &mut Rng, day_tz: Option<i64>) {
