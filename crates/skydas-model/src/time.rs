@@ -625,7 +625,7 @@ pub fn parse_any(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    /// `(input, UTC as RFC 3339, zone kind)` for the forms real feeds and exports write.
+    /// The forms real feeds and exports write, each with its UTC time and its zone kind.
     #[test]
     fn lenient_dates_as_real_files_write_them() {
         let check = |s: &str, want: &str, zone: &str| {
@@ -639,84 +639,35 @@ mod tests {
             };
             assert_eq!(kind, zone, "{s}");
         };
-        check("2010-12-01T10:14:55Z", "2010-12-01T10:14:55Z", "offset");
-        check(
-            "2009-12-08T16:59:02.563-08:00",
-            "2009-12-09T00:59:02Z",
-            "offset",
-        );
-        check(
-            "Thu, 01 Jan 2004 19:48:21 GMT",
-            "2004-01-01T19:48:21Z",
-            "offset",
-        );
-        check(
-            "Sat, Dec 16 2023 02:02:33 PM",
-            "2023-12-16T14:02:33Z",
-            "local",
-        );
-        check(
-            "Sat, 16 Dec 2023 14:02:33 +00:0",
-            "2023-12-16T14:02:33Z",
-            "offset",
-        );
-        check("Thu, 01 Jan 2004", "2004-01-01T00:00:00Z", "local");
-        check(
-            "Wed, 19 Feb 2012 22:40:00 -01:01",
-            "2012-02-19T23:41:00Z",
-            "offset",
-        );
-        check(
-            "Wed, 19 Feb 2012 22:40:00 GMT-01:01",
-            "2012-02-19T23:41:00Z",
-            "offset",
-        );
-        check(
-            "Mon, 13 Feb, 2012 06:28:00 UTC",
-            "2012-02-13T06:28:00Z",
-            "offset",
-        );
-        check(
-            "Wed, 19 Aug 2009 18:28:00 Etc/GMT",
-            "2009-08-19T18:28:00Z",
-            "offset",
-        );
-        check(
-            "Thu Aug 30 2012 17:26:16 +0200",
-            "2012-08-30T15:26:16Z",
-            "offset",
-        );
-        check("Sun Jan  4 16:29:06 2004", "2004-01-04T16:29:06Z", "local");
-        check(
-            "Sun Jul 15 01:16:00 +0000 2012",
-            "2012-07-15T01:16:00Z",
-            "offset",
-        );
-        check(
-            "Fri, 2006/09/15 08:19:53 EDT",
-            "2006-09-15T12:19:53Z",
-            "offset",
-        );
-        check("2004-07-08 23:56:58", "2004-07-08T23:56:58Z", "local");
-        check(
-            "2004-07-08 23:56:58 -00:20",
-            "2004-07-09T00:16:58Z",
-            "offset",
-        );
-        check("2003-12", "2003-12-01T00:00:00Z", "local");
-        check("2003", "2003-01-01T00:00:00Z", "local");
-        check(
-            "2003-012-31T10:14:55+00:00",
-            "2003-12-31T10:14:55Z",
-            "offset",
-        );
-        check("2021-03-01 09:34:56 BRT", "2021-03-01T12:34:56Z", "offset");
-        check(
-            "2021-03-01 09:34:56 IST",
-            "2021-03-01T04:04:56Z",
-            "ambiguous",
-        );
-        check("1708754400", "2024-02-24T06:00:00Z", "offset");
+        // Each case: the input as a file writes it `=>` its UTC time and how its zone was known.
+        for case in [
+            "2010-12-01T10:14:55Z => 2010-12-01T10:14:55Z offset",
+            "2009-12-08T16:59:02.563-08:00 => 2009-12-09T00:59:02Z offset",
+            "Thu, 01 Jan 2004 19:48:21 GMT => 2004-01-01T19:48:21Z offset",
+            "Sat, Dec 16 2023 02:02:33 PM => 2023-12-16T14:02:33Z local",
+            "Sat, 16 Dec 2023 14:02:33 +00:0 => 2023-12-16T14:02:33Z offset",
+            "Thu, 01 Jan 2004 => 2004-01-01T00:00:00Z local",
+            "Wed, 19 Feb 2012 22:40:00 -01:01 => 2012-02-19T23:41:00Z offset",
+            "Wed, 19 Feb 2012 22:40:00 GMT-01:01 => 2012-02-19T23:41:00Z offset",
+            "Mon, 13 Feb, 2012 06:28:00 UTC => 2012-02-13T06:28:00Z offset",
+            "Wed, 19 Aug 2009 18:28:00 Etc/GMT => 2009-08-19T18:28:00Z offset",
+            "Thu Aug 30 2012 17:26:16 +0200 => 2012-08-30T15:26:16Z offset",
+            "Sun Jan  4 16:29:06 2004 => 2004-01-04T16:29:06Z local",
+            "Sun Jul 15 01:16:00 +0000 2012 => 2012-07-15T01:16:00Z offset",
+            "Fri, 2006/09/15 08:19:53 EDT => 2006-09-15T12:19:53Z offset",
+            "2004-07-08 23:56:58 => 2004-07-08T23:56:58Z local",
+            "2004-07-08 23:56:58 -00:20 => 2004-07-09T00:16:58Z offset",
+            "2003-12 => 2003-12-01T00:00:00Z local",
+            "2003 => 2003-01-01T00:00:00Z local",
+            "2003-012-31T10:14:55+00:00 => 2003-12-31T10:14:55Z offset",
+            "2021-03-01 09:34:56 BRT => 2021-03-01T12:34:56Z offset",
+            "2021-03-01 09:34:56 IST => 2021-03-01T04:04:56Z ambiguous",
+            "1708754400 => 2024-02-24T06:00:00Z offset",
+        ] {
+            let (input, want) = case.split_once(" => ").expect("a case has ` => `");
+            let (utc, zone) = want.split_once(' ').expect("a case names its zone kind");
+            check(input, utc, zone);
+        }
         for bad in ["", "yesterday", "Thu, 32 Jan 2004", "2004-13-01", "12:00"] {
             assert_eq!(parse_lenient(bad), None, "{bad:?}");
         }
