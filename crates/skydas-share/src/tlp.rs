@@ -309,29 +309,19 @@ mod tests {
 
     #[test]
     fn reads_tlp1_ids_and_objects() {
-        let check = |id: &str, expected: Option<Tlp>| {
-            assert_eq!(from_marking_id(id), expected, "{id}");
-        };
-        check(
-            "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
-            Some(Tlp::Clear),
-        );
-        check(
-            "marking-definition--34098FCE-860f-48ae-8e50-ebd3cc5e41da",
-            Some(Tlp::Green),
-        );
-        check(
-            "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
-            Some(Tlp::Amber),
-        );
-        check(
-            "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
-            Some(Tlp::Red),
-        );
-        check(
-            "marking-definition--f79f25d2-8b96-4580-b169-eb7b613a7c31",
-            None,
-        );
+        // TLP 1.0's marking ids, one of them in capitals as some producers write it; the last is
+        // no TLP marking at all.
+        let prefix = "marking-definition--";
+        for (uuid, expected) in [
+            ("613f2e26-407d-48c7-9eca-b8e91df99dc9", Some(Tlp::Clear)),
+            ("34098FCE-860f-48ae-8e50-ebd3cc5e41da", Some(Tlp::Green)),
+            ("f88d31f6-486f-44da-b317-01333bde0b82", Some(Tlp::Amber)),
+            ("5e57c739-391a-4eb3-b6be-7d15ca92d5ed", Some(Tlp::Red)),
+            ("f79f25d2-8b96-4580-b169-eb7b613a7c31", None),
+        ] {
+            let id = format!("{prefix}{uuid}");
+            assert_eq!(from_marking_id(&id), expected, "{id}");
+        }
         let v1 = json!({"type": "marking-definition", "definition_type": "tlp",
             "definition": {"tlp": "white"}});
         assert_eq!(from_marking_object(&v1), Some(Tlp::Clear));
