@@ -366,21 +366,15 @@ pub static KIND: KindSpec = KindSpec {
 
 /// The detector's line in [`crate::REGISTRY`].
 pub const REGISTRATION: crate::Registration = crate::Registration {
+    code: "automation",
+    version: "1",
     kinds: &[&KIND],
     build: |cfg| Box::new(Automation::new(cfg.automation.clone())),
 };
 
 impl crate::Detector for Automation {
-    fn code(&self) -> &'static str {
-        "automation"
-    }
-
-    fn kinds(&self) -> &'static [&'static KindSpec] {
-        REGISTRATION.kinds
-    }
-
-    fn version(&self) -> &'static str {
-        "1"
+    fn registration(&self) -> &'static crate::Registration {
+        &REGISTRATION
     }
 
     fn run(&self, corpus: &Corpus) -> Vec<Finding> {

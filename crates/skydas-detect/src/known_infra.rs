@@ -64,6 +64,8 @@ pub static KIND: KindSpec = KindSpec {
 
 /// The detector's line in [`crate::REGISTRY`].
 pub const REGISTRATION: crate::Registration = crate::Registration {
+    code: "known-infrastructure",
+    version: VERSION,
     kinds: &[&KIND],
     build: |cfg| Box::new(KnownInfrastructure::new(cfg.indicators.clone())),
 };
@@ -280,16 +282,8 @@ impl KnownInfrastructure {
 type Sighting = (u32, u32, How, Via);
 
 impl Detector for KnownInfrastructure {
-    fn code(&self) -> &'static str {
-        "known-infrastructure"
-    }
-
-    fn version(&self) -> &'static str {
-        VERSION
-    }
-
-    fn kinds(&self) -> &'static [&'static KindSpec] {
-        REGISTRATION.kinds
+    fn registration(&self) -> &'static crate::Registration {
+        &REGISTRATION
     }
 
     fn run(&self, corpus: &Corpus) -> Vec<Finding> {

@@ -67,12 +67,20 @@ impl DetectConfig {
 
 /// One detector.
 pub trait Detector: Send + Sync {
+    /// The detector's line in [`REGISTRY`]: its code, version and kinds.
+    fn registration(&self) -> &'static Registration;
     /// Stable code, e.g. `coordination`, `lookalike-domain`, `automation`.
-    fn code(&self) -> &'static str;
+    fn code(&self) -> &'static str {
+        self.registration().code
+    }
     /// Version of the method; bumped when the same corpus would give different findings.
-    fn version(&self) -> &'static str;
+    fn version(&self) -> &'static str {
+        self.registration().version
+    }
     /// The kinds of finding it makes (those it replaces in the store after a run).
-    fn kinds(&self) -> &'static [&'static KindSpec];
+    fn kinds(&self) -> &'static [&'static KindSpec] {
+        self.registration().kinds
+    }
     /// Runs over the whole corpus.
     fn run(&self, corpus: &Corpus) -> Vec<Finding>;
     /// The detector's work split by key partition, for a distributed run: the workers join
@@ -101,10 +109,14 @@ pub trait Partitioned {
     ) -> Result<Vec<Finding>, serde_json::Error>;
 }
 
-/// A registered detector: the kinds it declares, known without building it, and how it is
-/// built from the config.
+/// A registered detector: its code, version and the kinds it declares, known without building
+/// it, and how it is built from the config.
 #[derive(Debug, Clone, Copy)]
 pub struct Registration {
+    /// Stable code, e.g. `coordination`, `lookalike-domain`, `automation`.
+    pub code: &'static str,
+    /// Version of the method; bumped when the same corpus would give different findings.
+    pub version: &'static str,
     pub kinds: &'static [&'static KindSpec],
     pub build: fn(&DetectConfig) -> Box<dyn Detector>,
 }

@@ -350,6 +350,8 @@ pub static KIND: KindSpec = KindSpec {
 
 /// The detector's line in [`crate::REGISTRY`].
 pub const REGISTRATION: crate::Registration = crate::Registration {
+    code: "coordination",
+    version: VERSION,
     kinds: &[&KIND],
     build: |cfg| Box::new(Coordination::new(cfg.coordination.clone())),
 };
@@ -376,20 +378,12 @@ impl crate::Partitioned for Coordination {
 }
 
 impl crate::Detector for Coordination {
-    fn code(&self) -> &'static str {
-        "coordination"
-    }
-
-    fn kinds(&self) -> &'static [&'static KindSpec] {
-        REGISTRATION.kinds
+    fn registration(&self) -> &'static crate::Registration {
+        &REGISTRATION
     }
 
     fn partitioned(&self) -> Option<&dyn crate::Partitioned> {
         Some(self)
-    }
-
-    fn version(&self) -> &'static str {
-        VERSION
     }
 
     fn run(&self, corpus: &Corpus) -> Vec<Finding> {

@@ -208,21 +208,15 @@ pub static KIND: KindSpec = KindSpec {
 
 /// The detector's line in [`crate::REGISTRY`].
 pub const REGISTRATION: crate::Registration = crate::Registration {
+    code: "lookalike-domain",
+    version: "2",
     kinds: &[&KIND],
     build: |cfg| Box::new(Lookalike::new(cfg.lookalike.clone())),
 };
 
 impl crate::Detector for Lookalike {
-    fn code(&self) -> &'static str {
-        "lookalike-domain"
-    }
-
-    fn kinds(&self) -> &'static [&'static KindSpec] {
-        REGISTRATION.kinds
-    }
-
-    fn version(&self) -> &'static str {
-        "2"
+    fn registration(&self) -> &'static crate::Registration {
+        &REGISTRATION
     }
 
     /// A clone pushed by two or more members of one coordinated network
