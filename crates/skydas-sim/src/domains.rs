@@ -41,154 +41,36 @@ const fn o(
     }
 }
 
-/// The outlets. Index order is part of the scenario (do not reorder).
+/// The outlets, one a row: host, domain, language, name, weight, Atom, section. Index order is
+/// part of the scenario (do not reorder).
+#[rustfmt::skip]
 pub const OUTLETS: [Outlet; 26] = [
     o("www.lrt.lt", "lrt.lt", 2, "LRT", 1.4, false, "naujienos"),
-    o(
-        "www.lrytas.lt",
-        "lrytas.lt",
-        2,
-        "Lrytas",
-        1.0,
-        false,
-        "lietuvosdiena",
-    ),
+    o("www.lrytas.lt", "lrytas.lt", 2, "Lrytas", 1.0, false, "lietuvosdiena"),
     o("www.delfi.lt", "delfi.lt", 2, "DELFI", 1.5, false, "news"),
-    o(
-        "www.15min.lt",
-        "15min.lt",
-        2,
-        "15min",
-        1.2,
-        false,
-        "naujiena",
-    ),
-    o(
-        "www.delfi.lv",
-        "delfi.lv",
-        3,
-        "DELFI Latvija",
-        1.2,
-        false,
-        "news",
-    ),
+    o("www.15min.lt", "15min.lt", 2, "15min", 1.2, false, "naujiena"),
+    o("www.delfi.lv", "delfi.lv", 3, "DELFI Latvija", 1.2, false, "news"),
     o("www.lsm.lv", "lsm.lv", 3, "LSM", 1.0, false, "raksts"),
-    o(
-        "rus.lsm.lv",
-        "lsm.lv",
-        0,
-        "LSM по-русски",
-        0.6,
-        false,
-        "statja",
-    ),
+    o("rus.lsm.lv", "lsm.lv", 0, "LSM по-русски", 0.6, false, "statja"),
     o("www.tvnet.lv", "tvnet.lv", 3, "TVNET", 0.8, false, "zinas"),
     o("news.err.ee", "err.ee", 4, "ERR", 1.1, false, "uudised"),
-    o(
-        "www.postimees.ee",
-        "postimees.ee",
-        4,
-        "Postimees",
-        1.0,
-        false,
-        "uudis",
-    ),
-    o(
-        "www.delfi.ee",
-        "delfi.ee",
-        4,
-        "Delfi Eesti",
-        0.9,
-        false,
-        "artikkel",
-    ),
+    o("www.postimees.ee", "postimees.ee", 4, "Postimees", 1.0, false, "uudis"),
+    o("www.delfi.ee", "delfi.ee", 4, "Delfi Eesti", 0.9, false, "artikkel"),
     o("yle.fi", "yle.fi", 6, "Yle Uutiset", 1.3, true, "a"),
-    o(
-        "www.hs.fi",
-        "hs.fi",
-        6,
-        "Helsingin Sanomat",
-        1.0,
-        false,
-        "politiikka",
-    ),
-    o(
-        "wiadomosci.onet.pl",
-        "onet.pl",
-        5,
-        "Onet Wiadomości",
-        1.4,
-        false,
-        "kraj",
-    ),
+    o("www.hs.fi", "hs.fi", 6, "Helsingin Sanomat", 1.0, false, "politiikka"),
+    o("wiadomosci.onet.pl", "onet.pl", 5, "Onet Wiadomości", 1.4, false, "kraj"),
     o("tvn24.pl", "tvn24.pl", 5, "TVN24", 1.2, false, "polska"),
-    o(
-        "wyborcza.pl",
-        "wyborcza.pl",
-        5,
-        "Gazeta Wyborcza",
-        0.9,
-        false,
-        "7,75398",
-    ),
-    o(
-        "www.pravda.com.ua",
-        "pravda.com.ua",
-        1,
-        "Українська правда",
-        1.5,
-        false,
-        "news",
-    ),
-    o(
-        "www.ukrinform.ua",
-        "ukrinform.ua",
-        1,
-        "Укрінформ",
-        1.1,
-        false,
-        "rubric-polytics",
-    ),
+    o("wyborcza.pl", "wyborcza.pl", 5, "Gazeta Wyborcza", 0.9, false, "7,75398"),
+    o("www.pravda.com.ua", "pravda.com.ua", 1, "Українська правда", 1.5, false, "news"),
+    o("www.ukrinform.ua", "ukrinform.ua", 1, "Укрінформ", 1.1, false, "rubric-polytics"),
     o("www.bbc.com", "bbc.com", 7, "BBC News", 1.5, false, "news"),
-    o(
-        "www.reuters.com",
-        "reuters.com",
-        7,
-        "Reuters",
-        1.2,
-        false,
-        "world",
-    ),
-    o(
-        "www.spiegel.de",
-        "spiegel.de",
-        9,
-        "DER SPIEGEL",
-        0.8,
-        false,
-        "politik",
-    ),
+    o("www.reuters.com", "reuters.com", 7, "Reuters", 1.2, false, "world"),
+    o("www.spiegel.de", "spiegel.de", 9, "DER SPIEGEL", 0.8, false, "politik"),
     o("www.welt.de", "welt.de", 9, "WELT", 0.6, false, "politik"),
     o("www.bild.de", "bild.de", 9, "BILD", 0.6, false, "politik"),
     o("meduza.io", "meduza.io", 0, "Медуза", 1.2, true, "news"),
-    o(
-        "nashaniva.com",
-        "nashaniva.com",
-        8,
-        "Наша Ніва",
-        0.5,
-        false,
-        "ru",
-    ),
-    o(
-        "www.zerkalo.io",
-        "zerkalo.io",
-        0,
-        "Зеркало",
-        0.7,
-        false,
-        "news",
-    ),
+    o("nashaniva.com", "nashaniva.com", 8, "Наша Ніва", 0.5, false, "ru"),
+    o("www.zerkalo.io", "zerkalo.io", 0, "Зеркало", 0.7, false, "news"),
 ];
 
 /// Real outlets whose names are close to each other and which organic users share.
@@ -235,17 +117,24 @@ pub struct Clone {
     pub technique: &'static str,
 }
 
+impl Clone {
+    /// A clone whose links use its registrable domain itself as the host.
+    fn at_domain(domain: String, technique: &'static str) -> Clone {
+        Clone {
+            host: domain.clone(),
+            domain,
+            technique,
+        }
+    }
+}
+
 /// Builds one clone of `target` (a registrable domain) with the technique at index
 /// `technique` of [`TECHNIQUES`], falling back to a TLD swap where the technique does not
 /// apply to the brand's letters.
 pub fn make_clone(target: &str, technique: usize, rng: &mut Rng) -> Clone {
     let b = brand(target);
     let tld = CHEAP_TLDS[rng.below(CHEAP_TLDS.len())];
-    let tld_swap = |b: &str| Clone {
-        host: format!("{b}.{tld}"),
-        domain: format!("{b}.{tld}"),
-        technique: "tld-swap",
-    };
+    let tld_swap = |b: &str| Clone::at_domain(format!("{b}.{tld}"), "tld-swap");
     match TECHNIQUES.get(technique).copied().unwrap_or("tld-swap") {
         "typo" if b.len() >= 4 => {
             let chars: Vec<char> = b.chars().collect();
@@ -257,32 +146,17 @@ pub fn make_clone(target: &str, technique: usize, rng: &mut Rng) -> Clone {
                 t.insert(i, chars[i]);
             }
             let label: String = t.into_iter().collect();
-            let d = format!("{label}.{tld}");
-            Clone {
-                host: d.clone(),
-                domain: d,
-                technique: "typo",
-            }
+            Clone::at_domain(format!("{label}.{tld}"), "typo")
         }
         "combosquat" => {
             let w = COMBO_WORDS[rng.below(COMBO_WORDS.len())];
             let suffix = target.rsplit('.').next().unwrap_or("com");
             let word = if rng.chance(0.3) { suffix } else { w };
-            let d = format!("{b}-{word}.{tld}");
-            Clone {
-                host: d.clone(),
-                domain: d,
-                technique: "combosquat",
-            }
+            Clone::at_domain(format!("{b}-{word}.{tld}"), "combosquat")
         }
         "private-suffix" => {
             let s = PRIVATE_SUFFIXES[rng.below(PRIVATE_SUFFIXES.len())];
-            let d = format!("{b}.{s}");
-            Clone {
-                host: d.clone(),
-                domain: d,
-                technique: "private-suffix",
-            }
+            Clone::at_domain(format!("{b}.{s}"), "private-suffix")
         }
         "homoglyph" if b.chars().any(|c| "aeopcx".contains(c)) => {
             let tld_real = &target[b.len() + 1..];
@@ -335,12 +209,7 @@ pub fn make_clone(target: &str, technique: usize, rng: &mut Rng) -> Clone {
             };
             let tld_real = &target[b.len() + 1..];
             let tld = if rng.chance(0.5) { tld_real } else { tld };
-            let d = format!("{label}.{tld}");
-            Clone {
-                host: d.clone(),
-                domain: d,
-                technique: "lookalike-letters",
-            }
+            Clone::at_domain(format!("{label}.{tld}"), "lookalike-letters")
         }
         _ => tld_swap(b),
     }
