@@ -279,6 +279,16 @@ fn assert_mentions(e: &FormatError, offset: usize, words: &str) {
     assert_says(e, &format!("offset {offset}"));
 }
 
+/// One damaged file a case: (field, delta, the bytes [`patched`] writes there, the offset the
+/// parse error must name, words it must say).
+type Damage<'a> = (&'a str, usize, &'a [u8], usize, &'a str);
+
+fn check_damage(cases: &[Damage]) {
+    for &(field, delta, bytes, offset, words) in cases {
+        assert_mentions(&parse_err(patched(field, delta, bytes)), offset, words);
+    }
+}
+
 /// Checks that the message of `e` contains `words`.
 fn assert_says(e: &FormatError, words: &str) {
     let text = e.to_string();
@@ -359,87 +369,67 @@ fn every_truncation_is_an_error() {
 
 #[test]
 fn header_values_are_checked() {
-    let e = parse_err(patched("version", 0, &2u32.to_le_bytes()));
-    assert_mentions(&e, 4, "format version 2");
-    let e = parse_err(patched("hidden", 0, &0i32.to_le_bytes()));
-    assert_mentions(&e, 8, "the hidden size is 0");
-    let e = parse_err(patched("hidden", 0, &48i32.to_le_bytes()));
-    assert_mentions(&e, 8, "not a multiple of 32");
-    let e = parse_err(patched("hidden", 8, &3i32.to_le_bytes()));
-    assert_mentions(&e, 16, "3 heads do not divide the hidden size 32");
-    let e = parse_err(patched("hidden", 4, &(-1i32).to_le_bytes()));
-    assert_mentions(&e, 12, "the layer count is -1");
-    let e = parse_err(patched("eps", 0, &f32::NAN.to_le_bytes()));
-    assert_mentions(&e, 36, "epsilon");
-    let e = parse_err(patched("qk", 0, &16i32.to_le_bytes()));
-    assert_mentions(&e, 40, "block size 16");
+    #[rustfmt::skip]
+    let cases: &[Damage] = &[
+        ("version", 0, &2u32.to_le_bytes(), 4, "format version 2"),
+        ("hidden", 0, &0i32.to_le_bytes(), 8, "the hidden size is 0"),
+        ("hidden", 0, &48i32.to_le_bytes(), 8, "not a multiple of 32"),
+        ("hidden", 8, &3i32.to_le_bytes(), 16, "3 heads do not divide the hidden size 32"),
+        ("hidden", 4, &(-1i32).to_le_bytes(), 12, "the layer count is -1"),
+        ("eps", 0, &f32::NAN.to_le_bytes(), 36, "epsilon"),
+        ("qk", 0, &16i32.to_le_bytes(), 40, "block size 16"),
+    ];
+    check_damage(cases);
 }
 
 #[test]
 fn absurd_counts_are_refused_before_allocating() {
     let w = valid();
-    let e = parse_err(patched("n_pieces", 0, &(i32::MAX - 1).to_le_bytes()));
-    assert_mentions(&e, w.at["n_pieces"], "piece count 2147483646 cannot fit");
-    let e = parse_err(patched("n_pieces", 0, &(-5i32).to_le_bytes()));
-    assert_mentions(&e, w.at["n_pieces"], "the piece count is -5");
-    let e = parse_err(patched("n_pieces", 0, &100i32.to_le_bytes()));
-    assert_mentions(
-        &e,
-        w.at["n_pieces"],
-        "100 pieces but only 16 embedding rows",
-    );
-    let e = parse_err(patched("n_pieces", 4, &99i32.to_le_bytes()));
-    assert_mentions(&e, w.at["n_pieces"] + 4, "the id of <s> is 99");
-    let e = parse_err(patched("blob_len", 0, &u64::MAX.to_le_bytes()));
-    assert_mentions(
-        &e,
-        w.at["blob_len"],
-        "piece blob length 18446744073709551615",
-    );
-    let e = parse_err(patched("n_norm", 0, &i32::MAX.to_le_bytes()));
-    assert_mentions(&e, w.at["n_norm"], "normalisation entries cannot fit");
-    let e = parse_err(patched("nm_bytes", 0, &u32::MAX.to_le_bytes()));
-    assert_mentions(&e, w.at["nm_bytes"], "normalisation map size 4294967295");
-    let e = parse_err(patched("ndir", 0, &i32::MAX.to_le_bytes()));
-    assert_mentions(&e, w.at["ndir"], "tensor entries cannot fit");
+    #[rustfmt::skip]
+    let cases: &[Damage] = &[
+        ("n_pieces", 0, &(i32::MAX - 1).to_le_bytes(), w.at["n_pieces"], "piece count 2147483646 cannot fit"),
+        ("n_pieces", 0, &(-5i32).to_le_bytes(), w.at["n_pieces"], "the piece count is -5"),
+        ("n_pieces", 0, &100i32.to_le_bytes(), w.at["n_pieces"], "100 pieces but only 16 embedding rows"),
+        ("n_pieces", 4, &99i32.to_le_bytes(), w.at["n_pieces"] + 4, "the id of <s> is 99"),
+        ("blob_len", 0, &u64::MAX.to_le_bytes(), w.at["blob_len"], "piece blob length 18446744073709551615"),
+        ("n_norm", 0, &i32::MAX.to_le_bytes(), w.at["n_norm"], "normalisation entries cannot fit"),
+        ("nm_bytes", 0, &u32::MAX.to_le_bytes(), w.at["nm_bytes"], "normalisation map size 4294967295"),
+        ("ndir", 0, &i32::MAX.to_le_bytes(), w.at["ndir"], "tensor entries cannot fit"),
+    ];
+    check_damage(cases);
 }
 
 #[test]
 fn tokenizer_tables_are_checked() {
     let w = valid();
-    // The offset of piece 2 goes backwards.
-    let e = parse_err(patched("offsets", 8, &1u32.to_le_bytes()));
-    assert_mentions(
-        &e,
-        w.at["offsets"] + 8,
-        "piece 1 is empty or its offsets go backwards",
-    );
+    #[rustfmt::skip]
+    let cases: &[Damage] = &[
+        // The offset of piece 2 goes backwards.
+        ("offsets", 8, &1u32.to_le_bytes(), w.at["offsets"] + 8, "piece 1 is empty or its offsets go backwards"),
+        // A piece that is not UTF-8.
+        ("blob", 0, &[0xFF], w.at["blob"], "piece 0 is not valid UTF-8"),
+        // A score that is not a number.
+        ("scores", 4, &f32::INFINITY.to_le_bytes(), w.at["scores"] + 4, "piece 1 has a score that is not finite"),
+    ];
+    check_damage(cases);
     // The last offset is not the blob length.
     let last = w.at["offsets"] + 4 * PIECES.len();
     let mut b = w.buf.clone();
     b[last..last + 4].copy_from_slice(&7u32.to_le_bytes());
     assert_mentions(&parse_err(b), last, "the last piece offset is 7");
-    // A piece that is not UTF-8.
-    let e = parse_err(patched("blob", 0, &[0xFF]));
-    assert_mentions(&e, w.at["blob"], "piece 0 is not valid UTF-8");
-    // A score that is not a number.
-    let e = parse_err(patched("scores", 4, &f32::INFINITY.to_le_bytes()));
-    assert_mentions(
-        &e,
-        w.at["scores"] + 4,
-        "piece 1 has a score that is not finite",
-    );
 }
 
 #[test]
 fn the_normalisation_map_is_checked() {
     let w = valid();
-    // Second entry's code point below the first's.
-    let e = parse_err(patched("norm", 5, &0u32.to_le_bytes()));
-    assert_mentions(&e, w.at["norm"] + 5, "must be sorted");
-    // A surrogate is no code point.
-    let e = parse_err(patched("norm", 5, &0xD800u32.to_le_bytes()));
-    assert_mentions(&e, w.at["norm"] + 5, "U+D800 is not a Unicode scalar value");
+    #[rustfmt::skip]
+    let cases: &[Damage] = &[
+        // Second entry's code point below the first's.
+        ("norm", 5, &0u32.to_le_bytes(), w.at["norm"] + 5, "must be sorted"),
+        // A surrogate is no code point.
+        ("norm", 5, &0xD800u32.to_le_bytes(), w.at["norm"] + 5, "U+D800 is not a Unicode scalar value"),
+    ];
+    check_damage(cases);
     // The last entry's replacement count runs past the map's stated size.
     let e = parse_err(patched("norm", 27, &[3]));
     assert_says(
@@ -458,27 +448,17 @@ fn the_normalisation_map_is_checked() {
 #[test]
 fn tensor_entries_are_checked() {
     let w = valid();
-    let e = parse_err(patched("entry0.dtype", 0, &[7]));
-    assert_mentions(
-        &e,
-        w.at["entry0.dtype"],
-        "tensor `emb.word`: unknown data type 7",
-    );
-    let e = parse_err(patched("entry0.offset", 0, &u64::MAX.to_le_bytes()));
-    assert_mentions(&e, w.at["entry0.offset"], "past the end of the file");
     let len = w.buf.len() as u64;
-    let e = parse_err(patched("entry0.offset", 0, &(len - 10).to_le_bytes()));
-    assert_mentions(&e, w.at["entry0.offset"], "past the end of the file");
-    let e = parse_err(patched("entry0.offset", 0, &8u64.to_le_bytes()));
-    assert_mentions(&e, w.at["entry0.offset"], "points into the header");
-    let e = parse_err(patched("entry0.nbytes", 0, &5u64.to_le_bytes()));
-    assert_mentions(
-        &e,
-        w.at["entry0.nbytes"],
-        "size 5 bytes, but 512 Q4_0 values take 288",
-    );
-    let e = parse_err(patched("entry0.n", 0, &33u32.to_le_bytes()));
-    assert_mentions(&e, w.at["entry0"], "33 Q4_0 weights are not whole blocks");
+    #[rustfmt::skip]
+    let cases: &[Damage] = &[
+        ("entry0.dtype", 0, &[7], w.at["entry0.dtype"], "tensor `emb.word`: unknown data type 7"),
+        ("entry0.offset", 0, &u64::MAX.to_le_bytes(), w.at["entry0.offset"], "past the end of the file"),
+        ("entry0.offset", 0, &(len - 10).to_le_bytes(), w.at["entry0.offset"], "past the end of the file"),
+        ("entry0.offset", 0, &8u64.to_le_bytes(), w.at["entry0.offset"], "points into the header"),
+        ("entry0.nbytes", 0, &5u64.to_le_bytes(), w.at["entry0.nbytes"], "size 5 bytes, but 512 Q4_0 values take 288"),
+        ("entry0.n", 0, &33u32.to_le_bytes(), w.at["entry0"], "33 Q4_0 weights are not whole blocks"),
+    ];
+    check_damage(cases);
     let mut t = tensors();
     t.push(f32_tensor("l0.q.b", H, &mut Lcg(3), 0.0, 0.1));
     let e = parse_err(model_file(&t).buf);

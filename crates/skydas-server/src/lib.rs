@@ -196,30 +196,58 @@ impl Db {
     }
 }
 
+/// Declares the routes behind the login once, as `method "pattern" [as "sample"] => handler`,
+/// and makes of them both the router that serves them and [`PROTECTED_ROUTES`], where the
+/// sample (the pattern itself where it has no parameters) stands for the pattern.
+macro_rules! protected_routes {
+    ($($method:ident $pattern:literal $(as $sample:literal)? => $handler:expr,)*) => {
+        /// The routes that must refuse an unauthenticated request, as `(method, path)` with
+        /// sample parameters. Tests walk this list; [`router`] serves the same routes.
+        pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
+            $((protected_routes!(@method $method), protected_routes!(@sample $pattern $($sample)?)),)*
+        ];
+
+        /// The routes of [`PROTECTED_ROUTES`], each with its handler.
+        fn protected_router() -> Router<Arc<App>> {
+            Router::new()$(.route($pattern, $method($handler)))*
+        }
+    };
+    (@method get) => { "GET" };
+    (@method post) => { "POST" };
+    (@sample $pattern:literal $sample:literal) => { $sample };
+    (@sample $pattern:literal) => { $pattern };
+}
+
+protected_routes! {
+    get "/" => pages::overview,
+    get "/findings" => pages::findings,
+    get "/findings/{id}" as "/findings/co-1" => pages::finding,
+    post "/findings/{id}/status" as "/findings/co-1/status" => pages::set_status,
+    get "/findings/{id}/download/{format}" as "/findings/co-1/download/json" => pages::download,
+    get "/search" as "/search?q=x" => pages::search,
+    get "/actors/{platform}/{id}" as "/actors/telegram/1" => pages::actor,
+    get "/domains/{domain}" as "/domains/example.org" => pages::domain,
+    get "/originals/{sha256}"
+        as "/originals/0000000000000000000000000000000000000000000000000000000000000000"
+        => pages::original,
+    get "/users" => pages::users,
+    get "/partner" => taxii::partner::page,
+    post "/users" => pages::add_user,
+    post "/logout" => pages::logout,
+    get "/static/app.js" => pages::app_js,
+    get "/api/v1/findings" => api::findings,
+    get "/api/v1/findings/{id}" as "/api/v1/findings/co-1" => api::finding,
+    post "/api/v1/findings/{id}/status" as "/api/v1/findings/co-1/status" => api::set_status,
+    get "/api/v1/items" as "/api/v1/items?q=x" => api::items,
+    get "/api/v1/actors/{platform}/{id}" as "/api/v1/actors/telegram/1" => api::actor,
+    get "/api/v1/stats" => api::stats,
+    get "/api/v1/openapi.json" => api::openapi,
+}
+
 /// Every route of the app. Only `/healthz`, `/login` and the login page's stylesheet are
 /// public; everything else passes [`auth::require`] first.
 pub fn router(app: Arc<App>) -> Router {
-    let protected = Router::new()
-        .route("/", get(pages::overview))
-        .route("/findings", get(pages::findings))
-        .route("/findings/{id}", get(pages::finding))
-        .route("/findings/{id}/status", post(pages::set_status))
-        .route("/findings/{id}/download/{format}", get(pages::download))
-        .route("/search", get(pages::search))
-        .route("/actors/{platform}/{id}", get(pages::actor))
-        .route("/domains/{domain}", get(pages::domain))
-        .route("/originals/{sha256}", get(pages::original))
-        .route("/users", get(pages::users).post(pages::add_user))
-        .route("/partner", get(taxii::partner::page))
-        .route("/logout", post(pages::logout))
-        .route("/static/app.js", get(pages::app_js))
-        .route("/api/v1/findings", get(api::findings))
-        .route("/api/v1/findings/{id}", get(api::finding))
-        .route("/api/v1/findings/{id}/status", post(api::set_status))
-        .route("/api/v1/items", get(api::items))
-        .route("/api/v1/actors/{platform}/{id}", get(api::actor))
-        .route("/api/v1/stats", get(api::stats))
-        .route("/api/v1/openapi.json", get(api::openapi))
+    let protected = protected_router()
         .layer(middleware::from_fn(pages::html_errors))
         .layer(middleware::from_fn_with_state(app.clone(), auth::require));
     Router::new()
@@ -253,19 +281,14 @@ async fn security_headers(
     use axum::http::{HeaderValue, header};
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     if app.tls() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -277,35 +300,6 @@ async fn security_headers(
     }
     r
 }
-
-/// The routes that must refuse an unauthenticated request, as `(method, path)` with sample
-/// parameters. Tests walk this list; keep it in step with [`router`].
-pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),
-    ("GET", "/findings"),
-    ("GET", "/findings/co-1"),
-    ("POST", "/findings/co-1/status"),
-    ("GET", "/findings/co-1/download/json"),
-    ("GET", "/search?q=x"),
-    ("GET", "/actors/telegram/1"),
-    ("GET", "/domains/example.org"),
-    (
-        "GET",
-        "/originals/0000000000000000000000000000000000000000000000000000000000000000",
-    ),
-    ("GET", "/users"),
-    ("GET", "/partner"),
-    ("POST", "/users"),
-    ("POST", "/logout"),
-    ("GET", "/static/app.js"),
-    ("GET", "/api/v1/findings"),
-    ("GET", "/api/v1/findings/co-1"),
-    ("POST", "/api/v1/findings/co-1/status"),
-    ("GET", "/api/v1/items?q=x"),
-    ("GET", "/api/v1/actors/telegram/1"),
-    ("GET", "/api/v1/stats"),
-    ("GET", "/api/v1/openapi.json"),
-];
 
 /// How to run the server.
 #[derive(Debug, Clone)]

@@ -196,6 +196,16 @@ impl Fixture {
         self.get(path, &[("authorization", &bearer(user))]).await
     }
 
+    /// A viewer's GET of a page that must answer and contain every one of `needles`.
+    async fn page_with(&self, path: &str, needles: &[&str]) -> Resp {
+        let r = self.get_as("vik", path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        for needle in needles {
+            assert!(r.body.contains(needle), "{path} lacks {needle}: {}", r.body);
+        }
+        r
+    }
+
     /// POST with a user's API token and a content type.
     async fn post_as(&self, user: &str, path: &str, ctype: (&str, &str), body: &str) -> Resp {
         self.post(path, &[("authorization", &bearer(user)), ctype], body)
@@ -589,18 +599,15 @@ async fn a_clone_finding_lists_its_hosts_and_urls_unlinked() {
         .store
         .replace_findings(&[skydas_detect::lookalike::KIND.name], &[clone])
         .unwrap();
-    let r = f.get_as("vik", "/findings/ld-1").await;
-    assert_eq!(r.status, StatusCode::OK);
-    for needle in [
+    let needles = [
         "<h2>Hosts and URLs of lrt.ltd</h2>",
         "<dt>match</dt><dd>label &#39;lrt&#39; equals brand of lrt.lt under suffix &#39;ltd&#39;</dd>",
         "<dt>ruled out</dt><dd>lrt.ltd is not a protected domain</dd>",
         "<dt>hosts</dt><dd>lrt.ltd, www.lrt.ltd</dd>",
         "<dt>reached through</dt><dd>short.example</dd>",
         "<dt>URLs (1)</dt><dd><ul class=\"urls\"><li><code>https://lrt.ltd/a</code></li>",
-    ] {
-        assert!(r.body.contains(needle), "missing {needle}: {}", r.body);
-    }
+    ];
+    let r = f.page_with("/findings/ld-1", &needles).await;
     // A clone's URLs are shown to be cited, never as links to follow.
     assert!(!r.body.contains("href=\"https://lrt.ltd/a\""));
     // Findings on no domain have no such section.
@@ -611,9 +618,7 @@ async fn a_clone_finding_lists_its_hosts_and_urls_unlinked() {
 #[tokio::test]
 async fn finding_page_has_graph_timeline_evidence_and_escapes() {
     let f = fixture();
-    let r = f.get_as("vik", "/findings/co-1").await;
-    assert_eq!(r.status, StatusCode::OK);
-    for needle in [
+    let needles = [
         "<svg id=\"graph\"",
         "class=\"edge\"",
         "co-repost ×3",
@@ -625,9 +630,8 @@ async fn finding_page_has_graph_timeline_evidence_and_escapes() {
         // Evidence cites the original post and names the actor by handle.
         "<a href=\"https://t.me/chan_1/5\" rel=\"noreferrer noopener\" target=\"_blank\">1/5</a>",
         "<a href=\"/actors/telegram/1\" title=\"1\">@chan_1</a>",
-    ] {
-        assert!(r.body.contains(needle), "missing {needle}");
-    }
+    ];
+    let r = f.page_with("/findings/co-1", &needles).await;
     assert!(!r.body.contains("<b>same text</b>"));
     let dl = f.get_as("vik", "/findings/co-1/download/gexf").await;
     assert_eq!(dl.status, StatusCode::OK);

@@ -43,6 +43,14 @@ impl Scenario {
         }
     }
 
+    /// A scenario of seed `seed` over the organic activity of `users` people
+    /// ([`Scenario::background`]).
+    fn organic(seed: u64, users: usize) -> Scenario {
+        let mut s = Scenario::new(seed);
+        s.background(users);
+        s
+    }
+
     fn item(&mut self, platform: Platform, actor: &str, time: i64, text: &str) -> Item {
         self.n += 1;
         let prov = provenance("test", self.n);
@@ -152,6 +160,20 @@ fn check(c: &Corpus, p: Params, expected: &[Vec<String>]) -> Vec<Finding> {
     f
 }
 
+/// A network planted by `plant` over the organic activity of 200 people (seed `seed`): the
+/// corpus, and its findings once checked to be `expected`.
+fn planted(
+    seed: u64,
+    plant: impl FnOnce(&mut Scenario),
+    expected: &[Vec<String>],
+) -> (Corpus, Vec<Finding>) {
+    let mut s = Scenario::organic(seed, 200);
+    plant(&mut s);
+    let c = s.corpus();
+    let f = check(&c, Params::default(), expected);
+    (c, f)
+}
+
 fn botnet(s: &mut Scenario) {
     for k in 0..8 {
         let base = T0 + DAY / 2 + k * 17 * 3600 + s.rng.below(3600) as i64;
@@ -168,11 +190,7 @@ fn botnet(s: &mut Scenario) {
 
 #[test]
 fn bot_network_sharing_rare_links_is_found_exactly() {
-    let mut s = Scenario::new(1);
-    s.background(200);
-    botnet(&mut s);
-    let c = s.corpus();
-    let f = check(&c, Params::default(), &[names("bot", 6)]);
+    let (_, f) = planted(1, botnet, &[names("bot", 6)]);
     let f = &f[0];
     assert!(f.kind.is(&super::KIND));
     assert_eq!(f.signals.get("co-link"), Some(&8));
@@ -185,8 +203,7 @@ fn bot_network_sharing_rare_links_is_found_exactly() {
 
 #[test]
 fn viral_link_flags_nobody() {
-    let mut s = Scenario::new(2);
-    s.background(200);
+    let mut s = Scenario::organic(2, 200);
     for u in 0..300 {
         let t = T0 + 2 * DAY + s.rng.below(3600) as i64;
         let text = s.words(7);
@@ -202,8 +219,7 @@ fn viral_link_flags_nobody() {
 
 #[test]
 fn two_active_users_sharing_popular_links_are_not_flagged() {
-    let mut s = Scenario::new(3);
-    s.background(300);
+    let mut s = Scenario::organic(3, 300);
     for k in 0..50 {
         let link = format!("https://news{}.lt/a/{}", k % 7, k);
         let base = T0 + s.rng.below(6 * DAY as u64) as i64;
@@ -217,8 +233,7 @@ fn two_active_users_sharing_popular_links_are_not_flagged() {
 
 #[test]
 fn feed_aggregators_are_automation_not_coordination() {
-    let mut s = Scenario::new(4);
-    s.background(100);
+    let mut s = Scenario::organic(4, 100);
     for k in 0..200 {
         let published = T0 + k * 2400 + s.rng.below(600) as i64;
         let link = format!("https://portal.example/news/{k}");
@@ -274,8 +289,7 @@ fn copypasta_with_light_edits_is_found_by_co_text() {
         " 😡",
         " ‼️",
     ];
-    let mut s = Scenario::new(5);
-    s.background(200);
+    let mut s = Scenario::organic(5, 200);
     for (k, t) in texts.iter().enumerate() {
         let base = T0 + DAY + k as i64 * 9 * 3600;
         for (a, decoration) in decorations.iter().enumerate() {
@@ -306,8 +320,7 @@ fn copypasta_with_light_edits_is_found_by_co_text() {
 
 #[test]
 fn telegram_forward_network_is_found_by_co_repost() {
-    let mut s = Scenario::new(6);
-    s.background(200);
+    let mut s = Scenario::organic(6, 200);
     for k in 0..10 {
         let base = T0 + DAY + k * 7 * 3600;
         let text = format!("{} {k}", s.words(10));
@@ -334,8 +347,7 @@ fn telegram_forward_network_is_found_by_co_repost() {
 /// text, and the forwarders take up to ten minutes.
 #[test]
 fn forward_network_with_mixed_source_names_and_media_posts_includes_its_source() {
-    let mut s = Scenario::new(17);
-    s.background(200);
+    let mut s = Scenario::organic(17, 200);
     for k in 0..24 {
         let base = T0 + DAY / 2 + k * 6 * 3600 + s.rng.below(3600) as i64;
         let text = if k % 3 == 0 {
@@ -383,11 +395,7 @@ fn slow_network(s: &mut Scenario) {
 
 #[test]
 fn slow_coordination_is_found_only_by_slow_mode() {
-    let mut s = Scenario::new(7);
-    s.background(200);
-    slow_network(&mut s);
-    let c = s.corpus();
-    let f = check(&c, Params::default(), &[names("slow", 5)]);
+    let (c, f) = planted(7, slow_network, &[names("slow", 5)]);
     assert_eq!(f[0].params["mode"], "slow");
     assert!(
         f[0].summary.contains("at most 30 min between"),
@@ -427,11 +435,7 @@ fn relay_network(s: &mut Scenario, members: u64, links: i64) {
 
 #[test]
 fn relay_chains_are_found_as_slow_coordination() {
-    let mut s = Scenario::new(15);
-    s.background(200);
-    relay_network(&mut s, 10, 40);
-    let c = s.corpus();
-    let f = check(&c, Params::default(), &[names("relay", 10)]);
+    let (_, f) = planted(15, |s| relay_network(s, 10, 40), &[names("relay", 10)]);
     assert_eq!(f[0].params["mode"], "slow");
     assert!(
         f[0].edges[0]
@@ -447,8 +451,7 @@ fn relay_chains_are_found_as_slow_coordination() {
 /// the same sessions when the outlet is popular, but no more often than its popularity predicts.
 #[test]
 fn fans_of_an_outlet_sharing_its_links_over_hours_are_not_flagged() {
-    let mut s = Scenario::new(16);
-    s.background(200);
+    let mut s = Scenario::organic(16, 200);
     for k in 0..60i64 {
         let published = T0 + k * 2 * 3600 + s.rng.below(1800) as i64;
         let link = format!("https://delfi.example/a/{k}");
@@ -465,8 +468,7 @@ fn fans_of_an_outlet_sharing_its_links_over_hours_are_not_flagged() {
 
 #[test]
 fn cross_platform_copies_link_a_telegram_channel_to_x_accounts() {
-    let mut s = Scenario::new(8);
-    s.background(100);
+    let mut s = Scenario::organic(8, 100);
     for k in 0..6 {
         let base = T0 + DAY + k * 5 * 3600;
         let text = format!("{} {}", s.words(12), k);
@@ -493,8 +495,7 @@ fn cross_platform_copies_link_a_telegram_channel_to_x_accounts() {
 #[test]
 fn findings_are_deterministic() {
     let build = || {
-        let mut s = Scenario::new(9);
-        s.background(150);
+        let mut s = Scenario::organic(9, 150);
         botnet(&mut s);
         slow_network(&mut s);
         s.corpus()
@@ -530,8 +531,7 @@ fn hashtag_background(s: &mut Scenario, users: usize) {
 
 #[test]
 fn hashtag_flood_in_bursts_is_found_by_co_hashtag() {
-    let mut s = Scenario::new(11);
-    s.background(200);
+    let mut s = Scenario::organic(11, 200);
     hashtag_background(&mut s, 30);
     // Twenty bursts of the same two campaign tags, each spread over 10 minutes; the tags come
     // in either order and every third copy adds a popular tag, so the tag sets vary.
@@ -565,8 +565,7 @@ fn hashtag_flood_in_bursts_is_found_by_co_hashtag() {
 
 #[test]
 fn a_hashtag_flood_that_never_pauses_is_still_found() {
-    let mut s = Scenario::new(13);
-    s.background(200);
+    let mut s = Scenario::organic(13, 200);
     hashtag_background(&mut s, 30);
     // A burst every 15 minutes for three days: the tag is never unused for a slow window, so
     // without a longest burst all of it would be one co-action.
@@ -587,8 +586,7 @@ fn a_hashtag_flood_that_never_pauses_is_still_found() {
 
 #[test]
 fn popular_hashtags_flag_nobody() {
-    let mut s = Scenario::new(12);
-    s.background(100);
+    let mut s = Scenario::organic(12, 100);
     hashtag_background(&mut s, 300);
     check(&s.corpus(), Params::default(), &[]);
 }
@@ -597,8 +595,7 @@ fn popular_hashtags_flag_nobody() {
 fn portals_join_their_telegram_source_without_its_handle() {
     // The channel's export has a numeric id and no handle; the portals link its messages by
     // handle (`t.me/warsource/N`), which only the message numbers and times tie to it.
-    let mut s = Scenario::new(13);
-    s.background(150);
+    let mut s = Scenario::organic(13, 150);
     for k in 0..15i64 {
         let base = T0 + DAY / 2 + k * 8 * 3600;
         let msg = 4000 + k * 3;
@@ -633,8 +630,7 @@ fn portals_join_their_telegram_source_without_its_handle() {
 fn link_bots_posting_round_the_clock_stay_in_the_network() {
     // Bots that post nothing but links, day and night, at a few posts a day: automated, but
     // not aggregators, so their network is still reported.
-    let mut s = Scenario::new(14);
-    s.background(150);
+    let mut s = Scenario::organic(14, 150);
     for k in 0..40i64 {
         let base = T0 + k * 4 * 3600 + s.rng.below(3600) as i64;
         s.burst(
@@ -662,8 +658,7 @@ fn high_volume_link_bots_pushing_clone_sites_stay_in_the_network() {
     // Bots posting some 30 links a day, day and night, all to a campaign's clone sites: as
     // automated and as voluminous as feed aggregators, but their links go to domains nobody else
     // links, so they are a network, not aggregators.
-    let mut s = Scenario::new(18);
-    s.background(150);
+    let mut s = Scenario::organic(18, 150);
     for k in 0..200i64 {
         let base = T0 + k * 3000 + s.rng.below(600) as i64;
         let link = format!("https://clone{}.ltd/p/{k}", k % 4);

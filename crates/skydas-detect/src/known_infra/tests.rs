@@ -68,8 +68,21 @@ impl Posts {
         );
     }
 
+    /// A post on X of a link `raw` that its source expanded to `expanded`.
+    fn redirect(&mut self, actor: &str, raw: &str, expanded: &str) {
+        let url = link(raw, Some(expanded), UrlSource::Entity);
+        self.post(Platform::X, actor, None, vec![url]);
+    }
+
     fn finish(self) -> Corpus {
         self.b.finish()
+    }
+
+    /// The one finding of `indicator` on the posts.
+    fn finding_of(self, indicator: Indicator) -> Finding {
+        let mut f = run(&self.finish(), vec![indicator]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        f.remove(0)
     }
 }
 
@@ -84,11 +97,6 @@ fn link(raw: &str, expanded: Option<&str>, source: UrlSource) -> ItemUrl {
 
 fn run(c: &Corpus, inds: Vec<Indicator>) -> Vec<Finding> {
     KnownInfrastructure::new(Arc::new(inds)).run(c)
-}
-
-/// The findings of one indicator, `ind(kind, value, list, tlp)`.
-fn run_one(c: &Corpus, kind: IndicatorKind, value: &str, list: &str, tlp: Tlp) -> Vec<Finding> {
-    run(c, vec![ind(kind, value, list, tlp)])
 }
 
 fn items(f: &Finding) -> Vec<&str> {
@@ -110,63 +118,40 @@ fn a_domain_matches_itself_and_its_subdomains_and_nothing_that_merely_resembles_
         None,
         vec![link("rrn.media", None, UrlSource::Domain)],
     ); // p7: a domain column
-    let c = p.finish();
-    let f = run_one(
-        &c,
+    let f = p.finding_of(ind(
         IndicatorKind::Domain,
         "RRN.media.",
         "viginum",
         Tlp::Green,
-    );
-    assert_eq!(f.len(), 1);
-    assert_eq!(items(&f[0]), ["p1", "p2", "p3", "p7"]);
-    assert_eq!(f[0].domain.as_deref(), Some("rrn.media"));
-    assert_eq!(f[0].params["matched_as"]["exact domain"], 3);
-    assert_eq!(f[0].params["matched_as"]["subdomain"], 1);
-    assert_eq!(f[0].params["through"]["domain column"], 1);
-    assert_eq!(f[0].disarm, [disarm::DOMAIN_ASSET]);
-    assert_eq!(f[0].tlp, Some(Tlp::Green));
+    ));
+    assert_eq!(items(&f), ["p1", "p2", "p3", "p7"]);
+    assert_eq!(f.domain.as_deref(), Some("rrn.media"));
+    assert_eq!(f.params["matched_as"]["exact domain"], 3);
+    assert_eq!(f.params["matched_as"]["subdomain"], 1);
+    assert_eq!(f.params["through"]["domain column"], 1);
+    assert_eq!(f.disarm, [disarm::DOMAIN_ASSET]);
+    assert_eq!(f.tlp, Some(Tlp::Green));
 }
 
 #[test]
 fn redirect_hops_count_and_say_so() {
     let mut p = Posts::new();
-    p.post(
-        Platform::X,
-        "a",
-        None,
-        vec![link(
-            "https://t.co/abc",
-            Some("https://go.redir.example/r?to=1"),
-            UrlSource::Entity,
-        )],
-    );
-    p.post(
-        Platform::X,
+    p.redirect("a", "https://t.co/abc", "https://go.redir.example/r?to=1");
+    p.redirect(
         "b",
-        None,
-        vec![link(
-            "https://go.redir.example/r?to=2",
-            Some("https://clean.example/article"),
-            UrlSource::Entity,
-        )],
+        "https://go.redir.example/r?to=2",
+        "https://clean.example/article",
     );
-    let c = p.finish();
-    let f = run_one(
-        &c,
+    let f = p.finding_of(ind(
         IndicatorKind::Domain,
         "redir.example",
         "qurium",
         Tlp::Amber,
-    );
-    assert_eq!(f.len(), 1);
-    assert_eq!(items(&f[0]), ["p1", "p2"]);
-    assert_eq!(f[0].params["through"]["link"], 1);
-    assert_eq!(f[0].params["through"]["redirect hop"], 1);
-    assert!(
-        f[0].disarm
-            .contains(&disarm::REDIRECTING_DOMAIN.to_string())
-    );
+    ));
+    assert_eq!(items(&f), ["p1", "p2"]);
+    assert_eq!(f.params["through"]["link"], 1);
+    assert_eq!(f.params["through"]["redirect hop"], 1);
+    assert!(f.disarm.contains(&disarm::REDIRECTING_DOMAIN.to_string()));
 }
 
 #[test]
@@ -177,11 +162,14 @@ fn a_url_matches_below_itself_at_a_path_boundary() {
     p.link("c", "https://t.me/rybar"); // p3
     p.link("d", "https://t.me/s/rybar/7"); // p4: the web view, canonically the same
     p.link("e", "https://t.me/rybarx"); // a longer name
-    let c = p.finish();
-    let f = run_one(&c, IndicatorKind::Url, "t.me/rybar", "channels", Tlp::Clear);
-    assert_eq!(f.len(), 1);
-    assert_eq!(items(&f[0]), ["p1", "p3", "p4"]);
-    assert_eq!(f[0].params["matched_as"]["url prefix"], 3);
+    let f = p.finding_of(ind(
+        IndicatorKind::Url,
+        "t.me/rybar",
+        "channels",
+        Tlp::Clear,
+    ));
+    assert_eq!(items(&f), ["p1", "p3", "p4"]);
+    assert_eq!(f.params["matched_as"]["url prefix"], 3);
 }
 
 #[test]

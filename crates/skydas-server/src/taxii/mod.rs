@@ -250,6 +250,18 @@ fn begin(app: &App, h: &HeaderMap) -> TResult<User> {
     Ok(u)
 }
 
+/// The user of a TAXII request that [`begin`] let in, for the handlers that need nothing else
+/// of the request's headers.
+struct Caller(User);
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = TaxiiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> TResult<Self> {
+        begin(app, &parts.headers).map(Caller)
+    }
+}
+
 /// `http(s)://host` of the request, for the absolute URLs of discovery.
 fn base_url(app: &App, h: &HeaderMap) -> String {
     let host = h
@@ -354,8 +366,7 @@ pub fn routes() -> Router<Arc<App>> {
         .layer(DefaultBodyLimit::disable())
 }
 
-async fn unknown(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Response> {
-    begin(&app, &h)?;
+async fn unknown(_: Caller) -> TResult<Response> {
     Err(TaxiiError::not_found("no such TAXII resource"))
 }
 
@@ -373,8 +384,7 @@ async fn discovery(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Respons
     ))
 }
 
-async fn api_root(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Response> {
-    begin(&app, &h)?;
+async fn api_root(_: Caller) -> TResult<Response> {
     Ok(taxii_json(
         StatusCode::OK,
         &json!({
@@ -389,9 +399,8 @@ async fn api_root(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Response
 async fn status(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    h: HeaderMap,
+    Caller(u): Caller,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
     let body = app
         .db()
         .sharing
@@ -401,8 +410,7 @@ async fn status(
     Ok(taxii_json(StatusCode::OK, &v))
 }
 
-async fn collections(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Response> {
-    let u = begin(&app, &h)?;
+async fn collections(State(app): State<Arc<App>>, Caller(u): Caller) -> TResult<Response> {
     let db = app.db();
     let mut out = Vec::new();
     for c in db.sharing.collections()? {
@@ -427,9 +435,8 @@ async fn collections(State(app): State<Arc<App>>, h: HeaderMap) -> TResult<Respo
 async fn collection(
     State(app): State<Arc<App>>,
     Path(cid): Path<String>,
-    h: HeaderMap,
+    Caller(u): Caller,
 ) -> TResult<Response> {
-    let u = begin(&app, &h)?;
     let (c, g) = collection_for(&app, &u, &cid)?;
     Ok(taxii_json(StatusCode::OK, &collection_json(&c, &g)))
 }
